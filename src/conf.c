@@ -1,0 +1,910 @@
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "conf.h"
+
+/* The typed table (after Postfix's CONFIG_*_TABLE): one row per key of the
+ * fixed sections, with its default as text, so the default goes through the
+ * same parser and range check as a value from the file. */
+enum conf_type {
+	T_STR,
+	T_URL,
+	T_BOOL,
+	T_INT,
+	T_SIZE,
+	T_DURATION,
+	T_PERCENT,
+	T_ONERROR,
+	T_SCALE,
+	T_LANG,
+	T_MODE,
+	T_CHOICE,
+};
+
+struct conf_key {
+	const char *section;
+	const char *name;
+	enum conf_type type;
+	size_t offset;
+	const char *def; /* NULL: no default (empty) */
+	int64_t min, max;
+	const char *choices; /* T_CHOICE: "|a|b|c|" */
+};
+
+#define O(f) offsetof(struct conf, f)
+#define DAY (24 * 3600)
+
+static const struct conf_key conf_keys[] = {
+	{"general", "base_url", T_URL, O(general.base_url),
+	 "http://127.0.0.1:8080", 0, 0, NULL},
+	{"general", "secret_file", T_STR, O(general.secret_file),
+	 SYSCONFDIR "/mailmood/secret.key", 0, 0, NULL},
+	{"general", "store", T_STR, O(general.store),
+	 LOCALSTATEDIR "/lib/mailmood/mailmood.db", 0, 0, NULL},
+	{"general", "language", T_LANG, O(general.language), "en", 0, 0, NULL},
+	{"general", "scale", T_SCALE, O(general.scale_name), "thermometer", 0,
+	 0, NULL},
+	{"general", "templates", T_STR, O(general.templates),
+	 DATADIR "/mailmood/templates", 0, 0, NULL},
+	{"general", "user", T_STR, O(general.user), NULL, 0, 0, NULL},
+	{"general", "log_level", T_CHOICE, O(general.log_level), "info", 0, 0,
+	 "|error|warning|info|debug|"},
+
+	{"milter", "socket", T_STR, O(milter.socket),
+	 "unix:" RUNSTATEDIR "/mailmood/milter.sock", 0, 0, NULL},
+	{"milter", "on_error", T_ONERROR, O(milter.on_error), "accept", 0, 0,
+	 NULL},
+	{"milter", "max_size", T_SIZE, O(milter.max_size), "10M", 1024,
+	 (int64_t)1 << 30, NULL},
+	{"milter", "cooldown", T_DURATION, O(milter.cooldown), "7d", 0,
+	 3650LL * DAY, NULL},
+	{"milter", "sample_rate", T_PERCENT, O(milter.sample_rate), "100", 0,
+	 100, NULL},
+	{"milter", "pid_file", T_STR, O(milter.pid_file), NULL, 0, 0, NULL},
+	{"milter", "socket_owner", T_STR, O(milter.socket_owner), NULL, 0, 0,
+	 NULL},
+	{"milter", "socket_mode", T_MODE, O(milter.socket_mode), "0660", 0,
+	 0777, NULL},
+	{"milter", "timeout", T_DURATION, O(milter.timeout), "60s", 1, 3600,
+	 NULL},
+
+	{"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0,
+	 NULL},
+	{"listener", "lmtp", T_STR, O(listener.lmtp), "127.0.0.1:8024", 0, 0,
+	 NULL},
+	{"listener", "reply_address", T_STR, O(listener.reply_address), NULL,
+	 0, 0, NULL},
+	{"listener", "smtp_url", T_URL, O(listener.smtp_url),
+	 "smtp://127.0.0.1:25", 0, 0, NULL},
+	{"listener", "smtp_tls", T_CHOICE, O(listener.smtp_tls), "auto", 0, 0,
+	 "|auto|required|none|"},
+	{"listener", "smtp_user", T_STR, O(listener.smtp_user), NULL, 0, 0,
+	 NULL},
+	{"listener", "smtp_password_file", T_STR,
+	 O(listener.smtp_password_file), NULL, 0, 0, NULL},
+	{"listener", "alert_from", T_STR, O(listener.alert_from),
+	 "mailmood@localhost", 0, 0, NULL},
+	{"listener", "ticket_url", T_STR, O(listener.ticket_url), NULL, 0, 0,
+	 NULL},
+	{"listener", "pid_file", T_STR, O(listener.pid_file), NULL, 0, 0,
+	 NULL},
+	{"listener", "trusted_proxies", T_STR, O(listener.trusted_proxies),
+	 NULL, 0, 0, NULL},
+	{"listener", "link_ttl", T_DURATION, O(listener.link_ttl), "90d", 3600,
+	 3650LL * DAY, NULL},
+	{"listener", "burst_window", T_DURATION, O(listener.burst_window),
+	 "30s", 0, 3600, NULL},
+	{"listener", "alert_delay", T_DURATION, O(listener.alert_delay), "0",
+	 0, 7 * DAY, NULL},
+	{"listener", "http_timeout", T_DURATION, O(listener.http_timeout),
+	 "10s", 1, 600, NULL},
+	{"listener", "http_threads", T_INT, O(listener.http_threads), "4", 1,
+	 256, NULL},
+	{"listener", "per_ip_limit", T_INT, O(listener.per_ip_limit), "32", 1,
+	 100000, NULL},
+	{"listener", "max_request", T_SIZE, O(listener.max_request), "64k",
+	 1024, 16 << 20, NULL},
+	{"listener", "max_reply_size", T_SIZE, O(listener.max_reply_size),
+	 "10M", 1024, (int64_t)1 << 30, NULL},
+	{"listener", "comment_max", T_INT, O(listener.comment_max), "2000", 1,
+	 100000, NULL},
+};
+
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+struct conf_parser {
+	struct conf *c;
+	const char *path;
+	FILE *fp;
+	int line;
+	int section_line; /* of the last [section] header */
+	int line_too_long;
+	char *err;
+	size_t errlen, errused;
+	int nerr;
+	unsigned char seen[NKEYS];
+	char last_section[256];
+	char **sections; /* names seen, to refuse a repeated section */
+	size_t nsections;
+	struct conf_rule *rule; /* section being parsed */
+	struct conf_team *team;
+};
+
+static void conf_error(struct conf_parser *p, int line, const char *section,
+		       const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void conf_error(struct conf_parser *p, int line, const char *section,
+		       const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	p->nerr++;
+	if (p->errused + 1 >= p->errlen)
+		return;
+	n = snprintf(p->err + p->errused, p->errlen - p->errused, "%s%s:%d: ",
+		     p->errused ? "\n" : "", p->path, line);
+	if (n > 0)
+		p->errused = p->errused + (size_t)n < p->errlen
+				     ? p->errused + (size_t)n
+				     : p->errlen - 1;
+	if (section) {
+		n = snprintf(p->err + p->errused, p->errlen - p->errused,
+			     "[%s] %s%s", section, key ? key : "",
+			     key ? ": " : ": ");
+		if (n > 0)
+			p->errused = p->errused + (size_t)n < p->errlen
+					     ? p->errused + (size_t)n
+					     : p->errlen - 1;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(p->err + p->errused, p->errlen - p->errused, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		p->errused = p->errused + (size_t)n < p->errlen
+				     ? p->errused + (size_t)n
+				     : p->errlen - 1;
+}
+
+int conf_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (tolower((unsigned char)*end)) {
+	case '\0': break;
+	case 'k': mult = 1024; end++; break;
+	case 'm': mult = 1024 * 1024; end++; break;
+	case 'g': mult = 1024ULL * 1024 * 1024; end++; break;
+	default: return -1;
+	}
+	if (*end == 'b' || *end == 'B')
+		end++;
+	if (*end || v > UINT64_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+int conf_parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case '\0': break;
+	case 's': end++; break;
+	case 'm': mult = 60; end++; break;
+	case 'h': mult = 3600; end++; break;
+	case 'd': mult = DAY; end++; break;
+	case 'w': mult = 7 * DAY; end++; break;
+	default: return -1;
+	}
+	if (*end || v > INT64_MAX / mult)
+		return -1;
+	*out = (int64_t)v * mult;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcasecmp(v, "on") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+		 !strcasecmp(v, "off") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int valid_language(const char *v)
+{
+	return !strcmp(v, "en") || !strcmp(v, "nl");
+}
+
+/* Sets one typed key; NULL on success, else the reason. */
+static const char *conf_set_key(struct conf *c, const struct conf_key *k,
+				const char *v, char *why, size_t whylen)
+{
+	char *field = (char *)c + k->offset;
+	int64_t n = 0;
+	uint64_t u = 0;
+	char *end;
+	bool b;
+
+	switch (k->type) {
+	case T_URL:
+		if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8) &&
+		    strncmp(v, "smtp://", 7) && strncmp(v, "smtps://", 8))
+			return "not a URL (http://, https://, smtp://, "
+			       "smtps://)";
+		/* fall through */
+	case T_STR:
+	case T_CHOICE:
+	case T_LANG:
+	case T_SCALE:
+		if (k->type == T_CHOICE) {
+			char want[64];
+			snprintf(want, sizeof(want), "|%s|", v);
+			if (!*v || !strstr(k->choices, want)) {
+				snprintf(why, whylen, "must be one of %s",
+					 k->choices);
+				return why;
+			}
+		}
+		if (k->type == T_LANG && !valid_language(v))
+			return "unknown language (en, nl)";
+		if (k->type == T_SCALE && !scale_by_name(v))
+			return "unknown scale (thermometer, grade10, nps, "
+			       "csat5, binary)";
+		{
+			char *dup = strdup(v);
+			if (!dup)
+				return "out of memory";
+			free(*(char **)field);
+			*(char **)field = dup;
+		}
+		return NULL;
+	case T_BOOL:
+		if (parse_bool(v, &b) < 0)
+			return "not a boolean (yes/no)";
+		*(bool *)field = b;
+		return NULL;
+	case T_ONERROR:
+		if (!strcmp(v, "accept"))
+			*(int *)field = ON_ERROR_ACCEPT;
+		else if (!strcmp(v, "tempfail"))
+			*(int *)field = ON_ERROR_TEMPFAIL;
+		else
+			return "must be accept or tempfail";
+		return NULL;
+	case T_INT:
+	case T_PERCENT:
+	case T_MODE:
+		errno = 0;
+		n = strtoll(v, &end, k->type == T_MODE ? 8 : 10);
+		if (k->type == T_PERCENT && *end == '%')
+			end++;
+		if (!*v || *end || errno)
+			return k->type == T_MODE ? "not an octal mode"
+						 : "not a number";
+		break;
+	case T_SIZE:
+		if (conf_parse_size(v, &u) < 0)
+			return "bad size (e.g. 512k, 10M, 1G)";
+		n = u > INT64_MAX ? INT64_MAX : (int64_t)u;
+		break;
+	case T_DURATION:
+		if (conf_parse_duration(v, &n) < 0)
+			return "bad duration (e.g. 30s, 10m, 12h, 7d, 2w)";
+		break;
+	}
+	if (n < k->min || n > k->max) {
+		snprintf(why, whylen, "%s out of range (%" PRId64 "..%" PRId64
+				      ")",
+			 v, k->min, k->max);
+		return why;
+	}
+	if (k->type == T_SIZE)
+		*(uint64_t *)field = (uint64_t)n;
+	else if (k->type == T_DURATION)
+		*(int64_t *)field = n;
+	else
+		*(int *)field = (int)n;
+	return NULL;
+}
+
+/* "/pcre/flags" compiles; anything else is an exact, case-insensitive
+ * value. NULL on success, else the reason (why holds PCRE2's message). */
+static const char *conf_pattern_set(struct conf_pattern *pat, const char *v,
+				    char *why, size_t whylen)
+{
+	const char *last;
+	uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK;
+	int errcode;
+	PCRE2_SIZE erroff;
+	size_t len = strlen(v);
+
+	if (pat->text)
+		return "given twice";
+	if (!*v)
+		return "empty value";
+	pat->text = strdup(v);
+	if (!pat->text)
+		return "out of memory";
+	if (v[0] != '/')
+		return NULL;
+	last = strrchr(v, '/');
+	if (last == v)
+		return "regular expression without closing /";
+	for (const char *f = last + 1; *f; f++) {
+		switch (*f) {
+		case 'i': opts |= PCRE2_CASELESS; break;
+		case 'm': opts |= PCRE2_MULTILINE; break;
+		case 's': opts |= PCRE2_DOTALL; break;
+		case 'x': opts |= PCRE2_EXTENDED; break;
+		default:
+			snprintf(why, whylen, "unknown regex flag '%c'", *f);
+			return why;
+		}
+	}
+	(void)len;
+	pat->re = pcre2_compile((PCRE2_SPTR)(v + 1), (PCRE2_SIZE)(last - v - 1),
+				opts, &errcode, &erroff, NULL);
+	if (!pat->re) {
+		char msg[160];
+		pcre2_get_error_message(errcode, (PCRE2_UCHAR *)msg,
+					sizeof(msg));
+		snprintf(why, whylen, "bad regular expression at offset %zu: %s",
+			 (size_t)erroff, msg);
+		return why;
+	}
+	/* JIT is a speed-up only; a failure leaves the interpreter. */
+	pcre2_jit_compile(pat->re, PCRE2_JIT_COMPLETE);
+	return NULL;
+}
+
+static void conf_pattern_free(struct conf_pattern *pat)
+{
+	free(pat->text);
+	pcre2_code_free(pat->re);
+}
+
+static const char *conf_source_set(struct conf_source *src, const char *v)
+{
+	if (src->literal || src->header_name)
+		return "given twice";
+	if (strncasecmp(v, "header:", 7) == 0) {
+		const char *h = v + 7;
+		while (*h == ' ')
+			h++;
+		if (!*h)
+			return "header: without a header name";
+		src->header_name = strdup(h);
+		return src->header_name ? NULL : "out of memory";
+	}
+	if (!*v)
+		return "empty value";
+	src->literal = strdup(v);
+	return src->literal ? NULL : "out of memory";
+}
+
+static const char *conf_rule_key(struct conf_parser *p, struct conf_rule *r,
+				 const char *key, const char *v, char *why,
+				 size_t whylen)
+{
+	if (!strcmp(key, "sender"))
+		return conf_pattern_set(&r->sender, v, why, whylen);
+	if (!strcmp(key, "from"))
+		return conf_pattern_set(&r->from, v, why, whylen);
+	if (!strcmp(key, "subject"))
+		return conf_pattern_set(&r->subject, v, why, whylen);
+	if (!strcmp(key, "header")) {
+		const char *colon = strchr(v, ':');
+		struct conf_header_cond *h;
+		const char *pv;
+
+		if (!colon || colon == v)
+			return "expected 'Header-Name: value'";
+		h = realloc(r->headers, (r->nheaders + 1) * sizeof(*h));
+		if (!h)
+			return "out of memory";
+		r->headers = h;
+		h = &r->headers[r->nheaders++];
+		memset(h, 0, sizeof(*h));
+		h->name = strndup(v, (size_t)(colon - v));
+		if (!h->name)
+			return "out of memory";
+		for (char *e = h->name + strlen(h->name);
+		     e > h->name && isspace((unsigned char)e[-1]);)
+			*--e = '\0';
+		for (const char *n = h->name; *n; n++)
+			if ((unsigned char)*n <= ' ' || *n == ':')
+				return "bad header name";
+		pv = colon + 1;
+		while (isspace((unsigned char)*pv))
+			pv++;
+		return conf_pattern_set(&h->pat, pv, why, whylen);
+	}
+	if (!strcmp(key, "ticket"))
+		return conf_source_set(&r->ticket, v);
+	if (!strcmp(key, "team"))
+		return conf_source_set(&r->team, v);
+	if (!strcmp(key, "agent"))
+		return conf_source_set(&r->agent, v);
+	if (!strcmp(key, "scale")) {
+		r->scale = scale_by_name(v);
+		return r->scale ? NULL : "unknown scale";
+	}
+	if (!strcmp(key, "language")) {
+		if (!valid_language(v))
+			return "unknown language (en, nl)";
+		free(r->language);
+		r->language = strdup(v);
+		return r->language ? NULL : "out of memory";
+	}
+	(void)p;
+	return "unknown key";
+}
+
+static int str_set(char **field, const char *v)
+{
+	free(*field);
+	*field = strdup(v);
+	return *field ? 0 : -1;
+}
+
+static const char *conf_team_key(struct conf_team *t, const char *key,
+				 const char *v)
+{
+	if (!strcmp(key, "match")) {
+		char *copy = strdup(v), *save = NULL;
+		if (!copy)
+			return "out of memory";
+		for (char *w = strtok_r(copy, " \t,", &save); w;
+		     w = strtok_r(NULL, " \t,", &save)) {
+			char **m = realloc(t->match,
+					   (t->nmatch + 1) * sizeof(*m));
+			if (!m) {
+				free(copy);
+				return "out of memory";
+			}
+			t->match = m;
+			if (!strchr(w, '@')) {
+				free(copy);
+				return "each entry must be an address or "
+				       "@domain";
+			}
+			m[t->nmatch] = strdup(w);
+			if (!m[t->nmatch]) {
+				free(copy);
+				return "out of memory";
+			}
+			for (char *c = m[t->nmatch]; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+			t->nmatch++;
+		}
+		free(copy);
+		return NULL;
+	}
+	if (!strcmp(key, "alert_to"))
+		return str_set(&t->alert_to, v) ? "out of memory" : NULL;
+	if (!strcmp(key, "kudos_to"))
+		return str_set(&t->kudos_to, v) ? "out of memory" : NULL;
+	if (!strcmp(key, "ticket_url"))
+		return str_set(&t->ticket_url, v) ? "out of memory" : NULL;
+	if (!strcmp(key, "name"))
+		return str_set(&t->display_name, v) ? "out of memory" : NULL;
+	if (!strcmp(key, "alert_at"))
+		return str_set(&t->alert_at_text, v) ? "out of memory" : NULL;
+	if (!strcmp(key, "language")) {
+		if (!valid_language(v))
+			return "unknown language (en, nl)";
+		return str_set(&t->language, v) ? "out of memory" : NULL;
+	}
+	if (!strcmp(key, "scale")) {
+		t->scale = scale_by_name(v);
+		return t->scale ? NULL : "unknown scale";
+	}
+	if (!strcmp(key, "kudos"))
+		return parse_bool(v, &t->kudos) < 0 ? "not a boolean (yes/no)"
+						    : NULL;
+	if (!strcmp(key, "digest")) {
+		if (strcmp(v, "none") && strcmp(v, "daily") &&
+		    strcmp(v, "weekly"))
+			return "must be none, daily or weekly";
+		return str_set(&t->digest, v) ? "out of memory" : NULL;
+	}
+	return "unknown key";
+}
+
+static int valid_section_name(const char *n)
+{
+	if (!*n)
+		return 0;
+	for (; *n; n++)
+		if (!isalnum((unsigned char)*n) && !strchr("-_.", *n))
+			return 0;
+	return 1;
+}
+
+/* Called once per section change: opens a rule or team entry and refuses
+ * a section that appears twice (later keys would silently mix in). */
+static int conf_enter_section(struct conf_parser *p, const char *section)
+{
+	struct conf *c = p->c;
+	char **s;
+
+	snprintf(p->last_section, sizeof(p->last_section), "%s", section);
+	p->rule = NULL;
+	p->team = NULL;
+	for (size_t i = 0; i < p->nsections; i++)
+		if (!strcmp(p->sections[i], section)) {
+			conf_error(p, p->section_line, section, NULL,
+				   "section appears twice");
+			return -1;
+		}
+	s = realloc(p->sections, (p->nsections + 1) * sizeof(*s));
+	if (!s)
+		return -1;
+	p->sections = s;
+	s[p->nsections] = strdup(section);
+	if (!s[p->nsections])
+		return -1;
+	p->nsections++;
+
+	if (!strncmp(section, "rule ", 5)) {
+		const char *name = section + 5;
+		struct conf_rule *r;
+		if (!valid_section_name(name)) {
+			conf_error(p, p->section_line, section, NULL,
+				   "bad rule name (letters, digits, - _ .)");
+			return -1;
+		}
+		r = realloc(c->rules, (c->nrules + 1) * sizeof(*r));
+		if (!r)
+			return -1;
+		c->rules = r;
+		p->rule = &r[c->nrules++];
+		memset(p->rule, 0, sizeof(*p->rule));
+		p->rule->name = strdup(name);
+		p->rule->line = p->section_line;
+	} else if (!strncmp(section, "team ", 5)) {
+		const char *name = section + 5;
+		struct conf_team *t;
+		if (!valid_section_name(name)) {
+			conf_error(p, p->section_line, section, NULL,
+				   "bad team name (letters, digits, - _ .)");
+			return -1;
+		}
+		t = realloc(c->teams, (c->nteams + 1) * sizeof(*t));
+		if (!t)
+			return -1;
+		c->teams = t;
+		p->team = &t[c->nteams++];
+		memset(p->team, 0, sizeof(*p->team));
+		p->team->name = strdup(name);
+		p->team->line = p->section_line;
+	}
+	return 0;
+}
+
+static int conf_handler(void *user, const char *section, const char *key,
+			const char *value)
+{
+	struct conf_parser *p = user;
+	char why[256];
+	const char *reason = NULL;
+
+	if (p->line_too_long) {
+		conf_error(p, p->line, section, key, "line too long");
+		return 1;
+	}
+	if (strcmp(section, p->last_section) != 0 &&
+	    conf_enter_section(p, section) < 0)
+		return 1;
+	if (p->rule)
+		reason = conf_rule_key(p, p->rule, key, value, why,
+				       sizeof(why));
+	else if (p->team)
+		reason = conf_team_key(p->team, key, value);
+	else {
+		size_t i;
+		int known_section = 0;
+		for (i = 0; i < NKEYS; i++) {
+			if (strcmp(conf_keys[i].section, section))
+				continue;
+			known_section = 1;
+			if (!strcmp(conf_keys[i].name, key))
+				break;
+		}
+		if (!known_section) {
+			conf_error(p, p->line, section, key,
+				   "unknown section (general, milter, "
+				   "listener, rule NAME, team NAME)");
+			return 1;
+		}
+		if (i == NKEYS)
+			reason = "unknown key";
+		else if (p->seen[i]++)
+			reason = "given twice";
+		else
+			reason = conf_set_key(p->c, &conf_keys[i], value, why,
+					      sizeof(why));
+	}
+	if (reason)
+		conf_error(p, p->line, section, key, "%s", reason);
+	return 1;
+}
+
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parser *p = stream;
+	char *r = fgets(str, num, p->fp);
+	size_t n;
+
+	if (!r)
+		return NULL;
+	p->line++;
+	n = strlen(str);
+	if (str[strspn(str, " \t")] == '[')
+		p->section_line = p->line;
+	p->line_too_long = n == (size_t)num - 1 && str[n - 1] != '\n' &&
+			   !feof(p->fp);
+	if (p->line_too_long) {
+		/* Swallow the rest, so one long line is one error. */
+		int ch;
+		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
+			;
+		conf_error(p, p->line, NULL, NULL, "line too long");
+		str[0] = '\0';
+		p->line_too_long = 0;
+	}
+	return r;
+}
+
+static void conf_apply_defaults(struct conf *c)
+{
+	char why[128];
+
+	for (size_t i = 0; i < NKEYS; i++)
+		if (conf_keys[i].def)
+			conf_set_key(c, &conf_keys[i], conf_keys[i].def, why,
+				     sizeof(why));
+}
+
+/* Checks that need the whole file: rule sanity, team thresholds. */
+static void conf_finish(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+
+	c->general.scale = scale_by_name(c->general.scale_name);
+	for (size_t i = 0; i < c->nrules; i++) {
+		struct conf_rule *r = &c->rules[i];
+		char sect[300];
+		snprintf(sect, sizeof(sect), "rule %s", r->name);
+		if (!r->sender.text && !r->from.text && !r->subject.text &&
+		    !r->nheaders)
+			conf_error(p, r->line, sect, NULL,
+				   "no condition (sender, from, subject or "
+				   "header): it would match every mail");
+	}
+	for (size_t i = 0; i < c->nteams; i++) {
+		struct conf_team *t = &c->teams[i];
+		const struct scale *sc = conf_team_scale(c, t);
+		char sect[300];
+		snprintf(sect, sizeof(sect), "team %s", t->name);
+		if (!t->nmatch)
+			conf_error(p, t->line, sect, "match",
+				   "missing: which requesters belong to the "
+				   "team");
+		if (!t->alert_at_text)
+			t->alert_at = sc->alert_default;
+		else if (scale_parse_threshold(sc, t->alert_at_text,
+					       &t->alert_at) < 0)
+			conf_error(p, t->line, sect, "alert_at",
+				   "'%s' is not a level of the %s scale",
+				   t->alert_at_text, sc->name);
+		if (!t->display_name)
+			t->display_name = strdup(t->name);
+		if (!t->digest)
+			t->digest = strdup("none");
+	}
+	if (c->listener.reply_address &&
+	    !strchr(c->listener.reply_address, '@'))
+		conf_error(p, 0, "listener", "reply_address",
+			   "not an address");
+}
+
+struct conf *conf_load(const char *path, char *err, size_t errlen)
+{
+	struct conf_parser p;
+	struct conf *c;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	conf_apply_defaults(c);
+	c->path = strdup(path);
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.path = path;
+	p.err = err;
+	p.errlen = errlen;
+	p.fp = fopen(path, "r");
+	if (!p.fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		conf_free(c);
+		return NULL;
+	}
+	/* DESIGN.md: comments are whole lines, values may hold ';' and '#'
+	 * (regular expressions do), and a rule line can be long. */
+	ini_allow_inline_comments = false;
+	ini_allow_multiline = false;
+	ini_use_stack = false;
+	ini_max_line = 4096;
+	rc = ini_parse_stream(conf_reader, &p, conf_handler, &p);
+	fclose(p.fp);
+	if (rc > 0 && !p.nerr)
+		conf_error(&p, rc, NULL, NULL,
+			   "syntax error (expected [section] or key = value)");
+	else if (rc > 0)
+		conf_error(&p, rc, NULL, NULL, "syntax error");
+	else if (rc < 0)
+		conf_error(&p, 0, NULL, NULL, "cannot parse (out of memory)");
+	conf_finish(&p);
+	for (size_t i = 0; i < p.nsections; i++)
+		free(p.sections[i]);
+	free(p.sections);
+	if (p.nerr) {
+		conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void conf_free(struct conf *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < NKEYS; i++) {
+		switch (conf_keys[i].type) {
+		case T_STR:
+		case T_URL:
+		case T_CHOICE:
+		case T_LANG:
+		case T_SCALE:
+			free(*(char **)((char *)c + conf_keys[i].offset));
+			break;
+		default:
+			break;
+		}
+	}
+	for (size_t i = 0; i < c->nrules; i++) {
+		struct conf_rule *r = &c->rules[i];
+		free(r->name);
+		conf_pattern_free(&r->sender);
+		conf_pattern_free(&r->from);
+		conf_pattern_free(&r->subject);
+		for (size_t j = 0; j < r->nheaders; j++) {
+			free(r->headers[j].name);
+			conf_pattern_free(&r->headers[j].pat);
+		}
+		free(r->headers);
+		free(r->ticket.literal);
+		free(r->ticket.header_name);
+		free(r->team.literal);
+		free(r->team.header_name);
+		free(r->agent.literal);
+		free(r->agent.header_name);
+		free(r->language);
+	}
+	free(c->rules);
+	for (size_t i = 0; i < c->nteams; i++) {
+		struct conf_team *t = &c->teams[i];
+		free(t->name);
+		free(t->display_name);
+		for (size_t j = 0; j < t->nmatch; j++)
+			free(t->match[j]);
+		free(t->match);
+		free(t->alert_to);
+		free(t->kudos_to);
+		free(t->language);
+		free(t->alert_at_text);
+		free(t->digest);
+		free(t->ticket_url);
+	}
+	free(c->teams);
+	free(c->path);
+	free(c);
+}
+
+const char *conf_default_path(const char *opt)
+{
+	const char *env;
+
+	if (opt && *opt)
+		return opt;
+	env = getenv("MAILMOOD_CONFIG");
+	if (env && *env)
+		return env;
+	return SYSCONFDIR "/mailmood/mailmood.conf";
+}
+
+const struct conf_team *conf_team_for_address(const struct conf *c,
+					      const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	/* An exact address wins over a domain, whatever the order. */
+	for (size_t i = 0; i < c->nteams; i++)
+		for (size_t j = 0; j < c->teams[i].nmatch; j++)
+			if (c->teams[i].match[j][0] != '@' &&
+			    !strcasecmp(c->teams[i].match[j], addr))
+				return &c->teams[i];
+	if (!at)
+		return NULL;
+	for (size_t i = 0; i < c->nteams; i++)
+		for (size_t j = 0; j < c->teams[i].nmatch; j++)
+			if (c->teams[i].match[j][0] == '@' &&
+			    !strcasecmp(c->teams[i].match[j], at))
+				return &c->teams[i];
+	return NULL;
+}
+
+const struct conf_team *conf_team_by_name(const struct conf *c,
+					  const char *name)
+{
+	for (size_t i = 0; name && i < c->nteams; i++)
+		if (!strcasecmp(c->teams[i].name, name))
+			return &c->teams[i];
+	return NULL;
+}
+
+const struct scale *conf_team_scale(const struct conf *c,
+				    const struct conf_team *t)
+{
+	if (t && t->scale)
+		return t->scale;
+	return c->general.scale ? c->general.scale
+				: scale_get(SCALE_THERMOMETER);
+}
+
+const char *conf_team_language(const struct conf *c,
+			       const struct conf_team *t)
+{
+	if (t && t->language)
+		return t->language;
+	return c->general.language;
+}

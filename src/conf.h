@@ -1,0 +1,144 @@
+/* The configuration: one INI file (DESIGN.md "Configuration"), parsed once
+ * with libinih into one struct. Every key of [general], [milter] and
+ * [listener] is a row of a typed table in conf.c with its default and
+ * bounds; [rule NAME] and [team NAME] sections repeat. */
+#ifndef MM_CONF_H
+#define MM_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "scale.h"
+
+enum on_error { ON_ERROR_ACCEPT, ON_ERROR_TEMPFAIL };
+
+/* A rule value: exact (case-insensitive) text, or /pcre/flags. */
+struct conf_pattern {
+	char *text;     /* as written */
+	pcre2_code *re; /* NULL for an exact match */
+};
+
+struct conf_header_cond {
+	char *name; /* header field name */
+	struct conf_pattern pat;
+};
+
+/* Where a survey field comes from: a literal, "header:NAME", or a named
+ * group of one of the rule's patterns (the default for ticket/team/agent). */
+struct conf_source {
+	char *literal;     /* NULL unless a literal */
+	char *header_name; /* NULL unless header:NAME */
+};
+
+struct conf_rule {
+	char *name;
+	int line; /* where the section starts, for messages */
+	struct conf_pattern sender;  /* envelope MAIL FROM */
+	struct conf_pattern from;    /* header From address */
+	struct conf_pattern subject; /* decoded Subject */
+	struct conf_header_cond *headers;
+	size_t nheaders;
+	struct conf_source ticket, team, agent;
+	const struct scale *scale; /* NULL: general scale */
+	char *language;            /* NULL: team or general */
+};
+
+struct conf_team {
+	char *name;
+	int line;
+	char *display_name; /* shown to end users; default name */
+	char **match;       /* "@domain" or "address", lowercased */
+	size_t nmatch;
+	char *alert_to;
+	char *language; /* NULL: general */
+	char *alert_at_text;
+	int alert_at;   /* value on the team's scale; resolved after parse */
+	const struct scale *scale; /* NULL: general */
+	bool kudos;
+	char *kudos_to;
+	char *digest; /* "none", "daily", "weekly" */
+	char *ticket_url; /* NULL: listener ticket_url */
+};
+
+struct conf {
+	char *path;
+	struct {
+		char *base_url;
+		char *secret_file;
+		char *store;
+		char *language;
+		const struct scale *scale;
+		char *scale_name;
+		char *templates; /* directory with en/ nl/ */
+		char *user;      /* drop privileges to this user */
+		char *log_level;
+	} general;
+	struct {
+		char *socket;
+		int on_error; /* enum on_error */
+		uint64_t max_size;
+		int64_t cooldown; /* seconds */
+		int sample_rate;  /* percent */
+		char *pid_file;
+		char *socket_owner; /* user[:group] for a unix socket */
+		int socket_mode;
+		int64_t timeout; /* libmilter timeout, seconds */
+	} milter;
+	struct {
+		char *http;
+		char *lmtp;
+		char *reply_address;
+		char *smtp_url;
+		char *smtp_tls; /* "auto", "required", "none" */
+		char *smtp_user;
+		char *smtp_password_file;
+		char *alert_from;
+		char *ticket_url;
+		char *pid_file;
+		char *trusted_proxies;
+		int64_t link_ttl;     /* seconds */
+		int64_t burst_window; /* seconds */
+		int64_t alert_delay;  /* seconds */
+		int64_t http_timeout; /* seconds */
+		int http_threads;
+		int per_ip_limit;
+		uint64_t max_request;   /* bytes */
+		uint64_t max_reply_size; /* LMTP, bytes */
+		int comment_max;         /* characters */
+	} listener;
+	struct conf_rule *rules;
+	size_t nrules;
+	struct conf_team *teams;
+	size_t nteams;
+};
+
+/* Parses path. On any error returns NULL and writes one or more lines of
+ * the form "FILE:LINE: [section] key: reason" into err. */
+struct conf *conf_load(const char *path, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+/* The config path every program uses: -c, else $MAILMOOD_CONFIG, else
+ * SYSCONFDIR/mailmood/mailmood.conf. */
+const char *conf_default_path(const char *opt);
+
+/* "10M", "512k", "2G", "1048576" -> bytes. 0 ok, -1 bad. */
+int conf_parse_size(const char *s, uint64_t *out);
+/* "7d", "12h", "30m", "45s", "2w", "90" (seconds) -> seconds. */
+int conf_parse_duration(const char *s, int64_t *out);
+
+/* The team whose match list covers addr (lowercased), else NULL. */
+const struct conf_team *conf_team_for_address(const struct conf *c,
+					      const char *addr);
+const struct conf_team *conf_team_by_name(const struct conf *c,
+					  const char *name);
+/* Effective settings for a team (team may be NULL). */
+const struct scale *conf_team_scale(const struct conf *c,
+				    const struct conf_team *t);
+const char *conf_team_language(const struct conf *c,
+			       const struct conf_team *t);
+
+#endif

@@ -1,0 +1,22 @@
+/* Verbs of mailmoodctl that live in their own files (ctl_*.c). Each takes
+ * the config path and its own argv (argv[0] is the verb) and returns a
+ * sysexits.h code. */
+#ifndef MM_CTL_H
+#define MM_CTL_H
+
+#include <stdio.h>
+
+struct ctl_verb {
+	const char *name;
+	const char *usage; /* one line for --help */
+	int (*run)(const char *config_path, int argc, char **argv);
+};
+
+/* Runs a verb from the table in ctl.c; EX_USAGE for an unknown one. */
+int ctl_dispatch(const char *config_path, const char *verb, int argc,
+		 char **argv);
+void ctl_usage_extra(FILE *out);
+
+int ctl_test_rule(const char *config_path, int argc, char **argv);
+
+#endif

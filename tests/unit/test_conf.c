@@ -1,0 +1,289 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+
+static char tmp_path[64];
+
+static void write_conf(const char *text)
+{
+	int fd;
+
+	snprintf(tmp_path, sizeof(tmp_path), "/tmp/mm-conf-XXXXXX");
+	fd = mkstemp(tmp_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/* Loads text; expects failure with an error containing ":LINE: " and
+ * the given fragment. */
+static void expect_error(const char *text, int line, const char *fragment)
+{
+	char err[2048], want[128];
+	struct conf *c;
+
+	write_conf(text);
+	c = conf_load(tmp_path, err, sizeof(err));
+	unlink(tmp_path);
+	if (c)
+		conf_free(c);
+	assert_null(c);
+	snprintf(want, sizeof(want), "%s:%d: ", tmp_path, line);
+	if (!strstr(err, want) || !strstr(err, fragment))
+		fail_msg("error '%s' lacks '%s' / '%s'", err, want, fragment);
+}
+
+static void test_example_config_loads(void **state)
+{
+	char err[2048], path[1024];
+	struct conf *c;
+	const struct conf_team *t;
+
+	snprintf(path, sizeof(path), "%s/conf/mailmood.conf",
+		 getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	c = conf_load(path, err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_string_equal(c->general.base_url,
+			    "https://feedback.example.com");
+	assert_int_equal(c->milter.max_size, 10 * 1024 * 1024);
+	assert_int_equal(c->milter.cooldown, 7 * 86400);
+	assert_int_equal(c->milter.sample_rate, 100);
+	assert_int_equal(c->listener.link_ttl, 90 * 86400);
+	assert_int_equal(c->listener.burst_window, 30);
+	assert_int_equal(c->nrules, 1);
+	assert_non_null(c->rules[0].subject.re);
+	assert_null(c->rules[0].from.re);
+	assert_int_equal(c->rules[0].nheaders, 1);
+	assert_string_equal(c->rules[0].headers[0].name, "X-Ticket-Status");
+	assert_string_equal(c->rules[0].team.header_name, "X-Ticket-Team");
+	assert_int_equal(c->nteams, 1);
+	t = conf_team_for_address(c, "someone@acme.example");
+	assert_non_null(t);
+	assert_string_equal(t->name, "acme");
+	assert_int_equal(t->alert_at, 1);
+	assert_string_equal(conf_team_language(c, t), "nl");
+	assert_non_null(conf_team_for_address(c, "j.doe@partner.example"));
+	assert_null(conf_team_for_address(c, "x@partner.example"));
+	assert_null(conf_team_for_address(c, "x@evil-acme.example"));
+	conf_free(c);
+}
+
+static void test_defaults(void **state)
+{
+	char err[1024];
+	struct conf *c;
+
+	write_conf("# nothing but a comment\n");
+	c = conf_load(tmp_path, err, sizeof(err));
+	unlink(tmp_path);
+	assert_non_null(c);
+	assert_int_equal(c->milter.on_error, ON_ERROR_ACCEPT);
+	assert_int_equal(c->milter.socket_mode, 0660);
+	assert_string_equal(c->general.scale->name, "thermometer");
+	assert_string_equal(c->listener.smtp_tls, "auto");
+	assert_int_equal(c->listener.max_request, 64 * 1024);
+	conf_free(c);
+}
+
+static void test_values_keep_hash_and_semicolon(void **state)
+{
+	char err[1024];
+	struct conf *c;
+
+	write_conf("[rule r]\nsubject = /#\\d+; done/\n");
+	c = conf_load(tmp_path, err, sizeof(err));
+	unlink(tmp_path);
+	if (!c)
+		fail_msg("%s", err);
+	assert_string_equal(c->rules[0].subject.text, "/#\\d+; done/");
+	conf_free(c);
+}
+
+static void test_unknown_key(void **state)
+{
+	expect_error("[general]\nlanguage = en\nbase_ulr = http://x\n", 3,
+		     "[general] base_ulr: unknown key");
+}
+
+static void test_unknown_section(void **state)
+{
+	expect_error("[general]\nlanguage = en\n\n[mitler]\nsocket = x\n", 5,
+		     "[mitler] socket: unknown section");
+}
+
+static void test_bad_size(void **state)
+{
+	expect_error("[milter]\nmax_size = 10X\n", 2,
+		     "[milter] max_size: bad size");
+	expect_error("[milter]\nmax_size = 3G\n", 2,
+		     "[milter] max_size: 3G out of range");
+}
+
+static void test_bad_duration(void **state)
+{
+	expect_error("[milter]\ncooldown = 7 days\n", 2,
+		     "[milter] cooldown: bad duration");
+	expect_error("[listener]\nlink_ttl = 10m\n", 2,
+		     "[listener] link_ttl: 10m out of range");
+}
+
+static void test_bad_percent(void **state)
+{
+	expect_error("[milter]\nsample_rate = 150\n", 2,
+		     "[milter] sample_rate: 150 out of range");
+	expect_error("[milter]\nsample_rate = half\n", 2,
+		     "[milter] sample_rate: not a number");
+}
+
+static void test_bad_value(void **state)
+{
+	expect_error("[milter]\non_error = reject\n", 2,
+		     "[milter] on_error: must be accept or tempfail");
+	expect_error("[general]\nscale = stars\n", 2,
+		     "[general] scale: unknown scale");
+	expect_error("[general]\nlanguage = de\n", 2,
+		     "[general] language: unknown language");
+	expect_error("[general]\nbase_url = feedback.example.com\n", 2,
+		     "[general] base_url: not a URL");
+	expect_error("[listener]\nsmtp_tls = maybe\n", 2,
+		     "[listener] smtp_tls: must be one of");
+}
+
+static void test_bad_regex(void **state)
+{
+	expect_error("[rule r]\n\nsubject = /(unclosed/i\n", 3,
+		     "[rule r] subject: bad regular expression at offset");
+	expect_error("[rule r]\nsubject = /x/q\n", 2,
+		     "[rule r] subject: unknown regex flag 'q'");
+	expect_error("[rule r]\nsubject = /x\n", 2,
+		     "without closing /");
+}
+
+static void test_rule_errors(void **state)
+{
+	expect_error("[rule r]\nteam = header:X-Team\n", 1,
+		     "[rule r] : no condition");
+	expect_error("[rule r]\nfrom = a@b\nfrom = c@d\n", 3,
+		     "[rule r] from: given twice");
+	expect_error("[rule r]\nheader = no colon here\n", 2,
+		     "[rule r] header: expected 'Header-Name: value'");
+	expect_error("[rule r]\nfrom = a@b\nagent = header:\n", 3,
+		     "[rule r] agent: header: without a header name");
+	expect_error("[rule bad name!]\nfrom = a@b\n", 1, "bad rule name");
+}
+
+static void test_team_errors(void **state)
+{
+	expect_error("[team t]\nmatch = acme.example\n", 2,
+		     "[team t] match: each entry must be an address");
+	expect_error("[team t]\nmatch = @a.example\nalert_at = purple\n", 1,
+		     "[team t] alert_at: 'purple' is not a level");
+	expect_error("[team t]\nalert_to = x@y\n", 1,
+		     "[team t] match: missing");
+	expect_error("[team t]\nmatch = @a\nkudos = perhaps\n", 3,
+		     "[team t] kudos: not a boolean");
+}
+
+static void test_duplicates(void **state)
+{
+	expect_error("[milter]\ncooldown = 1d\ncooldown = 2d\n", 3,
+		     "[milter] cooldown: given twice");
+	expect_error("[milter]\ncooldown = 1d\n[general]\nlanguage = en\n"
+		     "[milter]\nmax_size = 1M\n",
+		     5, "[milter] : section appears twice");
+}
+
+static void test_syntax_error(void **state)
+{
+	expect_error("[general]\nlanguage en\n", 2, "syntax error");
+}
+
+static void test_long_line(void **state)
+{
+	char *text = malloc(10000);
+
+	strcpy(text, "[rule r]\nsubject = /");
+	memset(text + strlen(text), 'a', 6000);
+	strcpy(text + strlen("[rule r]\nsubject = /") + 6000, "/\n");
+	expect_error(text, 2, "line too long");
+	free(text);
+}
+
+static void test_several_errors_reported(void **state)
+{
+	char err[2048];
+	struct conf *c;
+
+	write_conf("[milter]\ncooldown = x\nmax_size = y\n");
+	c = conf_load(tmp_path, err, sizeof(err));
+	unlink(tmp_path);
+	assert_null(c);
+	assert_non_null(strstr(err, ":2: [milter] cooldown"));
+	assert_non_null(strstr(err, ":3: [milter] max_size"));
+}
+
+static void test_missing_file(void **state)
+{
+	char err[512];
+
+	assert_null(conf_load("/nonexistent/mailmood.conf", err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/mailmood.conf: No such file"));
+}
+
+static void test_parsers(void **state)
+{
+	uint64_t sz;
+	int64_t d;
+
+	assert_int_equal(conf_parse_size("10M", &sz), 0);
+	assert_int_equal(sz, 10485760);
+	assert_int_equal(conf_parse_size("512k", &sz), 0);
+	assert_int_equal(sz, 524288);
+	assert_int_equal(conf_parse_size("7", &sz), 0);
+	assert_int_equal(sz, 7);
+	assert_int_equal(conf_parse_size("-1", &sz), -1);
+	assert_int_equal(conf_parse_size("1T", &sz), -1);
+	assert_int_equal(conf_parse_size("99999999999999999999G", &sz), -1);
+	assert_int_equal(conf_parse_duration("7d", &d), 0);
+	assert_int_equal(d, 604800);
+	assert_int_equal(conf_parse_duration("2w", &d), 0);
+	assert_int_equal(d, 1209600);
+	assert_int_equal(conf_parse_duration("30", &d), 0);
+	assert_int_equal(d, 30);
+	assert_int_equal(conf_parse_duration("", &d), -1);
+	assert_int_equal(conf_parse_duration("5y", &d), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_example_config_loads),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values_keep_hash_and_semicolon),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_bad_size),
+		cmocka_unit_test(test_bad_duration),
+		cmocka_unit_test(test_bad_percent),
+		cmocka_unit_test(test_bad_value),
+		cmocka_unit_test(test_bad_regex),
+		cmocka_unit_test(test_rule_errors),
+		cmocka_unit_test(test_team_errors),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_several_errors_reported),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_parsers),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
