@@ -5,6 +5,11 @@
 #include "ctl.h"
 
 static const struct ctl_verb ctl_verbs[] = {
+	{"test-rule",
+	 "test-rule MAIL.eml [--rewrite]  which rule matches and what it "
+	 "captures;\n                          --rewrite prints the mail as "
+	 "the milter would send it",
+	 ctl_test_rule},
 	{NULL, NULL, NULL},
 };
 

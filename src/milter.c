@@ -1,0 +1,482 @@
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libmilter/mfapi.h>
+
+#include "buf.h"
+#include "closure.h"
+#include "log.h"
+#include "milter.h"
+
+#define MILTER_POOL 8
+#define MILTER_MAX_HEADERS 1000
+
+/* What one configuration needs at run time. Messages hold a reference for
+ * their whole life, so a reload never pulls the config out from under a
+ * mail in flight. */
+struct milter_state {
+	struct conf *conf;
+	struct token_key key;
+	struct inject_templates templates;
+	struct store *pool[MILTER_POOL];
+	int npool;
+	int refs;
+};
+
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct milter_state *state_live;
+
+struct msgctx {
+	struct milter_state *st;
+	char *sender;
+	char *rcpt;
+	struct rules_header *h;
+	size_t nh;
+	struct buf raw; /* header block as received, blank line, body */
+	int has_ctype, has_cte;
+	int skip; /* over max_size or not ours: pass unchanged */
+};
+
+struct connctx {
+	struct msgctx *msg;
+};
+
+static void state_free(struct milter_state *st)
+{
+	for (int i = 0; i < st->npool; i++)
+		store_close(st->pool[i]);
+	inject_templates_free(&st->templates);
+	conf_free(st->conf);
+	free(st);
+}
+
+static struct milter_state *state_get(void)
+{
+	struct milter_state *st;
+
+	pthread_mutex_lock(&state_lock);
+	st = state_live;
+	if (st)
+		st->refs++;
+	pthread_mutex_unlock(&state_lock);
+	return st;
+}
+
+static void state_put(struct milter_state *st)
+{
+	int last;
+
+	if (!st)
+		return;
+	pthread_mutex_lock(&state_lock);
+	last = --st->refs == 0;
+	pthread_mutex_unlock(&state_lock);
+	if (last)
+		state_free(st);
+}
+
+/* Store handles are not shared between threads; a small pool saves
+ * opening SQLite (and preparing statements) for every mail. */
+static struct store *pool_take(struct milter_state *st, char *err,
+			       size_t errlen)
+{
+	struct store *s = NULL;
+
+	pthread_mutex_lock(&state_lock);
+	if (st->npool > 0)
+		s = st->pool[--st->npool];
+	pthread_mutex_unlock(&state_lock);
+	if (!s && store_open(st->conf->general.store, &s, err, errlen) !=
+			  STORE_OK)
+		return NULL;
+	return s;
+}
+
+static void pool_give(struct milter_state *st, struct store *s, int broken)
+{
+	pthread_mutex_lock(&state_lock);
+	if (!broken && st->npool < MILTER_POOL) {
+		st->pool[st->npool++] = s;
+		s = NULL;
+	}
+	pthread_mutex_unlock(&state_lock);
+	if (s)
+		store_close(s);
+}
+
+int milter_state_install(struct conf *c, char *err, size_t errlen)
+{
+	struct milter_state *st = calloc(1, sizeof(*st)), *old;
+
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (token_key_load(c->general.secret_file, &st->key, err, errlen) <
+		    0 ||
+	    inject_templates_load(c->general.templates, &st->templates, err,
+				  errlen) < 0) {
+		inject_templates_free(&st->templates);
+		free(st);
+		return -1;
+	}
+	st->conf = c;
+	st->refs = 1;
+	pthread_mutex_lock(&state_lock);
+	old = state_live;
+	state_live = st;
+	pthread_mutex_unlock(&state_lock);
+	state_put(old);
+	return 0;
+}
+
+void milter_reload(const char *path)
+{
+	char err[4096];
+	struct conf *c = conf_load(path, err, sizeof(err));
+
+	if (!c) {
+		log_error("reload: %s; keeping the running configuration",
+			  err);
+		return;
+	}
+	if (milter_state_install(c, err, sizeof(err)) < 0) {
+		log_error("reload: %s; keeping the running configuration",
+			  err);
+		conf_free(c);
+		return;
+	}
+	log_info("reload: %s: %zu rules, %zu teams", path, c->nrules,
+		 c->nteams);
+}
+
+void milter_state_shutdown(void)
+{
+	struct milter_state *st;
+
+	pthread_mutex_lock(&state_lock);
+	st = state_live;
+	state_live = NULL;
+	pthread_mutex_unlock(&state_lock);
+	state_put(st);
+}
+
+static void msg_free(struct msgctx *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nh; i++) {
+		free((char *)m->h[i].name);
+		free((char *)m->h[i].value);
+	}
+	free(m->h);
+	free(m->sender);
+	free(m->rcpt);
+	buf_free(&m->raw);
+	state_put(m->st);
+	free(m);
+}
+
+static struct connctx *conn_of(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static const char *qid_of(SMFICTX *ctx)
+{
+	const char *q = smfi_getsymval(ctx, "i");
+	return q ? q : "NOQUEUE";
+}
+
+/* The failure rule: an internal error never rejects or loses mail. */
+static sfsistat on_error(const struct msgctx *m)
+{
+	if (m && m->st && m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL)
+		return SMFIS_TEMPFAIL;
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
+{
+	struct connctx *cc = calloc(1, sizeof(*cc));
+
+	if (!cc) {
+		log_error("NOQUEUE: out of memory at connect; mail passes "
+			  "unchanged");
+		return SMFIS_ACCEPT;
+	}
+	smfi_setpriv(ctx, cc);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct connctx *cc = conn_of(ctx);
+	struct msgctx *m;
+
+	if (!cc)
+		return SMFIS_ACCEPT;
+	msg_free(cc->msg);
+	cc->msg = m = calloc(1, sizeof(*m));
+	if (!m || !(m->st = state_get()) ||
+	    !(m->sender = strdup(argv[0] ? argv[0] : ""))) {
+		log_error("%s: out of memory at MAIL FROM", qid_of(ctx));
+		msg_free(m);
+		cc->msg = NULL;
+		return SMFIS_ACCEPT;
+	}
+	buf_init(&m->raw);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct connctx *cc = conn_of(ctx);
+
+	if (!cc || !cc->msg)
+		return SMFIS_ACCEPT;
+	if (!cc->msg->rcpt && argv[0])
+		cc->msg->rcpt = strdup(argv[0]);
+	return SMFIS_CONTINUE;
+}
+
+static int over_size(struct msgctx *m)
+{
+	return m->raw.len > m->st->conf->milter.max_size;
+}
+
+static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct connctx *cc = conn_of(ctx);
+	struct msgctx *m = cc ? cc->msg : NULL;
+	struct rules_header *h;
+
+	if (!m)
+		return SMFIS_ACCEPT;
+	if (m->skip)
+		return SMFIS_CONTINUE;
+	if (m->nh >= MILTER_MAX_HEADERS) {
+		m->skip = 1;
+		log_info("%s: more than %d header fields; passes unchanged",
+			 qid_of(ctx), MILTER_MAX_HEADERS);
+		return SMFIS_CONTINUE;
+	}
+	h = realloc(m->h, (m->nh + 1) * sizeof(*h));
+	if (!h)
+		goto oom;
+	m->h = h;
+	h[m->nh].name = strdup(name);
+	h[m->nh].value = strdup(value);
+	if (!h[m->nh].name || !h[m->nh].value) {
+		free((char *)h[m->nh].name);
+		free((char *)h[m->nh].value);
+		goto oom;
+	}
+	m->nh++;
+	if (!strcasecmp(name, "Content-Type"))
+		m->has_ctype = 1;
+	if (!strcasecmp(name, "Content-Transfer-Encoding"))
+		m->has_cte = 1;
+	buf_puts(&m->raw, name);
+	buf_puts(&m->raw, ": ");
+	buf_puts(&m->raw, value);
+	buf_puts(&m->raw, "\r\n");
+	if (m->raw.failed)
+		goto oom;
+	return SMFIS_CONTINUE;
+oom:
+	log_error("%s: out of memory reading headers", qid_of(ctx));
+	return on_error(m);
+}
+
+static sfsistat cb_eoh(SMFICTX *ctx)
+{
+	struct connctx *cc = conn_of(ctx);
+	struct msgctx *m = cc ? cc->msg : NULL;
+	struct closure_env env;
+	int rc;
+
+	if (!m || m->skip)
+		return SMFIS_ACCEPT;
+	env = (struct closure_env){m->st->conf, &m->st->key,
+				   &m->st->templates, NULL};
+	rc = closure_matches(&env, m->sender, m->h, m->nh);
+	if (rc == 0) {
+		/* Not a closure mail: the MTA need not send the body. */
+		log_debug("%s: no rule matched", qid_of(ctx));
+		return SMFIS_ACCEPT;
+	}
+	if (rc < 0) {
+		log_error("%s: out of memory matching rules", qid_of(ctx));
+		return on_error(m);
+	}
+	buf_puts(&m->raw, "\r\n");
+	if (over_size(m)) {
+		m->skip = 1;
+		log_info("%s: closure mail over max_size (%llu); passes "
+			 "unchanged",
+			 qid_of(ctx),
+			 (unsigned long long)m->st->conf->milter.max_size);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct connctx *cc = conn_of(ctx);
+	struct msgctx *m = cc ? cc->msg : NULL;
+
+	if (!m || m->skip)
+		return SMFIS_ACCEPT;
+	buf_append(&m->raw, chunk, len);
+	if (m->raw.failed) {
+		log_error("%s: out of memory reading the body", qid_of(ctx));
+		return on_error(m);
+	}
+	if (over_size(m)) {
+		m->skip = 1;
+		log_info("%s: closure mail over max_size (%llu); passes "
+			 "unchanged",
+			 qid_of(ctx),
+			 (unsigned long long)m->st->conf->milter.max_size);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static int replace_body(SMFICTX *ctx, const char *body, size_t len)
+{
+	/* libmilter frames each call as one packet; keep them moderate. */
+	const size_t chunk = 65535;
+
+	for (size_t off = 0; off < len; off += chunk) {
+		size_t n = len - off < chunk ? len - off : chunk;
+		if (smfi_replacebody(ctx, (unsigned char *)body + off,
+				     (int)n) != MI_SUCCESS)
+			return -1;
+	}
+	return 0;
+}
+
+static int set_header(SMFICTX *ctx, const char *name, const char *value,
+		      int present)
+{
+	if (present)
+		return smfi_chgheader(ctx, (char *)name, 1, (char *)value) ==
+				       MI_SUCCESS
+			       ? 0
+			       : -1;
+	return smfi_addheader(ctx, (char *)name, (char *)value) == MI_SUCCESS
+		       ? 0
+		       : -1;
+}
+
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+	struct connctx *cc = conn_of(ctx);
+	struct msgctx *m = cc ? cc->msg : NULL;
+	struct closure_env env;
+	struct closure_mail mail;
+	struct closure_result r;
+	struct store *store;
+	char err[512];
+	sfsistat ret = SMFIS_CONTINUE;
+	const char *qid = qid_of(ctx);
+
+	if (!m || m->skip)
+		return SMFIS_CONTINUE;
+	store = pool_take(m->st, err, sizeof(err));
+	if (!store) {
+		log_error("%s: store: %s; mail passes %s", qid, err,
+			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
+				  ? "to tempfail"
+				  : "unchanged");
+		return on_error(m);
+	}
+	env = (struct closure_env){m->st->conf, &m->st->key,
+				   &m->st->templates, store};
+	mail = (struct closure_mail){qid,	 m->sender, m->rcpt, m->h,
+				     m->nh,	 m->raw.data, m->raw.len};
+	closure_process(&env, &mail, &r);
+	pool_give(m->st, store, r.outcome == CLOSURE_ERROR);
+	if (r.outcome == CLOSURE_INJECTED) {
+		if ((r.splice.content_type &&
+		     set_header(ctx, "Content-Type", r.splice.content_type,
+				m->has_ctype) < 0) ||
+		    (r.splice.content_transfer_encoding &&
+		     set_header(ctx, "Content-Transfer-Encoding",
+				r.splice.content_transfer_encoding,
+				m->has_cte) < 0) ||
+		    replace_body(ctx, r.splice.body, r.splice.body_len) < 0) {
+			/* The survey exists but its links may not have left;
+			 * the MTA falls back to its default_action. */
+			snprintf(r.reason, sizeof(r.reason),
+				 "MTA refused the body replacement");
+			r.outcome = CLOSURE_ERROR;
+		}
+	}
+	closure_log(&mail, &r);
+	if (r.outcome == CLOSURE_ERROR)
+		ret = on_error(m);
+	closure_result_free(&r);
+	return ret;
+}
+
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+	struct connctx *cc = conn_of(ctx);
+
+	if (cc) {
+		msg_free(cc->msg);
+		cc->msg = NULL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat cb_close(SMFICTX *ctx)
+{
+	struct connctx *cc = conn_of(ctx);
+
+	if (cc) {
+		msg_free(cc->msg);
+		free(cc);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* eom of a message that ended normally: free it before the next MAIL. */
+static sfsistat cb_eom_wrap(SMFICTX *ctx)
+{
+	struct connctx *cc = conn_of(ctx);
+	sfsistat rc = cb_eom(ctx);
+
+	if (cc) {
+		msg_free(cc->msg);
+		cc->msg = NULL;
+	}
+	return rc;
+}
+
+int milter_register(void)
+{
+	struct smfiDesc desc = {
+		.xxfi_name = "mailmood",
+		.xxfi_version = SMFI_VERSION,
+		.xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS,
+		.xxfi_connect = cb_connect,
+		.xxfi_envfrom = cb_envfrom,
+		.xxfi_envrcpt = cb_envrcpt,
+		.xxfi_header = cb_header,
+		.xxfi_eoh = cb_eoh,
+		.xxfi_body = cb_body,
+		.xxfi_eom = cb_eom_wrap,
+		.xxfi_abort = cb_abort,
+		.xxfi_close = cb_close,
+	};
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}

@@ -1,0 +1,19 @@
+/* The libmilter side of mailmood-milter: per-connection and per-message
+ * contexts (as OpenDKIM does), thin callbacks that hand the mail to
+ * closure.c, and the live configuration that SIGUSR1 swaps. */
+#ifndef MM_MILTER_H
+#define MM_MILTER_H
+
+#include "conf.h"
+
+/* Loads key and templates for c and makes it the live state; on failure
+ * the old state stays and err says why. Takes ownership of c on success. */
+int milter_state_install(struct conf *c, char *err, size_t errlen);
+/* Re-reads the config file of the live state (SIGUSR1). */
+void milter_reload(const char *path);
+void milter_state_shutdown(void);
+
+/* Registers the callbacks with libmilter. */
+int milter_register(void);
+
+#endif

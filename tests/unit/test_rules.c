@@ -1,0 +1,256 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "inject.h"
+#include "rules.h"
+#include "tmpl.h"
+
+static struct conf *load(const char *text)
+{
+	char path[] = "/tmp/mm-rules-XXXXXX", err[2048];
+	int fd = mkstemp(path);
+	struct conf *c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	c = conf_load(path, err, sizeof(err));
+	unlink(path);
+	if (!c)
+		fail_msg("%s", err);
+	return c;
+}
+
+static const char *base_conf =
+	"[rule topdesk]\n"
+	"from = servicedesk@example.com\n"
+	"subject = /\\[(?<ticket>[A-Z]+-?\\d+)\\].*\\b(closed|resolved|"
+	"gesloten|opgelost|afgehandeld)\\b/i\n"
+	"team = header:X-Ticket-Team\n"
+	"agent = header:X-Ticket-Agent\n"
+	"[rule jira]\n"
+	"sender = /^jira@/\n"
+	"header = X-JIRA-Status: /^(?<agent>\\w+) resolved$/\n"
+	"subject = /(?<ticket>[A-Z]{2,}-\\d+)/\n"
+	"team = support\n"
+	"[team acme]\n"
+	"match = @acme.example\n";
+
+static void test_match_captures(void **state)
+{
+	struct conf *c = load(base_conf);
+	struct rules_header h[] = {
+		{"From", "Service Desk <ServiceDesk@Example.com>"},
+		{"To", "j.doe@acme.example"},
+		{"Subject", "Re: [INC-1234] Printer on fire: resolved"},
+		{"X-Ticket-Team", "Team\r\n Acme"},
+		{"X-Ticket-Agent", "Bob"},
+	};
+	struct rules_match m;
+
+	assert_int_equal(rules_match(c, "<sd@example.com>", h, 5, &m), 1);
+	assert_string_equal(m.rule->name, "topdesk");
+	assert_string_equal(m.ticket, "INC-1234");
+	/* folded header unfolded, CR/LF never survive */
+	assert_string_equal(m.team, "Team Acme");
+	assert_string_equal(m.agent, "Bob");
+	rules_match_free(&m);
+	conf_free(c);
+}
+
+static void test_no_match(void **state)
+{
+	struct conf *c = load(base_conf);
+	struct rules_header h[] = {
+		{"From", "servicedesk@example.com"},
+		{"Subject", "[INC-1234] new call registered"},
+	};
+	struct rules_header h2[] = {
+		{"From", "someone@example.com"},
+		{"Subject", "[INC-1234] resolved"},
+	};
+	struct rules_match m;
+
+	assert_int_equal(rules_match(c, "x@y", h, 2, &m), 0);
+	assert_null(m.rule);
+	assert_int_equal(rules_match(c, "x@y", h2, 2, &m), 0);
+	assert_int_equal(rules_match(c, "x@y", NULL, 0, &m), 0);
+	conf_free(c);
+}
+
+static void test_encoded_subject(void **state)
+{
+	struct conf *c = load(base_conf);
+	struct rules_header h[] = {
+		{"From", "servicedesk@example.com"},
+		{"Subject", "=?UTF-8?Q?[INC-77]_Melding_is_opgelost_=C3=A9?="},
+	};
+	struct rules_match m;
+
+	assert_int_equal(rules_match(c, "", h, 2, &m), 1);
+	assert_string_equal(m.ticket, "INC-77");
+	assert_string_equal(m.subject, "[INC-77] Melding is opgelost \xc3\xa9");
+	assert_null(m.team); /* header absent */
+	rules_match_free(&m);
+	conf_free(c);
+}
+
+static void test_envelope_header_and_literal(void **state)
+{
+	struct conf *c = load(base_conf);
+	struct rules_header h[] = {
+		{"From", "Jira <jira@example.com>"},
+		{"Subject", "[JIRA] (SUP-42) Login broken"},
+		{"X-JIRA-Status", "open"},
+		{"X-JIRA-Status", "alice resolved"},
+	};
+	struct rules_match m;
+
+	assert_int_equal(rules_match(c, "<jira@example.com>", h, 4, &m), 1);
+	assert_string_equal(m.rule->name, "jira");
+	assert_string_equal(m.ticket, "SUP-42");
+	assert_string_equal(m.agent, "alice");
+	assert_string_equal(m.team, "support");
+	rules_match_free(&m);
+	/* envelope sender must match too */
+	assert_int_equal(rules_match(c, "<other@example.com>", h, 4, &m), 0);
+	conf_free(c);
+}
+
+static void test_first_address(void **state)
+{
+	char *a;
+
+	a = rules_first_address("\"Doe, John\" <J.Doe@Acme.Example>, x@y");
+	assert_string_equal(a, "j.doe@acme.example");
+	free(a);
+	a = rules_first_address("  a@b.example , c@d");
+	assert_string_equal(a, "a@b.example");
+	free(a);
+	assert_null(rules_first_address("undisclosed-recipients:;"));
+	assert_null(rules_first_address(""));
+}
+
+static void test_invalid_utf8_subject_is_no_match(void **state)
+{
+	struct conf *c = load(base_conf);
+	struct rules_header h[] = {
+		{"From", "servicedesk@example.com"},
+		{"Subject", "[INC-1] \xff\xfe resolved"},
+	};
+	struct rules_match m;
+
+	assert_true(rules_match(c, "", h, 2, &m) >= 0);
+	rules_match_free(&m);
+	conf_free(c);
+}
+
+static void test_tmpl(void **state)
+{
+	struct tmpl_var vars[] = {{"ticket", "<INC&1>"}};
+	struct tmpl_var items[] = {{"url", "u1"}, {"url", "u2\""}};
+	struct tmpl_ctx ctx = {vars, 1, "levels", items, 2, 1};
+	struct buf b;
+	char err[128];
+
+	buf_init(&b);
+	const char *tpl = "T={{ticket}}{{#levels}}[{{url}}]{{/levels}}.";
+	assert_int_equal(tmpl_render(&b, tpl, strlen(tpl), 1, &ctx, err,
+				     sizeof(err)),
+			 0);
+	assert_string_equal(b.data, "T=&lt;INC&amp;1&gt;[u1][u2&quot;].");
+	buf_reset(&b);
+	assert_int_equal(tmpl_render(&b, "{{ticket}}", 10, 0, &ctx, err,
+				     sizeof(err)),
+			 0);
+	assert_string_equal(b.data, "<INC&1>");
+	buf_reset(&b);
+	assert_int_equal(tmpl_render(&b, "{{tikcet}}", 10, 0, &ctx, err,
+				     sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "tikcet"));
+	assert_int_equal(tmpl_render(&b, "{{#levels}}x", 12, 0, &ctx, err,
+				     sizeof(err)),
+			 -1);
+	assert_int_equal(tmpl_render(&b, "{{ticket", 8, 0, &ctx, err,
+				     sizeof(err)),
+			 -1);
+	buf_free(&b);
+}
+
+static void test_inject_render(void **state)
+{
+	struct conf *c = load("[general]\nbase_url = https://fb.example\n"
+			      "[listener]\nreply_address = feedback@fb.example\n");
+	struct inject_templates t;
+	struct token_key key = {.len = 32};
+	struct inject_survey s = {42, "INC-<9>", "nl",
+				  scale_get(SCALE_THERMOMETER)};
+	struct buf text, html;
+	char err[512], tok[TOKEN_BUFSZ], want[256], dir[1024];
+
+	snprintf(dir, sizeof(dir), "%s/conf/templates",
+		 getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	if (inject_templates_load(dir, &t, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	buf_init(&text);
+	buf_init(&html);
+	assert_int_equal(inject_render(&t, c, &key, &s, &text, &html, err,
+				       sizeof(err)),
+			 0);
+	assert_int_equal(token_make(&key, 42, tok), 0);
+	for (int lvl = 1; lvl <= 4; lvl++) {
+		snprintf(want, sizeof(want), "https://fb.example/r/%s/%d", tok,
+			 lvl);
+		assert_non_null(strstr(text.data, want));
+		assert_non_null(strstr(html.data, want));
+	}
+	snprintf(want, sizeof(want), "feedback+%s@fb.example", tok);
+	assert_non_null(strstr(text.data, want));
+	assert_non_null(strstr(html.data, want));
+	assert_non_null(strstr(text.data, "Uitstekend"));
+	assert_non_null(strstr(text.data, "INC-<9>"));
+	assert_non_null(strstr(html.data, "INC-&lt;9&gt;"));
+	assert_null(strstr(html.data, "INC-<9>"));
+	/* best level first */
+	assert_true(strstr(text.data, "/4") < strstr(text.data, "/1\n"));
+	buf_free(&text);
+	buf_free(&html);
+	inject_templates_free(&t);
+	conf_free(c);
+}
+
+static void test_templates_missing_dir(void **state)
+{
+	struct inject_templates t;
+	char err[512];
+
+	assert_int_equal(inject_templates_load("/nonexistent", &t, err,
+					       sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "/nonexistent/en/block.txt"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_match_captures),
+		cmocka_unit_test(test_no_match),
+		cmocka_unit_test(test_encoded_subject),
+		cmocka_unit_test(test_envelope_header_and_literal),
+		cmocka_unit_test(test_first_address),
+		cmocka_unit_test(test_invalid_utf8_subject_is_no_match),
+		cmocka_unit_test(test_tmpl),
+		cmocka_unit_test(test_inject_render),
+		cmocka_unit_test(test_templates_missing_dir),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
