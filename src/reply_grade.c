@@ -1,0 +1,664 @@
+/* Reading a grade from the text of a reply.
+ *
+ * People answer a closure mail with "8", "8/10", "een 8", "acht", "Groen",
+ * "👍" or "8, but it took three days"; they also write ticket numbers,
+ * dates, times, phone numbers and durations. The rules, in reading order,
+ * first accepted candidate wins; quoted lines ('>') are never read:
+ *
+ * - Numbers count on the numeric scales (grade10, nps, csat5) when they are
+ *   the first word of the reply, stand alone on a line ("8", "8!", "8,"),
+ *   end a line after ':' or ',' ("Snel geholpen: 9"), follow a grade word
+ *   ("een 8", "a 9", "cijfer 7", "rating: 8") or carry the scale
+ *   ("8/10", "8 uit 10", "8 out of 10", "4 sterren").
+ *   On thermometer and binary only the explicit "3/4", "3 uit 4" forms
+ *   count: a bare "4" from someone thinking in school grades would read as
+ *   gold.
+ * - A number is not a grade when it is out of the scale, has more than two
+ *   digits, is glued to letters or signs ("INC-1234", "#123", "3e", "5G",
+ *   "€5"), is part of a date, time, range or phone number ("12-03-2024",
+ *   "10:30", "10.30", "8-9", "06-12345678"), is followed by a unit ("3
+ *   dagen", "2 weeks", "10 minuten") or follows a word that makes it a
+ *   number of something ("om 10", "ticket 12", "versie 2", "stap 3").
+ * - A decimal grade ("7,5", "8.5") is rounded half up, as Dutch school
+ *   reports do.
+ * - Number words (en, nl: "acht", "nine"; not the Dutch article "een") and
+ *   level words of the scale (thermometer red/amber/green/gold and
+ *   rood/oranje/groen/goud plus the scale's own labels such as "Kan beter",
+ *   binary good/bad/goed/slecht, csat5 "Zeer tevreden") count as the first
+ *   word of the reply or alone on a line, followed by punctuation or the
+ *   end of the line ("Groen, snel geholpen"; "Good morning" is not a
+ *   grade), or after a grade word ("rating: gold").
+ * - Emoji count anywhere on thermometer, binary and csat5 (👍 🙂 😀 😐
+ * 😞 👎 ☹ 😠 ...), by their mood; ASCII smileys (":)", ":(") only as the first
+ * word or alone. grade10 and nps have no emoji mapping.
+ *
+ * The comment is the reply without quoted lines. When the grade (with its
+ * grade word) starts a line, it is cut from that line together with the
+ * punctuation after it ("8, but it took three days" -> "but it took three
+ * days"), and a line left empty goes; a grade inside a sentence stays in
+ * the comment ("Ik geef jullie een 8" stays whole). */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "reply.h"
+
+struct phrase {
+	const char *text;
+	int value;
+};
+
+static const struct phrase number_words[] = {
+    {"zero", 0},  {"nul", 0},	{"one", 1},   {"\xc3\xa9\xc3\xa9n", 1},
+    {"two", 2},	  {"twee", 2},	{"three", 3}, {"drie", 3},
+    {"four", 4},  {"vier", 4},	{"five", 5},  {"vijf", 5},
+    {"six", 6},	  {"zes", 6},	{"seven", 7}, {"zeven", 7},
+    {"eight", 8}, {"acht", 8},	{"nine", 9},  {"negen", 9},
+    {"ten", 10},  {"tien", 10},
+};
+
+/* Words in front of a number that make it a grade. */
+static const char *const grade_words[] = {
+    "een",    "a",     "an",   "cijfer",      "cijfertje",  "score",
+    "rating", "grade", "mark", "beoordeling", "oordeel",    "geef",
+    "give",   "geven", "rate", "rated",	      "waardering",
+};
+
+/* Words in front of a number that make it something else. */
+static const char *const not_before[] = {
+    "om",     "at",	 "sinds",    "since",	"nr",	    "no",     "nummer",
+    "number", "ticket",	 "incident", "melding", "call",	    "kamer",  "room",
+    "versie", "version", "v",	     "pagina",	"page",	    "stap",   "step",
+    "item",   "punt",	 "point",    "tot",	"until",    "till",   "voor",
+    "before", "after",	 "na",	     "over",	"in",	    "binnen", "within",
+    "ca",     "bijna",	 "almost",   "about",	"ongeveer", "dag",    "day",
+    "week",   "maand",	 "month",    "jaar",	"year",	    "tel",    "phone",
+    "bel",    "call",	 "ext",	     "toestel", "op",
+};
+
+/* Units after a number: a duration, a count or an amount, not a grade. */
+static const char *const units[] = {
+    "dag",    "dagen",	  "day",	"days",	    "week",	"weken",
+    "weeks",  "wk",	  "maand",	"maanden",  "month",	"months",
+    "jaar",   "jaren",	  "year",	"years",    "uur",	"uren",
+    "hour",   "hours",	  "hr",		"hrs",	    "h",	"u",
+    "min",    "mins",	  "minuut",	"minuten",  "minute",	"minutes",
+    "sec",    "seconden", "seconds",	"keer",	    "times",	"x",
+    "maal",   "procent",  "percent",	"euro",	    "eur",	"pm",
+    "am",     "mails",	  "e-mails",	"emails",   "tickets",	"mensen",
+    "people", "users",	  "gebruikers", "pc",	    "pcs",	"laptops",
+    "stuks",  "pieces",	  "werkdagen",	"workdays", "kwartier", "gb",
+    "mb",     "tb",	  "kb",		"ghz",	    "inch",	"cm",
+    "km",     "m",	  "kg",		"of",	    "van",	"en",
+    "and",    "or",	  "of the",
+};
+
+/* Words after a number that name the scale. */
+static const char *const scale_units[] = {
+    "punten", "points", "sterren", "stars", "star", "ster",
+};
+
+struct emoji {
+	const char *utf8;
+	int mood; /* 1 angry .. 5 delighted */
+};
+
+static const struct emoji emojis[] = {
+    {"\xF0\x9F\x98\xA0", 1}, /* 😠 */
+    {"\xF0\x9F\x98\xA1", 1}, /* 😡 */
+    {"\xF0\x9F\xA4\xAC", 1}, /* 🤬 */
+    {"\xF0\x9F\x98\x9E", 2}, /* 😞 */
+    {"\xF0\x9F\x98\xA2", 2}, /* 😢 */
+    {"\xF0\x9F\x99\x81", 2}, /* 🙁 */
+    {"\xE2\x98\xB9", 2},     /* ☹ */
+    {"\xF0\x9F\x91\x8E", 2}, /* 👎 */
+    {"\xF0\x9F\x98\x90", 3}, /* 😐 */
+    {"\xF0\x9F\x98\x95", 3}, /* 😕 */
+    {"\xF0\x9F\x99\x82", 4}, /* 🙂 */
+    {"\xF0\x9F\x98\x8A", 4}, /* 😊 */
+    {"\xF0\x9F\x91\x8D", 4}, /* 👍 */
+    {"\xF0\x9F\x98\x80", 5}, /* 😀 */
+    {"\xF0\x9F\x98\x83", 5}, /* 😃 */
+    {"\xF0\x9F\x98\x84", 5}, /* 😄 */
+    {"\xF0\x9F\x98\x81", 5}, /* 😁 */
+    {"\xF0\x9F\xA4\xA9", 5}, /* 🤩 */
+    {"\xF0\x9F\x98\x8D", 5}, /* 😍 */
+};
+
+static const struct emoji smileys[] = {
+    {":-)", 4}, {":)", 4}, {":-D", 5}, {":D", 5},
+    {":-(", 2}, {":(", 2}, {":-|", 3}, {":|", 3},
+};
+
+/* Level words beyond the scale's own keys and labels. */
+struct level_word {
+	enum scale_id scale;
+	const char *text;
+	int value;
+};
+
+static const struct level_word level_words[] = {
+    {SCALE_THERMOMETER, "rood", 1},	{SCALE_THERMOMETER, "oranje", 2},
+    {SCALE_THERMOMETER, "orange", 2},	{SCALE_THERMOMETER, "groen", 3},
+    {SCALE_THERMOMETER, "goud", 4},	{SCALE_BINARY, "goed", 2},
+    {SCALE_BINARY, "slecht", 1},	{SCALE_BINARY, "niet goed", 1},
+    {SCALE_BINARY, "not good", 1},	{SCALE_BINARY, "fout", 1},
+    {SCALE_CSAT5, "tevreden", 4},	{SCALE_CSAT5, "ontevreden", 2},
+    {SCALE_CSAT5, "zeer tevreden", 5},	{SCALE_CSAT5, "zeer ontevreden", 1},
+    {SCALE_CSAT5, "satisfied", 4},	{SCALE_CSAT5, "dissatisfied", 2},
+    {SCALE_CSAT5, "very satisfied", 5}, {SCALE_CSAT5, "very dissatisfied", 1},
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static int is_alnum_byte(unsigned char c)
+{
+	/* Bytes of non-ASCII letters count as word characters, so "é8" or
+	 * "8é" are not a standalone number. Emoji are checked before. */
+	return isalnum(c) || c >= 0x80;
+}
+
+static int match_emoji(const char *p, size_t n, const struct emoji *tab,
+		       size_t ntab, size_t *len)
+{
+	for (size_t i = 0; i < ntab; i++) {
+		size_t l = strlen(tab[i].utf8);
+		if (l <= n && memcmp(p, tab[i].utf8, l) == 0) {
+			*len = l;
+			return tab[i].mood;
+		}
+	}
+	return 0;
+}
+
+/* Mood 1..5 to the scale; -1 when the scale has no such level. */
+static int mood_value(const struct scale *sc, int mood)
+{
+	static const int thermo[6] = {-1, 1, 1, 2, 3, 4};
+	static const int binary[6] = {-1, 1, 1, -1, 2, 2};
+
+	switch (sc->id) {
+	case SCALE_THERMOMETER:
+		return thermo[mood];
+	case SCALE_BINARY:
+		return binary[mood];
+	case SCALE_CSAT5:
+		return mood;
+	default:
+		return -1;
+	}
+}
+
+/* Case-insensitive ASCII compare of a word at p with w, ending at a word
+ * boundary. Returns its length or 0. */
+static size_t word_at(const char *p, size_t n, const char *w)
+{
+	size_t l = strlen(w);
+
+	if (l > n || strncasecmp(p, w, l) != 0)
+		return 0;
+	if (l < n && is_alnum_byte((unsigned char)p[l]))
+		return 0;
+	return l;
+}
+
+static int in_list(const char *w, size_t wl, const char *const *list,
+		   size_t nlist)
+{
+	for (size_t i = 0; i < nlist; i++)
+		if (strlen(list[i]) == wl && strncasecmp(w, list[i], wl) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t skip_blanks(const char *p, size_t n, size_t i)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
+/* The word before position i on the line, or wl = 0. A ':' between it
+ * and the number is allowed ("Rating: 8"). */
+static const char *word_before(const char *line, size_t i, size_t *wl,
+			       size_t *start)
+{
+	size_t e = i;
+
+	while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+		e--;
+	if (e > 0 && line[e - 1] == ':')
+		e--;
+	while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+		e--;
+	size_t s = e;
+	while (s > 0 && is_alnum_byte((unsigned char)line[s - 1]))
+		s--;
+	*wl = e - s;
+	*start = s;
+	return line + s;
+}
+
+/* Only blanks and punctuation from i to the end of the line? */
+static int rest_is_punct(const char *p, size_t n, size_t i)
+{
+	for (; i < n; i++)
+		if (!strchr(" \t!.,;:)-?", p[i]))
+			return 0;
+	return 1;
+}
+
+/* After a grade at the start of a line, punctuation ends it; a following
+ * word does not ("Good morning"). */
+static int ends_token(const char *p, size_t n, size_t i)
+{
+	if (i >= n)
+		return 1;
+	if (strchr("!.,;:)?", p[i]))
+		return 1;
+	/* "8 - snel", "Groen – prima" */
+	size_t j = skip_blanks(p, n, i);
+	if (j >= n)
+		return 1;
+	if (p[j] == '-' || !strncmp(p + j, "\xE2\x80\x93", 3) ||
+	    !strncmp(p + j, "\xE2\x80\x94", 3))
+		return 1;
+	return 0;
+}
+
+struct cand {
+	int value;
+	size_t start, end; /* span within the line, grade word included */
+};
+
+/* A scale suffix after a number: "/10", "uit 10", "out of 10", "op 10",
+ * "van de 10", or "punten/sterren". Returns the end of the suffix and
+ * sets *max (0 for the unit words) or returns 0. */
+static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
+{
+	static const char *const joins[] = {"uit", "out of", "op", "van de",
+					    "van"};
+	size_t j = skip_blanks(p, n, i), k;
+
+	*max = -1;
+	if (j < n && p[j] == '/') {
+		j = skip_blanks(p, n, j + 1);
+		k = j;
+		while (k < n && isdigit((unsigned char)p[k]) && k - j < 3)
+			k++;
+		if (k == j || (k < n && is_alnum_byte((unsigned char)p[k])))
+			return 0;
+		*max = atoi(p + j);
+		return k;
+	}
+	for (size_t w = 0; w < N(joins); w++) {
+		size_t l = word_at(p + j, n - j, joins[w]);
+		if (!l)
+			continue;
+		size_t d = skip_blanks(p, n, j + l);
+		k = d;
+		while (k < n && isdigit((unsigned char)p[k]) && k - d < 3)
+			k++;
+		if (k == d || (k < n && is_alnum_byte((unsigned char)p[k])))
+			continue;
+		*max = atoi(p + d);
+		return k;
+	}
+	for (size_t w = 0; w < N(scale_units); w++) {
+		size_t l = word_at(p + j, n - j, scale_units[w]);
+		if (l) {
+			*max = 0;
+			return j + l;
+		}
+	}
+	return 0;
+}
+
+static int numeric_scale(const struct scale *sc)
+{
+	return sc->id == SCALE_GRADE10 || sc->id == SCALE_NPS ||
+	       sc->id == SCALE_CSAT5;
+}
+
+/* Tries a number (digits or a number word) of value v spanning [s, e) on
+ * the line; fills c on acceptance. */
+static int try_number(const struct scale *sc, const char *line, size_t n,
+		      size_t s, size_t e, int v, int first_of_reply,
+		      struct cand *c)
+{
+	size_t wl, ws, j;
+	const char *w = word_before(line, s, &wl, &ws);
+	int context = 0, max, at_line_start = skip_blanks(line, n, 0) == s;
+	size_t end = e, suf;
+
+	if (wl && in_list(w, wl, not_before, N(not_before)))
+		return 0;
+	if (wl && in_list(w, wl, grade_words, N(grade_words)))
+		context = 1;
+	if ((suf = scale_suffix(line, n, e, &max)) > 0) {
+		if (max > 0 && max != sc->max)
+			return 0;
+		context = 2;
+		end = suf;
+	} else {
+		j = skip_blanks(line, n, e);
+		size_t k = j;
+		while (k < n && (is_alnum_byte((unsigned char)line[k]) ||
+				 line[k] == '-'))
+			k++;
+		if (k > j && in_list(line + j, k - j, units, N(units)))
+			return 0;
+	}
+	if (v < sc->min || v > sc->max)
+		return 0;
+	if (context < 2 && !numeric_scale(sc))
+		return 0;
+	if (!context) {
+		int alone = at_line_start && rest_is_punct(line, n, e);
+		int first = first_of_reply && at_line_start;
+		int line_first = at_line_start && ends_token(line, n, e);
+		/* "Snel geholpen: 9" */
+		size_t b = s;
+		while (b > 0 && (line[b - 1] == ' ' || line[b - 1] == '\t'))
+			b--;
+		int tail = b > 0 &&
+			   (line[b - 1] == ':' || line[b - 1] == ',') &&
+			   rest_is_punct(line, n, e);
+		if (!alone && !first && !line_first && !tail)
+			return 0;
+	}
+	c->value = v;
+	c->start = context == 1 ? ws : s;
+	c->end = end;
+	return 1;
+}
+
+/* A digit run at line[i]. Returns 1 and fills c when it is a grade, sets
+ * *skip to the end of what was looked at. */
+static int try_digits(const struct scale *sc, const char *line, size_t n,
+		      size_t i, int first_of_reply, struct cand *c,
+		      size_t *skip)
+{
+	size_t e = i;
+
+	while (e < n && isdigit((unsigned char)line[e]))
+		e++;
+	*skip = e;
+	/* Glued to a word, a sign or another number: INC-1234, #12, €5, a
+	 * second part of 12.03 or 10:30. */
+	if (i > 0) {
+		unsigned char p = (unsigned char)line[i - 1];
+		if (is_alnum_byte(p) || strchr("#-/.,:+$_@\\=", p))
+			return 0;
+		if (i >= 3 && (unsigned char)line[i - 3] == 0xE2 &&
+		    (unsigned char)line[i - 2] == 0x82 && p == 0xAC)
+			return 0; /* € */
+	}
+	if (e - i > 2)
+		return 0;
+	int v = atoi(line + i);
+	if (e < n && is_alnum_byte((unsigned char)line[e]))
+		return 0; /* 3e, 2nd, 5G, 10x */
+	if (e + 1 < n && (line[e] == '.' || line[e] == ',') &&
+	    isdigit((unsigned char)line[e + 1])) {
+		size_t f = e + 1;
+		while (f < n && isdigit((unsigned char)line[f]))
+			f++;
+		*skip = f;
+		/* 10.30, 12.03.2024, 1,250: not a grade. */
+		if (f - e != 2 ||
+		    (f < n &&
+		     (is_alnum_byte((unsigned char)line[f]) ||
+		      ((line[f] == '.' || line[f] == ',' || line[f] == ':') &&
+		       f + 1 < n && isdigit((unsigned char)line[f + 1])))))
+			return 0;
+		if (line[e + 1] >= '5')
+			v++;
+		e = f;
+	} else if (e + 1 < n && strchr(":-.", line[e]) &&
+		   isdigit((unsigned char)line[e + 1])) {
+		return 0; /* 10:30, 8-9, 06-12345678, 12-03-2024 */
+	}
+	return try_number(sc, line, n, i, e, v, first_of_reply, c);
+}
+
+/* Scale level words: extra words, keys and labels; the longest match. */
+static size_t level_at(const struct scale *sc, const char *p, size_t n,
+		       int *value)
+{
+	size_t best = 0, l;
+
+	for (size_t i = 0; i < N(level_words); i++)
+		if (level_words[i].scale == sc->id &&
+		    (l = word_at(p, n, level_words[i].text)) > best) {
+			best = l;
+			*value = level_words[i].value;
+		}
+	for (int i = 0; i < sc->nlevels; i++) {
+		const struct scale_level *lv = &sc->levels[i];
+		const char *names[3] = {lv->key, lv->label_en, lv->label_nl};
+		for (int k = 0; k < 3; k++) {
+			if (!names[k] || isdigit((unsigned char)names[k][0]))
+				continue;
+			if ((l = word_at(p, n, names[k])) > best) {
+				best = l;
+				*value = lv->value;
+			}
+		}
+	}
+	return best;
+}
+
+static int try_word(const struct scale *sc, const char *line, size_t n,
+		    size_t i, int first_of_reply, struct cand *c, size_t *skip)
+{
+	size_t l, e = i, wl, ws;
+	int v;
+
+	while (e < n && is_alnum_byte((unsigned char)line[e]))
+		e++;
+	*skip = e > i ? e : i + 1;
+	for (size_t k = 0; k < N(number_words); k++)
+		if ((l = word_at(line + i, n - i, number_words[k].text))) {
+			int max;
+			size_t suf = scale_suffix(line, n, i + l, &max);
+			int at_start = skip_blanks(line, n, 0) == i;
+			word_before(line, i, &wl, &ws);
+			/* Words need more than digits: "one more thing"
+			 * and "ten days" are not grades. */
+			if (!suf && !(at_start && ends_token(line, n, i + l)) &&
+			    !(wl && in_list(line + ws, wl, grade_words,
+					    N(grade_words))))
+				return 0;
+			return try_number(sc, line, n, i, i + l,
+					  number_words[k].value, first_of_reply,
+					  c);
+		}
+	if ((l = level_at(sc, line + i, n - i, &v)) > 0) {
+		int at_start = skip_blanks(line, n, 0) == i;
+		const char *w = word_before(line, i, &wl, &ws);
+
+		*skip = i + l;
+		if (at_start && ends_token(line, n, i + l)) {
+			c->start = i;
+		} else if (wl && in_list(w, wl, grade_words, N(grade_words))) {
+			c->start = ws;
+		} else {
+			return 0;
+		}
+		c->value = v;
+		c->end = i + l;
+		return 1;
+	}
+	return 0;
+}
+
+static int try_smiley(const struct scale *sc, const char *line, size_t n,
+		      size_t i, struct cand *c, size_t *skip)
+{
+	size_t l;
+	int mood, v;
+
+	*skip = i;
+	if ((mood = match_emoji(line + i, n - i, emojis, N(emojis), &l))) {
+		*skip = i + l;
+		/* Skin tone modifiers and VS16 belong to the emoji. */
+		while (*skip + 4 <= n &&
+		       !memcmp(line + *skip, "\xF0\x9F\x8F", 3) &&
+		       (unsigned char)line[*skip + 3] >= 0xBB &&
+		       (unsigned char)line[*skip + 3] <= 0xBF)
+			*skip += 4;
+		if (*skip + 3 <= n && !memcmp(line + *skip, "\xEF\xB8\x8F", 3))
+			*skip += 3;
+		if ((v = mood_value(sc, mood)) < 0)
+			return 0;
+		c->value = v;
+		c->start = i;
+		c->end = *skip;
+		return 1;
+	}
+	if ((mood = match_emoji(line + i, n - i, smileys, N(smileys), &l))) {
+		*skip = i + l;
+		if (skip_blanks(line, n, 0) != i ||
+		    (v = mood_value(sc, mood)) < 0)
+			return 0;
+		c->value = v;
+		c->start = i;
+		c->end = i + l;
+		return 1;
+	}
+	return 0;
+}
+
+/* Scans one line; first accepted candidate. */
+static int scan_line(const struct scale *sc, const char *line, size_t n,
+		     int first_of_reply, struct cand *c)
+{
+	size_t i = 0, skip;
+
+	while (i < n) {
+		unsigned char ch = (unsigned char)line[i];
+		int word_start =
+		    i == 0 || !is_alnum_byte((unsigned char)line[i - 1]);
+
+		if (ch >= 0x80 || ch == ':') {
+			if (try_smiley(sc, line, n, i, c, &skip))
+				return 1;
+			if (skip > i && (ch == ':' || skip - i > 1)) {
+				i = skip;
+				continue;
+			}
+		}
+		if (isdigit(ch) && word_start) {
+			if (try_digits(sc, line, n, i, first_of_reply, c,
+				       &skip))
+				return 1;
+			i = skip;
+			continue;
+		}
+		if (is_alnum_byte(ch) && word_start) {
+			if (try_word(sc, line, n, i, first_of_reply, c, &skip))
+				return 1;
+			i = skip;
+			continue;
+		}
+		i++;
+	}
+	return 0;
+}
+
+static int is_quoted(const char *p, size_t n)
+{
+	size_t i = skip_blanks(p, n, 0);
+	return i < n && p[i] == '>';
+}
+
+int reply_read_grade(const struct scale *sc, const char *text,
+		     struct reply_grade *out)
+{
+	struct buf b;
+	const char *p, *nl;
+	int first = 1;
+	struct cand c;
+	size_t cut_line = (size_t)-1, li = 0;
+
+	if (!sc || !text || !out)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	/* Pass 1: find the grade. */
+	for (p = text; *p; li++) {
+		size_t n;
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (!is_quoted(p, n) && skip_blanks(p, n, 0) < n) {
+			if (scan_line(sc, p, n, first, &c)) {
+				out->found = 1;
+				out->value = c.value;
+				if (skip_blanks(p, n, 0) == c.start)
+					cut_line = li;
+				break;
+			}
+			first = 0;
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	/* Pass 2: the comment, without quotes and with the grade cut. */
+	buf_init(&b);
+	li = 0;
+	for (p = text; *p; li++) {
+		size_t n, s = 0;
+		nl = strchr(p, '\n');
+		n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (!is_quoted(p, n)) {
+			if (li == cut_line) {
+				s = c.end;
+				while (s < n && strchr(" \t!.,;:)-", p[s]))
+					s++;
+				/* en/em dash after the grade */
+				while (s + 3 <= n &&
+				       (!strncmp(p + s, "\xE2\x80\x93", 3) ||
+					!strncmp(p + s, "\xE2\x80\x94", 3))) {
+					s += 3;
+					s = skip_blanks(p, n, s);
+				}
+			}
+			if (!(li == cut_line && s >= n)) {
+				buf_append(&b, p + s, n - s);
+				buf_putc(&b, '\n');
+			}
+		}
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	/* Trim blank lines and blanks at both ends. */
+	size_t a = 0, z = b.len;
+	while (a < z && isspace((unsigned char)b.data[a]))
+		a++;
+	while (z > a && isspace((unsigned char)b.data[z - 1]))
+		z--;
+	if (b.failed || !(out->comment = malloc(z - a + 1))) {
+		buf_free(&b);
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	if (z > a)
+		memcpy(out->comment, b.data + a, z - a);
+	out->comment[z - a] = '\0';
+	buf_free(&b);
+	return 0;
+}
+
+void reply_grade_free(struct reply_grade *g)
+{
+	if (!g)
+		return;
+	free(g->comment);
+	g->comment = NULL;
+}

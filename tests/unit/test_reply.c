@@ -1,0 +1,498 @@
+/* Unit tests of the reply module: grade reading on a table of en/nl cases
+ * over the scales, stripping, HTML to text and MIME extraction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "reply.h"
+#include "scale.h"
+
+struct grade_case {
+	const char *scale;
+	const char *text; /* reply as received: stripped first */
+	int found;
+	int value;
+	const char *comment;
+};
+
+static const struct grade_case grade_cases[] = {
+    /* grade10, plain numbers */
+    {"grade10", "8", 1, 8, ""},
+    {"grade10", "8, but it took three days", 1, 8, "but it took three days"},
+    {"grade10", "8/10", 1, 8, ""},
+    {"grade10", "8/10 snel geholpen", 1, 8, "snel geholpen"},
+    {"grade10", "8 uit 10", 1, 8, ""},
+    {"grade10", "8 out of 10, thanks", 1, 8, "thanks"},
+    {"grade10", "een 8", 1, 8, ""},
+    {"grade10", "Een 8, prima geholpen", 1, 8, "prima geholpen"},
+    {"grade10", "acht", 1, 8, ""},
+    {"grade10", "Acht, maar het duurde lang", 1, 8, "maar het duurde lang"},
+    {"grade10", "10!", 1, 10, ""},
+    {"grade10", "cijfer 7", 1, 7, ""},
+    {"grade10", "Cijfer: 6 - duurde te lang", 1, 6, "duurde te lang"},
+    {"grade10", "Ik geef jullie een 9", 1, 9, "Ik geef jullie een 9"},
+    {"grade10", "I'd give it a 7 to be honest", 1, 7,
+     "I'd give it a 7 to be honest"},
+    {"grade10", "7,5", 1, 8, ""},
+    {"grade10", "6.4 meh", 1, 6, "meh"},
+    {"grade10", "Tien!", 1, 10, ""},
+    {"grade10", "nine.", 1, 9, ""},
+    {"grade10", "Rating: 4", 1, 4, ""},
+    {"grade10", "3 - monteur kwam niet opdagen", 1, 3,
+     "monteur kwam niet opdagen"},
+    {"grade10", "Dank!\n\n9", 1, 9, "Dank!"},
+    {"grade10", "Snel en vriendelijk geholpen: 9", 1, 9,
+     "Snel en vriendelijk geholpen: 9"},
+    {"grade10", "8 maar het duurde 3 dagen", 1, 8, "maar het duurde 3 dagen"},
+    {"grade10", "5 sterren", 1, 5, ""},
+    {"grade10", "  9  ", 1, 9, ""},
+    {"grade10", "Hoi,\n\n7, netjes opgelost.\n\nGroet, Jan", 1, 7,
+     "Hoi,\n\nnetjes opgelost.\n\nGroet, Jan"},
+    /* grade10: not grades */
+    {"grade10", "11", 0, 0, "11"},
+    {"grade10", "0", 0, 0, "0"},
+    {"grade10", "INC-1234 is opgelost", 0, 0, "INC-1234 is opgelost"},
+    {"grade10", "om 10:30 was het klaar", 0, 0, "om 10:30 was het klaar"},
+    {"grade10", "3 dagen gewacht", 0, 0, "3 dagen gewacht"},
+    {"grade10", "It took 2 weeks", 0, 0, "It took 2 weeks"},
+    {"grade10", "Bel me op 06-12345678", 0, 0, "Bel me op 06-12345678"},
+    {"grade10", "Sinds 12-03-2024 kapot", 0, 0, "Sinds 12-03-2024 kapot"},
+    {"grade10", "#123 still open", 0, 0, "#123 still open"},
+    {"grade10", "ticket 7 is dicht", 0, 0, "ticket 7 is dicht"},
+    {"grade10", "Thanks, all good now", 0, 0, "Thanks, all good now"},
+    {"grade10", "One more thing: the printer", 0, 0,
+     "One more thing: the printer"},
+    {"grade10", "the 2nd time this month", 0, 0, "the 2nd time this month"},
+    {"grade10", "8/5", 0, 0, "8/5"},
+    {"grade10", "10.30 uur gebeld", 0, 0, "10.30 uur gebeld"},
+    {"grade10", "Ten days later it broke again", 0, 0,
+     "Ten days later it broke again"},
+    {"grade10", "", 0, 0, ""},
+    {"grade10", "€5 korting?", 0, 0, "€5 korting?"},
+    /* never from the quote */
+    {"grade10", "Bedankt\n> Geef ons een cijfer: 1-10\n> 9", 0, 0, "Bedankt"},
+    /* nps */
+    {"nps", "0", 1, 0, ""},
+    {"nps", "10 - top", 1, 10, "top"},
+    {"nps", "9/10", 1, 9, ""},
+    {"nps", "I would say 6 out of 10", 1, 6, "I would say 6 out of 10"},
+    /* csat5 */
+    {"csat5", "4", 1, 4, ""},
+    {"csat5", "6", 0, 0, "6"},
+    {"csat5", "Zeer tevreden!", 1, 5, ""},
+    {"csat5", "Tevreden, dank", 1, 4, "dank"},
+    {"csat5", "\xF0\x9F\x98\x83", 1, 5, ""},
+    {"csat5", "4/5 fast", 1, 4, "fast"},
+    /* thermometer */
+    {"thermometer", "Groen", 1, 3, ""},
+    {"thermometer", "groen, snel geholpen", 1, 3, "snel geholpen"},
+    {"thermometer", "Rood. Niemand belde terug.", 1, 1, "Niemand belde terug."},
+    {"thermometer", "oranje", 1, 2, ""},
+    {"thermometer", "Gold!", 1, 4, ""},
+    {"thermometer", "amber - slow", 1, 2, "slow"},
+    {"thermometer", "red", 1, 1, ""},
+    {"thermometer", "goud", 1, 4, ""},
+    {"thermometer", "Kan beter", 1, 2, ""},
+    {"thermometer", "4", 0, 0, "4"},
+    {"thermometer", "3/4", 1, 3, ""},
+    {"thermometer", "The green button did not work", 0, 0,
+     "The green button did not work"},
+    {"thermometer", "\xF0\x9F\x91\x8D", 1, 3, ""},
+    {"thermometer", "Dank je \xF0\x9F\x98\x80", 1, 4,
+     "Dank je \xF0\x9F\x98\x80"},
+    {"thermometer", ":(", 1, 1, ""},
+    {"thermometer", "Good morning, the issue is back", 0, 0,
+     "Good morning, the issue is back"},
+    {"thermometer", "rating: gold", 1, 4, ""},
+    /* binary */
+    {"binary", "\xF0\x9F\x91\x8E", 1, 1, ""},
+    {"binary", "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD top", 1, 2, "top"},
+    {"binary", "Goed", 1, 2, ""},
+    {"binary", "Niet goed, nog steeds kapot", 1, 1, "nog steeds kapot"},
+    {"binary", "bad", 1, 1, ""},
+    {"binary", "2", 0, 0, "2"},
+    {"binary", "\xF0\x9F\x98\x90", 0, 0, "\xF0\x9F\x98\x90"},
+    /* grade10 has no emoji */
+    {"grade10", "\xF0\x9F\x91\x8D", 0, 0, "\xF0\x9F\x91\x8D"},
+    /* through the stripper: quote and signature never count */
+    {"grade10",
+     "7\n\nOn Mon, 4 Mar 2024 at 10:00, Desk <desk@example.com> "
+     "wrote:\n> Rate us 1-10\n",
+     1, 7, ""},
+    {"grade10",
+     "Prima!\n\nOp ma 4 mrt 2024 om 10:00 schreef Servicedesk "
+     "<desk@example.com>:\n> Geef een 10",
+     0, 0, "Prima!"},
+    {"grade10", "9 top\n\n-- \nJan Jansen\n06-12345678", 1, 9, "top"},
+    {"grade10", "6\n\nVerzonden vanaf mijn iPhone", 1, 6, ""},
+};
+
+static void test_grade_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(grade_cases) / sizeof(grade_cases[0]);
+	     i++) {
+		const struct grade_case *c = &grade_cases[i];
+		const struct scale *sc = scale_by_name(c->scale);
+		struct reply_grade g;
+		char *text;
+
+		assert_non_null(sc);
+		text = reply_strip_quotes(c->text, strlen(c->text));
+		assert_non_null(text);
+		assert_int_equal(reply_read_grade(sc, text, &g), 0);
+		if (g.found != c->found || (c->found && g.value != c->value) ||
+		    strcmp(g.comment, c->comment) != 0)
+			print_error("case %zu [%s] \"%s\": got found=%d "
+				    "value=%d comment=\"%s\"\n",
+				    i, c->scale, c->text, g.found, g.value,
+				    g.comment);
+		assert_int_equal(g.found, c->found);
+		if (c->found)
+			assert_int_equal(g.value, c->value);
+		assert_string_equal(g.comment, c->comment);
+		reply_grade_free(&g);
+		free(text);
+	}
+}
+
+struct strip_case {
+	const char *in;
+	const char *out;
+};
+
+static const struct strip_case strip_cases[] = {
+    {"8\n\nOn Mon, Mar 4, 2024 at 10:00 AM Servicedesk <desk@example.com> "
+     "wrote:\n> Your ticket INC-1234 is closed.\n",
+     "8"},
+    /* wrapped attribution */
+    {"Top\n\nOn Mon, Mar 4, 2024 at 10:00 AM Servicedesk <\n"
+     "desk@example.com> wrote:\n\n> closed\n",
+     "Top"},
+    {"Prima geholpen\n\nOp 4 mrt. 2024 om 10:00 heeft Servicedesk "
+     "<desk@example.com> het volgende geschreven:\n\n> Gesloten\n",
+     "Prima geholpen"},
+    {"Prima\nOp ma 4 mrt 2024 om 10:00 schreef Servicedesk "
+     "<desk@example.com>:\n> Gesloten\n",
+     "Prima"},
+    {"Goed\n\n-----Oorspronkelijk bericht-----\nVan: Servicedesk\n"
+     "Verzonden: maandag 4 maart 2024 10:00\nAan: Jan\nOnderwerp: "
+     "[INC-1234] gesloten\n\nUw melding is gesloten.\n",
+     "Goed"},
+    {"Fine\r\n\r\n-----Original Message-----\r\nFrom: Desk\r\nSent: "
+     "Monday\r\nTo: Jan\r\nSubject: closed\r\n\r\nClosed.\r\n",
+     "Fine"},
+    /* Outlook header block without a rule line */
+    {"Top service\n\nVan: Servicedesk <desk@example.com>\nVerzonden: "
+     "maandag 4 maart 2024 10:00\nAan: Jan <jan@example.nl>\nOnderwerp: "
+     "gesloten\n\nTekst van de desk\n",
+     "Top service"},
+    {"9\n\nVerzonden vanaf mijn iPhone\n", "9"},
+    {"9\n\nVerstuurd vanaf mijn Samsung Galaxy-smartphone.\n", "9"},
+    {"9\n\nSent from my Android\n", "9"},
+    {"Snel!\n\n-- \nJan Jansen\nAcme BV\n", "Snel!"},
+    /* the rating block quoted without '>' */
+    {"8\n\nHoe tevreden bent u?\n[rood] [oranje] [groen] [goud]\n"
+     "Ref: AAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+     "8"},
+    {"8\n\n-- rate this service --\nHow did we do?\n", "8"},
+    /* bottom posting */
+    {"On Mon, 4 Mar 2024 10:00, Desk wrote:\n> closed\n\nGreat, 10\n",
+     "Great, 10"},
+    /* interleaved answer stays, the quote before it too */
+    {"> Was the problem solved?\n\nYes\n", "> Was the problem solved?\n\nYes"},
+    {"\n\n  \nJust text\n\n\n", "Just text"},
+    {"", ""},
+    /* all history: nothing is the reply */
+    {"> On Mon, 4 Mar 2024 at 10:00, Desk <d@example.com> wrote:\n>> hi\n", ""},
+};
+
+static void test_strip_table(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(strip_cases) / sizeof(strip_cases[0]);
+	     i++) {
+		char *out = reply_strip_quotes(strip_cases[i].in,
+					       strlen(strip_cases[i].in));
+		assert_non_null(out);
+		if (strcmp(out, strip_cases[i].out))
+			print_error("strip case %zu: got \"%s\"\n", i, out);
+		assert_string_equal(out, strip_cases[i].out);
+		free(out);
+	}
+}
+
+static void test_strip_keep_signature(void **state)
+{
+	const char *in = "Hello\n\nSent from my iPhone\n\n-- \nJan\n\n"
+			 "On Apr 3, 2012, at 4:19 PM, bob <b@example.com> "
+			 "wrote:\n\n> Hi\n";
+	char *out = reply_strip(in, strlen(in), REPLY_KEEP_SIGNATURE);
+
+	(void)state;
+	assert_non_null(out);
+	assert_string_equal(out, "Hello\n\nSent from my iPhone\n\n-- \nJan");
+	free(out);
+	out = reply_strip_quotes(in, strlen(in));
+	assert_string_equal(out, "Hello");
+	free(out);
+}
+
+static void test_strip_invalid_utf8(void **state)
+{
+	/* Latin-1 bytes must not switch stripping off. */
+	const char in[] = "Tr\xe8s bien\n\nLe 4 mars 2024 \xe0 10:00, Desk "
+			  "<d@example.com> a \xc3\xa9"
+			  "crit :\n> ferm\xe9\n";
+	char *out = reply_strip_quotes(in, sizeof(in) - 1);
+
+	(void)state;
+	assert_non_null(out);
+	assert_string_equal(out, "Tr?s bien");
+	free(out);
+}
+
+static void test_html(void **state)
+{
+	const char *html =
+	    "<html><head><style>p{color:red}</style><title>x</title>"
+	    "</head><body><script>alert(1)</script><p>8 &amp; "
+	    "snel&nbsp;geholpen</p><div>caf&eacute; &#233; &#x1F44D;</div>"
+	    "<div class=\"gmail_quote\">On Mon, 4 Mar 2024 at 10:00 Desk "
+	    "&lt;d@example.com&gt; wrote:<br><blockquote>Closed<br>"
+	    "<blockquote>deeper</blockquote></blockquote></div></body>"
+	    "</html>";
+	char *t = reply_html_to_text(html, strlen(html)), *s;
+
+	(void)state;
+	assert_non_null(t);
+	assert_string_equal(t, "8 & snel geholpen\ncaf\xc3\xa9 \xc3\xa9 "
+			       "\xF0\x9F\x91\x8D\nOn Mon, 4 Mar 2024 at 10:00 "
+			       "Desk <d@example.com> wrote:\n> Closed\n"
+			       ">> deeper");
+	s = reply_strip_quotes(t, strlen(t));
+	assert_string_equal(s, "8 & snel geholpen\ncaf\xc3\xa9 \xc3\xa9 "
+			       "\xF0\x9F\x91\x8D");
+	free(s);
+	free(t);
+	/* Unterminated tags and entities do not crash or loop. */
+	t = reply_html_to_text("<p>a &#x; &bogus <b", 19);
+	assert_non_null(t);
+	assert_string_equal(t, "a &#x; &bogus");
+	free(t);
+}
+
+static void test_extract(void **state)
+{
+	const char *mail =
+	    "From: Jan <jan@example.nl>\r\n"
+	    "Subject: Re: [INC-1234] gesloten\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"b1\"\r\n"
+	    "\r\n"
+	    "--b1\r\n"
+	    "Content-Type: text/plain; charset=iso-8859-1\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n"
+	    "\r\n"
+	    "8, pr=E9cies goed\r\n"
+	    "\r\n"
+	    "--b1\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "\r\n"
+	    "<p>html</p>\r\n"
+	    "--b1--\r\n";
+	const char *html_only =
+	    "Subject: x\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    "PHA+OSAmYW1wOyB0b3A8L3A+\r\n"; /* <p>9 &amp; top</p> */
+	const char *hostile =
+	    "Subject: x\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"\\\"\"\r\n\r\n"
+	    "--\"\r\n\r\nx\r\n";
+	const char *missing =
+	    "Subject: x\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"nowhere\"\r\n\r\n"
+	    "text\r\n";
+	char *t;
+
+	(void)state;
+	assert_int_equal(reply_extract_text(mail, strlen(mail), &t), 0);
+	assert_non_null(t);
+	char *s = reply_strip_quotes(t, strlen(t));
+	assert_string_equal(s, "8, pr\xc3\xa9"
+			       "cies goed");
+	free(s);
+	free(t);
+	assert_int_equal(reply_extract_text(html_only, strlen(html_only), &t),
+			 0);
+	assert_string_equal(t, "9 & top");
+	free(t);
+	assert_int_equal(reply_extract_text(hostile, strlen(hostile), &t), -1);
+	assert_null(t);
+	assert_int_equal(reply_extract_text(missing, strlen(missing), &t), -1);
+	assert_null(t);
+	assert_int_equal(reply_extract_text("", 0, &t), -1);
+}
+
+static void test_bad_args(void **state)
+{
+	struct reply_grade g;
+
+	(void)state;
+	assert_int_equal(reply_read_grade(NULL, "8", &g), -1);
+	assert_int_equal(reply_read_grade(scale_get(SCALE_GRADE10), NULL, &g),
+			 -1);
+	reply_grade_free(NULL);
+}
+
+/* Edge inputs (truncated emoji, a suffix without its number): strip and
+ * grade on every scale without crashing. */
+static void test_data_dir_inputs(void **state)
+{
+	static const char *const inputs[] = {
+	    "On 1\n\n\n\n\n\n<\n> wrote:",
+	    "\xF0\x9F\x91", /* truncated emoji */
+	    ":",
+	    "8/",
+	    "8 uit",
+	    "7,",
+	    "<",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		char *t = reply_strip_quotes(inputs[i], strlen(inputs[i]));
+		struct reply_grade g;
+
+		assert_non_null(t);
+		for (int s = 0; s < SCALE_COUNT; s++) {
+			assert_int_equal(reply_read_grade(scale_get(s), t, &g),
+					 0);
+			assert_non_null(g.comment);
+			reply_grade_free(&g);
+		}
+		free(t);
+	}
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *p;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	p = malloc((size_t)n + 1);
+	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
+		free(p);
+		p = NULL;
+	}
+	fclose(f);
+	if (p) {
+		p[n] = '\0';
+		*len = (size_t)n;
+	}
+	return p;
+}
+
+static const char *data_dir(char *buf, size_t n)
+{
+	const char *top = getenv("top_srcdir");
+
+	snprintf(buf, n, "%s/tests/data/replies", top ? top : ".");
+	return buf;
+}
+
+/* Our own replies in tests/data/replies, end to end. */
+static void test_data_replies(void **state)
+{
+	static const struct {
+		const char *file, *scale;
+		int value;
+		const char *comment;
+	} cases[] = {
+	    {"nl-grade10-gmail.txt", "grade10", 8,
+	     "maar het duurde drie dagen"},
+	    {"nl-thermometer-outlook.txt", "thermometer", 3, "netjes opgelost"},
+	    {"en-grade10-wrapped.txt", "grade10", 7, "took 2 weeks"},
+	};
+	char dir[4096], path[4200];
+
+	(void)state;
+	data_dir(dir, sizeof(dir));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len;
+		struct reply_grade g;
+		char *in, *t;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, cases[i].file);
+		in = slurp(path, &len);
+		assert_non_null(in);
+		t = reply_strip_quotes(in, len);
+		assert_non_null(t);
+		assert_int_equal(
+		    reply_read_grade(scale_by_name(cases[i].scale), t, &g), 0);
+		assert_int_equal(g.found, 1);
+		assert_int_equal(g.value, cases[i].value);
+		assert_string_equal(g.comment, cases[i].comment);
+		reply_grade_free(&g);
+		free(t);
+		free(in);
+	}
+}
+
+/* Inputs the fuzzer found (a crash in the boundary check, a hang on a NUL
+ * byte in HTML): the whole path must finish on them. */
+static void test_fuzz_regressions(void **state)
+{
+	static const char *const files[] = {"crash-memmem-boundary",
+					    "timeout-html-nul"};
+	char dir[4096], path[4200];
+
+	(void)state;
+	data_dir(dir, sizeof(dir));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t len;
+		char *in, *t = NULL, *h, *s;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		in = slurp(path, &len);
+		assert_non_null(in);
+		if (reply_extract_text(in, len, &t) == 0)
+			free(t);
+		h = reply_html_to_text(in, len);
+		assert_non_null(h);
+		s = reply_strip_quotes(in, len);
+		assert_non_null(s);
+		free(h);
+		free(s);
+		free(in);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_grade_table),
+	    cmocka_unit_test(test_strip_table),
+	    cmocka_unit_test(test_strip_keep_signature),
+	    cmocka_unit_test(test_strip_invalid_utf8),
+	    cmocka_unit_test(test_html),
+	    cmocka_unit_test(test_extract),
+	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_data_dir_inputs),
+	    cmocka_unit_test(test_data_replies),
+	    cmocka_unit_test(test_fuzz_regressions),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
