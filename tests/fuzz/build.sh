@@ -1,0 +1,16 @@
+#!/bin/sh
+# Builds the splice fuzzer straight from the sources (no configure needed):
+#   tests/fuzz/build.sh [OUTDIR]     then
+#   OUTDIR/fuzz_splice -max_total_time=300 -max_len=65536 \
+#       NEWCORPUS tests/fuzz/corpus/splice
+# Crashes it finds belong in tests/data/mime/regress/ (t-splice-corpus.sh
+# runs them).
+set -e
+src=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:-.}
+${CC:-clang} -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I"$src/src" -o "$out/fuzz_splice" "$src/tests/fuzz/fuzz_splice.c" \
+	"$src/src/splice.c" "$src/src/mime.c" "$src/src/codec.c" \
+	"$src/src/buf.c"
+echo "built $out/fuzz_splice"
