@@ -1,0 +1,91 @@
+#!/bin/bash
+# Milter throughput through a real Postfix on loopback, same run, same
+# mails (DESIGN.md trap: socket kind matters, so every milter here is on a
+# unix socket):
+#   none     Postfix without a milter
+#   null     a do-nothing milter that takes headers and body (nullmilter.c)
+#   closure  mailmood-milter, closure mails (tests/data/mail/closure-alt.eml:
+#            multipart/mixed, text+html alternative, PDF attachment)
+#   other    mailmood-milter, non-closure mails (plain-other.eml)
+# Prints msg/s (best of ROUNDS) and the ratios against null; then the
+# milter's RSS after LEAK_N and 2*LEAK_N closure mails.
+# usage: top_srcdir=... top_builddir=... tests/bench/milter/run.sh [N] [ROUNDS] [LEAK_N]
+. "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mailmood.sh"
+N=${1:-2000}
+ROUNDS=${2:-2}
+LEAK_N=${3:-10000}
+SESSIONS=8
+data=$top_srcdir/tests/data/mail
+
+mm_tmpdir
+MM_COOLDOWN=0 mm_config
+mm_milter_start || exit 1
+cc -O2 -o "$MM_TMP/nullmilter" "$top_srcdir/tests/bench/milter/nullmilter.c" \
+	$(pkg-config --cflags --libs milter) -lpthread || exit 1
+NULL_SOCK=$MM_TMP/null.sock
+"$MM_TMP/nullmilter" "unix:$NULL_SOCK" &
+mm_track_pid $!
+mm_wait_for 10 test -S "$NULL_SOCK" || exit 1
+chmod 666 "$NULL_SOCK"
+# A sink that keeps nothing: counting tens of thousands of capture files
+# would cost more than the milter under test. Done = queue drained.
+_mm_port SINK_PORT
+smtp-sink -u postfix -4 "127.0.0.1:$SINK_PORT" 256 >"$MM_TMP/sink.log" 2>&1 &
+mm_track_pid $!
+mm_wait_listen "$SINK_PORT" 10 || exit 1
+pf_start "default_process_limit = 50" || exit 1
+
+# run NAME MILTER_SOCKET|none FILE -> msg/s on stdout
+run() {
+	local sock=$2 file=$3 t0 t1
+	if [ "$sock" = none ]; then
+		pf_postconf -e "smtpd_milters ="
+	else
+		pf_postconf -e "smtpd_milters = { unix:$sock, default_action=accept }"
+	fi
+	pf_reload
+	sleep 1
+	t0=$(date +%s.%N)
+	smtp-source -4 -s $SESSIONS -m "$N" -f servicedesk@example.com \
+		-t j.doe@acme.example -F "$file" "127.0.0.1:$PF_PORT" || return 1
+	pf_wait_drain 300 >/dev/null || return 1
+	t1=$(date +%s.%N)
+	python3 -c "print('%.1f' % ($N / ($t1 - $t0)))"
+}
+
+best() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+declare -A res
+for r in $(seq "$ROUNDS"); do
+	res[none]+=" $(run none none "$data/plain-other.eml")"
+	res[null]+=" $(run null "$NULL_SOCK" "$data/closure-alt.eml")"
+	res[closure]+=" $(run closure "$MM_SOCK" "$data/closure-alt.eml")"
+	res[other]+=" $(run other "$MM_SOCK" "$data/plain-other.eml")"
+done
+none=$(best ${res[none]}); null=$(best ${res[null]})
+closure=$(best ${res[closure]}); other=$(best ${res[other]})
+echo "milter benchmark: $N mails x $ROUNDS rounds, $SESSIONS SMTP sessions, unix sockets"
+printf '  %-28s %8s msg/s  (runs:%s)\n' "no milter" "$none" "${res[none]}"
+printf '  %-28s %8s msg/s  (runs:%s)\n' "do-nothing milter" "$null" "${res[null]}"
+printf '  %-28s %8s msg/s  (runs:%s)\n' "mailmood, closure mix" "$closure" "${res[closure]}"
+printf '  %-28s %8s msg/s  (runs:%s)\n' "mailmood, non-closure mix" "$other" "${res[other]}"
+python3 - "$null" "$closure" "$other" <<'PY'
+import sys
+null, closure, other = map(float, sys.argv[1:])
+print("  closure / do-nothing  = %.2f  (target >= 0.85)" % (closure / null))
+print("  non-closure / do-nothing = %.2f  (target >= 0.97)" % (other / null))
+PY
+surveys=$(mm_sql "select count(*) from surveys")
+echo "  surveys recorded: $surveys (want $((N * ROUNDS)))"
+
+# Leak check: RSS after LEAK_N and 2*LEAK_N more closure mails.
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$MM_MILTER_PID/status"; }
+pf_postconf -e "smtpd_milters = { unix:$MM_SOCK, default_action=accept }"
+pf_reload; sleep 1
+for step in 1 2; do
+	smtp-source -4 -s $SESSIONS -m "$LEAK_N" -f servicedesk@example.com \
+		-t j.doe@acme.example -F "$data/closure-alt.eml" "127.0.0.1:$PF_PORT"
+	pf_wait_drain 600 >/dev/null
+	eval "rss$step=$(rss)"
+done
+echo "  milter RSS after $LEAK_N closure mails: ${rss1} kB; after $((2 * LEAK_N)): ${rss2} kB (target < 32768 kB, no growth)"
