@@ -15,7 +15,7 @@ enum store_rc {
 	STORE_BUSY = -2,  /* locked beyond busy_timeout: retry later */
 };
 
-struct store; /* opaque */
+struct store; /* opaque; one thread at a time, never two at once */
 
 /* dsn: a file path (SQLite). Opens, sets WAL, busy_timeout, foreign keys,
  * and applies pending migrations. err gets a one-line reason on failure. */
@@ -28,6 +28,8 @@ int store_schema_latest(void);
 const char *store_errmsg(struct store *st);
 /* 0 when the store answers a trivial query (for /healthz). */
 enum store_rc store_ping(struct store *st);
+/* How long a locked store is waited for before STORE_BUSY (default 5000). */
+enum store_rc store_set_busy_timeout(struct store *st, int ms);
 
 /* Transactions nest flatly: begin/commit are counted, only the outermost
  * pair talks to the backend. begin takes the write lock at once. */
@@ -79,6 +81,7 @@ struct hit {
 	char *user_agent;
 };
 void hit_free(struct hit *h);
+void hit_list_free(struct hit *h, size_t n); /* members and the array */
 enum store_rc store_hit_insert(struct store *st, struct hit *h); /* sets id */
 /* Hits of a survey since a time, oldest first; *out is malloc'd. */
 enum store_rc store_hit_list(struct store *st, int64_t survey_id,
@@ -99,6 +102,7 @@ struct rating {
 	char *better; /* "what could we do better?", may be NULL */
 };
 void rating_free(struct rating *r);
+void rating_list_free(struct rating *r, size_t n);
 /* Records a rating; earlier ratings of the survey stay as history with
  * current = 0. Sets r->id. why/better may be NULL. */
 enum store_rc store_rating_add(struct store *st, struct rating *r);
@@ -129,6 +133,7 @@ struct outbox_item {
 	char *last_error;
 };
 void outbox_item_free(struct outbox_item *o);
+void outbox_list_free(struct outbox_item *o, size_t n);
 enum store_rc store_outbox_enqueue(struct store *st, struct outbox_item *o);
 /* Claims up to max rows that are PENDING and due, or SENDING with a lease
  * expired before now, for owner until now + lease. Two processes never get

@@ -1,0 +1,357 @@
+/* Backend dispatch for the response store, flat transaction nesting, and
+ * the *_free helpers (they only free memory, so no backend is involved). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_backend.h"
+
+void store_set_err(struct store *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->err, sizeof(st->err), fmt, ap);
+	va_end(ap);
+}
+
+static void open_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void open_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+	return strncmp(s, p, strlen(p)) == 0;
+}
+
+/* A dsn is a plain path or "sqlite:PATH" (also "sqlite://PATH", so that
+ * "sqlite:///var/lib/x.db" means the absolute path). A URL scheme we do not
+ * know is refused rather than taken for a relative file name. */
+static const struct store_ops *store_pick(const char *dsn, const char **target,
+					  char *err, size_t errlen)
+{
+	if (!dsn || !*dsn) {
+		open_err(err, errlen, "no store configured");
+		return NULL;
+	}
+	if (has_prefix(dsn, "postgresql://") ||
+	    has_prefix(dsn, "postgres://")) {
+		open_err(err, errlen,
+			 "store %s: not built with PostgreSQL support", dsn);
+		return NULL;
+	}
+	if (has_prefix(dsn, "sqlite://"))
+		*target = dsn + strlen("sqlite://");
+	else if (has_prefix(dsn, "sqlite:"))
+		*target = dsn + strlen("sqlite:");
+	else if (strstr(dsn, "://")) {
+		open_err(err, errlen, "store %s: unknown store type", dsn);
+		return NULL;
+	} else
+		*target = dsn;
+	if (!**target) {
+		open_err(err, errlen, "store %s: no file name", dsn);
+		return NULL;
+	}
+	return &store_sqlite_ops;
+}
+
+enum store_rc store_open(const char *dsn, struct store **out, char *err,
+			 size_t errlen)
+{
+	const struct store_ops *ops;
+	const char *target = NULL;
+	struct store *st;
+	enum store_rc rc;
+
+	*out = NULL;
+	if (!(ops = store_pick(dsn, &target, err, errlen)))
+		return STORE_ERROR;
+	if (!(st = calloc(1, sizeof(*st)))) {
+		open_err(err, errlen, "out of memory");
+		return STORE_ERROR;
+	}
+	st->ops = ops;
+	rc = ops->open(st, target, err, errlen);
+	if (rc != STORE_OK) {
+		free(st);
+		return rc;
+	}
+	*out = st;
+	return STORE_OK;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	if (st->depth > 0)
+		st->ops->tx_rollback(st);
+	st->ops->close(st);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->ops->schema_version(st);
+}
+
+/* SQLite is the only backend built today; its schema is "the" schema. */
+int store_schema_latest(void)
+{
+	return store_sqlite_ops.schema_latest;
+}
+
+const char *store_errmsg(struct store *st)
+{
+	if (!st)
+		return "no store";
+	return st->err[0] ? st->err : "no error";
+}
+
+enum store_rc store_ping(struct store *st)
+{
+	return st->ops->ping(st);
+}
+
+enum store_rc store_set_busy_timeout(struct store *st, int ms)
+{
+	return st->ops->set_busy_timeout(st, ms);
+}
+
+enum store_rc store_begin(struct store *st)
+{
+	enum store_rc rc;
+
+	if (st->depth == 0) {
+		if ((rc = st->ops->tx_begin(st)) != STORE_OK)
+			return rc;
+		st->doomed = 0;
+	}
+	st->depth++;
+	return STORE_OK;
+}
+
+/* A commit closes its level whatever it returns, so callers never pair a
+ * failed commit with a rollback. An inner rollback dooms the whole
+ * transaction: committing the outer level half-done would store the partial
+ * work the inner caller meant to drop. */
+enum store_rc store_commit(struct store *st)
+{
+	enum store_rc rc;
+
+	if (st->depth == 0) {
+		store_set_err(st, "commit without a transaction");
+		return STORE_ERROR;
+	}
+	if (--st->depth > 0) {
+		if (!st->doomed)
+			return STORE_OK;
+		store_set_err(st, "transaction already rolled back by an "
+				  "inner step");
+		return STORE_ERROR;
+	}
+	if (st->doomed) {
+		st->doomed = 0;
+		st->ops->tx_rollback(st);
+		store_set_err(st, "transaction rolled back: an inner step "
+				  "failed");
+		return STORE_ERROR;
+	}
+	rc = st->ops->tx_commit(st);
+	if (rc != STORE_OK)
+		st->ops->tx_rollback(st);
+	return rc;
+}
+
+/* Without a transaction this is a no-op, so error paths may call it
+ * unconditionally. */
+enum store_rc store_rollback(struct store *st)
+{
+	if (st->depth == 0)
+		return STORE_OK;
+	if (--st->depth > 0) {
+		st->doomed = 1;
+		return STORE_OK;
+	}
+	st->doomed = 0;
+	return st->ops->tx_rollback(st);
+}
+
+enum store_rc store_survey_insert(struct store *st, struct survey *s)
+{
+	return st->ops->survey_insert(st, s);
+}
+
+enum store_rc store_survey_get(struct store *st, int64_t id, struct survey *out)
+{
+	return st->ops->survey_get(st, id, out);
+}
+
+enum store_rc store_survey_by_message_id(struct store *st,
+					 const char *message_id, int64_t *id)
+{
+	return st->ops->survey_by_message_id(st, message_id, id);
+}
+
+enum store_rc store_survey_recent(struct store *st, const char *requester,
+				  int64_t since, int64_t *id)
+{
+	return st->ops->survey_recent(st, requester, since, id);
+}
+
+enum store_rc store_hit_insert(struct store *st, struct hit *h)
+{
+	return st->ops->hit_insert(st, h);
+}
+
+enum store_rc store_hit_list(struct store *st, int64_t survey_id, int64_t since,
+			     struct hit **out, size_t *n)
+{
+	return st->ops->hit_list(st, survey_id, since, out, n);
+}
+
+enum store_rc store_hit_mark_machine(struct store *st, int64_t survey_id,
+				     int64_t since)
+{
+	return st->ops->hit_mark_machine(st, survey_id, since);
+}
+
+enum store_rc store_rating_add(struct store *st, struct rating *r)
+{
+	return st->ops->rating_add(st, r);
+}
+
+enum store_rc store_rating_comment(struct store *st, int64_t rating_id,
+				   const char *why, const char *better)
+{
+	return st->ops->rating_comment(st, rating_id, why, better);
+}
+
+enum store_rc store_rating_current(struct store *st, int64_t survey_id,
+				   struct rating *out)
+{
+	return st->ops->rating_current(st, survey_id, out);
+}
+
+enum store_rc store_rating_list(struct store *st, int64_t survey_id,
+				struct rating **out, size_t *n)
+{
+	return st->ops->rating_list(st, survey_id, out, n);
+}
+
+enum store_rc store_outbox_enqueue(struct store *st, struct outbox_item *o)
+{
+	return st->ops->outbox_enqueue(st, o);
+}
+
+enum store_rc store_outbox_claim(struct store *st, const char *owner,
+				 int64_t now, int lease, size_t max,
+				 struct outbox_item **out, size_t *n)
+{
+	return st->ops->outbox_claim(st, owner, now, lease, max, out, n);
+}
+
+enum store_rc store_outbox_done(struct store *st, int64_t id, const char *owner)
+{
+	return st->ops->outbox_done(st, id, owner);
+}
+
+enum store_rc store_outbox_fail(struct store *st, int64_t id, const char *owner,
+				int permanent, int64_t next_due,
+				const char *error)
+{
+	return st->ops->outbox_fail(st, id, owner, permanent, next_due, error);
+}
+
+enum store_rc store_outbox_cancel(struct store *st, int64_t survey_id,
+				  const char *kind)
+{
+	return st->ops->outbox_cancel(st, survey_id, kind);
+}
+
+enum store_rc store_outbox_list(struct store *st, int64_t survey_id,
+				struct outbox_item **out, size_t *n)
+{
+	return st->ops->outbox_list(st, survey_id, out, n);
+}
+
+/* The *_free functions clear the pointers too, so a second call (an error
+ * path after a success path) is harmless. */
+void survey_free(struct survey *s)
+{
+	if (!s)
+		return;
+	free(s->queue_id);
+	free(s->message_id);
+	free(s->rule);
+	free(s->ticket);
+	free(s->team);
+	free(s->agent);
+	free(s->requester);
+	free(s->scale);
+	free(s->language);
+	free(s->subject);
+	s->queue_id = s->message_id = s->rule = s->ticket = s->team = NULL;
+	s->agent = s->requester = s->scale = s->language = s->subject = NULL;
+}
+
+void hit_free(struct hit *h)
+{
+	if (!h)
+		return;
+	free(h->ip);
+	free(h->user_agent);
+	h->ip = h->user_agent = NULL;
+}
+
+void hit_list_free(struct hit *h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++)
+		hit_free(&h[i]);
+	free(h);
+}
+
+void rating_free(struct rating *r)
+{
+	if (!r)
+		return;
+	free(r->why);
+	free(r->better);
+	r->why = r->better = NULL;
+}
+
+void rating_list_free(struct rating *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++)
+		rating_free(&r[i]);
+	free(r);
+}
+
+void outbox_item_free(struct outbox_item *o)
+{
+	if (!o)
+		return;
+	free(o->kind);
+	free(o->last_error);
+	o->kind = o->last_error = NULL;
+}
+
+void outbox_list_free(struct outbox_item *o, size_t n)
+{
+	for (size_t i = 0; o && i < n; i++)
+		outbox_item_free(&o[i]);
+	free(o);
+}

@@ -1,0 +1,76 @@
+/* What a response store backend provides. store.c picks one from the dsn
+ * and forwards every call through this table, so callers of store.h never
+ * learn which database answers. Only store*.c include this file. */
+#ifndef MM_STORE_BACKEND_H
+#define MM_STORE_BACKEND_H
+
+#include "store.h"
+
+struct store_ops {
+	const char *name;
+	int schema_latest;
+	/* target: the dsn without its scheme. On failure the backend frees
+	 * what it allocated and leaves a reason in err. */
+	enum store_rc (*open)(struct store *st, const char *target, char *err,
+			      size_t errlen);
+	void (*close)(struct store *st);
+	int (*schema_version)(struct store *st);
+	enum store_rc (*ping)(struct store *st);
+	enum store_rc (*set_busy_timeout)(struct store *st, int ms);
+	/* The outermost begin/commit/rollback only; store.c counts nesting. */
+	enum store_rc (*tx_begin)(struct store *st);
+	enum store_rc (*tx_commit)(struct store *st);
+	enum store_rc (*tx_rollback)(struct store *st);
+
+	enum store_rc (*survey_insert)(struct store *st, struct survey *s);
+	enum store_rc (*survey_get)(struct store *st, int64_t id,
+				    struct survey *out);
+	enum store_rc (*survey_by_message_id)(struct store *st,
+					      const char *message_id,
+					      int64_t *id);
+	enum store_rc (*survey_recent)(struct store *st, const char *requester,
+				       int64_t since, int64_t *id);
+	enum store_rc (*hit_insert)(struct store *st, struct hit *h);
+	enum store_rc (*hit_list)(struct store *st, int64_t survey_id,
+				  int64_t since, struct hit **out, size_t *n);
+	enum store_rc (*hit_mark_machine)(struct store *st, int64_t survey_id,
+					  int64_t since);
+	enum store_rc (*rating_add)(struct store *st, struct rating *r);
+	enum store_rc (*rating_comment)(struct store *st, int64_t rating_id,
+					const char *why, const char *better);
+	enum store_rc (*rating_current)(struct store *st, int64_t survey_id,
+					struct rating *out);
+	enum store_rc (*rating_list)(struct store *st, int64_t survey_id,
+				     struct rating **out, size_t *n);
+	enum store_rc (*outbox_enqueue)(struct store *st,
+					struct outbox_item *o);
+	enum store_rc (*outbox_claim)(struct store *st, const char *owner,
+				      int64_t now, int lease, size_t max,
+				      struct outbox_item **out, size_t *n);
+	enum store_rc (*outbox_done)(struct store *st, int64_t id,
+				     const char *owner);
+	enum store_rc (*outbox_fail)(struct store *st, int64_t id,
+				     const char *owner, int permanent,
+				     int64_t next_due, const char *error);
+	enum store_rc (*outbox_cancel)(struct store *st, int64_t survey_id,
+				       const char *kind);
+	enum store_rc (*outbox_list)(struct store *st, int64_t survey_id,
+				     struct outbox_item **out, size_t *n);
+};
+
+/* One connection. Not locked: a struct store belongs to one thread at a
+ * time (SQLite connections are opened without their own mutex). */
+struct store {
+	const struct store_ops *ops;
+	void *be;   /* the backend's connection state */
+	int depth;  /* store_begin nesting; 0 outside a transaction */
+	int doomed; /* an inner level rolled back: the outermost must too */
+	char err[512];
+};
+
+void store_set_err(struct store *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif

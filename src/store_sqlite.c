@@ -1,0 +1,1077 @@
+/* The SQLite backend of the response store.
+ *
+ * WAL so the listener's readers never block the milter's writer; every
+ * write transaction is BEGIN IMMEDIATE so a writer waits (busy_timeout) for
+ * the lock up front instead of failing on a stale snapshot half-way.
+ * All data goes through bound parameters of statements prepared once per
+ * connection; no SQL text is ever assembled from data. Timestamps are unix
+ * seconds in INTEGER columns so reports can group with plain arithmetic. */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store.h"
+#include "store_backend.h"
+
+#define SQ_BUSY_TIMEOUT_MS 5000
+
+/* Migrations, in order: entry i takes the schema from version i to i + 1.
+ * Never edit a shipped entry; append a new one. */
+/* SQL reads better laid out as SQL. */
+/* clang-format off */
+static const char *const sq_migrations[] = {
+	/* 1: initial schema */
+	"CREATE TABLE surveys ("
+	" id INTEGER PRIMARY KEY,"
+	" sent_at INTEGER NOT NULL,"
+	" status INTEGER NOT NULL DEFAULT 0,"
+	" queue_id TEXT,"
+	" message_id TEXT,"
+	" rule TEXT,"
+	" ticket TEXT,"
+	" team TEXT,"
+	" agent TEXT,"
+	" requester TEXT,"
+	" scale TEXT,"
+	" language TEXT,"
+	" subject TEXT);"
+	"CREATE INDEX surveys_requester_sent ON surveys (requester, sent_at);"
+	"CREATE INDEX surveys_message_id ON surveys (message_id);"
+	"CREATE INDEX surveys_team_sent ON surveys (team, sent_at);"
+	"CREATE INDEX surveys_sent ON surveys (sent_at);"
+
+	/* Raw link fetches, kept apart from ratings: scanners fetch every
+	 * link, so a hit is evidence, never a vote. */
+	"CREATE TABLE hits ("
+	" id INTEGER PRIMARY KEY,"
+	" survey_id INTEGER NOT NULL REFERENCES surveys (id)"
+	"  ON DELETE CASCADE,"
+	" at INTEGER NOT NULL,"
+	" level INTEGER NOT NULL,"
+	" machine INTEGER NOT NULL DEFAULT 0,"
+	" ip TEXT,"
+	" user_agent TEXT);"
+	"CREATE INDEX hits_survey_at ON hits (survey_id, at);"
+
+	/* History is kept; the partial unique index makes "at most one
+	 * current rating per survey" a database fact, not a convention. */
+	"CREATE TABLE ratings ("
+	" id INTEGER PRIMARY KEY,"
+	" survey_id INTEGER NOT NULL REFERENCES surveys (id)"
+	"  ON DELETE CASCADE,"
+	" at INTEGER NOT NULL,"
+	" level INTEGER NOT NULL,"
+	" source INTEGER NOT NULL DEFAULT 0,"
+	" current INTEGER NOT NULL DEFAULT 1 CHECK (current IN (0, 1)),"
+	" why TEXT,"
+	" better TEXT);"
+	"CREATE UNIQUE INDEX ratings_one_current ON ratings (survey_id)"
+	" WHERE current = 1;"
+	"CREATE INDEX ratings_survey_at ON ratings (survey_id, at);"
+	"CREATE INDEX ratings_at ON ratings (at);"
+
+	"CREATE TABLE outbox ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL,"
+	" survey_id INTEGER REFERENCES surveys (id) ON DELETE CASCADE,"
+	" rating_id INTEGER REFERENCES ratings (id) ON DELETE SET NULL,"
+	" due INTEGER NOT NULL,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" owner TEXT,"
+	" lease_until INTEGER,"
+	" last_error TEXT,"
+	" created_at INTEGER NOT NULL,"
+	" sent_at INTEGER);"
+	"CREATE INDEX outbox_state_due ON outbox (state, due);"
+	"CREATE INDEX outbox_survey ON outbox (survey_id);"
+	"CREATE INDEX outbox_rating ON outbox (rating_id);"
+
+	/* What reports count: the rating that counts, with its survey. */
+	"CREATE VIEW current_ratings AS"
+	" SELECT r.id AS rating_id, r.survey_id, r.at, r.level, r.source,"
+	"  r.why, r.better, s.sent_at, s.rule, s.ticket, s.team, s.agent,"
+	"  s.requester, s.scale, s.language"
+	" FROM ratings r JOIN surveys s ON s.id = r.survey_id"
+	" WHERE r.current = 1;",
+};
+/* clang-format on */
+
+#define SQ_LATEST ((int)(sizeof(sq_migrations) / sizeof(sq_migrations[0])))
+
+#define SURVEY_COLS                                                            \
+	"id, sent_at, status, queue_id, message_id, rule, ticket, team, "      \
+	"agent, requester, scale, language, subject"
+#define HIT_COLS "id, survey_id, at, level, machine, ip, user_agent"
+#define RATING_COLS "id, survey_id, at, level, source, current, why, better"
+#define OUTBOX_COLS                                                            \
+	"id, kind, coalesce(survey_id, 0), coalesce(rating_id, 0), due, "      \
+	"attempts, state, last_error"
+
+enum sq_id {
+	SQ_USER_VERSION,
+	SQ_PING,
+	SQ_SURVEY_INSERT,
+	SQ_SURVEY_GET,
+	SQ_SURVEY_EXISTS,
+	SQ_SURVEY_BY_MSGID,
+	SQ_SURVEY_RECENT,
+	SQ_HIT_INSERT,
+	SQ_HIT_LIST,
+	SQ_HIT_MARK,
+	SQ_RATING_UNCURRENT,
+	SQ_RATING_INSERT,
+	SQ_RATING_COMMENT,
+	SQ_RATING_CURRENT,
+	SQ_RATING_LIST,
+	SQ_OUTBOX_INSERT,
+	SQ_OUTBOX_CLAIM,
+	SQ_OUTBOX_DONE,
+	SQ_OUTBOX_RETRY,
+	SQ_OUTBOX_FAILED,
+	SQ_OUTBOX_CANCEL,
+	SQ_OUTBOX_LIST,
+	SQ_COUNT
+};
+
+static const char *const sq_sql[SQ_COUNT] = {
+    [SQ_USER_VERSION] = "PRAGMA user_version",
+    [SQ_PING] = "SELECT count(*) FROM surveys WHERE id = 0",
+    [SQ_SURVEY_INSERT] =
+	"INSERT INTO surveys (sent_at, status, queue_id, message_id, "
+	"rule, ticket, team, agent, requester, scale, language, "
+	"subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	"?11, ?12)",
+    [SQ_SURVEY_GET] = "SELECT " SURVEY_COLS " FROM surveys WHERE id = ?1",
+    [SQ_SURVEY_EXISTS] = "SELECT 1 FROM surveys WHERE id = ?1",
+    /* One closure mail to several recipients gives several surveys with
+     * the same Message-ID; the newest is the best guess we have. */
+    [SQ_SURVEY_BY_MSGID] = "SELECT id FROM surveys WHERE message_id = ?1 "
+			   "ORDER BY id DESC LIMIT 1",
+    [SQ_SURVEY_RECENT] =
+	"SELECT id FROM surveys WHERE requester = ?1 AND sent_at >= ?2 "
+	"AND status = 0 ORDER BY sent_at DESC, id DESC LIMIT 1",
+    [SQ_HIT_INSERT] = "INSERT INTO hits (survey_id, at, level, machine, "
+		      "ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [SQ_HIT_LIST] = "SELECT " HIT_COLS " FROM hits WHERE survey_id = ?1 "
+		    "AND at >= ?2 ORDER BY at, id",
+    [SQ_HIT_MARK] = "UPDATE hits SET machine = 1 WHERE survey_id = ?1 "
+		    "AND at >= ?2",
+    [SQ_RATING_UNCURRENT] = "UPDATE ratings SET current = 0 WHERE "
+			    "survey_id = ?1 AND current = 1",
+    [SQ_RATING_INSERT] =
+	"INSERT INTO ratings (survey_id, at, level, source, current, "
+	"why, better) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)",
+    /* NULL keeps a field: the form may post "why?" and "better" apart. */
+    [SQ_RATING_COMMENT] = "UPDATE ratings SET why = coalesce(?2, why), "
+			  "better = coalesce(?3, better) WHERE id = ?1",
+    [SQ_RATING_CURRENT] = "SELECT " RATING_COLS " FROM ratings WHERE "
+			  "survey_id = ?1 AND current = 1",
+    [SQ_RATING_LIST] = "SELECT " RATING_COLS " FROM ratings WHERE "
+		       "survey_id = ?1 ORDER BY at, id",
+    [SQ_OUTBOX_INSERT] =
+	"INSERT INTO outbox (kind, survey_id, rating_id, due, "
+	"attempts, state, created_at) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5)",
+    /* One statement inside BEGIN IMMEDIATE: the ids are picked and
+     * marked under the write lock, so no other process sees them as
+     * free in between. */
+    [SQ_OUTBOX_CLAIM] =
+	"UPDATE outbox SET state = 1, owner = ?1, lease_until = ?2 + ?3, "
+	"attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox "
+	"WHERE (state = 0 AND due <= ?2) OR (state = 1 AND "
+	"lease_until <= ?2) ORDER BY due, id LIMIT ?4) "
+	"RETURNING " OUTBOX_COLS,
+    [SQ_OUTBOX_DONE] = "UPDATE outbox SET state = 2, sent_at = ?3, "
+		       "lease_until = NULL, last_error = NULL WHERE id = ?1 "
+		       "AND owner = ?2 AND state = 1",
+    [SQ_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, due = ?3, "
+			"last_error = ?4, owner = NULL, lease_until = NULL "
+			"WHERE id = ?1 AND owner = ?2 AND state = 1",
+    [SQ_OUTBOX_FAILED] = "UPDATE outbox SET state = 3, last_error = ?4, "
+			 "lease_until = NULL WHERE id = ?1 AND owner = ?2 "
+			 "AND state = 1",
+    [SQ_OUTBOX_CANCEL] = "UPDATE outbox SET state = 4 WHERE "
+			 "survey_id IS ?1 AND kind = ?2 AND state = 0",
+    [SQ_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox WHERE "
+		       "survey_id IS ?1 ORDER BY id",
+};
+
+struct sq {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[SQ_COUNT];
+};
+
+#define SQ(st) ((struct sq *)(st)->be)
+
+/* BUSY and LOCKED both mean "someone else holds it": the caller may retry.
+ * Everything else is broken and reported with SQLite's own words. */
+static enum store_rc sq_fail(struct store *st, int rc, const char *what)
+{
+	struct sq *q = SQ(st);
+
+	/* Some errors (full disk, I/O) end the transaction inside SQLite;
+	 * the caller's commit must not pretend the earlier work survived. */
+	if (st->depth > 0 && sqlite3_get_autocommit(q->db))
+		st->doomed = 1;
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		store_set_err(st, "%s: database is locked (%s)", what,
+			      sqlite3_errmsg(q->db));
+		return STORE_BUSY;
+	case SQLITE_NOMEM:
+		store_set_err(st, "%s: out of memory", what);
+		return STORE_ERROR;
+	default:
+		store_set_err(st, "%s: %s", what, sqlite3_errmsg(q->db));
+		return STORE_ERROR;
+	}
+}
+
+static sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id)
+{
+	struct sq *q = SQ(st);
+
+	if (!q->stmt[id] &&
+	    sqlite3_prepare_v3(q->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &q->stmt[id], NULL) != SQLITE_OK) {
+		store_set_err(st, "prepare: %s", sqlite3_errmsg(q->db));
+		q->stmt[id] = NULL;
+		return NULL;
+	}
+	return q->stmt[id];
+}
+
+static void sq_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/* Binds text or SQL NULL. SQLITE_STATIC is safe: every statement is
+ * stepped and reset before the function that bound it returns. */
+static void sq_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* 0 stands for "none" in the API; NULL in the database, so foreign keys
+ * hold. */
+static void sq_id_or_null(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(s, i, v);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+/* Copies a text column; returns -1 only when memory ran out. */
+static int sq_col_text(sqlite3_stmt *s, int i, char **out)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	*out = NULL;
+	if (!t)
+		return sqlite3_column_type(s, i) == SQLITE_NULL ? 0 : -1;
+	return (*out = strdup((const char *)t)) ? 0 : -1;
+}
+
+/* Runs a statement that returns no rows. */
+static enum store_rc sq_exec(struct store *st, sqlite3_stmt *s,
+			     const char *what)
+{
+	int rc = sqlite3_step(s);
+	enum store_rc ret = STORE_OK;
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = sq_fail(st, rc, what);
+	sq_done(s);
+	return ret;
+}
+
+/* Runs a one-row, one-integer query: OK, NOTFOUND, or a failure. */
+static enum store_rc sq_one_int(struct store *st, sqlite3_stmt *s, int64_t *v,
+				const char *what)
+{
+	int rc = sqlite3_step(s);
+	enum store_rc ret;
+
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(s, 0);
+		ret = STORE_OK;
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = sq_fail(st, rc, what);
+	}
+	sq_done(s);
+	return ret;
+}
+
+static enum store_rc sq_plain(struct store *st, const char *sql,
+			      const char *what)
+{
+	int rc = sqlite3_exec(SQ(st)->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, what);
+}
+
+static int sq_user_version(struct store *st)
+{
+	sqlite3_stmt *s = sq_stmt(st, SQ_USER_VERSION);
+	int64_t v = -1;
+
+	if (!s || sq_one_int(st, s, &v, "schema version") != STORE_OK)
+		return -1;
+	return (int)v;
+}
+
+static enum store_rc sq_newer(struct store *st, int v)
+{
+	store_set_err(st,
+		      "schema version %d is newer than this build knows "
+		      "(%d): upgrade mailmood or use a matching store",
+		      v, SQ_LATEST);
+	return STORE_ERROR;
+}
+
+/* Each migration runs in its own IMMEDIATE transaction and re-reads the
+ * version under the lock, so two programs starting at once on a fresh
+ * store apply each step exactly once. */
+static enum store_rc sq_migrate(struct store *st)
+{
+	enum store_rc rc;
+	char pragma[64];
+	int v;
+
+	for (;;) {
+		if ((v = sq_user_version(st)) < 0)
+			return STORE_ERROR;
+		if (v > SQ_LATEST)
+			return sq_newer(st, v);
+		if (v == SQ_LATEST)
+			return STORE_OK;
+		if ((rc = sq_plain(st, "BEGIN IMMEDIATE", "migrate")) !=
+		    STORE_OK)
+			return rc;
+		if ((v = sq_user_version(st)) < 0) {
+			rc = STORE_ERROR;
+			goto rollback;
+		}
+		if (v >= SQ_LATEST) {
+			sq_plain(st, "ROLLBACK", "migrate");
+			continue;
+		}
+		/* The version is a constant of this build, not data. */
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+			 v + 1);
+		if ((rc = sq_plain(st, sq_migrations[v], "migrate")) !=
+			STORE_OK ||
+		    (rc = sq_plain(st, pragma, "migrate")) != STORE_OK ||
+		    (rc = sq_plain(st, "COMMIT", "migrate")) != STORE_OK)
+			goto rollback;
+	}
+rollback:
+	/* Keep the message of the failure, not of the rollback. */
+	if (!sqlite3_get_autocommit(SQ(st)->db))
+		sqlite3_exec(SQ(st)->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static void sq_close(struct store *st)
+{
+	struct sq *q = SQ(st);
+
+	if (!q)
+		return;
+	for (int i = 0; i < SQ_COUNT; i++)
+		sqlite3_finalize(q->stmt[i]);
+	sqlite3_close(q->db);
+	free(q->path);
+	free(q);
+	st->be = NULL;
+}
+
+/* Reads back a pragma that answers with one text row. */
+static int sq_pragma_is(struct sq *q, const char *sql, const char *want)
+{
+	sqlite3_stmt *s = NULL;
+	int ok = 0;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		ok = strcmp((const char *)sqlite3_column_text(s, 0), want) == 0;
+	sqlite3_finalize(s);
+	return ok;
+}
+
+static enum store_rc sq_open(struct store *st, const char *path, char *err,
+			     size_t errlen)
+{
+	struct sq *q = calloc(1, sizeof(*q));
+	enum store_rc rc = STORE_ERROR;
+	int v;
+
+	st->be = q;
+	if (!q || !(q->path = strdup(path))) {
+		store_set_err(st, "out of memory");
+		goto fail;
+	}
+	/* NOMUTEX: a connection is used by one thread at a time (store.h),
+	 * so SQLite's per-connection mutex would be pure cost. No URI
+	 * parsing: a path is a path. */
+	if (sqlite3_open_v2(path, &q->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		store_set_err(st, "%s",
+			      q->db ? sqlite3_errmsg(q->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	sqlite3_busy_timeout(q->db, SQ_BUSY_TIMEOUT_MS);
+	/* Refuse a newer schema before changing anything in the file. */
+	if ((v = sq_user_version(st)) < 0)
+		goto fail;
+	if (v > SQ_LATEST) {
+		rc = sq_newer(st, v);
+		goto fail;
+	}
+	/* An in-memory database (tests) answers "memory" and cannot do WAL. */
+	if (!sq_pragma_is(q, "PRAGMA journal_mode = WAL", "wal") &&
+	    strcmp(path, ":memory:") != 0) {
+		store_set_err(st, "cannot switch to WAL: %s",
+			      sqlite3_errmsg(q->db));
+		goto fail;
+	}
+	if ((rc = sq_plain(st, "PRAGMA synchronous = NORMAL", "open")) !=
+		STORE_OK ||
+	    (rc = sq_plain(st, "PRAGMA foreign_keys = ON", "open")) != STORE_OK)
+		goto fail;
+	if (!sq_pragma_is(q, "PRAGMA foreign_keys", "1")) {
+		store_set_err(st, "SQLite built without foreign keys");
+		rc = STORE_ERROR;
+		goto fail;
+	}
+	if ((rc = sq_migrate(st)) != STORE_OK)
+		goto fail;
+	return STORE_OK;
+
+fail:
+	if (err && errlen)
+		snprintf(err, errlen, "store %s: %s", path, st->err);
+	sq_close(st);
+	return rc == STORE_OK ? STORE_ERROR : rc;
+}
+
+static int sq_schema_version(struct store *st)
+{
+	return sq_user_version(st);
+}
+
+static enum store_rc sq_ping(struct store *st)
+{
+	sqlite3_stmt *s = sq_stmt(st, SQ_PING);
+	int64_t v;
+
+	if (!s)
+		return STORE_ERROR;
+	return sq_one_int(st, s, &v, "ping") == STORE_ERROR ? STORE_ERROR
+							    : STORE_OK;
+}
+
+static enum store_rc sq_set_busy_timeout(struct store *st, int ms)
+{
+	int rc = sqlite3_busy_timeout(SQ(st)->db, ms < 0 ? 0 : ms);
+
+	return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, "busy timeout");
+}
+
+static enum store_rc sq_begin(struct store *st)
+{
+	return sq_plain(st, "BEGIN IMMEDIATE", "begin");
+}
+
+static enum store_rc sq_commit(struct store *st)
+{
+	if (sqlite3_get_autocommit(SQ(st)->db)) {
+		store_set_err(st, "commit: the transaction was rolled back "
+				  "by an earlier error");
+		return STORE_ERROR;
+	}
+	return sq_plain(st, "COMMIT", "commit");
+}
+
+static enum store_rc sq_rollback(struct store *st)
+{
+	/* SQLite may already have rolled back (I/O error, full disk). */
+	if (sqlite3_get_autocommit(SQ(st)->db))
+		return STORE_OK;
+	return sq_plain(st, "ROLLBACK", "rollback");
+}
+
+static enum store_rc sq_survey_insert(struct store *st, struct survey *s)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_SURVEY_INSERT);
+	enum store_rc rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, s->sent_at);
+	sqlite3_bind_int(q, 2, s->status);
+	sq_text(q, 3, s->queue_id);
+	sq_text(q, 4, s->message_id);
+	sq_text(q, 5, s->rule);
+	sq_text(q, 6, s->ticket);
+	sq_text(q, 7, s->team);
+	sq_text(q, 8, s->agent);
+	sq_text(q, 9, s->requester);
+	sq_text(q, 10, s->scale);
+	sq_text(q, 11, s->language);
+	sq_text(q, 12, s->subject);
+	if ((rc = sq_exec(st, q, "survey insert")) == STORE_OK)
+		s->id = sqlite3_last_insert_rowid(SQ(st)->db);
+	return rc;
+}
+
+static enum store_rc sq_survey_get(struct store *st, int64_t id,
+				   struct survey *out)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_SURVEY_GET);
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(q, 0);
+		out->sent_at = sqlite3_column_int64(q, 1);
+		out->status = sqlite3_column_int(q, 2);
+		if (sq_col_text(q, 3, &out->queue_id) < 0 ||
+		    sq_col_text(q, 4, &out->message_id) < 0 ||
+		    sq_col_text(q, 5, &out->rule) < 0 ||
+		    sq_col_text(q, 6, &out->ticket) < 0 ||
+		    sq_col_text(q, 7, &out->team) < 0 ||
+		    sq_col_text(q, 8, &out->agent) < 0 ||
+		    sq_col_text(q, 9, &out->requester) < 0 ||
+		    sq_col_text(q, 10, &out->scale) < 0 ||
+		    sq_col_text(q, 11, &out->language) < 0 ||
+		    sq_col_text(q, 12, &out->subject) < 0) {
+			store_set_err(st, "survey get: out of memory");
+			survey_free(out);
+			ret = STORE_ERROR;
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = sq_fail(st, rc, "survey get");
+	}
+	sq_done(q);
+	return ret;
+}
+
+static enum store_rc
+sq_survey_by_message_id(struct store *st, const char *message_id, int64_t *id)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_SURVEY_BY_MSGID);
+
+	if (!q)
+		return STORE_ERROR;
+	if (!message_id)
+		return STORE_NOTFOUND;
+	sq_text(q, 1, message_id);
+	return sq_one_int(st, q, id, "survey by message-id");
+}
+
+static enum store_rc sq_survey_recent(struct store *st, const char *requester,
+				      int64_t since, int64_t *id)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_SURVEY_RECENT);
+
+	if (!q)
+		return STORE_ERROR;
+	if (!requester)
+		return STORE_NOTFOUND;
+	sq_text(q, 1, requester);
+	sqlite3_bind_int64(q, 2, since);
+	return sq_one_int(st, q, id, "survey recent");
+}
+
+/* A row for a survey that does not exist (purged, or a forged id that got
+ * past the token check) is "not found", not a broken store. */
+static enum store_rc sq_insert_child(struct store *st, sqlite3_stmt *q,
+				     int64_t *id, const char *what)
+{
+	int rc = sqlite3_step(q);
+	enum store_rc ret = STORE_OK;
+
+	if (rc == SQLITE_DONE) {
+		*id = sqlite3_last_insert_rowid(SQ(st)->db);
+	} else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+		store_set_err(st, "%s: no such survey", what);
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = sq_fail(st, rc, what);
+	}
+	sq_done(q);
+	return ret;
+}
+
+static enum store_rc sq_hit_insert(struct store *st, struct hit *h)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_HIT_INSERT);
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, h->survey_id);
+	sqlite3_bind_int64(q, 2, h->at);
+	sqlite3_bind_int(q, 3, h->level);
+	sqlite3_bind_int(q, 4, h->machine ? 1 : 0);
+	sq_text(q, 5, h->ip);
+	sq_text(q, 6, h->user_agent);
+	return sq_insert_child(st, q, &h->id, "hit insert");
+}
+
+/* Grows a result array by one zeroed element; NULL when memory ran out. */
+static void *sq_grow(void **arr, size_t *n, size_t *cap, size_t size)
+{
+	char *p;
+
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 8;
+
+		if (!(p = realloc(*arr, ncap * size)))
+			return NULL;
+		*arr = p;
+		*cap = ncap;
+	}
+	p = (char *)*arr + *n * size;
+	memset(p, 0, size);
+	(*n)++;
+	return p;
+}
+
+static int sq_row_hit(sqlite3_stmt *q, struct hit *h)
+{
+	h->id = sqlite3_column_int64(q, 0);
+	h->survey_id = sqlite3_column_int64(q, 1);
+	h->at = sqlite3_column_int64(q, 2);
+	h->level = sqlite3_column_int(q, 3);
+	h->machine = sqlite3_column_int(q, 4);
+	if (sq_col_text(q, 5, &h->ip) < 0 ||
+	    sq_col_text(q, 6, &h->user_agent) < 0)
+		return -1;
+	return 0;
+}
+
+static int sq_row_rating(sqlite3_stmt *q, struct rating *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->survey_id = sqlite3_column_int64(q, 1);
+	r->at = sqlite3_column_int64(q, 2);
+	r->level = sqlite3_column_int(q, 3);
+	r->source = sqlite3_column_int(q, 4);
+	r->current = sqlite3_column_int(q, 5);
+	if (sq_col_text(q, 6, &r->why) < 0 || sq_col_text(q, 7, &r->better) < 0)
+		return -1;
+	return 0;
+}
+
+static int sq_row_outbox(sqlite3_stmt *q, struct outbox_item *o)
+{
+	o->id = sqlite3_column_int64(q, 0);
+	o->survey_id = sqlite3_column_int64(q, 2);
+	o->rating_id = sqlite3_column_int64(q, 3);
+	o->due = sqlite3_column_int64(q, 4);
+	o->attempts = sqlite3_column_int(q, 5);
+	o->state = sqlite3_column_int(q, 6);
+	if (sq_col_text(q, 1, &o->kind) < 0 ||
+	    sq_col_text(q, 7, &o->last_error) < 0)
+		return -1;
+	return 0;
+}
+
+/* Steps q to the end, filling an array of elements of size `size` with
+ * row(). On failure everything read so far is freed with list_free. */
+static enum store_rc sq_list(struct store *st, sqlite3_stmt *q, size_t size,
+			     int (*row)(sqlite3_stmt *, void *),
+			     void (*list_free)(void *, size_t), void **out,
+			     size_t *n, const char *what)
+{
+	void *arr = NULL, *el;
+	size_t cnt = 0, cap = 0;
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (!(el = sq_grow(&arr, &cnt, &cap, size)) || row(q, el) < 0) {
+			store_set_err(st, "%s: out of memory", what);
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = sq_fail(st, rc, what);
+	sq_done(q);
+	if (ret != STORE_OK) {
+		list_free(arr, cnt);
+		arr = NULL;
+		cnt = 0;
+	}
+	*out = arr;
+	*n = cnt;
+	return ret;
+}
+
+/* Adapters so one list loop serves all three row types. */
+static int row_hit(sqlite3_stmt *q, void *p)
+{
+	return sq_row_hit(q, p);
+}
+static int row_rating(sqlite3_stmt *q, void *p)
+{
+	return sq_row_rating(q, p);
+}
+static int row_outbox(sqlite3_stmt *q, void *p)
+{
+	return sq_row_outbox(q, p);
+}
+static void free_hits(void *p, size_t n)
+{
+	hit_list_free(p, n);
+}
+static void free_ratings(void *p, size_t n)
+{
+	rating_list_free(p, n);
+}
+static void free_outbox(void *p, size_t n)
+{
+	outbox_list_free(p, n);
+}
+
+static enum store_rc sq_hit_list(struct store *st, int64_t survey_id,
+				 int64_t since, struct hit **out, size_t *n)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_HIT_LIST);
+	void *arr;
+	enum store_rc rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, survey_id);
+	sqlite3_bind_int64(q, 2, since);
+	rc = sq_list(st, q, sizeof(struct hit), row_hit, free_hits, &arr, n,
+		     "hit list");
+	*out = arr;
+	return rc;
+}
+
+static enum store_rc sq_hit_mark_machine(struct store *st, int64_t survey_id,
+					 int64_t since)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_HIT_MARK);
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, survey_id);
+	sqlite3_bind_int64(q, 2, since);
+	return sq_exec(st, q, "hit mark machine");
+}
+
+/* The flip and the insert share one transaction: a reader never sees a
+ * survey with no current rating, or two. */
+static enum store_rc sq_rating_add(struct store *st, struct rating *r)
+{
+	sqlite3_stmt *q;
+	enum store_rc rc;
+	int64_t one;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	/* Checked first so a missing survey is NOTFOUND without dooming a
+	 * caller's outer transaction. */
+	if (!(q = sq_stmt(st, SQ_SURVEY_EXISTS))) {
+		rc = STORE_ERROR;
+		goto fail;
+	}
+	sqlite3_bind_int64(q, 1, r->survey_id);
+	if ((rc = sq_one_int(st, q, &one, "rating add")) != STORE_OK) {
+		if (rc == STORE_NOTFOUND) {
+			store_set_err(st, "rating add: no survey %lld",
+				      (long long)r->survey_id);
+			store_commit(st);
+			return rc;
+		}
+		goto fail;
+	}
+	if (!(q = sq_stmt(st, SQ_RATING_UNCURRENT))) {
+		rc = STORE_ERROR;
+		goto fail;
+	}
+	sqlite3_bind_int64(q, 1, r->survey_id);
+	if ((rc = sq_exec(st, q, "rating add")) != STORE_OK)
+		goto fail;
+	if (!(q = sq_stmt(st, SQ_RATING_INSERT))) {
+		rc = STORE_ERROR;
+		goto fail;
+	}
+	sqlite3_bind_int64(q, 1, r->survey_id);
+	sqlite3_bind_int64(q, 2, r->at);
+	sqlite3_bind_int(q, 3, r->level);
+	sqlite3_bind_int(q, 4, r->source);
+	sq_text(q, 5, r->why);
+	sq_text(q, 6, r->better);
+	if ((rc = sq_insert_child(st, q, &r->id, "rating add")) != STORE_OK)
+		goto fail;
+	if ((rc = store_commit(st)) != STORE_OK)
+		return rc;
+	r->current = 1;
+	return STORE_OK;
+fail:
+	store_rollback(st);
+	return rc;
+}
+
+static enum store_rc sq_changed(struct store *st, enum store_rc rc,
+				const char *what)
+{
+	if (rc == STORE_OK && sqlite3_changes(SQ(st)->db) == 0) {
+		store_set_err(st, "%s: no such row", what);
+		return STORE_NOTFOUND;
+	}
+	return rc;
+}
+
+static enum store_rc sq_rating_comment(struct store *st, int64_t rating_id,
+				       const char *why, const char *better)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_RATING_COMMENT);
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, rating_id);
+	sq_text(q, 2, why);
+	sq_text(q, 3, better);
+	return sq_changed(st, sq_exec(st, q, "rating comment"),
+			  "rating comment");
+}
+
+static enum store_rc sq_rating_current(struct store *st, int64_t survey_id,
+				       struct rating *out)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_RATING_CURRENT);
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, survey_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		if (sq_row_rating(q, out) < 0) {
+			store_set_err(st, "rating current: out of memory");
+			rating_free(out);
+			ret = STORE_ERROR;
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = sq_fail(st, rc, "rating current");
+	}
+	sq_done(q);
+	return ret;
+}
+
+static enum store_rc sq_rating_list(struct store *st, int64_t survey_id,
+				    struct rating **out, size_t *n)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_RATING_LIST);
+	void *arr;
+	enum store_rc rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, survey_id);
+	rc = sq_list(st, q, sizeof(struct rating), row_rating, free_ratings,
+		     &arr, n, "rating list");
+	*out = arr;
+	return rc;
+}
+
+static enum store_rc sq_outbox_enqueue(struct store *st, struct outbox_item *o)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_OUTBOX_INSERT);
+	enum store_rc rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sq_text(q, 1, o->kind);
+	sq_id_or_null(q, 2, o->survey_id);
+	sq_id_or_null(q, 3, o->rating_id);
+	sqlite3_bind_int64(q, 4, o->due);
+	sqlite3_bind_int64(q, 5, (int64_t)time(NULL));
+	rc = sq_insert_child(st, q, &o->id, "outbox enqueue");
+	if (rc == STORE_OK) {
+		o->attempts = 0;
+		o->state = OUTBOX_PENDING;
+	}
+	return rc;
+}
+
+static int outbox_cmp(const void *a, const void *b)
+{
+	const struct outbox_item *x = a, *y = b;
+
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static enum store_rc sq_outbox_claim(struct store *st, const char *owner,
+				     int64_t now, int lease, size_t max,
+				     struct outbox_item **out, size_t *n)
+{
+	sqlite3_stmt *q;
+	void *arr = NULL;
+	enum store_rc rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!owner || !*owner) {
+		store_set_err(st, "outbox claim: no owner");
+		return STORE_ERROR;
+	}
+	if (max == 0)
+		return STORE_OK;
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	if (!(q = sq_stmt(st, SQ_OUTBOX_CLAIM))) {
+		store_rollback(st);
+		return STORE_ERROR;
+	}
+	sq_text(q, 1, owner);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int64(q, 3, lease);
+	sqlite3_bind_int64(q, 4, max > INT32_MAX ? INT32_MAX : (int64_t)max);
+	rc = sq_list(st, q, sizeof(struct outbox_item), row_outbox, free_outbox,
+		     &arr, n, "outbox claim");
+	if (rc != STORE_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	if ((rc = store_commit(st)) != STORE_OK) {
+		outbox_list_free(arr, *n);
+		*n = 0;
+		return rc;
+	}
+	/* RETURNING gives rows in no promised order; callers want the most
+	 * overdue first. */
+	if (*n > 1)
+		qsort(arr, *n, sizeof(struct outbox_item), outbox_cmp);
+	*out = arr;
+	return STORE_OK;
+}
+
+static enum store_rc sq_outbox_done(struct store *st, int64_t id,
+				    const char *owner)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_OUTBOX_DONE);
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, id);
+	sq_text(q, 2, owner);
+	sqlite3_bind_int64(q, 3, (int64_t)time(NULL));
+	return sq_changed(st, sq_exec(st, q, "outbox done"), "outbox done");
+}
+
+static enum store_rc sq_outbox_fail(struct store *st, int64_t id,
+				    const char *owner, int permanent,
+				    int64_t next_due, const char *error)
+{
+	sqlite3_stmt *q =
+	    sq_stmt(st, permanent ? SQ_OUTBOX_FAILED : SQ_OUTBOX_RETRY);
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, id);
+	sq_text(q, 2, owner);
+	if (!permanent)
+		sqlite3_bind_int64(q, 3, next_due);
+	sq_text(q, 4, error);
+	return sq_changed(st, sq_exec(st, q, "outbox fail"), "outbox fail");
+}
+
+static enum store_rc sq_outbox_cancel(struct store *st, int64_t survey_id,
+				      const char *kind)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_OUTBOX_CANCEL);
+
+	if (!q)
+		return STORE_ERROR;
+	sq_id_or_null(q, 1, survey_id);
+	sq_text(q, 2, kind);
+	return sq_exec(st, q, "outbox cancel");
+}
+
+static enum store_rc sq_outbox_list(struct store *st, int64_t survey_id,
+				    struct outbox_item **out, size_t *n)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_OUTBOX_LIST);
+	void *arr;
+	enum store_rc rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!q)
+		return STORE_ERROR;
+	sq_id_or_null(q, 1, survey_id);
+	rc = sq_list(st, q, sizeof(struct outbox_item), row_outbox, free_outbox,
+		     &arr, n, "outbox list");
+	*out = arr;
+	return rc;
+}
+
+const struct store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .schema_latest = SQ_LATEST,
+    .open = sq_open,
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .ping = sq_ping,
+    .set_busy_timeout = sq_set_busy_timeout,
+    .tx_begin = sq_begin,
+    .tx_commit = sq_commit,
+    .tx_rollback = sq_rollback,
+    .survey_insert = sq_survey_insert,
+    .survey_get = sq_survey_get,
+    .survey_by_message_id = sq_survey_by_message_id,
+    .survey_recent = sq_survey_recent,
+    .hit_insert = sq_hit_insert,
+    .hit_list = sq_hit_list,
+    .hit_mark_machine = sq_hit_mark_machine,
+    .rating_add = sq_rating_add,
+    .rating_comment = sq_rating_comment,
+    .rating_current = sq_rating_current,
+    .rating_list = sq_rating_list,
+    .outbox_enqueue = sq_outbox_enqueue,
+    .outbox_claim = sq_outbox_claim,
+    .outbox_done = sq_outbox_done,
+    .outbox_fail = sq_outbox_fail,
+    .outbox_cancel = sq_outbox_cancel,
+    .outbox_list = sq_outbox_list,
+};
