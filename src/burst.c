@@ -1,0 +1,139 @@
+#include <string.h>
+#include <strings.h>
+
+#include "burst.h"
+
+/* Substrings (case-insensitive) of user agents that fetch links without a
+ * person: mail security gateways and link checkers, link-preview bots,
+ * command-line clients. A person's browser never sends these. Some
+ * scanners pose as a plain browser; the level-burst and early rules catch
+ * those. "curl" is on the list: the integration tests set a browser-like
+ * user agent when they play a person. */
+static const char *const scanner_ua[] = {
+    "Microsoft Office", /* Office apps and Safe Links prefetch */
+    "SafeLinks",
+    "Safe Links",
+    "ms-office",
+    "MSOffice",
+    "Barracuda",
+    "Mimecast",
+    "Proofpoint",
+    "urldefense",
+    "Symantec",
+    "Forcepoint",
+    "Trend Micro",
+    "Sophos",
+    "FireEye",
+    "Cisco",
+    "IronPort",
+    "Zscaler",
+    "Google-Safety",
+    "Googlebot",
+    "bingbot",
+    "Bingpreview",
+    "Slackbot",
+    "facebookexternalhit",
+    "Twitterbot",
+    "WhatsApp",
+    "TelegramBot",
+    "Discordbot",
+    "SkypeUriPreview",
+    "LinkedInBot",
+    "Applebot",
+    "bot/",
+    "bot;",
+    "Bot ",
+    "crawler",
+    "spider",
+    "HeadlessChrome",
+    "PhantomJS",
+    "python-requests",
+    "python-urllib",
+    "aiohttp",
+    "Go-http-client",
+    "Java/",
+    "okhttp",
+    "libwww-perl",
+    "Wget",
+    "curl/",
+    "httpclient",
+    "scanner",
+    "preview",
+};
+
+int burst_scanner_ua(const char *ua)
+{
+	if (!ua || !*ua)
+		return 1;
+	for (size_t i = 0; i < sizeof(scanner_ua) / sizeof(scanner_ua[0]); i++)
+		if (strcasestr(ua, scanner_ua[i]))
+			return 1;
+	return 0;
+}
+
+/* Another level than this one among the hits inside the window. */
+static int other_level_in_window(const struct burst_input *in)
+{
+	for (size_t i = 0; i < in->nprior; i++)
+		if (in->prior[i].at >= in->now - in->window &&
+		    in->prior[i].at <= in->now &&
+		    in->prior[i].level != in->level)
+			return 1;
+	return 0;
+}
+
+void burst_classify_hit(const struct burst_input *in, struct burst_result *out)
+{
+	out->reason = BURST_HUMAN;
+	out->mark_prior = 0;
+	if (in->window > 0 && other_level_in_window(in)) {
+		out->reason = BURST_LEVELS;
+		out->mark_prior = 1;
+	} else if (burst_scanner_ua(in->user_agent)) {
+		out->reason = BURST_SCANNER_UA;
+	} else if (in->head) {
+		out->reason = BURST_HEAD;
+	} else if (in->now - in->sent_at < BURST_EARLY_SECS) {
+		out->reason = BURST_EARLY;
+	}
+}
+
+/* The script confirms the level of its own page, so what matters is
+ * whether the survey's links were opened on two or more levels. */
+static int levels_in_window(const struct burst_input *in)
+{
+	for (size_t i = 0; i < in->nprior; i++)
+		for (size_t j = i + 1; j < in->nprior; j++)
+			if (in->prior[i].at >= in->now - in->window &&
+			    in->prior[j].at >= in->now - in->window &&
+			    in->prior[i].level != in->prior[j].level)
+				return 1;
+	return 0;
+}
+
+enum burst_reason burst_classify_post(const struct burst_input *in,
+				      int automatic)
+{
+	if (burst_scanner_ua(in->user_agent))
+		return BURST_SCANNER_UA;
+	if (automatic && in->window > 0 && levels_in_window(in))
+		return BURST_LEVELS;
+	return BURST_HUMAN;
+}
+
+const char *burst_reason_name(enum burst_reason r)
+{
+	switch (r) {
+	case BURST_HUMAN:
+		return "human";
+	case BURST_SCANNER_UA:
+		return "scanner-ua";
+	case BURST_LEVELS:
+		return "level-burst";
+	case BURST_EARLY:
+		return "early";
+	case BURST_HEAD:
+		return "head";
+	}
+	return "?";
+}

@@ -1,0 +1,768 @@
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+
+/* Nothing inline: the page script and styles are files from 'self'. */
+#define CSP                                                                    \
+	"default-src 'none'; script-src 'self'; style-src 'self'; "            \
+	"img-src 'self' data:; connect-src 'self'; form-action 'self'; "       \
+	"frame-ancestors 'none'; base-uri 'none'"
+
+/* Header space per connection: libmicrohttpd answers 431 beyond it. */
+#define HTTP_MEMORY_LIMIT (32 * 1024)
+
+/* ------------------------------------------------------------ proxies */
+
+struct http_net {
+	int family;
+	unsigned char addr[16];
+	int prefix;
+};
+
+struct http_proxies {
+	struct http_net *nets;
+	size_t n;
+};
+
+static int net_parse(const char *s, struct http_net *n)
+{
+	char host[64], *slash;
+	int max;
+
+	snprintf(host, sizeof(host), "%s", s);
+	slash = strchr(host, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, host, n->addr) == 1) {
+		n->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, n->addr) == 1) {
+		n->family = AF_INET6;
+		max = 128;
+	} else {
+		return -1;
+	}
+	n->prefix = max;
+	if (slash) {
+		char *end;
+		long v = strtol(slash, &end, 10);
+		if (*slash == '\0' || *end || v < 0 || v > max)
+			return -1;
+		n->prefix = (int)v;
+	}
+	return 0;
+}
+
+int http_proxies_parse(const char *spec, struct http_proxies **out, char *err,
+		       size_t errlen)
+{
+	struct http_proxies *p = calloc(1, sizeof(*p));
+	char *copy = spec ? strdup(spec) : strdup(""), *save = NULL, *tok;
+
+	if (!p || !copy)
+		goto oom;
+	for (tok = strtok_r(copy, " \t,", &save); tok;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		struct http_net *nn =
+		    realloc(p->nets, (p->n + 1) * sizeof(*p->nets));
+		if (!nn)
+			goto oom;
+		p->nets = nn;
+		if (net_parse(tok, &p->nets[p->n]) < 0) {
+			snprintf(err, errlen,
+				 "[listener] trusted_proxies: bad address "
+				 "'%s'",
+				 tok);
+			free(copy);
+			http_proxies_free(p);
+			return -1;
+		}
+		p->n++;
+	}
+	free(copy);
+	*out = p;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	free(copy);
+	http_proxies_free(p);
+	return -1;
+}
+
+void http_proxies_free(struct http_proxies *p)
+{
+	if (!p)
+		return;
+	free(p->nets);
+	free(p);
+}
+
+static int proxies_trust(const struct http_proxies *p, const char *ip)
+{
+	struct http_net a;
+
+	if (!p || !p->n || net_parse(ip, &a) < 0)
+		return 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct http_net *n = &p->nets[i];
+		int bits = n->prefix, full = bits / 8, rest = bits % 8;
+		if (n->family != a.family)
+			continue;
+		if (memcmp(n->addr, a.addr, (size_t)full))
+			continue;
+		if (rest && ((n->addr[full] ^ a.addr[full]) &
+			     (0xFF << (8 - rest)) & 0xFF))
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+void http_client_ip(const struct http_proxies *p, const char *peer,
+		    const char *xff, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s", peer);
+	if (!xff || !proxies_trust(p, peer))
+		return;
+	/* walk from the right: each trusted hop vouches for the next one */
+	for (const char *end = xff + strlen(xff); end > xff;) {
+		const char *start = end;
+		char ip[64];
+		size_t n;
+		struct http_net tmp;
+
+		while (start > xff && start[-1] != ',')
+			start--;
+		while (start < end && (*start == ' ' || *start == '\t'))
+			start++;
+		n = (size_t)(end - start);
+		while (n > 0 && (start[n - 1] == ' ' || start[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= sizeof(ip))
+			return;
+		memcpy(ip, start, n);
+		ip[n] = '\0';
+		if (net_parse(ip, &tmp) < 0)
+			return; /* garbage: keep the last good one */
+		snprintf(out, outlen, "%s", ip);
+		if (!proxies_trust(p, ip))
+			return;
+		end = start;
+		while (end > xff && end[-1] != ',')
+			end--;
+		if (end > xff)
+			end--; /* the comma */
+	}
+}
+
+/* ------------------------------------------------------------ state */
+
+/* What a request reads, reference-counted so a reload never frees it
+ * under a running request. */
+struct http_env {
+	struct rate_env *rate;
+	struct http_proxies *proxies;
+	int refs;
+};
+
+struct conn_slot {
+	struct conn_slot *prev, *next;
+	int fd;
+	int64_t since_ms; /* connection start or end of its last request */
+	int reaped;
+};
+
+struct http_server {
+	struct MHD_Daemon *d;
+	pthread_mutex_t lock; /* env swap, connection list */
+	struct http_env *env;
+	struct conn_slot *conns;
+	atomic_int active; /* requests in progress */
+	int64_t deadline_ms;
+	char *http_spec;
+	int threads;
+};
+
+struct http_req {
+	struct buf body;
+	int too_large;
+	int64_t start_ns;
+};
+
+/* One store per MHD thread: SQLite connections must not be shared
+ * without a lock, and a lock would serialise every page. */
+struct thread_store {
+	struct store *st;
+	char *dsn;
+};
+static pthread_key_t store_key;
+static pthread_once_t store_once = PTHREAD_ONCE_INIT;
+
+static void thread_store_free(void *p)
+{
+	struct thread_store *ts = p;
+
+	if (ts->st)
+		store_close(ts->st);
+	free(ts->dsn);
+	free(ts);
+}
+
+static void store_key_init(void)
+{
+	pthread_key_create(&store_key, thread_store_free);
+}
+
+static struct store *thread_store(const char *dsn)
+{
+	struct thread_store *ts = pthread_getspecific(store_key);
+	char err[512];
+
+	if (!ts) {
+		ts = calloc(1, sizeof(*ts));
+		if (!ts)
+			return NULL;
+		pthread_setspecific(store_key, ts);
+	}
+	if (ts->st && ts->dsn && !strcmp(ts->dsn, dsn))
+		return ts->st;
+	if (ts->st)
+		store_close(ts->st);
+	ts->st = NULL;
+	free(ts->dsn);
+	ts->dsn = NULL;
+	if (store_open(dsn, &ts->st, err, sizeof(err)) != STORE_OK) {
+		log_error("store %s: %s", dsn, err);
+		ts->st = NULL;
+		return NULL;
+	}
+	ts->dsn = strdup(dsn);
+	return ts->st;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct http_env *env_get(struct http_server *h)
+{
+	struct http_env *e;
+
+	pthread_mutex_lock(&h->lock);
+	e = h->env;
+	e->refs++;
+	pthread_mutex_unlock(&h->lock);
+	return e;
+}
+
+static void env_free(struct http_env *e)
+{
+	rate_env_free(e->rate);
+	http_proxies_free(e->proxies);
+	free(e);
+}
+
+static void env_put(struct http_server *h, struct http_env *e)
+{
+	int last;
+
+	pthread_mutex_lock(&h->lock);
+	last = --e->refs == 0;
+	pthread_mutex_unlock(&h->lock);
+	if (last)
+		env_free(e);
+}
+
+static struct http_env *env_new(struct rate_env *rate, char *err, size_t errlen)
+{
+	struct http_env *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		rate_env_free(rate);
+		return NULL;
+	}
+	e->rate = rate;
+	e->refs = 1;
+	if (http_proxies_parse(rate->conf->listener.trusted_proxies,
+			       &e->proxies, err, errlen) < 0) {
+		env_free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* ------------------------------------------------------------ answers */
+
+static enum MHD_Result answer(struct MHD_Connection *conn, struct http_req *rq,
+			      enum metrics_route route, int status,
+			      const char *type, struct buf *body, int cacheable)
+{
+	struct MHD_Response *resp;
+	size_t len = 0;
+	char *data = buf_steal(body, &len);
+	enum MHD_Result ret;
+
+	if (!data) {
+		static const char oom[] = "out of memory\n";
+		status = 500;
+		type = "text/plain; charset=utf-8";
+		resp = MHD_create_response_from_buffer(
+		    sizeof(oom) - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
+	} else {
+		resp = MHD_create_response_from_buffer(len, data,
+						       MHD_RESPMEM_MUST_FREE);
+	}
+	if (!resp) {
+		free(data);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "X-Robots-Tag", "noindex, nofollow");
+	/* the script and stylesheet are the same for everyone; pages and
+	 * answers are personal */
+	MHD_add_response_header(resp, "Cache-Control",
+				cacheable ? "public, max-age=3600"
+					  : "no-store");
+	if (status == 405)
+		MHD_add_response_header(resp, "Allow", "GET, HEAD, POST");
+	ret = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	metrics_request(route, status, (double)(now_ns() - rq->start_ns) / 1e9);
+	return ret;
+}
+
+static enum MHD_Result answer_error(struct MHD_Connection *conn,
+				    struct http_req *rq,
+				    const struct rate_env *env,
+				    enum metrics_route route, int status)
+{
+	struct rate_response rs;
+
+	buf_init(&rs.body);
+	rate_error(env, status, &rs);
+	return answer(conn, rq, route, rs.status, rs.content_type, &rs.body, 0);
+}
+
+static void peer_ip(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(out, outlen, "unknown");
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)outlen);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)outlen);
+}
+
+static const char *header(struct MHD_Connection *conn, const char *name)
+{
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
+			     struct http_req *rq, const char *url,
+			     const char *method)
+{
+	struct http_env *e = env_get(h);
+	const struct rate_env *env = e->rate;
+	int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD");
+	int post = !strcmp(method, "POST");
+	struct rate_response rs;
+	enum metrics_route mr = METRICS_OTHER;
+	enum MHD_Result ret;
+	int cacheable = 0;
+
+	buf_init(&rs.body);
+	rs.status = 0;
+	rs.content_type = "text/plain; charset=utf-8";
+	if (!strncmp(url, "/r/", 3)) {
+		struct rate_request rr;
+		char peer[64], ip[64];
+		struct store *st;
+
+		mr = post ? METRICS_RATE_POST : METRICS_RATE_GET;
+		if (!get && !head && !post) {
+			rate_error(env, 405, &rs);
+			goto send;
+		}
+		if (rq->too_large) {
+			rate_error(env, 413, &rs);
+			goto send;
+		}
+		st = thread_store(env->conf->general.store);
+		if (!st) {
+			rate_error(env, 503, &rs);
+			goto send;
+		}
+		peer_ip(conn, peer, sizeof(peer));
+		http_client_ip(e->proxies, peer,
+			       header(conn, "X-Forwarded-For"), ip, sizeof(ip));
+		memset(&rr, 0, sizeof(rr));
+		rr.method = post ? RATE_POST : head ? RATE_HEAD : RATE_GET;
+		rr.path = url;
+		rr.ip = ip;
+		rr.user_agent = header(conn, "User-Agent");
+		rr.accept_language = header(conn, "Accept-Language");
+		rr.origin = header(conn, "Origin");
+		rr.accept = header(conn, "Accept");
+		rr.body = rq->body.data ? rq->body.data : "";
+		rr.body_len = rq->body.len;
+		rr.now = (int64_t)time(NULL);
+		rate_handle(env, st, &rr, &rs);
+	} else if (!get && !head) {
+		rate_error(env, 405, &rs);
+	} else if (!strcmp(url, "/healthz")) {
+		struct store *st = thread_store(env->conf->general.store);
+		mr = METRICS_HEALTHZ;
+		if (st && store_ping(st) == STORE_OK) {
+			rs.status = 200;
+			buf_puts(&rs.body, "ok\n");
+		} else {
+			rs.status = 503;
+			buf_puts(&rs.body, "store unavailable\n");
+		}
+	} else if (!strcmp(url, "/metrics")) {
+		mr = METRICS_METRICS;
+		rs.status = 200;
+		rs.content_type = "text/plain; version=0.0.4; charset=utf-8";
+		metrics_render(&rs.body);
+	} else {
+		int s;
+		for (s = 0; s < PAGE_NSTATIC; s++)
+			if (!strcmp(url, page_static_path((enum page_static)s)))
+				break;
+		if (s < PAGE_NSTATIC) {
+			mr = METRICS_STATIC;
+			rs.status = 200;
+			rs.content_type = page_static_type((enum page_static)s);
+			buf_append(&rs.body, env->pages->file[s],
+				   env->pages->flen[s]);
+			cacheable = 1;
+		} else {
+			rate_not_found(env, header(conn, "Accept-Language"),
+				       &rs);
+		}
+	}
+send:
+	ret = answer(conn, rq, mr, rs.status, rs.content_type, &rs.body,
+		     cacheable);
+	buf_free(&rs.body);
+	env_put(h, e);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct http_server *h = cls;
+	struct http_req *rq = *con_cls;
+
+	if (!rq) {
+		const char *cl;
+		rq = calloc(1, sizeof(*rq));
+		if (!rq)
+			return MHD_NO;
+		buf_init(&rq->body);
+		rq->start_ns = now_ns();
+		*con_cls = rq;
+		atomic_fetch_add(&h->active, 1);
+		/* answering before the (empty) body is read would make
+		 * libmicrohttpd close the connection: no keep-alive */
+		if (strcmp(method, "POST") != 0)
+			return MHD_YES;
+		/* refuse a declared oversize body before reading it */
+		cl = header(conn, "Content-Length");
+		if (cl) {
+			struct http_env *e = env_get(h);
+			uint64_t max = e->rate->conf->listener.max_request;
+			char *end;
+			unsigned long long n = strtoull(cl, &end, 10);
+			enum MHD_Result ret = MHD_YES;
+			if (*end || n > max)
+				ret = answer_error(conn, rq, e->rate,
+						   METRICS_RATE_POST, 413);
+			env_put(h, e);
+			if (*end || n > max)
+				return ret;
+		}
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		struct http_env *e = env_get(h);
+		uint64_t max = e->rate->conf->listener.max_request;
+		env_put(h, e);
+		/* chunked bodies have no length up front: drop the excess and
+		 * answer 413 at the end */
+		if (!rq->too_large && rq->body.len + *upload_size <= max)
+			buf_append(&rq->body, upload, *upload_size);
+		else
+			rq->too_large = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return route(h, conn, rq, url, method);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *h = cls;
+	struct http_req *rq = *con_cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (!rq)
+		return;
+	buf_free(&rq->body);
+	free(rq);
+	*con_cls = NULL;
+	atomic_fetch_sub(&h->active, 1);
+	/* the next request on this connection gets a fresh deadline */
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci && ci->socket_context) {
+		struct conn_slot *s = ci->socket_context;
+		pthread_mutex_lock(&h->lock);
+		s->since_ms = now_ns() / 1000000;
+		pthread_mutex_unlock(&h->lock);
+	}
+}
+
+/* Slots are unlinked here, before libmicrohttpd closes the descriptor, so
+ * http_reap never shuts down a reused descriptor. */
+static void on_connection(void *cls, struct MHD_Connection *conn,
+			  void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *h = cls;
+	struct conn_slot *s;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		    conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		s = calloc(1, sizeof(*s));
+		if (!s || !ci) {
+			free(s);
+			return;
+		}
+		s->fd = ci->connect_fd;
+		s->since_ms = now_ns() / 1000000;
+		pthread_mutex_lock(&h->lock);
+		s->next = h->conns;
+		if (h->conns)
+			h->conns->prev = s;
+		h->conns = s;
+		pthread_mutex_unlock(&h->lock);
+		*socket_context = s;
+		return;
+	}
+	s = *socket_context;
+	if (!s)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		h->conns = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&h->lock);
+	free(s);
+	*socket_context = NULL;
+}
+
+void http_reap(struct http_server *h)
+{
+	int64_t now = now_ns() / 1000000;
+
+	pthread_mutex_lock(&h->lock);
+	for (struct conn_slot *s = h->conns; s; s = s->next)
+		if (!s->reaped && now - s->since_ms > h->deadline_ms) {
+			s->reaped = 1;
+			shutdown(s->fd, SHUT_RDWR);
+			log_info("http: closed a connection slower than %lld "
+				 "ms",
+				 (long long)h->deadline_ms);
+		}
+	pthread_mutex_unlock(&h->lock);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("http: %s", line);
+}
+
+/* ------------------------------------------------------------ life */
+
+int http_listen(const char *spec, char *err, size_t errlen)
+{
+	char host[256];
+	const char *port, *colon = strrchr(spec, ':');
+	struct addrinfo hints, *ai = NULL;
+	int fd = -1, one = 1, rc;
+
+	if (!colon || !colon[1]) {
+		snprintf(err, errlen, "[listener] http: '%s' is not host:port",
+			 spec);
+		return -1;
+	}
+	port = colon + 1;
+	if (spec[0] == '[' && colon > spec && colon[-1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec - 2),
+			 spec + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	rc = getaddrinfo(!*host || !strcmp(host, "*") ? NULL : host, port,
+			 &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "[listener] http: %s: %s", spec,
+			 gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 511) < 0) {
+		snprintf(err, errlen, "[listener] http: %s: %s", spec,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+int http_start(struct http_server **out, int fd, struct rate_env *env,
+	       char *err, size_t errlen)
+{
+	struct http_server *h = calloc(1, sizeof(*h));
+	const struct conf *c = env->conf;
+
+	pthread_once(&store_once, store_key_init);
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		rate_env_free(env);
+		close(fd);
+		return -1;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	h->deadline_ms = 2 * c->listener.http_timeout * 1000;
+	h->http_spec = strdup(c->listener.http);
+	h->threads = c->listener.http_threads;
+	h->env = env_new(env, err, errlen);
+	if (!h->env || !h->http_spec)
+		goto fail;
+	h->d = MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+		MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+	    NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)c->listener.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)c->listener.http_timeout,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)c->listener.per_ip_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
+	if (!h->d) {
+		snprintf(err, errlen, "cannot start the HTTP server on %s",
+			 c->listener.http);
+		goto fail;
+	}
+	*out = h;
+	return 0;
+fail:
+	if (h->env)
+		env_free(h->env);
+	free(h->http_spec);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	close(fd);
+	return -1;
+}
+
+int http_reload(struct http_server *h, struct rate_env *env)
+{
+	char err[256];
+	struct http_env *e, *old;
+	int restart = strcmp(env->conf->listener.http, h->http_spec) != 0 ||
+		      env->conf->listener.http_threads != h->threads;
+
+	e = env_new(env, err, sizeof(err));
+	if (!e) {
+		log_error("reload: %s; keeping the old settings", err);
+		return 0;
+	}
+	pthread_mutex_lock(&h->lock);
+	old = h->env;
+	h->env = e;
+	h->deadline_ms = 2 * env->conf->listener.http_timeout * 1000;
+	pthread_mutex_unlock(&h->lock);
+	env_put(h, old);
+	return restart;
+}
+
+void http_stop(struct http_server *h, int grace)
+{
+	MHD_socket lfd;
+	int64_t until = now_ns() + (int64_t)grace * 1000000000;
+
+	if (!h)
+		return;
+	lfd = MHD_quiesce_daemon(h->d);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd);
+	while (atomic_load(&h->active) > 0 && now_ns() < until) {
+		struct timespec ts = {0, 20 * 1000000};
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load(&h->active) > 0)
+		log_warn("http: stopping with %d request(s) unfinished",
+			 atomic_load(&h->active));
+	MHD_stop_daemon(h->d);
+	env_put(h, h->env);
+	free(h->http_spec);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}

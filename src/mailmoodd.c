@@ -1,0 +1,255 @@
+/* mailmoodd: thin main of the listener. Options, config, key, socket,
+ * privileges, signals; the HTTP work is in http.c and rate.c. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "rate.h"
+#include "store.h"
+#include "token.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: mailmoodd [-c FILE] [-f]\n"
+		"  -c FILE    config (default $MAILMOOD_CONFIG, else %s)\n"
+		"  -f         stay in the foreground, log to stderr\n"
+		"  -h, --help     this text\n"
+		"  -V, --version  the version\n"
+		"Signals: SIGUSR1 (or SIGHUP) reloads config and templates, "
+		"SIGTERM stops\nafter the requests in flight.\n",
+		SYSCONFDIR "/mailmood/mailmood.conf");
+}
+
+static void apply_log_level(const struct conf *c)
+{
+	const char *l = c->general.log_level;
+
+	log_set_level(!strcmp(l, "debug")     ? LOG_LVL_DEBUG
+		      : !strcmp(l, "error")   ? LOG_LVL_ERROR
+		      : !strcmp(l, "warning") ? LOG_LVL_WARN
+					      : LOG_LVL_INFO);
+}
+
+/* Config, key and templates as one env; NULL (logged) on any error. */
+static struct rate_env *load_env(const char *path,
+				 const struct token_key *old_key)
+{
+	char err[4096];
+	struct conf *c = conf_load(path, err, sizeof(err));
+	struct token_key key;
+	struct rate_env *env;
+
+	if (!c) {
+		log_error("%s", err);
+		return NULL;
+	}
+	if (token_key_load(c->general.secret_file, &key, err, sizeof(err)) <
+	    0) {
+		/* after dropping privileges a root-only key cannot be read
+		 * again; the one in memory is still good */
+		if (!old_key) {
+			log_error("%s", err);
+			conf_free(c);
+			return NULL;
+		}
+		log_warn("%s; keeping the key already loaded", err);
+		key = *old_key;
+	}
+	if (rate_env_new(c, &key, &env, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		memset(&key, 0, sizeof(key));
+		return NULL;
+	}
+	memset(&key, 0, sizeof(key));
+	return env;
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (!user || !*user || geteuid() != 0)
+		return 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		log_error("[general] user: unknown user '%s'", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		log_error("dropping privileges to %s: %s", user,
+			  strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int write_pid_file(const char *path)
+{
+	FILE *fp;
+
+	if (!path || !*path)
+		return 0;
+	fp = fopen(path, "w");
+	if (!fp) {
+		log_error("pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "%ld\n", (long)getpid());
+	if (fclose(fp) != 0) {
+		log_error("pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL;
+	char *pid_file = NULL;
+	int foreground = 0, ch, fd, sig, grace;
+	char err[4096];
+	struct rate_env *env;
+	struct http_server *h;
+	struct store *st;
+	sigset_t set;
+	struct timespec tick = {1, 0};
+	struct token_key key; /* the key in use, fallback on reload */
+
+	while ((ch = getopt_long(argc, argv, "c:fhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			printf("mailmoodd %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	config_path = conf_default_path(config_path);
+	log_init("mailmoodd", foreground);
+	env = load_env(config_path, NULL);
+	if (!env) {
+		fprintf(stderr,
+			"mailmoodd: cannot start with %s (see the log)\n",
+			config_path);
+		return EX_CONFIG;
+	}
+	apply_log_level(env->conf);
+	/* what needs root comes first: the key (read above), the socket */
+	fd = http_listen(env->conf->listener.http, err, sizeof(err));
+	if (fd < 0) {
+		log_error("%s", err);
+		fprintf(stderr, "mailmoodd: %s\n", err);
+		rate_env_free(env);
+		return EX_UNAVAILABLE;
+	}
+	if (!foreground && daemon(0, 0) < 0) {
+		log_error("daemon: %s", strerror(errno));
+		rate_env_free(env);
+		return EX_OSERR;
+	}
+	if (env->conf->listener.pid_file)
+		pid_file = strdup(env->conf->listener.pid_file);
+	if (write_pid_file(pid_file) < 0 ||
+	    drop_privileges(env->conf->general.user) < 0) {
+		rate_env_free(env);
+		return EX_OSERR;
+	}
+	/* A broken store path shows up at start; at run time /healthz and
+	 * 503 answers cover it. Opened after dropping privileges, so the
+	 * files SQLite creates belong to the service user. */
+	if (store_open(env->conf->general.store, &st, err, sizeof(err)) !=
+	    STORE_OK)
+		log_warn("store %s: %s; answering 503 until it works",
+			 env->conf->general.store, err);
+	else
+		store_close(st);
+
+	/* Blocked before the server starts its threads, which inherit the
+	 * mask, so the signals reach only sigtimedwait below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	grace = (int)env->conf->listener.http_timeout;
+	key = env->key;
+	log_info("listening on http://%s (config %s, %d threads)",
+		 env->conf->listener.http, config_path,
+		 env->conf->listener.http_threads);
+	if (http_start(&h, fd, env, err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		return EX_UNAVAILABLE;
+	}
+	env = NULL; /* http owns it now */
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig < 0) {
+			if (errno == EAGAIN)
+				http_reap(h);
+			continue;
+		}
+		if (sig == SIGUSR1 || sig == SIGHUP) {
+			struct rate_env *ne;
+			log_info("reloading %s", config_path);
+			ne = load_env(config_path, &key);
+			if (!ne) {
+				log_error("reload failed; keeping the running "
+					  "configuration");
+				continue;
+			}
+			apply_log_level(ne->conf);
+			grace = (int)ne->conf->listener.http_timeout;
+			key = ne->key;
+			if (http_reload(h, ne))
+				log_warn("reload: [listener] http and "
+					 "http_threads change on restart only");
+			continue;
+		}
+		log_info("signal %d: stopping", sig);
+		break;
+	}
+	http_stop(h, grace);
+	if (pid_file) {
+		unlink(pid_file);
+		free(pid_file);
+	}
+	memset(&key, 0, sizeof(key));
+	log_info("stopped");
+	return EX_OK;
+}

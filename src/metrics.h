@@ -1,0 +1,27 @@
+/* Counters for GET /metrics (Prometheus text format 0.0.4). Lock-free:
+ * relaxed atomics, read without a snapshot (Prometheus tolerates that). */
+#ifndef MM_METRICS_H
+#define MM_METRICS_H
+
+#include "buf.h"
+
+enum metrics_route {
+	METRICS_RATE_GET,
+	METRICS_RATE_POST,
+	METRICS_STATIC,
+	METRICS_HEALTHZ,
+	METRICS_METRICS,
+	METRICS_OTHER,
+	METRICS_NROUTES
+};
+
+#define METRICS_MAX_LEVEL 10 /* highest level value of any scale */
+
+void metrics_request(enum metrics_route route, int status, double seconds);
+/* A rating that counted, by its value on the survey's scale. */
+void metrics_rating(int level);
+void metrics_machine_hit(void);
+void metrics_hit(void);
+void metrics_render(struct buf *out);
+
+#endif

@@ -1,0 +1,53 @@
+/* The listener's pages: a tiny renderer and the set of templates it
+ * serves (conf/templates/{en,nl}/{landing,thanks,expired}.html and the
+ * static files under conf/templates/static/).
+ *   {{name}}    the value, HTML-escaped (everything a person typed)
+ *   {{{name}}}  the value as is: only for fragments built by code
+ * An unknown name is an error, so templates are checked when loaded. */
+#ifndef MM_PAGE_H
+#define MM_PAGE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct page_var {
+	const char *name;
+	const char *value; /* NULL renders as "" */
+};
+
+/* 0, or -1 with err naming the problem (unknown name, unclosed tag). */
+int page_render(struct buf *out, const char *tpl, size_t len,
+		const struct page_var *vars, size_t nvars, char *err,
+		size_t errlen);
+
+enum page_id { PAGE_LANDING, PAGE_THANKS, PAGE_EXPIRED, PAGE_COUNT };
+enum page_lang { PAGE_EN, PAGE_NL, PAGE_NLANG };
+enum page_static { PAGE_JS, PAGE_CSS, PAGE_NSTATIC };
+
+struct page_set {
+	char *text[PAGE_NLANG][PAGE_COUNT];
+	size_t len[PAGE_NLANG][PAGE_COUNT];
+	char *file[PAGE_NSTATIC];
+	size_t flen[PAGE_NSTATIC];
+};
+
+/* Loads every template under dir and renders each once with the names
+ * the listener passes, so a typo fails at start-up or reload. */
+int page_set_load(const char *dir, struct page_set **out, char *err,
+		  size_t errlen);
+void page_set_free(struct page_set *ps);
+
+/* "en" / "nl" (any case, "nl-BE" too) -> id; -1 when neither. */
+int page_lang_id(const char *tag);
+const char *page_lang_name(enum page_lang l);
+/* The best of en/nl in an Accept-Language header (q-values honoured),
+ * -1 when neither is acceptable or the header is missing. */
+int page_lang_accept(const char *header);
+/* Names the landing/thanks/expired pages are given (for the check). */
+extern const char *const page_names[PAGE_COUNT][24];
+/* The URL path of a static file ("/static/rate.js"). */
+const char *page_static_path(enum page_static s);
+const char *page_static_type(enum page_static s);
+
+#endif

@@ -1,0 +1,731 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "burst.h"
+#include "log.h"
+#include "metrics.h"
+#include "rate.h"
+#include "scale.h"
+
+/* ------------------------------------------------------------ env */
+
+static int split_base_url(struct rate_env *e, const char *url)
+{
+	const char *host = strstr(url, "://"), *path;
+	size_t plen;
+
+	if (!host)
+		return -1;
+	path = strchr(host + 3, '/');
+	if (!path)
+		path = host + strlen(host);
+	e->origin = strndup(url, (size_t)(path - url));
+	plen = strlen(path);
+	while (plen > 0 && path[plen - 1] == '/')
+		plen--;
+	e->base_path = strndup(path, plen);
+	return e->origin && e->base_path ? 0 : -1;
+}
+
+int rate_env_new(struct conf *c, const struct token_key *key,
+		 struct rate_env **out, char *err, size_t errlen)
+{
+	struct rate_env *e = calloc(1, sizeof(*e));
+
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		conf_free(c);
+		return -1;
+	}
+	e->conf = c;
+	e->key = *key;
+	if (split_base_url(e, c->general.base_url) < 0) {
+		snprintf(err, errlen, "[general] base_url: cannot parse '%s'",
+			 c->general.base_url);
+		rate_env_free(e);
+		return -1;
+	}
+	if (page_set_load(c->general.templates, &e->pages, err, errlen) < 0) {
+		rate_env_free(e);
+		return -1;
+	}
+	*out = e;
+	return 0;
+}
+
+void rate_env_free(struct rate_env *e)
+{
+	if (!e)
+		return;
+	conf_free(e->conf);
+	page_set_free(e->pages);
+	free(e->base_path);
+	free(e->origin);
+	memset(&e->key, 0, sizeof(e->key));
+	free(e);
+}
+
+/* ------------------------------------------------------------ forms */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int url_decode(const char *p, size_t n, struct buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n)
+				return -1;
+			hi = hexval(p[i + 1]);
+			lo = hexval(p[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (c == '\0')
+			return -1; /* C strings: a NUL would cut the text */
+		buf_putc(out, c);
+	}
+	return 0;
+}
+
+int rate_form_get(const char *body, size_t len, const char *key,
+		  struct buf *out)
+{
+	const char *p = body, *end = body + len;
+	size_t klen = strlen(key);
+
+	buf_reset(out);
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *fend = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(fend - p));
+		const char *kend = eq ? eq : fend;
+		struct buf k;
+		int match;
+
+		buf_init(&k);
+		if (url_decode(p, (size_t)(kend - p), &k) < 0) {
+			buf_free(&k);
+			return -1;
+		}
+		match = k.len == klen && !memcmp(k.data, key, klen);
+		buf_free(&k);
+		if (match) {
+			if (eq && url_decode(eq + 1, (size_t)(fend - eq - 1),
+					     out) < 0)
+				return -1;
+			if (!out->data)
+				buf_puts(out, "");
+			return out->failed ? -1 : 1;
+		}
+		p = fend + (amp ? 1 : 0);
+	}
+	return 0;
+}
+
+void rate_utf8_truncate(char *s, int max)
+{
+	int n = 0;
+
+	for (char *p = s; *p; p++) {
+		/* a character starts at every byte that is not 10xxxxxx */
+		if (((unsigned char)*p & 0xC0) != 0x80) {
+			if (n == max) {
+				*p = '\0';
+				return;
+			}
+			n++;
+		}
+	}
+}
+
+/* ------------------------------------------------------------ pages */
+
+struct rate_survey {
+	struct survey s;
+	const struct conf_team *team;
+	const struct scale *scale;
+	char token[TOKEN_BUFSZ];
+	int lang;
+	int loaded;
+};
+
+static int pick_lang(const struct rate_env *env, const struct conf_team *t,
+		     const struct survey *s, const char *accept_language)
+{
+	int l = -1;
+
+	if (t && t->language)
+		l = page_lang_id(t->language);
+	if (l < 0)
+		l = page_lang_accept(accept_language);
+	if (l < 0 && s && s->language)
+		l = page_lang_id(s->language);
+	if (l < 0)
+		l = page_lang_id(env->conf->general.language);
+	return l < 0 ? PAGE_EN : l;
+}
+
+static void render(const struct rate_env *env, int lang, enum page_id id,
+		   const struct page_var *vars, size_t n,
+		   struct rate_response *rs)
+{
+	char err[256];
+
+	buf_reset(&rs->body);
+	rs->content_type = "text/html; charset=utf-8";
+	if (page_render(&rs->body, env->pages->text[lang][id],
+			env->pages->len[lang][id], vars, n, err,
+			sizeof(err)) < 0) {
+		/* templates were checked at load: only OOM gets here */
+		log_error("rendering a page: %s", err);
+		rate_error(env, 500, rs);
+	}
+}
+
+void rate_not_found(const struct rate_env *env, const char *accept_language,
+		    struct rate_response *rs)
+{
+	int lang = pick_lang(env, NULL, NULL, accept_language);
+	const struct page_var vars[] = {
+	    {"lang", page_lang_name(lang)},
+	    {"base_path", env->base_path},
+	};
+
+	render(env, lang, PAGE_EXPIRED, vars, sizeof(vars) / sizeof(vars[0]),
+	       rs);
+	rs->status = 404;
+}
+
+void rate_error(const struct rate_env *env, int status,
+		struct rate_response *rs)
+{
+	const char *what;
+
+	switch (status) {
+	case 400:
+		what = "Bad request";
+		break;
+	case 403:
+		what = "Forbidden";
+		break;
+	case 405:
+		what = "Method not allowed";
+		break;
+	case 413:
+		what = "Request too large";
+		break;
+	case 431:
+		what = "Request headers too large";
+		break;
+	case 503:
+		what = "Temporarily unavailable, please try again";
+		break;
+	default:
+		status = 500;
+		what = "Internal error";
+	}
+	buf_reset(&rs->body);
+	buf_printf(
+	    &rs->body,
+	    "<!doctype html>\n<html lang=\"en\"><head><meta "
+	    "charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">"
+	    "<title>%d %s</title><link rel=\"stylesheet\" "
+	    "href=\"%s/static/rate.css\"></head>\n<body><main><h1>%s</h1>"
+	    "</main></body></html>\n",
+	    status, what, env ? env->base_path : "", what);
+	rs->status = status;
+	rs->content_type = "text/html; charset=utf-8";
+}
+
+/* The level choices as radio buttons: a fragment built here from the
+ * scale table, inserted raw ({{{levels}}}). */
+static void levels_fragment(struct buf *b, const struct rate_survey *rv,
+			    int chosen)
+{
+	const struct scale *s = rv->scale;
+
+	for (int i = 0; i < s->nlevels; i++) {
+		const struct scale_level *l = &s->levels[i];
+		const char *label =
+		    scale_label(s, l->value, page_lang_name(rv->lang));
+		buf_printf(b,
+			   "<input type=\"radio\" name=\"level\" id=\"lv-%d\" "
+			   "value=\"",
+			   l->value);
+		buf_put_html(b, l->key, strlen(l->key));
+		buf_printf(b, "\"%s>\n<label for=\"lv-%d\" class=\"lv lv-",
+			   l->value == chosen ? " checked" : "", l->value);
+		buf_put_html(b, s->name, strlen(s->name));
+		buf_printf(b,
+			   "-%d\"><span class=\"emoji\" "
+			   "aria-hidden=\"true\">",
+			   l->value);
+		buf_put_html(b, l->emoji, strlen(l->emoji));
+		buf_puts(b, "</span><span class=\"label\">");
+		buf_put_html(b, label, strlen(label));
+		buf_puts(b, "</span></label>\n");
+	}
+}
+
+/* landing (rating not yet known to count) or thanks (rating recorded) */
+static void render_rating_page(const struct rate_env *env,
+			       const struct rate_survey *rv, enum page_id id,
+			       int level, const char *why, const char *better,
+			       struct rate_response *rs)
+{
+	const struct scale_level *l = scale_level(rv->scale, level);
+	char action[512], csrf[TOKEN_CSRF_LEN + 1], cls[64], cmax[16];
+	struct buf levels;
+	const char *team = rv->team && rv->team->display_name
+			       ? rv->team->display_name
+			       : rv->s.team;
+
+	snprintf(action, sizeof(action), "%s/r/%s", env->base_path, rv->token);
+	if (token_csrf(&env->key, rv->token, "rate", csrf) < 0) {
+		rate_error(env, 500, rs);
+		return;
+	}
+	snprintf(cls, sizeof(cls), "lv-%s-%d", rv->scale->name, level);
+	snprintf(cmax, sizeof(cmax), "%d", env->conf->listener.comment_max);
+	buf_init(&levels);
+	levels_fragment(&levels, rv, level);
+	{
+		const struct page_var vars[] = {
+		    {"lang", page_lang_name(rv->lang)},
+		    {"base_path", env->base_path},
+		    {"team", team},
+		    {"ticket", rv->s.ticket},
+		    {"action", action},
+		    {"csrf", csrf},
+		    {"level", l->key},
+		    {"label",
+		     scale_label(rv->scale, level, page_lang_name(rv->lang))},
+		    {"emoji", l->emoji},
+		    {"level_class", cls},
+		    {"levels", levels.data},
+		    {"comment_max", cmax},
+		    {"why", why},
+		    {"better", better},
+		};
+		render(env, rv->lang, id, vars, sizeof(vars) / sizeof(vars[0]),
+		       rs);
+	}
+	buf_free(&levels);
+	if (rs->status == 0)
+		rs->status = 200;
+}
+
+/* ------------------------------------------------------------ lookup */
+
+static int store_failed(const struct rate_env *env, struct store *st,
+			enum store_rc rc, const char *what,
+			struct rate_response *rs)
+{
+	log_error("store: %s: %s", what,
+		  rc == STORE_BUSY ? "busy" : store_errmsg(st));
+	rate_error(env, 503, rs);
+	return -1;
+}
+
+/* 0 with rv filled; -1 with rs filled (404 or 503). A forged token costs
+ * one store lookup too, so timing does not tell forged from unknown. */
+static int load_survey(const struct rate_env *env, struct store *st,
+		       const struct rate_request *rq, const char *tok,
+		       size_t toklen, struct rate_survey *rv,
+		       struct rate_response *rs)
+{
+	int64_t id = 0;
+	enum store_rc rc;
+	int valid;
+
+	memset(rv, 0, sizeof(*rv));
+	valid = toklen == TOKEN_LEN &&
+		token_verify(&env->key, tok, toklen, &id) == 0;
+	rc = store_survey_get(st, valid ? id : 0, &rv->s);
+	if (rc == STORE_OK)
+		rv->loaded = 1;
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		return store_failed(env, st, rc, "survey lookup", rs);
+	if (!valid || rc == STORE_NOTFOUND || rv->s.status != SURVEY_SENT ||
+	    rq->now > rv->s.sent_at + env->conf->listener.link_ttl) {
+		if (valid && rc == STORE_OK)
+			log_debug("survey %lld: link %s from ip=%s",
+				  (long long)id,
+				  rv->s.status != SURVEY_SENT ? "not sent"
+							      : "expired",
+				  rq->ip);
+		rate_not_found(env, rq->accept_language, rs);
+		return -1;
+	}
+	memcpy(rv->token, tok, TOKEN_LEN);
+	rv->token[TOKEN_LEN] = '\0';
+	rv->team = rv->s.team ? conf_team_by_name(env->conf, rv->s.team) : NULL;
+	rv->scale = rv->s.scale ? scale_by_name(rv->s.scale) : NULL;
+	if (!rv->scale)
+		rv->scale = conf_team_scale(env->conf, rv->team);
+	rv->lang = pick_lang(env, rv->team, &rv->s, rq->accept_language);
+	return 0;
+}
+
+static void survey_done(struct rate_survey *rv)
+{
+	if (rv->loaded)
+		survey_free(&rv->s);
+}
+
+/* Hits of the survey inside the burst window, for the classifier. */
+static struct burst_hit *window_hits(struct store *st, int64_t survey_id,
+				     int64_t since, size_t *n)
+{
+	struct hit *h = NULL;
+	struct burst_hit *bh;
+	size_t nh = 0;
+
+	*n = 0;
+	if (store_hit_list(st, survey_id, since, &h, &nh) != STORE_OK)
+		return NULL;
+	bh = calloc(nh ? nh : 1, sizeof(*bh));
+	for (size_t i = 0; i < nh; i++) {
+		if (bh) {
+			bh[i].at = h[i].at;
+			bh[i].level = h[i].level;
+		}
+		hit_free(&h[i]);
+	}
+	free(h);
+	if (bh)
+		*n = nh;
+	return bh;
+}
+
+/* ------------------------------------------------------------ GET */
+
+static void rate_get(const struct rate_env *env, struct store *st,
+		     const struct rate_request *rq, const char *tok,
+		     size_t toklen, const char *lvtext,
+		     struct rate_response *rs)
+{
+	struct rate_survey rv;
+	struct burst_input in;
+	struct burst_result res;
+	struct hit h;
+	int level;
+	int64_t since;
+
+	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
+		goto out;
+	if (scale_parse_level(rv.scale, lvtext, &level) < 0) {
+		rate_error(env, 400, rs);
+		goto out;
+	}
+	since = rq->now - env->conf->listener.burst_window;
+	memset(&in, 0, sizeof(in));
+	in.now = rq->now;
+	in.level = level;
+	in.user_agent = rq->user_agent;
+	in.head = rq->method == RATE_HEAD;
+	in.sent_at = rv.s.sent_at;
+	in.window = env->conf->listener.burst_window;
+
+	/* The hit is bookkeeping: when the store cannot take it the person
+	 * still gets the page, and the POST decides. */
+	if (store_begin(st) == STORE_OK) {
+		struct burst_hit *prior =
+		    window_hits(st, rv.s.id, since, &in.nprior);
+		in.prior = prior;
+		burst_classify_hit(&in, &res);
+		free(prior);
+		memset(&h, 0, sizeof(h));
+		h.survey_id = rv.s.id;
+		h.at = rq->now;
+		h.level = level;
+		h.machine = res.reason != BURST_HUMAN;
+		h.ip = (char *)rq->ip;
+		h.user_agent = (char *)(rq->user_agent ? rq->user_agent : "");
+		if (store_hit_insert(st, &h) != STORE_OK ||
+		    (res.mark_prior &&
+		     store_hit_mark_machine(st, rv.s.id, since) != STORE_OK) ||
+		    store_commit(st) != STORE_OK) {
+			log_warn("survey %lld: cannot record a hit: %s",
+				 (long long)rv.s.id, store_errmsg(st));
+			store_rollback(st);
+		} else {
+			metrics_hit();
+			if (h.machine)
+				metrics_machine_hit();
+			log_debug(
+			    "survey %lld hit %s%s%s ip=%s", (long long)rv.s.id,
+			    scale_level(rv.scale, level)->key,
+			    h.machine ? " machine: " : "",
+			    h.machine ? burst_reason_name(res.reason) : "",
+			    rq->ip);
+		}
+	} else {
+		log_warn("survey %lld: cannot record a hit: %s",
+			 (long long)rv.s.id, store_errmsg(st));
+	}
+	render_rating_page(env, &rv, PAGE_LANDING, level, NULL, NULL, rs);
+out:
+	survey_done(&rv);
+}
+
+/* ------------------------------------------------------------ POST */
+
+static int alert_threshold(const struct rate_env *env,
+			   const struct rate_survey *rv)
+{
+	if (rv->team && conf_team_scale(env->conf, rv->team) == rv->scale)
+		return rv->team->alert_at;
+	return rv->scale->alert_default;
+}
+
+static int wants_json(const struct rate_request *rq, const char *via)
+{
+	return !strcmp(via, "js") ||
+	       (rq->accept && strstr(rq->accept, "application/json"));
+}
+
+static void json_answer(struct rate_response *rs, int recorded,
+			const char *level)
+{
+	buf_reset(&rs->body);
+	buf_printf(&rs->body, "{\"recorded\":%s,\"confirm\":%s,\"level\":\"",
+		   recorded ? "true" : "false", recorded ? "false" : "true");
+	/* level keys are from the scale table: [a-z0-9] only */
+	buf_puts(&rs->body, level);
+	buf_puts(&rs->body, "\"}\n");
+	rs->content_type = "application/json";
+	rs->status = 200;
+}
+
+/* Field value or NULL when absent or empty; -1 on a malformed body. */
+static int form_field(const struct rate_request *rq, const char *key,
+		      struct buf *b, const char **out)
+{
+	int rc = rate_form_get(rq->body, rq->body_len, key, b);
+
+	*out = NULL;
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && b->len > 0)
+		*out = b->data;
+	return 0;
+}
+
+static void rate_post(const struct rate_env *env, struct store *st,
+		      const struct rate_request *rq, const char *tok,
+		      size_t toklen, struct rate_response *rs)
+{
+	struct rate_survey rv;
+	struct buf fl, fw, fb, fc, fv;
+	const char *lvtext, *why, *better, *csrf, *via;
+	struct rating cur, r;
+	int have_cur = 0, level = 0, automatic, update;
+	enum store_rc rc;
+	enum burst_reason verdict;
+	struct burst_input in;
+
+	buf_init(&fl);
+	buf_init(&fw);
+	buf_init(&fb);
+	buf_init(&fc);
+	buf_init(&fv);
+	memset(&cur, 0, sizeof(cur));
+	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
+		goto out;
+	/* A browser names the page's origin; a form posted from another
+	 * site is refused even before the CSRF value is looked at. */
+	if (rq->origin && strcmp(rq->origin, env->origin) != 0) {
+		rate_error(env, 403, rs);
+		goto out;
+	}
+	if (form_field(rq, "level", &fl, &lvtext) < 0 ||
+	    form_field(rq, "why", &fw, &why) < 0 ||
+	    form_field(rq, "better", &fb, &better) < 0 ||
+	    form_field(rq, "csrf", &fc, &csrf) < 0 ||
+	    form_field(rq, "via", &fv, &via) < 0) {
+		rate_error(env, 400, rs);
+		goto out;
+	}
+	if (!csrf || token_csrf_check(&env->key, rv.token, "rate", csrf) != 0) {
+		log_info("survey %lld: POST without a valid csrf value ip=%s",
+			 (long long)rv.s.id, rq->ip);
+		rate_error(env, 403, rs);
+		goto out;
+	}
+	if (lvtext && scale_parse_level(rv.scale, lvtext, &level) < 0) {
+		rate_error(env, 400, rs);
+		goto out;
+	}
+	if (why)
+		rate_utf8_truncate(fw.data, env->conf->listener.comment_max);
+	if (better)
+		rate_utf8_truncate(fb.data, env->conf->listener.comment_max);
+	via = via ? via : "form";
+	automatic = !strcmp(via, "js");
+
+	memset(&in, 0, sizeof(in));
+	in.now = rq->now;
+	in.level = level;
+	in.user_agent = rq->user_agent;
+	in.sent_at = rv.s.sent_at;
+	in.window = env->conf->listener.burst_window;
+	{
+		struct burst_hit *prior = NULL;
+		if (automatic && lvtext)
+			prior = window_hits(st, rv.s.id, rq->now - in.window,
+					    &in.nprior);
+		in.prior = prior;
+		verdict = burst_classify_post(&in, automatic);
+		free(prior);
+	}
+	if (verdict == BURST_SCANNER_UA) {
+		log_info("survey %lld: POST from a scanner ignored ip=%s",
+			 (long long)rv.s.id, rq->ip);
+		rate_error(env, 403, rs);
+		goto out;
+	}
+	if (verdict == BURST_LEVELS) {
+		log_info("survey %lld: automatic confirmation during a burst, "
+			 "asking for a click ip=%s",
+			 (long long)rv.s.id, rq->ip);
+		json_answer(rs, 0, scale_level(rv.scale, level)->key);
+		goto out;
+	}
+
+	rc = store_begin(st);
+	if (rc != STORE_OK) {
+		store_failed(env, st, rc, "begin", rs);
+		goto out;
+	}
+	rc = store_rating_current(st, rv.s.id, &cur);
+	if (rc == STORE_OK)
+		have_cur = 1;
+	else if (rc != STORE_NOTFOUND)
+		goto fail;
+	if (!lvtext) {
+		if (!have_cur) { /* comments without any rating */
+			store_rollback(st);
+			rate_error(env, 400, rs);
+			goto out;
+		}
+		level = cur.level;
+	}
+	/* The same level again from the web (the comment form after the
+	 * script's confirmation): update the comments; an empty field keeps
+	 * what was there. Another level: a new rating, the old one history. */
+	update = have_cur && cur.level == level && cur.source == RATING_WEB;
+	if (update) {
+		if (!why)
+			why = cur.why;
+		if (!better)
+			better = cur.better;
+		rc = store_rating_comment(st, cur.id, why, better);
+		if (rc != STORE_OK)
+			goto fail;
+	} else {
+		memset(&r, 0, sizeof(r));
+		r.survey_id = rv.s.id;
+		r.at = rq->now;
+		r.level = level;
+		r.source = RATING_WEB;
+		r.current = 1;
+		r.why = (char *)why;
+		r.better = (char *)better;
+		rc = store_rating_add(st, &r);
+		if (rc != STORE_OK)
+			goto fail;
+		/* a changed mind replaces a pending alert */
+		rc = store_outbox_cancel(st, rv.s.id, "alert");
+		if (rc != STORE_OK && rc != STORE_NOTFOUND)
+			goto fail;
+		if (level <= alert_threshold(env, &rv)) {
+			struct outbox_item o;
+			memset(&o, 0, sizeof(o));
+			o.kind = "alert";
+			o.survey_id = rv.s.id;
+			o.rating_id = r.id;
+			o.due = rq->now + env->conf->listener.alert_delay;
+			o.state = OUTBOX_PENDING;
+			rc = store_outbox_enqueue(st, &o);
+			if (rc != STORE_OK)
+				goto fail;
+		}
+	}
+	rc = store_commit(st);
+	if (rc != STORE_OK)
+		goto fail;
+	if (!update) {
+		metrics_rating(level);
+		log_info("survey %lld ticket=%s rated %s (web%s) ip=%s",
+			 (long long)rv.s.id, rv.s.ticket ? rv.s.ticket : "-",
+			 scale_level(rv.scale, level)->key,
+			 automatic ? ", script" : "", rq->ip);
+	} else {
+		log_info("survey %lld ticket=%s comments updated ip=%s",
+			 (long long)rv.s.id, rv.s.ticket ? rv.s.ticket : "-",
+			 rq->ip);
+	}
+	if (wants_json(rq, via))
+		json_answer(rs, 1, scale_level(rv.scale, level)->key);
+	else
+		render_rating_page(env, &rv, PAGE_THANKS, level, why, better,
+				   rs);
+	goto out;
+fail:
+	store_rollback(st);
+	store_failed(env, st, rc, "recording a rating", rs);
+out:
+	if (have_cur)
+		rating_free(&cur);
+	buf_free(&fl);
+	buf_free(&fw);
+	buf_free(&fb);
+	buf_free(&fc);
+	buf_free(&fv);
+	survey_done(&rv);
+}
+
+/* ------------------------------------------------------------ routing */
+
+void rate_handle(const struct rate_env *env, struct store *st,
+		 const struct rate_request *rq, struct rate_response *rs)
+{
+	const char *tok = rq->path + 3, *slash = strchr(tok, '/');
+	size_t toklen = slash ? (size_t)(slash - tok) : strlen(tok);
+
+	rs->status = 0;
+	if (strncmp(rq->path, "/r/", 3) != 0 || toklen == 0) {
+		rate_not_found(env, rq->accept_language, rs);
+		return;
+	}
+	if (rq->method == RATE_POST) {
+		/* /r/TOKEN, also /r/TOKEN/ and /r/TOKEN/LEVEL (a form
+		 * without action posts to its own URL) */
+		rate_post(env, st, rq, tok, toklen, rs);
+		return;
+	}
+	if (!slash || !slash[1] || strchr(slash + 1, '/')) {
+		rate_not_found(env, rq->accept_language, rs);
+		return;
+	}
+	rate_get(env, st, rq, tok, toklen, slash + 1, rs);
+}

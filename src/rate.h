@@ -1,0 +1,77 @@
+/* The rating routes (DESIGN.md "Rate"), free of HTTP plumbing:
+ *   GET  /r/TOKEN/LEVEL  landing page with LEVEL chosen; records a hit,
+ *                        never a rating
+ *   POST /r/TOKEN        level, why, better, csrf, via: records or replaces
+ *                        the rating (history kept) and queues a red alert
+ *                        in the same transaction; a POST with the level
+ *                        that already counts only updates the comments.
+ * Expired or forged tokens get the friendly 404 page, unknown levels 400.
+ * Comments are stored as typed (at most comment_max characters) and
+ * escaped on output only. */
+#ifndef MM_RATE_H
+#define MM_RATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "page.h"
+#include "store.h"
+#include "token.h"
+
+/* Everything a request reads: swapped as a whole on reload. */
+struct rate_env {
+	struct conf *conf;
+	struct token_key key;
+	struct page_set *pages;
+	char *base_path; /* path of base_url without the trailing '/' */
+	char *origin;	 /* scheme://host[:port] of base_url */
+};
+
+/* Takes c (freed with the env); loads the templates from
+ * general.templates. 0, or -1 with err. */
+int rate_env_new(struct conf *c, const struct token_key *key,
+		 struct rate_env **out, char *err, size_t errlen);
+void rate_env_free(struct rate_env *e);
+
+enum rate_method { RATE_GET, RATE_HEAD, RATE_POST };
+
+struct rate_request {
+	enum rate_method method;
+	const char *path; /* starting with "/r/" */
+	const char *ip;
+	const char *user_agent;	     /* may be NULL */
+	const char *accept_language; /* may be NULL */
+	const char *origin;	     /* Origin header, may be NULL */
+	const char *accept;	     /* Accept header, may be NULL */
+	const char *body;	     /* POST body (x-www-form-urlencoded) */
+	size_t body_len;
+	int64_t now;
+};
+
+struct rate_response {
+	int status;
+	const char *content_type; /* static string */
+	struct buf body;
+};
+
+/* Fills rs (rs->body must be initialised by the caller). */
+void rate_handle(const struct rate_env *env, struct store *st,
+		 const struct rate_request *rq, struct rate_response *rs);
+/* The friendly 404 page, for any unknown path too. */
+void rate_not_found(const struct rate_env *env, const char *accept_language,
+		    struct rate_response *rs);
+/* A short page for 400/403/405/413/431/500/503. */
+void rate_error(const struct rate_env *env, int status,
+		struct rate_response *rs);
+
+/* Decodes application/x-www-form-urlencoded value of key into out;
+ * 1 found, 0 absent, -1 malformed (bad escape, NUL byte). Exposed for
+ * tests. */
+int rate_form_get(const char *body, size_t len, const char *key,
+		  struct buf *out);
+/* Cuts s (UTF-8) after max characters, on a character boundary. */
+void rate_utf8_truncate(char *s, int max);
+
+#endif
