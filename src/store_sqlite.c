@@ -96,6 +96,49 @@ static const char *const sq_migrations[] = {
 	"  s.requester, s.scale, s.language"
 	" FROM ratings r JOIN surveys s ON s.id = r.survey_id"
 	" WHERE r.current = 1;",
+
+	/* 2: replies by mail, alert acknowledgements, dashboard users and
+	 * sessions, digest schedule. */
+	/* Every reply mail is kept, matched or not: a reply is never lost,
+	 * and an unmatched one can be looked at by hand. */
+	"CREATE TABLE replies ("
+	" id INTEGER PRIMARY KEY,"
+	" received_at INTEGER NOT NULL,"
+	" survey_id INTEGER REFERENCES surveys (id) ON DELETE SET NULL,"
+	" rating_id INTEGER REFERENCES ratings (id) ON DELETE SET NULL,"
+	" status TEXT NOT NULL," /* rated | comment | unmatched | auto */
+	" sender TEXT,"
+	" message_id TEXT,"
+	" subject TEXT,"
+	" body TEXT);"
+	"CREATE INDEX replies_survey ON replies (survey_id);"
+	"CREATE INDEX replies_status ON replies (status, received_at);"
+	"CREATE INDEX replies_message_id ON replies (message_id);"
+
+	"CREATE TABLE alert_acks ("
+	" outbox_id INTEGER PRIMARY KEY REFERENCES outbox (id)"
+	"  ON DELETE CASCADE,"
+	" acked_by TEXT NOT NULL,"
+	" acked_at INTEGER NOT NULL);"
+
+	"CREATE TABLE users ("
+	" name TEXT PRIMARY KEY,"
+	" pwhash TEXT NOT NULL,"
+	" is_admin INTEGER NOT NULL DEFAULT 0,"
+	" teams TEXT NOT NULL DEFAULT '',"
+	" failures INTEGER NOT NULL DEFAULT 0,"
+	" locked_until INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL);"
+
+	"CREATE TABLE sessions ("
+	" id TEXT PRIMARY KEY,"
+	" user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+
+	"CREATE TABLE digests ("
+	" team TEXT PRIMARY KEY,"
+	" last_sent INTEGER NOT NULL);",
 };
 /* clang-format on */
 
