@@ -458,7 +458,7 @@ pf_start() {
 	PF_QUEUE=$PF_DIR/spool
 	PF_DATA=$PF_DIR/data
 	PF_LOG=$PF_DIR/maillog
-	PF_NAME=mm-it-${MM_TMP##*.}
+	PF_NAME=${PF_NAME:-mm-it-${MM_TMP##*.}}
 	PF_HOSTNAME=$PF_NAME.test
 	mkdir -p "$PF_CONF" "$PF_QUEUE" "$PF_DATA"
 	chmod 755 "$PF_DIR" "$PF_CONF" "$PF_QUEUE"
