@@ -14,4 +14,15 @@ apt-get install -y -qq --no-install-recommends \
 	libmilter-dev libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev \
 	libmicrohttpd-dev libgnutls28-dev libpcre2-dev libinih-dev libcmocka-dev \
 	postfix swaks miltertest python3 curl ca-certificates procps iproute2 \
-	valgrind >/dev/null
+	valgrind chromium fonts-noto-color-emoji nodejs >/dev/null
+# npm for the browser test (tests/browser): Debian's package, unless the
+# installed nodejs brings its own (NodeSource's conflicts with Debian's npm)
+command -v npm >/dev/null ||
+	apt-get install -y -qq --no-install-recommends npm >/dev/null
+# crypt(3) yescrypt for dashboard passwords (<crypt.h>, -lcrypt); libc6-dev
+# pulls it in already, named here because src/report.am links it
+apt-get install -y -qq --no-install-recommends libcrypt-dev >/dev/null
+# replies by mail (issue 6): a real Dovecot for the IMAP poller's test
+# (tests/integration/t-reply-imap.sh, which also makes its certificate
+# with openssl); the system's Dovecot is never started or configured
+apt-get install -y -qq --no-install-recommends dovecot-imapd openssl >/dev/null

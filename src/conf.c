@@ -117,6 +117,29 @@ static const struct conf_key conf_keys[] = {
 	 "10M", 1024, (int64_t)1 << 30, NULL},
 	{"listener", "comment_max", T_INT, O(listener.comment_max), "2000", 1,
 	 100000, NULL},
+	{"listener", "smtp_ca_file", T_STR, O(listener.smtp_ca_file), NULL, 0,
+	 0, NULL},
+	{"listener", "smtp_timeout", T_DURATION, O(listener.smtp_timeout),
+	 "60s", 1, 600, NULL},
+	{"listener", "outbox_lease", T_DURATION, O(listener.outbox_lease), "5m",
+	 2, DAY, NULL},
+	{"listener", "outbox_backoff", T_DURATION, O(listener.outbox_backoff),
+	 "1m", 1, 3600, NULL},
+	{"listener", "outbox_retry_for", T_DURATION,
+	 O(listener.outbox_retry_for), "48h", 1, 30 * DAY, NULL},
+	{"listener", "outbox_interval", T_DURATION,
+	 O(listener.outbox_interval), "2s", 1, 3600, NULL},
+	{"imap", "url", T_STR, O(imap.url), NULL, 0, 0, NULL},
+	{"imap", "user", T_STR, O(imap.user), NULL, 0, 0, NULL},
+	{"imap", "password_file", T_STR, O(imap.password_file), NULL, 0, 0,
+	 NULL},
+	{"imap", "folder", T_STR, O(imap.folder), "INBOX", 0, 0, NULL},
+	{"imap", "poll", T_DURATION, O(imap.poll), "60s", 1, DAY, NULL},
+	{"imap", "move_to", T_STR, O(imap.move_to), "mailmood-processed", 0, 0,
+	 NULL},
+	{"imap", "tls_verify", T_BOOL, O(imap.tls_verify), "yes", 0, 0, NULL},
+	{"imap", "ca_file", T_STR, O(imap.ca_file), NULL, 0, 0, NULL},
+	{"imap", "timeout", T_DURATION, O(imap.timeout), "60s", 1, 3600, NULL},
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -647,7 +670,7 @@ static int conf_handler(void *user, const char *section, const char *key,
 		if (!known_section) {
 			conf_error(p, p->line, section, key,
 				   "unknown section (general, milter, "
-				   "listener, rule NAME, team NAME)");
+				   "listener, imap, rule NAME, team NAME)");
 			return 1;
 		}
 		if (i == NKEYS)
@@ -736,6 +759,14 @@ static void conf_finish(struct conf_parser *p)
 		if (!t->digest)
 			t->digest = strdup("none");
 	}
+	if (c->imap.url && *c->imap.url && strncmp(c->imap.url, "imap://", 7) &&
+	    strncmp(c->imap.url, "imaps://", 8))
+		conf_error(p, 0, "imap", "url",
+			   "not an IMAP URL (imaps://host[:port]/ or imap://)");
+	if (c->imap.url && *c->imap.url &&
+	    (!c->imap.user || !c->imap.password_file))
+		conf_error(p, 0, "imap", "url",
+			   "needs user and password_file");
 	if (c->listener.reply_address &&
 	    !strchr(c->listener.reply_address, '@'))
 		conf_error(p, 0, "listener", "reply_address",

@@ -109,7 +109,26 @@ struct conf {
 		uint64_t max_request;   /* bytes */
 		uint64_t max_reply_size; /* LMTP, bytes */
 		int comment_max;         /* characters */
+		char *smtp_ca_file;       /* NULL: the system's CAs */
+		int64_t smtp_timeout;     /* seconds per mail */
+		int64_t outbox_lease;     /* seconds a claim holds */
+		int64_t outbox_backoff;   /* first retry delay, seconds */
+		int64_t outbox_retry_for; /* seconds before FAILED */
+		int64_t outbox_interval;  /* seconds between passes */
 	} listener;
+	/* [imap]: the poller for replies that land in a mailbox (imap.c) */
+	struct {
+		char *url; /* imaps://host[:port]/ or imap://; NULL: off */
+		char *user;
+		char *password_file;
+		char *folder;	/* polled; default INBOX */
+		int64_t poll;	/* seconds between polls (or IDLE rounds) */
+		char *move_to;	/* processed mail goes here (created) */
+		bool tls_verify; /* check the server's certificate and name */
+		char *ca_file;	/* trust these CAs (PEM) instead of the
+				 * system's: a private or self-signed cert */
+		int64_t timeout; /* network timeout, seconds */
+	} imap;
 	struct conf_rule *rules;
 	size_t nrules;
 	struct conf_team *teams;

@@ -18,5 +18,15 @@ int ctl_dispatch(const char *config_path, const char *verb, int argc,
 void ctl_usage_extra(FILE *out);
 
 int ctl_test_rule(const char *config_path, int argc, char **argv);
+/* ctl_alert.c */
+int ctl_send_pending(const char *config_path, int argc, char **argv);
+int ctl_digest(const char *config_path, int argc, char **argv);
+int ctl_show(const char *config_path, int argc, char **argv);
+int ctl_ingest(const char *config_path, int argc, char **argv);
+/* ctl_report.c */
+int ctl_report(const char *config_path, int argc, char **argv);
+int ctl_export(const char *config_path, int argc, char **argv);
+int ctl_purge(const char *config_path, int argc, char **argv);
+int ctl_passwd(const char *config_path, int argc, char **argv);
 
 #endif

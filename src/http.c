@@ -14,9 +14,12 @@
 
 #include <microhttpd.h>
 
+#include "ack.h"
+#include "dashboard.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 
 /* Nothing inline: the page script and styles are files from 'self'. */
 #define CSP                                                                    \
@@ -391,6 +394,92 @@ static const char *header(struct MHD_Connection *conn, const char *name)
 	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
+/* ------------------------------------------------------------ dashboard */
+
+static const char *dash_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* /admin/ and its stylesheet (dashboard.c). Its answers need a few more
+ * headers than answer() sets (cookies, redirects, downloads); the
+ * security headers are the same. */
+static enum MHD_Result route_dashboard(struct http_server *h,
+				       struct MHD_Connection *conn,
+				       struct http_req *rq, const char *url,
+				       const char *method)
+{
+	struct http_env *e = env_get(h);
+	const struct rate_env *env = e->rate;
+	struct dashboard_request dr;
+	struct dashboard_response ds;
+	struct MHD_Response *resp;
+	char peer[64], ip[64];
+	enum MHD_Result ret;
+	size_t len = 0;
+	char *data;
+
+	memset(&ds, 0, sizeof(ds));
+	buf_init(&ds.body);
+	if (rq->too_large) {
+		env_put(h, e);
+		return answer_error(conn, rq, env, METRICS_OTHER, 413);
+	}
+	peer_ip(conn, peer, sizeof(peer));
+	http_client_ip(e->proxies, peer, header(conn, "X-Forwarded-For"), ip,
+		       sizeof(ip));
+	memset(&dr, 0, sizeof(dr));
+	dr.method = method;
+	/* base_path is the proxy's prefix: links carry it, requests
+	 * arrive without it, as for /r/ */
+	dr.path = url;
+	dr.cookie = header(conn, "Cookie");
+	dr.origin = header(conn, "Origin");
+	dr.arg = dash_arg;
+	dr.arg_ctx = conn;
+	dr.body = rq->body.data ? rq->body.data : "";
+	dr.body_len = rq->body.len;
+	dr.ip = ip;
+	dr.now = (int64_t)time(NULL);
+	dashboard_handle(env, thread_store(env->conf->general.store), &dr,
+			 &ds);
+	data = buf_steal(&ds.body, &len);
+	resp = data ? MHD_create_response_from_buffer(len, data,
+						      MHD_RESPMEM_MUST_FREE)
+		    : NULL;
+	if (!resp) {
+		free(data);
+		env_put(h, e);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", ds.content_type);
+	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "X-Robots-Tag", "noindex, nofollow");
+	MHD_add_response_header(resp, "Cache-Control",
+				ds.cacheable ? "public, max-age=3600"
+					     : "no-store");
+	for (int i = 0; i < 2; i++)
+		if (ds.set_cookie[i][0])
+			MHD_add_response_header(resp, "Set-Cookie",
+						ds.set_cookie[i]);
+	if (ds.location[0])
+		MHD_add_response_header(resp, "Location", ds.location);
+	if (ds.disposition[0])
+		MHD_add_response_header(resp, "Content-Disposition",
+					ds.disposition);
+	if (ds.status == 405)
+		MHD_add_response_header(resp, "Allow", "GET, HEAD, POST");
+	ret = MHD_queue_response(conn, (unsigned)ds.status, resp);
+	MHD_destroy_response(resp);
+	metrics_request(METRICS_OTHER, ds.status,
+			(double)(now_ns() - rq->start_ns) / 1e9);
+	env_put(h, e);
+	return ret;
+}
+
 static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 			     struct http_req *rq, const char *url,
 			     const char *method)
@@ -441,6 +530,40 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 		rr.body_len = rq->body.len;
 		rr.now = (int64_t)time(NULL);
 		rate_handle(env, st, &rr, &rs);
+	} else if (!strncmp(url, "/a/", 3)) {
+		/* acknowledge a red alert (ack.c) */
+		struct rate_request rr;
+		char peer[64], ip[64];
+		struct store *st;
+
+		if (!get && !head && !post) {
+			rate_error(env, 405, &rs);
+			goto send;
+		}
+		if (rq->too_large) {
+			rate_error(env, 413, &rs);
+			goto send;
+		}
+		st = thread_store(env->conf->general.store);
+		if (!st) {
+			rate_error(env, 503, &rs);
+			goto send;
+		}
+		peer_ip(conn, peer, sizeof(peer));
+		http_client_ip(e->proxies, peer,
+			       header(conn, "X-Forwarded-For"), ip, sizeof(ip));
+		memset(&rr, 0, sizeof(rr));
+		rr.method = post ? RATE_POST : head ? RATE_HEAD : RATE_GET;
+		rr.path = url;
+		rr.ip = ip;
+		rr.user_agent = header(conn, "User-Agent");
+		rr.accept_language = header(conn, "Accept-Language");
+		rr.origin = header(conn, "Origin");
+		rr.accept = header(conn, "Accept");
+		rr.body = rq->body.data ? rq->body.data : "";
+		rr.body_len = rq->body.len;
+		rr.now = (int64_t)time(NULL);
+		ack_handle(env, st, &rr, &rs);
 	} else if (!get && !head) {
 		rate_error(env, 405, &rs);
 	} else if (!strcmp(url, "/healthz")) {
@@ -458,6 +581,8 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 		rs.status = 200;
 		rs.content_type = "text/plain; version=0.0.4; charset=utf-8";
 		metrics_render(&rs.body);
+		outbox_metrics_render(&rs.body,
+				      thread_store(env->conf->general.store));
 	} else {
 		int s;
 		for (s = 0; s < PAGE_NSTATIC; s++)
@@ -534,6 +659,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (dashboard_match(url))
+		return route_dashboard(h, conn, rq, url, method);
 	return route(h, conn, rq, url, method);
 }
 

@@ -15,7 +15,10 @@
 
 #include "conf.h"
 #include "http.h"
+#include "imap.h"
+#include "lmtp.h"
 #include "log.h"
+#include "outbox.h"
 #include "rate.h"
 #include "store.h"
 #include "token.h"
@@ -77,6 +80,44 @@ static struct rate_env *load_env(const char *path,
 	return env;
 }
 
+/* The reply listeners (LMTP, IMAP poller) keep their own copy of the
+ * config: they live beside the HTTP env and are swapped on reload. */
+static int lmtp_enabled(const struct conf *c)
+{
+	return c->listener.lmtp && *c->listener.lmtp &&
+	       strcmp(c->listener.lmtp, "none") != 0;
+}
+
+static struct conf *load_conf(const char *path)
+{
+	char err[4096];
+	struct conf *c = conf_load(path, err, sizeof(err));
+
+	if (!c)
+		log_error("%s", err);
+	return c;
+}
+
+/* NULL when [imap] is off or cannot start (logged): LMTP and HTTP go on
+ * without it. */
+static struct imap_poller *start_imap(const char *path,
+				      const struct token_key *key)
+{
+	struct conf *c = load_conf(path);
+	struct imap_poller *p = NULL;
+	char err[512];
+
+	if (!c)
+		return NULL;
+	if (!imap_enabled(c)) {
+		conf_free(c);
+		return NULL;
+	}
+	if (imap_start(&p, c, key, err, sizeof(err)) < 0)
+		log_error("%s", err);
+	return p;
+}
+
 static int drop_privileges(const char *user)
 {
 	struct passwd *pw;
@@ -130,6 +171,10 @@ int main(int argc, char **argv)
 	struct rate_env *env;
 	struct http_server *h;
 	struct store *st;
+	struct lmtp_server *lmtp = NULL;
+	struct imap_poller *imap = NULL;
+	struct outbox_worker *outbox = NULL;
+	int lmtp_fd = -1;
 	sigset_t set;
 	struct timespec tick = {1, 0};
 	struct token_key key; /* the key in use, fallback on reload */
@@ -175,6 +220,16 @@ int main(int argc, char **argv)
 		rate_env_free(env);
 		return EX_UNAVAILABLE;
 	}
+	if (lmtp_enabled(env->conf)) {
+		lmtp_fd = lmtp_listen(env->conf->listener.lmtp, err,
+				      sizeof(err));
+		if (lmtp_fd < 0) {
+			log_error("%s", err);
+			fprintf(stderr, "mailmoodd: %s\n", err);
+			rate_env_free(env);
+			return EX_UNAVAILABLE;
+		}
+	}
 	if (!foreground && daemon(0, 0) < 0) {
 		log_error("daemon: %s", strerror(errno));
 		rate_env_free(env);
@@ -217,6 +272,31 @@ int main(int argc, char **argv)
 		return EX_UNAVAILABLE;
 	}
 	env = NULL; /* http owns it now */
+	if (lmtp_fd >= 0) {
+		struct conf *lc = load_conf(config_path);
+		if (!lc || lmtp_start(&lmtp, lmtp_fd, lc, &key, err,
+				      sizeof(err)) < 0) {
+			if (lc)
+				log_error("%s", err);
+			http_stop(h, 0);
+			return EX_UNAVAILABLE;
+		}
+		log_info("listening on lmtp %s", lc->listener.lmtp);
+	}
+	imap = start_imap(config_path, &key);
+	{
+		/* the outbox worker: alerts, kudos, digests (outbox.c) */
+		struct conf *oc = load_conf(config_path);
+		if (!oc || outbox_start(&outbox, oc, &key, err,
+					sizeof(err)) < 0) {
+			if (oc)
+				log_error("%s", err);
+			imap_stop(imap);
+			lmtp_stop(lmtp);
+			http_stop(h, 0);
+			return EX_UNAVAILABLE;
+		}
+	}
 	for (;;) {
 		sig = sigtimedwait(&set, NULL, &tick);
 		if (sig < 0) {
@@ -236,6 +316,19 @@ int main(int argc, char **argv)
 			apply_log_level(ne->conf);
 			grace = (int)ne->conf->listener.http_timeout;
 			key = ne->key;
+			if (lmtp) {
+				struct conf *lc = load_conf(config_path);
+				if (lc)
+					lmtp_reload(lmtp, lc, &key);
+			}
+			/* the poller logs in again with the new settings */
+			imap_stop(imap);
+			imap = start_imap(config_path, &key);
+			{
+				struct conf *oc = load_conf(config_path);
+				if (oc)
+					outbox_reload(outbox, oc, &key);
+			}
 			if (http_reload(h, ne))
 				log_warn("reload: [listener] http and "
 					 "http_threads change on restart only");
@@ -244,7 +337,10 @@ int main(int argc, char **argv)
 		log_info("signal %d: stopping", sig);
 		break;
 	}
+	imap_stop(imap);
+	lmtp_stop(lmtp);
 	http_stop(h, grace);
+	outbox_stop(outbox);
 	if (pid_file) {
 		unlink(pid_file);
 		free(pid_file);

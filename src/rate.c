@@ -6,7 +6,9 @@
 #include "burst.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox.h"
 #include "rate.h"
+#include "rating.h"
 #include "scale.h"
 
 /* ------------------------------------------------------------ env */
@@ -492,9 +494,7 @@ out:
 static int alert_threshold(const struct rate_env *env,
 			   const struct rate_survey *rv)
 {
-	if (rv->team && conf_team_scale(env->conf, rv->team) == rv->scale)
-		return rv->team->alert_at;
-	return rv->scale->alert_default;
+	return rating_alert_at(env->conf, rv->team, rv->scale);
 }
 
 static int wants_json(const struct rate_request *rq, const char *via)
@@ -537,7 +537,7 @@ static void rate_post(const struct rate_env *env, struct store *st,
 	struct rate_survey rv;
 	struct buf fl, fw, fb, fc, fv;
 	const char *lvtext, *why, *better, *csrf, *via;
-	struct rating cur, r;
+	struct rating cur;
 	int have_cur = 0, level = 0, automatic, update;
 	enum store_rc rc;
 	enum burst_reason verdict;
@@ -552,8 +552,12 @@ static void rate_post(const struct rate_env *env, struct store *st,
 	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
 		goto out;
 	/* A browser names the page's origin; a form posted from another
-	 * site is refused even before the CSRF value is looked at. */
-	if (rq->origin && strcmp(rq->origin, env->origin) != 0) {
+	 * site is refused even before the CSRF value is looked at. Our own
+	 * page's form arrives with "Origin: null": Referrer-Policy
+	 * no-referrer makes browsers hide the origin of a form POST (seen
+	 * in Chromium); the CSRF value still has to match. */
+	if (rq->origin && strcmp(rq->origin, "null") != 0 &&
+	    strcmp(rq->origin, env->origin) != 0) {
 		rate_error(env, 403, rs);
 		goto out;
 	}
@@ -642,38 +646,32 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		if (rc != STORE_OK)
 			goto fail;
 	} else {
-		memset(&r, 0, sizeof(r));
-		r.survey_id = rv.s.id;
-		r.at = rq->now;
-		r.level = level;
-		r.source = RATING_WEB;
-		r.current = 1;
-		r.why = (char *)why;
-		r.better = (char *)better;
-		rc = store_rating_add(st, &r);
+		/* new rating, pending alert replaced, maybe a new alert */
+		struct rating_input ri;
+		struct rating_output ro;
+		memset(&ri, 0, sizeof(ri));
+		ri.survey_id = rv.s.id;
+		ri.now = rq->now;
+		ri.level = level;
+		ri.source = RATING_WEB;
+		ri.why = why;
+		ri.better = better;
+		ri.alert_at = alert_threshold(env, &rv);
+		ri.alert_delay = env->conf->listener.alert_delay;
+		rc = rating_record(st, &ri, &ro);
 		if (rc != STORE_OK)
 			goto fail;
-		/* a changed mind replaces a pending alert */
-		rc = store_outbox_cancel(st, rv.s.id, "alert");
-		if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		/* gold may thank the team (kudos = yes), same transaction */
+		rc = outbox_queue_kudos(st, env->conf, rv.team, rv.scale,
+					rv.s.id, ro.rating_id, level, rq->now);
+		if (rc != STORE_OK)
 			goto fail;
-		if (level <= alert_threshold(env, &rv)) {
-			struct outbox_item o;
-			memset(&o, 0, sizeof(o));
-			o.kind = "alert";
-			o.survey_id = rv.s.id;
-			o.rating_id = r.id;
-			o.due = rq->now + env->conf->listener.alert_delay;
-			o.state = OUTBOX_PENDING;
-			rc = store_outbox_enqueue(st, &o);
-			if (rc != STORE_OK)
-				goto fail;
-		}
 	}
 	rc = store_commit(st);
 	if (rc != STORE_OK)
 		goto fail;
 	if (!update) {
+		outbox_notify(); /* the worker sends what is due at once */
 		metrics_rating(level);
 		log_info("survey %lld ticket=%s rated %s (web%s) ip=%s",
 			 (long long)rv.s.id, rv.s.ticket ? rv.s.ticket : "-",

@@ -355,3 +355,179 @@ void outbox_list_free(struct outbox_item *o, size_t n)
 		outbox_item_free(&o[i]);
 	free(o);
 }
+
+/* ------------------------------------------------ reports, dashboard */
+
+enum store_rc store_report(struct store *st, const struct store_report_query *q,
+			   store_report_emit emit, void *arg)
+{
+	return st->ops->report(st, q, emit, arg);
+}
+
+enum store_rc store_rating_rows(struct store *st,
+				const struct store_rating_filter *f,
+				store_rating_emit emit, void *arg)
+{
+	return st->ops->rating_rows(st, f, emit, arg);
+}
+
+enum store_rc store_alert_rows(struct store *st, const char *team,
+			       int open_only, int64_t limit,
+			       store_alert_emit emit, void *arg)
+{
+	return st->ops->alert_rows(st, team, open_only, limit, emit, arg);
+}
+
+enum store_rc store_purge(struct store *st, int64_t before, int anonymize,
+			  int64_t *count)
+{
+	return st->ops->purge(st, before, anonymize, count);
+}
+
+void store_user_free(struct store_user *u)
+{
+	if (!u)
+		return;
+	free(u->name);
+	free(u->pwhash);
+	free(u->teams);
+	u->name = u->pwhash = u->teams = NULL;
+}
+
+enum store_rc store_user_put(struct store *st, const struct store_user *u)
+{
+	return st->ops->user_put(st, u);
+}
+
+enum store_rc store_user_get(struct store *st, const char *name,
+			     struct store_user *out)
+{
+	return st->ops->user_get(st, name, out);
+}
+
+enum store_rc store_user_failed(struct store *st, const char *name,
+				int64_t now, int max_failures,
+				int64_t lock_seconds)
+{
+	return st->ops->user_failed(st, name, now, max_failures, lock_seconds);
+}
+
+enum store_rc store_user_succeeded(struct store *st, const char *name)
+{
+	return st->ops->user_succeeded(st, name);
+}
+
+enum store_rc store_session_put(struct store *st, const char *id,
+				const char *user, int64_t created,
+				int64_t expires)
+{
+	return st->ops->session_put(st, id, user, created, expires);
+}
+
+enum store_rc store_session_user(struct store *st, const char *id,
+				 int64_t now, struct store_user *out)
+{
+	return st->ops->session_user(st, id, now, out);
+}
+
+enum store_rc store_session_delete(struct store *st, const char *id,
+				   int64_t now)
+{
+	return st->ops->session_delete(st, id, now);
+}
+
+/* ------------------------------------------------ replies (ingest.c) */
+
+void store_reply_free(struct store_reply *r)
+{
+	if (!r)
+		return;
+	free(r->status);
+	free(r->sender);
+	free(r->message_id);
+	free(r->subject);
+	free(r->body);
+	free(r->comment);
+	r->status = r->sender = r->message_id = NULL;
+	r->subject = r->body = r->comment = NULL;
+}
+
+enum store_rc store_reply_add(struct store *st, struct store_reply *r)
+{
+	return st->ops->reply_add(st, r);
+}
+
+enum store_rc store_reply_get(struct store *st, int64_t id,
+			      struct store_reply *out)
+{
+	return st->ops->reply_get(st, id, out);
+}
+
+enum store_rc store_reply_by_message_id(struct store *st,
+					const char *message_id, int64_t *id)
+{
+	return st->ops->reply_by_message_id(st, message_id, id);
+}
+
+/* ------------------------------------------ alerts (outbox.c, ack.c) */
+
+enum store_rc store_outbox_get(struct store *st, int64_t id,
+			       struct outbox_item *out, int64_t *created_at)
+{
+	return st->ops->outbox_get(st, id, out, created_at);
+}
+
+enum store_rc store_alert_ack(struct store *st, int64_t outbox_id,
+			      const char *by, int64_t at, char **by_out,
+			      int64_t *at_out)
+{
+	return st->ops->alert_ack(st, outbox_id, by, at, by_out, at_out);
+}
+
+enum store_rc store_requester_alerts(struct store *st, const char *requester,
+				     int64_t exclude_survey, int64_t *count,
+				     int64_t *last_at)
+{
+	return st->ops->requester_alerts(st, requester, exclude_survey, count,
+					 last_at);
+}
+
+enum store_rc store_outbox_stats(struct store *st,
+				 struct store_outbox_stats *out)
+{
+	return st->ops->outbox_stats(st, out);
+}
+
+enum store_rc store_digest_last(struct store *st, const char *team,
+				int64_t *last)
+{
+	return st->ops->digest_last(st, team, last);
+}
+
+enum store_rc store_digest_mark(struct store *st, const char *team,
+				int64_t old, int64_t now)
+{
+	return st->ops->digest_mark(st, team, old, now);
+}
+
+enum store_rc store_digest_stats(struct store *st, const char *team,
+				 int64_t since, int64_t until,
+				 struct store_digest_stats *out)
+{
+	return st->ops->digest_stats(st, team, since, until, out);
+}
+
+void store_digest_stats_free(struct store_digest_stats *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; d->comments && i < d->ncomments; i++) {
+		free(d->comments[i].ticket);
+		free(d->comments[i].agent);
+		free(d->comments[i].why);
+		free(d->comments[i].better);
+	}
+	free(d->comments);
+	d->comments = NULL;
+	d->ncomments = 0;
+}

@@ -153,4 +153,217 @@ enum store_rc store_outbox_cancel(struct store *st, int64_t survey_id,
 enum store_rc store_outbox_list(struct store *st, int64_t survey_id,
 				struct outbox_item **out, size_t *n);
 
+/* ------------------------------------------------ reports (report.c) */
+
+/* The backend runs the GROUP BY; report.c folds the cells into figures
+ * with the scale mappings of scale.c, so no backend encodes a scale.
+ * Everything is a cohort of the survey's sent_at, in UTC: a rating or an
+ * alert counts in the period its survey went out, so responses and
+ * surveys of one row belong together. Periods are "2025-03-07",
+ * "2025-W10" (ISO 8601 week), "2025-03", "2025-Q1". */
+enum store_period {
+	STORE_PERIOD_NONE,
+	STORE_PERIOD_DAY,
+	STORE_PERIOD_WEEK,
+	STORE_PERIOD_MONTH,
+	STORE_PERIOD_QUARTER,
+};
+
+enum store_group {
+	STORE_GROUP_OVERALL,
+	STORE_GROUP_TEAM,
+	STORE_GROUP_AGENT, /* team and agent */
+	STORE_GROUP_RULE,
+};
+
+struct store_report_query {
+	const char *team, *agent, *rule; /* NULL: any */
+	int64_t since, until;		 /* sent_at in [since, until); 0: open */
+	int period;			 /* enum store_period */
+	int group;			 /* enum store_group */
+};
+
+enum store_cell_kind {
+	STORE_CELL_SURVEYS, /* n: surveys whose links went out */
+	STORE_CELL_LEVEL,   /* n: current ratings at scale/level; n2: by mail */
+	STORE_CELL_MACHINE, /* n: hits marked machine (ignored) */
+	STORE_CELL_ALERTS,  /* n: alerts queued (not cancelled); n2: acked */
+	STORE_CELL_ACK,	    /* value: seconds from queued to acknowledged */
+};
+
+/* Strings are NULL when not grouped by them, and valid only during the
+ * emit call. */
+struct store_report_cell {
+	int kind;
+	const char *team, *agent, *rule, *period;
+	const char *scale;
+	int level;
+	int64_t n, n2, value;
+};
+
+/* emit returns 0 to go on, non-zero to stop (store_report then returns
+ * STORE_ERROR with "stopped" as the message). */
+typedef int (*store_report_emit)(void *arg,
+				 const struct store_report_cell *c);
+enum store_rc store_report(struct store *st, const struct store_report_query *q,
+			   store_report_emit emit, void *arg);
+
+/* Ratings with their survey, for comments, search and export. */
+struct store_rating_filter {
+	const char *team, *agent;
+	const char *text;     /* substring of why or better (ASCII case) */
+	int64_t since, until; /* rating time in [since, until); 0: open */
+	int history;	      /* 1: every rating, 0: the current ones */
+	int commented;	      /* 1: only ratings with a comment */
+	int oldest_first;     /* default newest first */
+	int64_t limit;	      /* 0: no limit */
+};
+
+struct store_rating_row {
+	int64_t rating_id, survey_id, at, sent_at;
+	int level, source, current;
+	const char *team, *agent, *rule, *ticket, *scale, *why, *better;
+};
+
+typedef int (*store_rating_emit)(void *arg, const struct store_rating_row *r);
+enum store_rc store_rating_rows(struct store *st,
+				const struct store_rating_filter *f,
+				store_rating_emit emit, void *arg);
+
+/* Red alerts of a team (NULL: all), newest first. */
+struct store_alert_row {
+	int64_t outbox_id, survey_id, created_at, acked_at; /* 0: not acked */
+	int state, level;
+	const char *team, *agent, *ticket, *scale, *acked_by;
+};
+
+typedef int (*store_alert_emit)(void *arg, const struct store_alert_row *a);
+enum store_rc store_alert_rows(struct store *st, const char *team,
+			       int open_only, int64_t limit,
+			       store_alert_emit emit, void *arg);
+
+/* GDPR: surveys sent before `before`. Without anonymize they are deleted
+ * with everything hanging off them (hits, ratings, alerts) and replies
+ * received before then; with anonymize the requester, subject, comments,
+ * hit addresses and reply texts are cleared and the levels kept. One
+ * transaction; freed pages are zeroed and the WAL is checkpointed so the
+ * text is gone from the files too. *count: surveys touched. */
+enum store_rc store_purge(struct store *st, int64_t before, int anonymize,
+			  int64_t *count);
+
+/* Dashboard users (mailmoodctl passwd) and their sessions. */
+struct store_user {
+	char *name;
+	char *pwhash; /* crypt(3) string */
+	char *teams;  /* space separated */
+	int is_admin;
+	int failures;
+	int64_t locked_until;
+	int64_t created_at;
+};
+void store_user_free(struct store_user *u); /* members, not u */
+/* Creates or updates name; a new password clears failures and lock. */
+enum store_rc store_user_put(struct store *st, const struct store_user *u);
+enum store_rc store_user_get(struct store *st, const char *name,
+			     struct store_user *out);
+/* One more failed login; at max_failures the user is locked until
+ * now + lock_seconds and the count starts again. */
+enum store_rc store_user_failed(struct store *st, const char *name,
+				int64_t now, int max_failures,
+				int64_t lock_seconds);
+enum store_rc store_user_succeeded(struct store *st, const char *name);
+/* id: what the store keeps of a session (a hash of the cookie value). */
+enum store_rc store_session_put(struct store *st, const char *id,
+				const char *user, int64_t created,
+				int64_t expires);
+/* The session's user; NOTFOUND when there is none or it expired. */
+enum store_rc store_session_user(struct store *st, const char *id,
+				 int64_t now, struct store_user *out);
+/* Deletes id and every session expired before now. */
+enum store_rc store_session_delete(struct store *st, const char *id,
+				   int64_t now);
+
+
+/* Reply mails (DESIGN.md "Reply"): every one is kept, matched or not, so
+ * nothing a person wrote is lost and an unmatched one can be looked at. */
+struct store_reply {
+	int64_t id;
+	int64_t received_at;
+	int64_t survey_id; /* 0 when unmatched */
+	int64_t rating_id; /* 0 when the reply made no rating */
+	char *status;	   /* "rated", "comment", "unmatched", "auto" */
+	char *sender;	   /* envelope sender, "" for a bounce */
+	char *message_id;
+	char *subject;	   /* decoded */
+	char *body;	   /* the mail as received */
+	char *comment;	   /* what the person wrote, quotes stripped */
+};
+void store_reply_free(struct store_reply *r); /* members, not r */
+/* Inserts; sets r->id. */
+enum store_rc store_reply_add(struct store *st, struct store_reply *r);
+enum store_rc store_reply_get(struct store *st, int64_t id,
+			      struct store_reply *out);
+/* The newest reply with this Message-ID: a mail delivered again (an LMTP
+ * answer lost on the way, an IMAP move that failed) is recognised. */
+enum store_rc store_reply_by_message_id(struct store *st,
+					const char *message_id, int64_t *id);
+
+/* ------------------------------------------ alerts (outbox.c, ack.c) */
+
+/* One outbox row; created_at (may be NULL) gets when it was queued. */
+enum store_rc store_outbox_get(struct store *st, int64_t id,
+			       struct outbox_item *out, int64_t *created_at);
+/* Records who acknowledged an alert unless someone already did; either
+ * way *by_out (malloc'd) and *at_out say whose acknowledgement counts.
+ * by NULL only reads (NOTFOUND: not acknowledged yet). NOTFOUND too when
+ * the outbox row does not exist. */
+enum store_rc store_alert_ack(struct store *st, int64_t outbox_id,
+			      const char *by, int64_t at, char **by_out,
+			      int64_t *at_out);
+/* Alerts (queued, sent or failed; not cancelled) of other surveys of the
+ * same requester: how many, and when the newest was queued. */
+enum store_rc store_requester_alerts(struct store *st, const char *requester,
+				     int64_t exclude_survey, int64_t *count,
+				     int64_t *last_at);
+
+struct store_outbox_stats {
+	int64_t pending, sending, sent, failed, cancelled;
+	int64_t oldest_due; /* of the pending rows; 0 when none */
+};
+enum store_rc store_outbox_stats(struct store *st,
+				 struct store_outbox_stats *out);
+
+/* Digest schedule (the digests table): when a team's digest last went
+ * out (NOTFOUND: never), and a compare-and-set so that of two processes
+ * only one sends it: last_sent moves from old (-1: no row yet) to now, or
+ * NOTFOUND when another process moved it first. */
+enum store_rc store_digest_last(struct store *st, const char *team,
+				int64_t *last);
+enum store_rc store_digest_mark(struct store *st, const char *team,
+				int64_t old, int64_t now);
+
+#define STORE_MAX_LEVEL 10 /* highest level value of any scale */
+
+struct store_digest_comment {
+	int64_t at;
+	int level;
+	char *ticket, *agent, *why, *better;
+};
+
+/* A team's ratings in [since, until) (by rating time), its surveys sent
+ * in the window and how many got a rating, and the alerts sent at any
+ * time that nobody acknowledged. */
+struct store_digest_stats {
+	int64_t levels[STORE_MAX_LEVEL + 1]; /* current ratings by level */
+	int64_t rated;
+	int64_t surveyed, answered;
+	int64_t open_alerts;
+	struct store_digest_comment *comments; /* oldest first, at most 200 */
+	size_t ncomments;
+};
+void store_digest_stats_free(struct store_digest_stats *d); /* members */
+enum store_rc store_digest_stats(struct store *st, const char *team,
+				 int64_t since, int64_t until,
+				 struct store_digest_stats *out);
+
 #endif

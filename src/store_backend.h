@@ -56,6 +56,60 @@ struct store_ops {
 				       const char *kind);
 	enum store_rc (*outbox_list)(struct store *st, int64_t survey_id,
 				     struct outbox_item **out, size_t *n);
+	/* reports and the dashboard (report.c, dashboard.c) */
+	enum store_rc (*report)(struct store *st,
+				const struct store_report_query *q,
+				store_report_emit emit, void *arg);
+	enum store_rc (*rating_rows)(struct store *st,
+				     const struct store_rating_filter *f,
+				     store_rating_emit emit, void *arg);
+	enum store_rc (*alert_rows)(struct store *st, const char *team,
+				    int open_only, int64_t limit,
+				    store_alert_emit emit, void *arg);
+	enum store_rc (*purge)(struct store *st, int64_t before, int anonymize,
+			       int64_t *count);
+	enum store_rc (*user_put)(struct store *st,
+				  const struct store_user *u);
+	enum store_rc (*user_get)(struct store *st, const char *name,
+				  struct store_user *out);
+	enum store_rc (*user_failed)(struct store *st, const char *name,
+				     int64_t now, int max_failures,
+				     int64_t lock_seconds);
+	enum store_rc (*user_succeeded)(struct store *st, const char *name);
+	enum store_rc (*session_put)(struct store *st, const char *id,
+				     const char *user, int64_t created,
+				     int64_t expires);
+	enum store_rc (*session_user)(struct store *st, const char *id,
+				      int64_t now, struct store_user *out);
+	enum store_rc (*session_delete)(struct store *st, const char *id,
+					int64_t now);
+	/* reply mails (ingest.c) */
+	enum store_rc (*reply_add)(struct store *st, struct store_reply *r);
+	enum store_rc (*reply_get)(struct store *st, int64_t id,
+				   struct store_reply *out);
+	enum store_rc (*reply_by_message_id)(struct store *st,
+					     const char *message_id,
+					     int64_t *id);
+	/* alerts, acknowledgements, digests (store_sqlite_alert.c) */
+	enum store_rc (*outbox_get)(struct store *st, int64_t id,
+				    struct outbox_item *out,
+				    int64_t *created_at);
+	enum store_rc (*alert_ack)(struct store *st, int64_t outbox_id,
+				   const char *by, int64_t at, char **by_out,
+				   int64_t *at_out);
+	enum store_rc (*requester_alerts)(struct store *st,
+					  const char *requester,
+					  int64_t exclude_survey,
+					  int64_t *count, int64_t *last_at);
+	enum store_rc (*outbox_stats)(struct store *st,
+				      struct store_outbox_stats *out);
+	enum store_rc (*digest_last)(struct store *st, const char *team,
+				     int64_t *last);
+	enum store_rc (*digest_mark)(struct store *st, const char *team,
+				     int64_t old, int64_t now);
+	enum store_rc (*digest_stats)(struct store *st, const char *team,
+				      int64_t since, int64_t until,
+				      struct store_digest_stats *out);
 };
 
 /* One connection. Not locked: a struct store belongs to one thread at a
@@ -72,5 +126,52 @@ void store_set_err(struct store *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 extern const struct store_ops store_sqlite_ops;
+
+/* The SQLite backend's report and dashboard ops live in
+ * store_sqlite_report.c; these two give it the connection and the one
+ * error mapping of store_sqlite.c. */
+struct sqlite3;
+struct sqlite3 *store_sqlite_db(struct store *st);
+enum store_rc store_sqlite_fail(struct store *st, int rc, const char *what);
+enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
+			 store_report_emit emit, void *arg);
+enum store_rc sqr_rating_rows(struct store *st,
+			      const struct store_rating_filter *f,
+			      store_rating_emit emit, void *arg);
+enum store_rc sqr_alert_rows(struct store *st, const char *team, int open_only,
+			     int64_t limit, store_alert_emit emit, void *arg);
+enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
+			int64_t *count);
+enum store_rc sqr_user_put(struct store *st, const struct store_user *u);
+enum store_rc sqr_user_get(struct store *st, const char *name,
+			   struct store_user *out);
+enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
+			      int max_failures, int64_t lock_seconds);
+enum store_rc sqr_user_succeeded(struct store *st, const char *name);
+enum store_rc sqr_session_put(struct store *st, const char *id,
+			      const char *user, int64_t created,
+			      int64_t expires);
+enum store_rc sqr_session_user(struct store *st, const char *id, int64_t now,
+			       struct store_user *out);
+enum store_rc sqr_session_delete(struct store *st, const char *id, int64_t now);
+
+/* The SQLite backend's alert ops (store_sqlite_alert.c). */
+enum store_rc sqa_outbox_get(struct store *st, int64_t id,
+			     struct outbox_item *out, int64_t *created_at);
+enum store_rc sqa_alert_ack(struct store *st, int64_t outbox_id,
+			    const char *by, int64_t at, char **by_out,
+			    int64_t *at_out);
+enum store_rc sqa_requester_alerts(struct store *st, const char *requester,
+				   int64_t exclude_survey, int64_t *count,
+				   int64_t *last_at);
+enum store_rc sqa_outbox_stats(struct store *st,
+			       struct store_outbox_stats *out);
+enum store_rc sqa_digest_last(struct store *st, const char *team,
+			      int64_t *last);
+enum store_rc sqa_digest_mark(struct store *st, const char *team, int64_t old,
+			      int64_t now);
+enum store_rc sqa_digest_stats(struct store *st, const char *team,
+			       int64_t since, int64_t until,
+			       struct store_digest_stats *out);
 
 #endif

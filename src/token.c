@@ -175,18 +175,24 @@ static int token_mac(const struct token_key *key, const char *purpose,
 		       : 0;
 }
 
-int token_make(const struct token_key *key, int64_t survey_id, char *out)
+static int token_make_label(const struct token_key *key, const char *label,
+			    int64_t id, char *out)
 {
 	unsigned char raw[TOKEN_RAW_LEN], mac[32];
-	uint64_t v = (uint64_t)survey_id;
+	uint64_t v = (uint64_t)id;
 
 	for (int i = TOKEN_ID_LEN - 1; i >= 0; i--, v >>= 8)
 		raw[i] = (unsigned char)v;
-	if (token_mac(key, "mailmood-survey", raw, TOKEN_ID_LEN, mac) < 0)
+	if (token_mac(key, label, raw, TOKEN_ID_LEN, mac) < 0)
 		return -1;
 	memcpy(raw + TOKEN_ID_LEN, mac, TOKEN_MAC_LEN);
 	token_b64url_encode(raw, TOKEN_RAW_LEN, out);
 	return 0;
+}
+
+int token_make(const struct token_key *key, int64_t survey_id, char *out)
+{
+	return token_make_label(key, "mailmood-survey", survey_id, out);
 }
 
 static int const_time_eq(const unsigned char *a, const unsigned char *b,
@@ -199,8 +205,8 @@ static int const_time_eq(const unsigned char *a, const unsigned char *b,
 	return d == 0;
 }
 
-int token_verify(const struct token_key *key, const char *token, size_t len,
-		 int64_t *survey_id)
+static int token_verify_label(const struct token_key *key, const char *label,
+			      const char *token, size_t len, int64_t *survey_id)
 {
 	unsigned char raw[TOKEN_RAW_LEN + 3], mac[32];
 	size_t n;
@@ -210,7 +216,7 @@ int token_verify(const struct token_key *key, const char *token, size_t len,
 	if (len != TOKEN_LEN ||
 	    token_b64url_decode(token, len, raw, &n) < 0 || n != TOKEN_RAW_LEN)
 		return -1;
-	if (token_mac(key, "mailmood-survey", raw, TOKEN_ID_LEN, mac) < 0)
+	if (token_mac(key, label, raw, TOKEN_ID_LEN, mac) < 0)
 		return -1;
 	ok = const_time_eq(mac, raw + TOKEN_ID_LEN, TOKEN_MAC_LEN);
 	for (int i = 0; i < TOKEN_ID_LEN; i++)
@@ -219,6 +225,26 @@ int token_verify(const struct token_key *key, const char *token, size_t len,
 		return -1;
 	*survey_id = (int64_t)v;
 	return 0;
+}
+
+int token_verify(const struct token_key *key, const char *token, size_t len,
+		 int64_t *survey_id)
+{
+	return token_verify_label(key, "mailmood-survey", token, len,
+				  survey_id);
+}
+
+/* Acknowledge links name an outbox row; their own label keeps a survey
+ * token from ever passing as an ack token and back. */
+int token_make_ack(const struct token_key *key, int64_t outbox_id, char *out)
+{
+	return token_make_label(key, "mailmood-ack", outbox_id, out);
+}
+
+int token_verify_ack(const struct token_key *key, const char *token,
+		     size_t len, int64_t *outbox_id)
+{
+	return token_verify_label(key, "mailmood-ack", token, len, outbox_id);
 }
 
 int token_csrf(const struct token_key *key, const char *token,

@@ -30,6 +30,8 @@ cooldown    = ${MM_COOLDOWN:-0}
 [listener]
 http          = 127.0.0.1:${MM_HTTP_PORT:-8080}
 reply_address = feedback@fb.example
+# off unless a test asks: the default port would clash between tests
+lmtp          = ${MM_LMTP:-none}
 
 [rule servicedesk]
 from    = servicedesk@example.com

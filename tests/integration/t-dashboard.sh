@@ -20,6 +20,7 @@ secret_file = $MM_TMP/key
 store = $MM_TMP/mm.db
 templates = $top_srcdir/conf/templates
 [listener]
+lmtp = none
 http = 127.0.0.1:$PORT
 http_timeout = 5s
 http_threads = 2

@@ -24,6 +24,7 @@ store = $MM_TMP/mm.db
 templates = $top_srcdir/conf/templates
 [listener]
 http = 127.0.0.1:$PORT
+lmtp = none
 http_timeout = 2s
 http_threads = 2
 max_request = 4k

@@ -60,6 +60,7 @@ store = $T/mm.db
 templates = $top_srcdir/conf/templates
 log_level = warning
 [listener]
+lmtp = none
 http = 127.0.0.1:$MM_PORT
 http_threads = $HTTP_THREADS
 per_ip_limit = 1024

@@ -1,0 +1,757 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "ingest.h"
+#include "log.h"
+#include "rate.h"
+#include "rating.h"
+#include "reply.h"
+#include "rules.h"
+#include "scale.h"
+
+/* ------------------------------------------------------------ headers */
+
+static size_t line_end(const char *s, size_t off, size_t len)
+{
+	const char *nl = memchr(s + off, '\n', len - off);
+
+	return nl ? (size_t)(nl - s) + 1 : len;
+}
+
+static int is_blank_line(const char *s, size_t off, size_t len)
+{
+	return s[off] == '\n' ||
+	       (s[off] == '\r' && off + 1 < len && s[off + 1] == '\n');
+}
+
+/* RFC 5322 field name: printable US-ASCII except ':' (and no space). */
+static size_t field_name_len(const char *s, size_t off, size_t end)
+{
+	size_t i = off;
+
+	while (i < end && s[i] > ' ' && s[i] < 127 && s[i] != ':')
+		i++;
+	return i < end && s[i] == ':' ? i - off : 0;
+}
+
+/* The value with folding undone: CR/LF dropped, leading blanks gone. */
+static char *unfold(const char *s, size_t vs, size_t ve)
+{
+	struct buf b;
+
+	while (vs < ve && (s[vs] == ' ' || s[vs] == '\t'))
+		vs++;
+	buf_init(&b);
+	for (size_t i = vs; i < ve; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			buf_putc(&b, s[i] ? s[i] : ' ');
+	while (b.len > 0 &&
+	       (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t'))
+		b.data[--b.len] = '\0';
+	if (!b.data)
+		buf_puts(&b, "");
+	return buf_steal(&b, NULL);
+}
+
+static void set_once(char **field, char *v)
+{
+	if (*field)
+		free(v); /* the first one counts */
+	else
+		*field = v;
+}
+
+/* Adds every address of an address-list value ("A <a@b>, c@d"). */
+static int add_addrs(struct ingest_headers *h, const char *v)
+{
+	const char *p = v;
+
+	while (*p) {
+		const char *s, *e;
+		char **a;
+
+		/* an address is the text around an '@' up to a delimiter */
+		const char *at = strchr(p, '@');
+		if (!at)
+			break;
+		s = at;
+		while (s > p && !strchr(" \t<>,;:\"()", s[-1]))
+			s--;
+		e = at;
+		while (*e && !strchr(" \t<>,;\"()", *e))
+			e++;
+		if (e > s + 1) {
+			a = realloc(h->addrs, (h->naddrs + 1) * sizeof(*a));
+			if (!a)
+				return -1;
+			h->addrs = a;
+			if (!(a[h->naddrs] = strndup(s, (size_t)(e - s))))
+				return -1;
+			h->naddrs++;
+		}
+		p = *e ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* "from x by y (Postfix) with ESMTP id 4Xq2; date" -> "4Xq2" */
+static char *received_id(const char *v)
+{
+	const char *p = v;
+
+	while ((p = strstr(p, " id ")) != NULL) {
+		const char *s = p + 4, *e = s;
+		while (*e && (isalnum((unsigned char)*e) || *e == '.' ||
+			      *e == '-' || *e == '_'))
+			e++;
+		if (e > s && e - s < 60)
+			return strndup(s, (size_t)(e - s));
+		p = s;
+	}
+	return NULL;
+}
+
+int ingest_headers_parse(const char *msg, size_t len, struct ingest_headers *h)
+{
+	size_t off = 0;
+	int fields = 0, received = 0;
+
+	memset(h, 0, sizeof(*h));
+	/* local(8) delivering to a command, and mbox files, start with an
+	 * envelope "From sender date" line */
+	if (len >= 5 && !memcmp(msg, "From ", 5))
+		off = line_end(msg, 0, len);
+	while (off < len) {
+		size_t end = line_end(msg, off, len), vend = end, nl;
+		const char *name;
+		char *v;
+
+		if (is_blank_line(msg, off, len)) {
+			h->body_off = end;
+			return fields ? 0 : -1;
+		}
+		nl = field_name_len(msg, off, end);
+		if (nl == 0) {
+			/* not a field: a mail without a blank line after
+			 * its header (seen from broken scripts); the rest
+			 * is body */
+			if (!fields)
+				return -1;
+			h->body_off = off;
+			return 0;
+		}
+		while (vend < len && (msg[vend] == ' ' || msg[vend] == '\t'))
+			vend = line_end(msg, vend, len);
+		if (memchr(msg + off, '\0', vend - off))
+			return -1;
+		fields++;
+		name = msg + off;
+		v = unfold(msg, off + nl + 1, vend);
+		if (!v)
+			return -1;
+#define IS(n) (nl == sizeof(n) - 1 && !strncasecmp(name, n, nl))
+		if (IS("Message-ID"))
+			set_once(&h->message_id, v);
+		else if (IS("In-Reply-To"))
+			set_once(&h->in_reply_to, v);
+		else if (IS("References"))
+			set_once(&h->references, v);
+		else if (IS("Subject")) {
+			char *d = rules_decode_header(v);
+			free(v);
+			set_once(&h->subject, d ? d : strdup(""));
+		} else if (IS("Auto-Submitted"))
+			set_once(&h->auto_submitted, v);
+		else if (IS("X-Autoreply"))
+			set_once(&h->x_autoreply, v);
+		else if (IS("X-Autorespond"))
+			set_once(&h->x_autorespond, v);
+		else if (IS("Precedence"))
+			set_once(&h->precedence, v);
+		else if (IS("Return-Path"))
+			set_once(&h->return_path, v);
+		else if (IS("Received")) {
+			if (!received++)
+				h->queue_id = received_id(v);
+			free(v);
+		} else if (IS("To") || IS("Cc") || IS("Delivered-To") ||
+			   IS("X-Original-To")) {
+			int rc = add_addrs(h, v);
+			free(v);
+			if (rc < 0)
+				return -1;
+		} else
+			free(v);
+#undef IS
+		off = vend;
+	}
+	h->body_off = len;
+	return fields ? 0 : -1;
+}
+
+void ingest_headers_free(struct ingest_headers *h)
+{
+	free(h->message_id);
+	free(h->in_reply_to);
+	free(h->references);
+	free(h->subject);
+	free(h->auto_submitted);
+	free(h->x_autoreply);
+	free(h->x_autorespond);
+	free(h->precedence);
+	free(h->return_path);
+	free(h->queue_id);
+	for (size_t i = 0; i < h->naddrs; i++)
+		free(h->addrs[i]);
+	free(h->addrs);
+	memset(h, 0, sizeof(*h));
+}
+
+/* ------------------------------------------------------------ auto */
+
+static int empty_path(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return !*p || !strcmp(p, "<>") || !strncmp(p, "<> ", 3);
+}
+
+static int word_is(const char *v, const char *w)
+{
+	size_t n = strlen(w);
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return !strncasecmp(v, w, n) && (!v[n] || v[n] == ' ' || v[n] == ';' ||
+					 v[n] == '\t' || v[n] == '(');
+}
+
+/* Subjects of out-of-office and automatic replies (Outlook/Exchange,
+ * Gmail, Zimbra, Dovecot's vacation) in English and Dutch. */
+static const char *const auto_subjects[] = {
+    "out of office",	    "out of the office",
+    "automatic reply",	    "auto reply",
+    "auto-reply",	    "autoreply",
+    "automatisch antwoord", "afwezig",
+    "niet aanwezig",	    "afwezigheidsbericht",
+    "automatische reactie", "automatisch bericht",
+};
+
+const char *ingest_auto_reason(const struct ingest_headers *h,
+			       const char *sender)
+{
+	/* RFC 3834: anything but "no" is an automatic message */
+	if (h->auto_submitted && !word_is(h->auto_submitted, "no"))
+		return "Auto-Submitted";
+	if (h->x_autoreply)
+		return "X-Autoreply";
+	if (h->x_autorespond)
+		return "X-Autorespond";
+	if (h->precedence &&
+	    (word_is(h->precedence, "bulk") || word_is(h->precedence, "junk") ||
+	     word_is(h->precedence, "auto_reply") ||
+	     word_is(h->precedence, "list")))
+		return "Precedence";
+	/* RFC 3464 and RFC 3834: bounces and auto-replies go to <> */
+	if (sender ? empty_path(sender)
+		   : h->return_path && empty_path(h->return_path))
+		return "empty return path";
+	if (h->subject)
+		for (size_t i = 0;
+		     i < sizeof(auto_subjects) / sizeof(auto_subjects[0]); i++)
+			if (strcasestr(h->subject, auto_subjects[i]))
+				return "out-of-office subject";
+	return NULL;
+}
+
+/* ------------------------------------------------------------ tokens */
+
+static int b64url(char c)
+{
+	return isalnum((unsigned char)c) || c == '-' || c == '_';
+}
+
+int ingest_addr_token(const char *addr, char *tok)
+{
+	const char *at = strrchr(addr, '@'), *plus;
+
+	if (!at)
+		return -1;
+	/* the extension is after the first '+' of the local part; Postfix's
+	 * recipient_delimiter can be one of several characters, '+' is the
+	 * one the rating block uses */
+	for (plus = at; plus > addr && plus[-1] != '+'; plus--)
+		;
+	if (plus == addr || at - plus != TOKEN_LEN)
+		return -1;
+	for (const char *p = plus; p < at; p++)
+		if (!b64url(*p))
+			return -1;
+	memcpy(tok, plus, TOKEN_LEN);
+	tok[TOKEN_LEN] = '\0';
+	return 0;
+}
+
+int ingest_text_tokens(const char *text, size_t len,
+		       int (*fn)(const char *tok, void *arg), void *arg)
+{
+	const char *p = text, *end = text + len;
+
+	while (p + 4 + TOKEN_LEN <= end) {
+		const char *r = memchr(p, 'R', (size_t)(end - p));
+		const char *t;
+		char tok[TOKEN_BUFSZ];
+		int rc;
+
+		if (!r || r + 4 > end)
+			break;
+		p = r + 1;
+		if (strncmp(r, "Ref:", 4) || (r > text && b64url(r[-1])))
+			continue;
+		t = r + 4;
+		/* a quoted-printable soft break or a quote marker never sits
+		 * between "Ref:" and the token; blanks may */
+		while (t < end && (*t == ' ' || *t == '\t'))
+			t++;
+		if (end - t < TOKEN_LEN)
+			break;
+		if (t + TOKEN_LEN < end && b64url(t[TOKEN_LEN]))
+			continue;
+		for (int i = 0; i < TOKEN_LEN; i++)
+			if (!b64url(t[i]))
+				goto next;
+		memcpy(tok, t, TOKEN_LEN);
+		tok[TOKEN_LEN] = '\0';
+		if ((rc = fn(tok, arg)) != 0)
+			return rc;
+	next:;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ matching */
+
+struct match_ctx {
+	const struct ingest_env *env;
+	struct store *st;
+	struct survey s;
+	int found;
+	enum store_rc err; /* a store failure stops the search */
+};
+
+/* 1 found, 0 not (try the next way), -1 store failure. */
+static int match_survey_id(struct match_ctx *m, int64_t id)
+{
+	enum store_rc rc = store_survey_get(m->st, id, &m->s);
+
+	if (rc == STORE_OK) {
+		m->found = 1;
+		return 1;
+	}
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	m->err = rc;
+	return -1;
+}
+
+static int match_token(const char *tok, void *arg)
+{
+	struct match_ctx *m = arg;
+	int64_t id;
+
+	if (token_verify(m->env->key, tok, TOKEN_LEN, &id) < 0)
+		return 0;
+	return match_survey_id(m, id);
+}
+
+/* Each <msg-id> of an In-Reply-To or References value, newest first
+ * (References lists the oldest first). */
+static int match_msgids(struct match_ctx *m, const char *v)
+{
+	const char *ids[64];
+	size_t lens[64], n = 0;
+
+	for (const char *p = v; (p = strchr(p, '<')) != NULL && n < 64;) {
+		const char *e = strchr(p, '>');
+		if (!e)
+			break;
+		ids[n] = p;
+		lens[n++] = (size_t)(e - p) + 1;
+		p = e + 1;
+	}
+	while (n-- > 0) {
+		char *id = strndup(ids[n], lens[n]);
+		int64_t sid;
+		enum store_rc rc;
+
+		if (!id) {
+			m->err = STORE_ERROR;
+			return -1;
+		}
+		rc = store_survey_by_message_id(m->st, id, &sid);
+		free(id);
+		if (rc == STORE_OK) {
+			int r = match_survey_id(m, sid);
+			if (r)
+				return r;
+		} else if (rc != STORE_NOTFOUND) {
+			m->err = rc;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ ingest */
+
+const char *ingest_result_name(enum ingest_result r)
+{
+	switch (r) {
+	case INGEST_STORED:
+		return "stored";
+	case INGEST_IGNORED:
+		return "ignored";
+	case INGEST_TEMPFAIL:
+		return "tempfail";
+	case INGEST_BADMAIL:
+		return "not a mail";
+	}
+	return "?";
+}
+
+static void clean_copy(char *dst, size_t n, const char *src)
+{
+	size_t i = 0;
+
+	for (; src && *src && i + 1 < n; src++)
+		dst[i++] = (*src > ' ' && *src < 127) ? *src : '?';
+	dst[i] = '\0';
+}
+
+/* The mail as text: CRLF to LF, NUL bytes to spaces (a TEXT column). */
+static char *mail_text(const char *msg, size_t len)
+{
+	struct buf b;
+
+	buf_init(&b);
+	buf_reserve(&b, len);
+	for (size_t i = 0; i < len; i++) {
+		if (msg[i] == '\r' && i + 1 < len && msg[i + 1] == '\n')
+			continue;
+		buf_putc(&b, msg[i] ? msg[i] : ' ');
+	}
+	if (!b.data)
+		buf_puts(&b, "");
+	return buf_steal(&b, NULL);
+}
+
+static char *join_comment(const char *old, const char *add)
+{
+	struct buf b;
+
+	buf_init(&b);
+	if (old && *old) {
+		buf_puts(&b, old);
+		buf_puts(&b, "\n\n");
+	}
+	buf_puts(&b, add);
+	return buf_steal(&b, NULL);
+}
+
+struct ingest_work {
+	struct ingest_headers h;
+	char *text;	/* whole text of the reply part, quotes included */
+	char *stripped; /* without quotes and signature */
+	struct reply_grade g;
+	int have_grade;
+	struct rating cur;
+	int have_cur;
+	char *joined;
+	char *body;
+};
+
+static void work_free(struct ingest_work *w)
+{
+	ingest_headers_free(&w->h);
+	free(w->text);
+	free(w->stripped);
+	if (w->have_grade)
+		reply_grade_free(&w->g);
+	if (w->have_cur)
+		rating_free(&w->cur);
+	free(w->joined);
+	free(w->body);
+}
+
+static void log_outcome(const struct ingest_envelope *ev,
+			const struct ingest_outcome *o, const struct survey *s,
+			const struct scale *sc, const char *sender)
+{
+	const char *tag = ev->tag ? ev->tag : "ingest";
+	char from[128];
+
+	clean_copy(from, sizeof(from), sender && *sender ? sender : "<>");
+	if (o->result == INGEST_TEMPFAIL) {
+		log_error("%s %s: reply not stored, to be retried: %s", tag,
+			  o->qid, o->reason);
+		return;
+	}
+	if (o->result == INGEST_BADMAIL) {
+		log_warn("%s %s: not a mail: %s", tag, o->qid, o->reason);
+		return;
+	}
+	if (!o->status) {
+		log_info("%s %s: ignored: %s from=%s", tag, o->qid, o->reason,
+			 from);
+		return;
+	}
+	if (!strcmp(o->status, "unmatched")) {
+		log_info("%s %s: reply %lld unmatched (%s) from=%s", tag,
+			 o->qid, (long long)o->reply_id, o->reason, from);
+		return;
+	}
+	if (!strcmp(o->status, "auto")) {
+		log_info("%s %s: survey %lld ticket=%s auto-reply ignored "
+			 "(%s) from=%s",
+			 tag, o->qid, (long long)o->survey_id,
+			 s->ticket ? s->ticket : "-", o->reason, from);
+		return;
+	}
+	if (!strcmp(o->status, "rated")) {
+		log_info("%s %s: survey %lld ticket=%s rated %s (mail) "
+			 "by %s from=%s",
+			 tag, o->qid, (long long)o->survey_id,
+			 s->ticket ? s->ticket : "-",
+			 scale_level(sc, o->level)->key, o->matched_by, from);
+		return;
+	}
+	log_info(
+	    "%s %s: survey %lld ticket=%s comment without a grade%s "
+	    "by %s from=%s",
+	    tag, o->qid, (long long)o->survey_id, s->ticket ? s->ticket : "-",
+	    o->rating_id ? " (added to the rating)" : "", o->matched_by, from);
+}
+
+enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
+			       const char *msg, size_t len,
+			       const struct ingest_envelope *ev,
+			       struct ingest_outcome *out)
+{
+	const struct conf *c = env->conf;
+	struct ingest_work w;
+	struct match_ctx m;
+	struct store_reply r;
+	const struct scale *sc = NULL;
+	const struct conf_team *team = NULL;
+	const char *auto_why, *sender = ev->sender;
+	enum store_rc rc = STORE_OK;
+	int64_t dup;
+	char tok[TOKEN_BUFSZ];
+	int locked = 0;
+
+	memset(out, 0, sizeof(*out));
+	memset(&w, 0, sizeof(w));
+	memset(&m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
+	m.env = env;
+	m.st = st;
+	snprintf(out->qid, sizeof(out->qid), "NOQUEUE");
+
+	if (ingest_headers_parse(msg, len, &w.h) < 0) {
+		out->result = INGEST_BADMAIL;
+		snprintf(out->reason, sizeof(out->reason),
+			 "no header block (%zu bytes)", len);
+		goto done;
+	}
+	if (w.h.queue_id)
+		clean_copy(out->qid, sizeof(out->qid), w.h.queue_id);
+	sender = ev->sender;
+	if (!sender && w.h.return_path)
+		sender = w.h.return_path;
+	/* Reading the text needs no store: done before the transaction, so
+	 * the write lock is held only for the writes. A mail without a
+	 * readable text part is still kept (its raw form is in body). */
+	if (reply_extract_text(msg, len, &w.text) < 0)
+		w.text = NULL;
+	if (!(w.body = mail_text(msg, len)))
+		goto oom;
+
+	if (!st) {
+		out->result = INGEST_TEMPFAIL;
+		snprintf(out->reason, sizeof(out->reason),
+			 "store not available");
+		goto done;
+	}
+	if (env->tx_lock) {
+		pthread_mutex_lock(env->tx_lock);
+		locked = 1;
+	}
+	if ((rc = store_begin(st)) != STORE_OK)
+		goto store_fail;
+	if (w.h.message_id && *w.h.message_id) {
+		rc = store_reply_by_message_id(st, w.h.message_id, &dup);
+		if (rc == STORE_OK) {
+			store_rollback(st);
+			out->result = INGEST_IGNORED;
+			snprintf(out->reason, sizeof(out->reason),
+				 "already recorded as reply %lld",
+				 (long long)dup);
+			goto done;
+		}
+		if (rc != STORE_NOTFOUND)
+			goto store_fail_tx;
+	}
+
+	/* 1. +TOKEN in a recipient: envelope first, then the headers */
+	for (size_t i = 0; !m.found && !m.err && i < ev->nrcpts; i++)
+		if (ingest_addr_token(ev->rcpts[i], tok) == 0)
+			match_token(tok, &m);
+	for (size_t i = 0; !m.found && !m.err && i < w.h.naddrs; i++)
+		if (ingest_addr_token(w.h.addrs[i], tok) == 0)
+			match_token(tok, &m);
+	if (m.found)
+		out->matched_by = "address";
+	/* 2. the closure mail's Message-ID */
+	if (!m.found && !m.err && w.h.in_reply_to)
+		match_msgids(&m, w.h.in_reply_to);
+	if (!m.found && !m.err && w.h.references)
+		match_msgids(&m, w.h.references);
+	if (m.found && !out->matched_by)
+		out->matched_by = "in-reply-to";
+	/* 3. the ref code of the quoted block: in the decoded text, else in
+	 * the raw mail (an HTML-only reply, an attached original) */
+	if (!m.found && !m.err && w.text)
+		ingest_text_tokens(w.text, strlen(w.text), match_token, &m);
+	if (!m.found && !m.err)
+		ingest_text_tokens(w.body, strlen(w.body), match_token, &m);
+	if (m.found && !out->matched_by)
+		out->matched_by = "ref";
+	if (m.err) {
+		rc = m.err;
+		goto store_fail_tx;
+	}
+
+	r.received_at = ev->now;
+	r.sender = (char *)(sender ? sender : "");
+	r.message_id = w.h.message_id;
+	r.subject = w.h.subject;
+	r.body = w.body;
+	if (m.found) {
+		sc = rating_survey_scale(c, &m.s, &team);
+		if (m.s.status != SURVEY_SENT) {
+			/* a reply to a closure mail that carried no rating
+			 * block (cooldown, sampling): nothing to rate */
+			m.found = 0;
+			snprintf(out->reason, sizeof(out->reason),
+				 "survey %lld sent no rating block",
+				 (long long)m.s.id);
+		}
+	} else {
+		snprintf(out->reason, sizeof(out->reason),
+			 "no token, In-Reply-To or ref code of a survey");
+	}
+	if (m.found)
+		r.survey_id = out->survey_id = m.s.id;
+
+	auto_why = ingest_auto_reason(&w.h, sender);
+	if (w.text &&
+	    !(w.stripped = reply_strip_quotes(w.text, strlen(w.text))))
+		goto oom_tx;
+	if (w.stripped)
+		rate_utf8_truncate(w.stripped, c->listener.comment_max);
+	r.comment = w.stripped;
+
+	if (!m.found) {
+		r.status = "unmatched";
+	} else if (auto_why) {
+		r.status = "auto";
+		snprintf(out->reason, sizeof(out->reason), "%s", auto_why);
+	} else {
+		int expired = ev->now > m.s.sent_at + c->listener.link_ttl;
+
+		if (w.stripped) {
+			if (reply_read_grade(sc, w.stripped, &w.g) < 0)
+				goto oom_tx;
+			w.have_grade = 1;
+		}
+		if (w.have_grade && w.g.found && !expired) {
+			struct rating_input ri;
+			struct rating_output ro;
+
+			memset(&ri, 0, sizeof(ri));
+			ri.survey_id = m.s.id;
+			ri.now = ev->now;
+			ri.level = w.g.value;
+			ri.source = RATING_MAIL;
+			ri.why = *w.g.comment ? w.g.comment : NULL;
+			ri.alert_at = rating_alert_at(c, team, sc);
+			ri.alert_delay = c->listener.alert_delay;
+			if ((rc = rating_record(st, &ri, &ro)) != STORE_OK)
+				goto store_fail_tx;
+			r.status = "rated";
+			r.rating_id = out->rating_id = ro.rating_id;
+			out->level = w.g.value;
+		} else {
+			const char *text = w.have_grade ? w.g.comment : "";
+
+			r.status = "comment";
+			if (expired)
+				snprintf(out->reason, sizeof(out->reason),
+					 "survey expired");
+			/* a comment joins the rating that counts, where
+			 * the dashboard shows it */
+			rc = store_rating_current(st, m.s.id, &w.cur);
+			if (rc == STORE_OK)
+				w.have_cur = 1;
+			else if (rc != STORE_NOTFOUND)
+				goto store_fail_tx;
+			if (w.have_cur && *text) {
+				if (!(w.joined = join_comment(w.cur.why, text)))
+					goto oom_tx;
+				rate_utf8_truncate(w.joined,
+						   c->listener.comment_max);
+				rc = store_rating_comment(st, w.cur.id,
+							  w.joined, NULL);
+				if (rc != STORE_OK)
+					goto store_fail_tx;
+				r.rating_id = out->rating_id = w.cur.id;
+			}
+		}
+	}
+	if ((rc = store_reply_add(st, &r)) != STORE_OK)
+		goto store_fail_tx;
+	if ((rc = store_commit(st)) != STORE_OK)
+		goto store_fail_tx;
+	out->reply_id = r.id;
+	out->status = r.status;
+	out->result =
+	    !strcmp(r.status, "auto") ? INGEST_IGNORED : INGEST_STORED;
+	goto done;
+
+oom_tx:
+	store_rollback(st);
+oom:
+	out->result = INGEST_TEMPFAIL;
+	out->rating_id = 0;
+	snprintf(out->reason, sizeof(out->reason), "out of memory");
+	goto done;
+store_fail_tx:
+	store_rollback(st);
+store_fail:
+	out->result = INGEST_TEMPFAIL;
+	out->rating_id = 0;
+	out->status = NULL;
+	snprintf(out->reason, sizeof(out->reason), "store: %s",
+		 rc == STORE_BUSY ? "busy" : store_errmsg(st));
+done:
+	if (locked)
+		pthread_mutex_unlock(env->tx_lock);
+	log_outcome(ev, out, &m.s, sc, sender);
+	survey_free(&m.s);
+	work_free(&w);
+	return out->result;
+}
