@@ -441,8 +441,7 @@ static enum MHD_Result route_dashboard(struct http_server *h,
 	dr.body_len = rq->body.len;
 	dr.ip = ip;
 	dr.now = (int64_t)time(NULL);
-	dashboard_handle(env, thread_store(env->conf->general.store), &dr,
-			 &ds);
+	dashboard_handle(env, thread_store(env->conf->general.store), &dr, &ds);
 	data = buf_steal(&ds.body, &len);
 	resp = data ? MHD_create_response_from_buffer(len, data,
 						      MHD_RESPMEM_MUST_FREE)
@@ -480,6 +479,41 @@ static enum MHD_Result route_dashboard(struct http_server *h,
 	return ret;
 }
 
+/* The request of a signed link (/r/ and /a/), handed to its handler with
+ * the client address (X-Forwarded-For from trusted proxies only). */
+static void handle_signed_link(
+    struct MHD_Connection *conn, struct http_req *rq, struct http_env *e,
+    const char *url, int post, int head,
+    void (*handler)(const struct rate_env *, struct store *,
+		    const struct rate_request *, struct rate_response *),
+    struct rate_response *rs)
+{
+	const struct rate_env *env = e->rate;
+	struct rate_request rr;
+	char peer[64], ip[64];
+	struct store *st = thread_store(env->conf->general.store);
+
+	if (!st) {
+		rate_error(env, 503, rs);
+		return;
+	}
+	peer_ip(conn, peer, sizeof(peer));
+	http_client_ip(e->proxies, peer, header(conn, "X-Forwarded-For"), ip,
+		       sizeof(ip));
+	memset(&rr, 0, sizeof(rr));
+	rr.method = post ? RATE_POST : head ? RATE_HEAD : RATE_GET;
+	rr.path = url;
+	rr.ip = ip;
+	rr.user_agent = header(conn, "User-Agent");
+	rr.accept_language = header(conn, "Accept-Language");
+	rr.origin = header(conn, "Origin");
+	rr.accept = header(conn, "Accept");
+	rr.body = rq->body.data ? rq->body.data : "";
+	rr.body_len = rq->body.len;
+	rr.now = (int64_t)time(NULL);
+	handler(env, st, &rr, rs);
+}
+
 static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 			     struct http_req *rq, const char *url,
 			     const char *method)
@@ -496,12 +530,13 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 	buf_init(&rs.body);
 	rs.status = 0;
 	rs.content_type = "text/plain; charset=utf-8";
-	if (!strncmp(url, "/r/", 3)) {
-		struct rate_request rr;
-		char peer[64], ip[64];
-		struct store *st;
+	if (!strncmp(url, "/r/", 3) || !strncmp(url, "/a/", 3)) {
+		/* rating (rate.c) or acknowledging a red alert (ack.c): the
+		 * same request shape, a different handler */
+		int rating = url[1] == 'r';
 
-		mr = post ? METRICS_RATE_POST : METRICS_RATE_GET;
+		if (rating)
+			mr = post ? METRICS_RATE_POST : METRICS_RATE_GET;
 		if (!get && !head && !post) {
 			rate_error(env, 405, &rs);
 			goto send;
@@ -510,60 +545,8 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 			rate_error(env, 413, &rs);
 			goto send;
 		}
-		st = thread_store(env->conf->general.store);
-		if (!st) {
-			rate_error(env, 503, &rs);
-			goto send;
-		}
-		peer_ip(conn, peer, sizeof(peer));
-		http_client_ip(e->proxies, peer,
-			       header(conn, "X-Forwarded-For"), ip, sizeof(ip));
-		memset(&rr, 0, sizeof(rr));
-		rr.method = post ? RATE_POST : head ? RATE_HEAD : RATE_GET;
-		rr.path = url;
-		rr.ip = ip;
-		rr.user_agent = header(conn, "User-Agent");
-		rr.accept_language = header(conn, "Accept-Language");
-		rr.origin = header(conn, "Origin");
-		rr.accept = header(conn, "Accept");
-		rr.body = rq->body.data ? rq->body.data : "";
-		rr.body_len = rq->body.len;
-		rr.now = (int64_t)time(NULL);
-		rate_handle(env, st, &rr, &rs);
-	} else if (!strncmp(url, "/a/", 3)) {
-		/* acknowledge a red alert (ack.c) */
-		struct rate_request rr;
-		char peer[64], ip[64];
-		struct store *st;
-
-		if (!get && !head && !post) {
-			rate_error(env, 405, &rs);
-			goto send;
-		}
-		if (rq->too_large) {
-			rate_error(env, 413, &rs);
-			goto send;
-		}
-		st = thread_store(env->conf->general.store);
-		if (!st) {
-			rate_error(env, 503, &rs);
-			goto send;
-		}
-		peer_ip(conn, peer, sizeof(peer));
-		http_client_ip(e->proxies, peer,
-			       header(conn, "X-Forwarded-For"), ip, sizeof(ip));
-		memset(&rr, 0, sizeof(rr));
-		rr.method = post ? RATE_POST : head ? RATE_HEAD : RATE_GET;
-		rr.path = url;
-		rr.ip = ip;
-		rr.user_agent = header(conn, "User-Agent");
-		rr.accept_language = header(conn, "Accept-Language");
-		rr.origin = header(conn, "Origin");
-		rr.accept = header(conn, "Accept");
-		rr.body = rq->body.data ? rq->body.data : "";
-		rr.body_len = rq->body.len;
-		rr.now = (int64_t)time(NULL);
-		ack_handle(env, st, &rr, &rs);
+		handle_signed_link(conn, rq, e, url, post, head,
+				   rating ? rate_handle : ack_handle, &rs);
 	} else if (!get && !head) {
 		rate_error(env, 405, &rs);
 	} else if (!strcmp(url, "/healthz")) {

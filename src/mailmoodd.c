@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "http.h"
 #include "imap.h"
 #include "lmtp.h"
@@ -118,45 +119,6 @@ static struct imap_poller *start_imap(const char *path,
 	return p;
 }
 
-static int drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (!user || !*user || geteuid() != 0)
-		return 0;
-	pw = getpwnam(user);
-	if (!pw) {
-		log_error("[general] user: unknown user '%s'", user);
-		return -1;
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0) {
-		log_error("dropping privileges to %s: %s", user,
-			  strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int write_pid_file(const char *path)
-{
-	FILE *fp;
-
-	if (!path || !*path)
-		return 0;
-	fp = fopen(path, "w");
-	if (!fp) {
-		log_error("pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0) {
-		log_error("pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -221,8 +183,8 @@ int main(int argc, char **argv)
 		return EX_UNAVAILABLE;
 	}
 	if (lmtp_enabled(env->conf)) {
-		lmtp_fd = lmtp_listen(env->conf->listener.lmtp, err,
-				      sizeof(err));
+		lmtp_fd =
+		    lmtp_listen(env->conf->listener.lmtp, err, sizeof(err));
 		if (lmtp_fd < 0) {
 			log_error("%s", err);
 			fprintf(stderr, "mailmoodd: %s\n", err);
@@ -237,8 +199,8 @@ int main(int argc, char **argv)
 	}
 	if (env->conf->listener.pid_file)
 		pid_file = strdup(env->conf->listener.pid_file);
-	if (write_pid_file(pid_file) < 0 ||
-	    drop_privileges(env->conf->general.user) < 0) {
+	if (daemon_write_pid_file(pid_file) < 0 ||
+	    daemon_drop_privileges(env->conf->general.user) < 0) {
 		rate_env_free(env);
 		return EX_OSERR;
 	}
@@ -287,8 +249,8 @@ int main(int argc, char **argv)
 	{
 		/* the outbox worker: alerts, kudos, digests (outbox.c) */
 		struct conf *oc = load_conf(config_path);
-		if (!oc || outbox_start(&outbox, oc, &key, err,
-					sizeof(err)) < 0) {
+		if (!oc ||
+		    outbox_start(&outbox, oc, &key, err, sizeof(err)) < 0) {
 			if (oc)
 				log_error("%s", err);
 			imap_stop(imap);

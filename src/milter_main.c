@@ -20,6 +20,7 @@
 #include <libmilter/mfapi.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 #include "milter.h"
 #include "store.h"
@@ -28,16 +29,17 @@ static const char *config_path;
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: mailmood-milter [-c FILE] [-f] [-p SOCKET] "
-		     "[-P PIDFILE]\n"
-		     "  -c FILE    config (default $MAILMOOD_CONFIG, else %s)\n"
-		     "  -f         stay in the foreground, log to stderr\n"
-		     "  -p SOCKET  unix:PATH or inet:PORT@HOST (overrides "
-		     "[milter] socket)\n"
-		     "  -P FILE    pid file (overrides [milter] pid_file)\n"
-		     "Signals: SIGUSR1 reloads config and templates, SIGTERM "
-		     "stops.\n",
-		     SYSCONFDIR "/mailmood/mailmood.conf");
+	fprintf(out,
+		"usage: mailmood-milter [-c FILE] [-f] [-p SOCKET] "
+		"[-P PIDFILE]\n"
+		"  -c FILE    config (default $MAILMOOD_CONFIG, else %s)\n"
+		"  -f         stay in the foreground, log to stderr\n"
+		"  -p SOCKET  unix:PATH or inet:PORT@HOST (overrides "
+		"[milter] socket)\n"
+		"  -P FILE    pid file (overrides [milter] pid_file)\n"
+		"Signals: SIGUSR1 reloads config and templates, SIGTERM "
+		"stops.\n",
+		SYSCONFDIR "/mailmood/mailmood.conf");
 }
 
 /* libmilter treats SIGHUP as "stop" (DESIGN.md), so reload is SIGUSR1,
@@ -80,30 +82,6 @@ static void set_nodelay_on_listeners(void)
 	}
 }
 
-static int lookup_user(const char *spec, uid_t *uid, gid_t *gid)
-{
-	char name[256], *colon;
-	struct passwd *pw;
-	struct group *gr;
-
-	snprintf(name, sizeof(name), "%s", spec);
-	colon = strchr(name, ':');
-	if (colon)
-		*colon++ = '\0';
-	pw = getpwnam(name);
-	if (!pw)
-		return -1;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	if (colon) {
-		gr = getgrnam(colon);
-		if (!gr)
-			return -1;
-		*gid = gr->gr_gid;
-	}
-	return 0;
-}
-
 static int prepare_unix_socket(const struct conf *c, const char *sock)
 {
 	const char *path = sock + 5;
@@ -115,7 +93,8 @@ static int prepare_unix_socket(const struct conf *c, const char *sock)
 		return -1;
 	}
 	if (c->milter.socket_owner) {
-		if (lookup_user(c->milter.socket_owner, &uid, &gid) < 0) {
+		if (daemon_lookup_user(c->milter.socket_owner, &uid, &gid) <
+		    0) {
 			log_error("[milter] socket_owner: unknown user or "
 				  "group '%s'",
 				  c->milter.socket_owner);
@@ -129,46 +108,12 @@ static int prepare_unix_socket(const struct conf *c, const char *sock)
 	return 0;
 }
 
-static int drop_privileges(const char *user)
-{
-	uid_t uid;
-	gid_t gid;
-
-	if (!user || !*user || getuid() != 0)
-		return 0;
-	if (lookup_user(user, &uid, &gid) < 0) {
-		log_error("[general] user: unknown user '%s'", user);
-		return -1;
-	}
-	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
-		log_error("dropping privileges to %s: %s", user,
-			  strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int write_pid_file(const char *path)
-{
-	FILE *fp;
-
-	if (!path || !*path)
-		return 0;
-	fp = fopen(path, "w");
-	if (!fp) {
-		log_error("pid file %s: %s", path, strerror(errno));
-		return -1;
-	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	return fclose(fp) == 0 ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *socket_opt = NULL, *pid_opt = NULL, *sock, *pid_file;
 	int foreground = 0, ch, rc;
@@ -180,15 +125,27 @@ int main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "c:fp:P:hV", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': config_path = optarg; break;
-		case 'f': foreground = 1; break;
-		case 'p': socket_opt = optarg; break;
-		case 'P': pid_opt = optarg; break;
-		case 'h': usage(stdout); return EX_OK;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'p':
+			socket_opt = optarg;
+			break;
+		case 'P':
+			pid_opt = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
 		case 'V':
 			printf("mailmood-milter %s\n", PACKAGE_VERSION);
 			return EX_OK;
-		default: usage(stderr); return EX_USAGE;
+		default:
+			usage(stderr);
+			return EX_USAGE;
 		}
 	}
 	config_path = conf_default_path(config_path);
@@ -241,8 +198,8 @@ int main(int argc, char **argv)
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
-	if (write_pid_file(pid_file) < 0 || drop_privileges(c->general.user) <
-						    0) {
+	if (daemon_write_pid_file(pid_file) < 0 ||
+	    daemon_drop_privileges(c->general.user) < 0) {
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
