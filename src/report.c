@@ -363,7 +363,8 @@ static enum store_rc run_group(struct store *st, const struct report_query *q,
 		figures(&r->rows[i]);
 	if (rc != STORE_OK)
 		return rc;
-	qsort(r->rows + from, r->n - from, sizeof(*r->rows), row_cmp);
+	if (r->n > from) /* rows is NULL for an empty report */
+		qsort(r->rows + from, r->n - from, sizeof(*r->rows), row_cmp);
 	return STORE_OK;
 }
 
