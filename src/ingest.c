@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "ingest.h"
+#include "outbox.h"
 #include "log.h"
 #include "rate.h"
 #include "rating.h"
@@ -690,6 +691,9 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 			ri.why = *w.g.comment ? w.g.comment : NULL;
 			ri.alert_at = rating_alert_at(c, team, sc);
 			ri.alert_delay = c->listener.alert_delay;
+			ri.conf = c;
+			ri.team = team;
+			ri.scale = sc;
 			if ((rc = rating_record(st, &ri, &ro)) != STORE_OK)
 				goto store_fail_tx;
 			r.status = "rated";
@@ -726,6 +730,8 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 		goto store_fail_tx;
 	if ((rc = store_commit(st)) != STORE_OK)
 		goto store_fail_tx;
+	if (out->rating_id && !strcmp(r.status, "rated"))
+		outbox_notify(); /* an alert or kudos may be due now */
 	out->reply_id = r.id;
 	out->status = r.status;
 	out->result =

@@ -658,12 +658,10 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		ri.better = better;
 		ri.alert_at = alert_threshold(env, &rv);
 		ri.alert_delay = env->conf->listener.alert_delay;
+		ri.conf = env->conf;
+		ri.team = rv.team;
+		ri.scale = rv.scale;
 		rc = rating_record(st, &ri, &ro);
-		if (rc != STORE_OK)
-			goto fail;
-		/* gold may thank the team (kudos = yes), same transaction */
-		rc = outbox_queue_kudos(st, env->conf, rv.team, rv.scale,
-					rv.s.id, ro.rating_id, level, rq->now);
 		if (rc != STORE_OK)
 			goto fail;
 	}

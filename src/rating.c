@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "outbox.h"
 #include "rating.h"
 
 const struct scale *rating_survey_scale(const struct conf *c,
@@ -59,5 +60,9 @@ enum store_rc rating_record(struct store *st, const struct rating_input *in,
 			return rc;
 		out->alert_id = o.id;
 	}
+	if (in->conf)
+		return outbox_queue_kudos(st, in->conf, in->team, in->scale,
+					  in->survey_id, r.id, in->level,
+					  in->now);
 	return STORE_OK;
 }

@@ -1,8 +1,8 @@
 /* Recording a rating, the one step the web (rate.c) and reply mails
  * (ingest.c) share: the new rating becomes the current one (history kept),
  * a pending alert of the survey is cancelled (a changed mind replaces it),
- * and a rating at or below the team's alert_at queues a new "alert" row in
- * the outbox. Everything inside the caller's transaction (DESIGN.md
+ * a rating at or below the team's alert_at queues a new "alert" row in
+ * the outbox, and the best level queues kudos for a team that wants them. Everything inside the caller's transaction (DESIGN.md
  * "Alert": the alert is queued in the same transaction as the rating). */
 #ifndef MM_RATING_H
 #define MM_RATING_H
@@ -22,6 +22,11 @@ struct rating_input {
 	const char *better;  /* may be NULL */
 	int alert_at;	     /* rating_alert_at() */
 	int64_t alert_delay; /* seconds until the alert is due */
+	/* For kudos (a team with kudos = yes thanked for the best level);
+	 * conf NULL: no kudos. */
+	const struct conf *conf;
+	const struct conf_team *team;
+	const struct scale *scale;
 };
 
 struct rating_output {

@@ -203,7 +203,9 @@ static int setup(void **state)
 		"[team acme]\nmatch = @acme.example\nalert_to = t@x\n"
 		"alert_at = red\n"
 		"[team ten]\nmatch = @ten.example\nalert_to = t@x\n"
-		"scale = grade10\nalert_at = 5\n",
+		"scale = grade10\nalert_at = 5\n"
+		"[team happy]\nmatch = @happy.example\nalert_to = t@x\n"
+		"kudos = yes\n",
 		f->db, f->dir);
 	fclose(fp);
 	f->conf = conf_load(path, err, sizeof(err));
@@ -369,6 +371,34 @@ static void test_red_alert_in_reply_to(void **state)
 	assert_int_equal(r.source, RATING_MAIL);
 	rating_free(&r);
 	assert_int_equal(outbox_alerts(f, sid), 1);
+}
+
+/* Kudos are queued for a gold reply exactly as for a gold click. */
+static void test_gold_reply_queues_kudos(void **state)
+{
+	struct fx *f = *state;
+	char tok[TOKEN_BUFSZ], rcpt[128];
+	struct ingest_outcome o;
+	struct outbox_item *ob = NULL;
+	size_t n = 0, kudos = 0;
+	int64_t sid = mk_survey(f, "happy", "thermometer", "<k1@desk>", tok);
+	const char *mail = "From: j.doe@happy.example\n"
+			   "Subject: Re: [INC-1] resolved\n"
+			   "Message-ID: <k1r@x>\n\n"
+			   "Gold! Thank you so much.\n";
+
+	snprintf(rcpt, sizeof(rcpt), "feedback+%s@fb.example", tok);
+	assert_int_equal(run(f, rcpt, "j.doe@happy.example", mail, &o),
+			 INGEST_STORED);
+	assert_string_equal(o.status, "rated");
+	assert_int_equal(o.level, 4);
+	assert_int_equal(store_outbox_list(f->st, sid, &ob, &n), STORE_OK);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ob[i].kind, "kudos"))
+			kudos++;
+	outbox_list_free(ob, n);
+	assert_int_equal(kudos, 1);
+	assert_int_equal(outbox_alerts(f, sid), 0);
 }
 
 static void test_ref_in_quote_and_replace(void **state)
@@ -586,6 +616,8 @@ int main(void)
 	    cmocka_unit_test(test_auto_reason),
 	    cmocka_unit_test(test_tokens),
 	    cmocka_unit_test_setup_teardown(test_rated_by_address, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_gold_reply_queues_kudos, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_red_alert_in_reply_to, setup,
 					    teardown),
