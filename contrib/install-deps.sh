@@ -9,20 +9,23 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 apt-get update -qq
+# build: compiler, autotools and the libraries of DESIGN.md (libcrypt-dev:
+# yescrypt for dashboard passwords, -lcrypt)
+# run and test: postfix (a private, sandboxed instance), swaks, miltertest,
+# sqlite3, python3 (an independent MIME parser), curl; dovecot-imapd and
+# openssl for the IMAP poller's test (the system's Dovecot is not used);
+# chromium, nodejs and a colour emoji font for the browser test;
+# groff-base and systemd for linting man pages and unit files
 apt-get install -y -qq --no-install-recommends \
 	autoconf automake make gcc clang libclang-rt-14-dev pkg-config \
 	libmilter-dev libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev \
 	libmicrohttpd-dev libgnutls28-dev libpcre2-dev libinih-dev libcmocka-dev \
+	libcrypt-dev \
 	postfix swaks miltertest python3 curl ca-certificates procps iproute2 \
-	valgrind chromium fonts-noto-color-emoji nodejs >/dev/null
-# npm for the browser test (tests/browser): Debian's package, unless the
-# installed nodejs brings its own (NodeSource's conflicts with Debian's npm)
+	valgrind dovecot-imapd openssl \
+	chromium fonts-noto-color-emoji nodejs \
+	groff-base systemd >/dev/null
+# npm for tests/browser: Debian's package, unless the installed nodejs
+# brings its own (NodeSource's conflicts with Debian's npm)
 command -v npm >/dev/null ||
 	apt-get install -y -qq --no-install-recommends npm >/dev/null
-# crypt(3) yescrypt for dashboard passwords (<crypt.h>, -lcrypt); libc6-dev
-# pulls it in already, named here because src/report.am links it
-apt-get install -y -qq --no-install-recommends libcrypt-dev >/dev/null
-# replies by mail (issue 6): a real Dovecot for the IMAP poller's test
-# (tests/integration/t-reply-imap.sh, which also makes its certificate
-# with openssl); the system's Dovecot is never started or configured
-apt-get install -y -qq --no-install-recommends dovecot-imapd openssl >/dev/null

@@ -31,9 +31,12 @@ echo "== installing packages (Debian 12)"
 contrib/install-deps.sh || die "apt-get failed"
 echo "== building mailmood"
 { [ -f configure ] || autoreconf -fi; } >/dev/null 2>&1 || die "autoreconf failed"
-mkdir -p build-demo
-(cd build-demo && { [ -f Makefile ] || ../configure -q --prefix="$demo/install"; } &&
-	make -s -j2 >/dev/null && make -s install >/dev/null) || die "build failed (see build-demo/)"
+build=${MAILMOOD_BUILD:-$top/build-demo}
+mkdir -p "$build"
+# configure again when the demo moved: the prefix is built into the programs
+(cd "$build" && { [ "$(cat .prefix 2>/dev/null)" = "$demo/install" ] ||
+	{ "$top/configure" -q --prefix="$demo/install" && echo "$demo/install" >.prefix; }; } &&
+	make -s -j2 >/dev/null && make -s install >/dev/null) || die "build failed (see $build/)"
 bin=$demo/install/bin
 sbin=$demo/install/sbin
 
@@ -81,18 +84,46 @@ MM_TMP=$demo
 _MM_TMP_OWNER=$BASHPID
 export SINK_PORT PF_PORT=$SMTP_PORT PF_NAME=mailmood-demo
 
+# Written first, so that even a run that fails half-way can be stopped.
+cat >"$demo/stop.sh" <<STOP
+#!/bin/sh
+# Stops what contrib/quickstart.sh started.
+postfix -c "$demo/postfix/etc" stop >/dev/null 2>&1
+pids=
+for p in mailmoodd milter sink; do
+	[ -f "$demo/\$p.pid" ] && pids="\$pids \$(cat "$demo/\$p.pid")"
+	rm -f "$demo/\$p.pid"
+done
+[ -n "\$pids" ] && kill \$pids 2>/dev/null
+# wait (10 s at most) until they are gone, then insist
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	alive=
+	for pid in \$pids; do
+		state=\$(ps -o stat= -p "\$pid" 2>/dev/null)
+		case "\$state" in ""|Z*) ;; *) alive=1 ;; esac
+	done
+	[ -z "\$alive" ] && exit 0
+	sleep 0.5
+done
+kill -9 \$pids 2>/dev/null
+exit 0
+STOP
+chmod +x "$demo/stop.sh"
 rm -rf "$demo/sink" "$demo/postfix" "$demo/milter.sock"
 mkdir -p "$demo/sink"
 chown postfix "$demo/sink"
 smtp-sink -u postfix -4 -d "$demo/sink/%Y%m%d%H%M%S." "127.0.0.1:$SINK_PORT" 64 \
 	>"$demo/sink.log" 2>&1 &
-echo $! >"$demo/sink.pid"
+SINK_PID=$! SINK_DIR=$demo/sink
+echo $SINK_PID >"$demo/sink.pid"
 "$sbin/mailmood-milter" -f -c "$demo/mailmood.conf" >"$demo/milter.log" 2>&1 &
 echo $! >"$demo/milter.pid"
 "$sbin/mailmoodd" -f -c "$demo/mailmood.conf" >"$demo/mailmoodd.log" 2>&1 &
 echo $! >"$demo/mailmoodd.pid"
 mm_wait_for 10 test -S "$demo/milter.sock" || die "mailmood-milter did not start: $(cat "$demo/milter.log")"
-mm_wait_listen "$HTTP_PORT" 10 || die "mailmoodd did not start: $(cat "$demo/mailmoodd.log")"
+mm_wait_listen "$HTTP_PORT" 10 && kill -0 "$(cat "$demo/mailmoodd.pid")" 2>/dev/null ||
+	die "mailmoodd did not start: $(cat "$demo/mailmoodd.log")"
+mm_wait_listen "$LMTP_PORT" 10 || die "mailmoodd's LMTP did not start: $(cat "$demo/mailmoodd.log")"
 mm_wait_listen "$SINK_PORT" 10 || die "smtp-sink did not start"
 pf_start "smtpd_milters = { unix:$demo/milter.sock, default_action=accept }" \
 	"non_smtpd_milters = { unix:$demo/milter.sock, default_action=accept }" \
@@ -100,17 +131,6 @@ pf_start "smtpd_milters = { unix:$demo/milter.sock, default_action=accept }" \
 	"transport_maps = inline:{feedback@demo.example=lmtp:[127.0.0.1]:$LMTP_PORT}" \
 	|| die "Postfix did not start (see $demo/postfix/)"
 
-cat >"$demo/stop.sh" <<STOP
-#!/bin/sh
-# Stops what contrib/quickstart.sh started.
-postfix -c "$PF_CONF" stop >/dev/null 2>&1
-for p in mailmoodd milter sink; do
-	[ -f "$demo/\$p.pid" ] && kill "\$(cat "$demo/\$p.pid")" 2>/dev/null
-	rm -f "$demo/\$p.pid"
-done
-exit 0
-STOP
-chmod +x "$demo/stop.sh"
 
 echo "== sending a closure mail and an ordinary mail through Postfix"
 pf_send servicedesk@example.com j.doe@acme.example "$top/tests/data/mail/closure-text.eml" >/dev/null ||
@@ -148,7 +168,7 @@ Open a rating link (the page records nothing until you confirm):
   $link
 Rate by reply instead (through the sandboxed Postfix to mailmoodd's LMTP):
   swaks --server 127.0.0.1:$SMTP_PORT --from j.doe@acme.example \\
-    --to feedback+$token@demo.example --body "8, but it took three days"
+    --to feedback+$token@demo.example --body "Green, but it took three days"
 Look at the survey:   sqlite3 $demo/mailmood.db 'select * from surveys'
 Logs:                 $demo/milter.log  $demo/mailmoodd.log  $demo/postfix/maillog
 Stop everything:      contrib/quickstart.sh stop
