@@ -166,37 +166,41 @@ static void conf_error(struct conf_parser *p, int line, const char *section,
 		       const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
+/* Appends to the error text; a full buffer truncates, never overflows. */
+static void err_vappend(struct conf_parser *p, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (p->errused + 1 >= p->errlen)
+		return;
+	n = vsnprintf(p->err + p->errused, p->errlen - p->errused, fmt, ap);
+	if (n > 0)
+		p->errused = p->errused + (size_t)n < p->errlen
+				     ? p->errused + (size_t)n
+				     : p->errlen - 1;
+}
+
+static void err_append(struct conf_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vappend(p, fmt, ap);
+	va_end(ap);
+}
+
 static void conf_error(struct conf_parser *p, int line, const char *section,
 		       const char *key, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	p->nerr++;
-	if (p->errused + 1 >= p->errlen)
-		return;
-	n = snprintf(p->err + p->errused, p->errlen - p->errused, "%s%s:%d: ",
-		     p->errused ? "\n" : "", p->path, line);
-	if (n > 0)
-		p->errused = p->errused + (size_t)n < p->errlen
-				     ? p->errused + (size_t)n
-				     : p->errlen - 1;
-	if (section) {
-		n = snprintf(p->err + p->errused, p->errlen - p->errused,
-			     "[%s] %s%s", section, key ? key : "",
-			     key ? ": " : ": ");
-		if (n > 0)
-			p->errused = p->errused + (size_t)n < p->errlen
-					     ? p->errused + (size_t)n
-					     : p->errlen - 1;
-	}
+	err_append(p, "%s%s:%d: ", p->errused ? "\n" : "", p->path, line);
+	if (section)
+		err_append(p, "[%s] %s: ", section, key ? key : "");
 	va_start(ap, fmt);
-	n = vsnprintf(p->err + p->errused, p->errlen - p->errused, fmt, ap);
+	err_vappend(p, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		p->errused = p->errused + (size_t)n < p->errlen
-				     ? p->errused + (size_t)n
-				     : p->errlen - 1;
 }
 
 int conf_parse_size(const char *s, uint64_t *out)

@@ -57,7 +57,10 @@ static int write_out(struct buf *b, const char *file)
 		return EX_CANTCREAT;
 	}
 	ok = fwrite(b->data ? b->data : "", 1, b->len, f) == b->len;
-	ok = (file ? fclose(f) : fflush(f)) == 0 && ok;
+	if (file)
+		ok = fclose(f) == 0 && ok;
+	else
+		ok = fflush(f) == 0 && ok;
 	if (!ok) {
 		fprintf(stderr, "mailmoodctl: write %s: %s\n",
 			file ? file : "stdout", strerror(errno));

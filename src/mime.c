@@ -363,7 +363,8 @@ int mime_next_delimiter(const char *msg, size_t *pos, size_t end,
 			size_t *after, int *close)
 {
 	char needle[MIME_BOUNDARY_MAX + 2];
-	size_t start = *pos, p = *pos;
+	size_t start = *pos;
+	size_t p = start;
 
 	if (blen == 0 || blen > MIME_BOUNDARY_MAX)
 		return -1;

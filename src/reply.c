@@ -390,7 +390,7 @@ static int attr_start(const char *p, size_t n)
 	if (d > 0 && d + 1 < n &&
 	    ((strchr("-./", p[d]) && d2 > d + 1 && d2 < n && p[d2] == p[d] &&
 	      d2 + 1 < n && p[d2 + 1] >= '0' && p[d2 + 1] <= '9') ||
-	     (p[d] == ' ' && d <= 2 && d + 4 < n &&
+	     (d <= 2 && d + 4 < n && p[d] == ' ' &&
 	      isalpha((unsigned char)p[d + 1]) &&
 	      isalpha((unsigned char)p[d + 2]) &&
 	      isalpha((unsigned char)p[d + 3]))))
