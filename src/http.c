@@ -16,6 +16,7 @@
 
 #include "ack.h"
 #include "dashboard.h"
+#include "hitlog.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -256,6 +257,8 @@ static struct store *thread_store(const char *dsn)
 		return NULL;
 	}
 	ts->dsn = strdup(dsn);
+	/* checkpoints go to the hit writer, off the request path */
+	hitlog_attach(ts->st);
 	return ts->st;
 }
 
@@ -563,6 +566,7 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 		mr = METRICS_METRICS;
 		rs.status = 200;
 		rs.content_type = "text/plain; version=0.0.4; charset=utf-8";
+		hitlog_sync(); /* hits queued so far are counted */
 		metrics_render(&rs.body);
 		outbox_metrics_render(&rs.body,
 				      thread_store(env->conf->general.store));
@@ -803,6 +807,7 @@ int http_start(struct http_server **out, int fd, struct rate_env *env,
 	h->env = env_new(env, err, errlen);
 	if (!h->env || !h->http_spec)
 		goto fail;
+	hitlog_start(); /* without it, hits are recorded in the requests */
 	h->d = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 		MHD_USE_ERROR_LOG,
@@ -818,6 +823,7 @@ int http_start(struct http_server **out, int fd, struct rate_env *env,
 	if (!h->d) {
 		snprintf(err, errlen, "cannot start the HTTP server on %s",
 			 c->listener.http);
+		hitlog_stop();
 		goto fail;
 	}
 	*out = h;
@@ -871,6 +877,7 @@ void http_stop(struct http_server *h, int grace)
 		log_warn("http: stopping with %d request(s) unfinished",
 			 atomic_load(&h->active));
 	MHD_stop_daemon(h->d);
+	hitlog_stop(); /* records every queued hit */
 	env_put(h, h->env);
 	free(h->http_spec);
 	pthread_mutex_destroy(&h->lock);

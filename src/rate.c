@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "burst.h"
+#include "hitlog.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -426,11 +427,8 @@ static void rate_get(const struct rate_env *env, struct store *st,
 		     struct rate_response *rs)
 {
 	struct rate_survey rv;
-	struct burst_input in;
-	struct burst_result res;
-	struct hit h;
+	struct hitlog_hit h;
 	int level;
-	int64_t since;
 
 	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
 		goto out;
@@ -438,52 +436,23 @@ static void rate_get(const struct rate_env *env, struct store *st,
 		rate_error(env, 400, rs);
 		goto out;
 	}
-	since = rq->now - env->conf->listener.burst_window;
-	memset(&in, 0, sizeof(in));
-	in.now = rq->now;
-	in.level = level;
-	in.user_agent = rq->user_agent;
-	in.head = rq->method == RATE_HEAD;
-	in.sent_at = rv.s.sent_at;
-	in.window = env->conf->listener.burst_window;
-
-	/* The hit is bookkeeping: when the store cannot take it the person
-	 * still gets the page, and the POST decides. */
-	if (store_begin(st) == STORE_OK) {
-		struct burst_hit *prior =
-		    window_hits(st, rv.s.id, since, &in.nprior);
-		in.prior = prior;
-		burst_classify_hit(&in, &res);
-		free(prior);
-		memset(&h, 0, sizeof(h));
-		h.survey_id = rv.s.id;
-		h.at = rq->now;
-		h.level = level;
-		h.machine = res.reason != BURST_HUMAN;
-		h.ip = (char *)rq->ip;
-		h.user_agent = (char *)(rq->user_agent ? rq->user_agent : "");
-		if (store_hit_insert(st, &h) != STORE_OK ||
-		    (res.mark_prior &&
-		     store_hit_mark_machine(st, rv.s.id, since) != STORE_OK) ||
-		    store_commit(st) != STORE_OK) {
-			log_warn("survey %lld: cannot record a hit: %s",
-				 (long long)rv.s.id, store_errmsg(st));
-			store_rollback(st);
-		} else {
-			metrics_hit();
-			if (h.machine)
-				metrics_machine_hit();
-			log_debug(
-			    "survey %lld hit %s%s%s ip=%s", (long long)rv.s.id,
-			    scale_level(rv.scale, level)->key,
-			    h.machine ? " machine: " : "",
-			    h.machine ? burst_reason_name(res.reason) : "",
-			    rq->ip);
-		}
-	} else {
-		log_warn("survey %lld: cannot record a hit: %s",
-			 (long long)rv.s.id, store_errmsg(st));
-	}
+	memset(&h, 0, sizeof(h));
+	h.survey_id = rv.s.id;
+	h.at = rq->now;
+	h.level = level;
+	h.head = rq->method == RATE_HEAD;
+	h.sent_at = rv.s.sent_at;
+	h.window = env->conf->listener.burst_window;
+	h.ip = rq->ip;
+	h.user_agent = rq->user_agent;
+	h.level_key = scale_level(rv.scale, level)->key;
+	/* The hit is bookkeeping and the page does not depend on it: it is
+	 * queued for the hit writer (hitlog.h: classified and stored within
+	 * a millisecond or so; lost only on a crash), or recorded here when
+	 * there is no writer. When the store cannot take it the person still
+	 * gets the page, and the POST decides. */
+	if (hitlog_add(env->conf->general.store, &h) != 0)
+		hitlog_record(st, &h);
 	render_rating_page(env, &rv, PAGE_LANDING, level, NULL, NULL, rs);
 out:
 	survey_done(&rv);
@@ -594,9 +563,12 @@ static void rate_post(const struct rate_env *env, struct store *st,
 	in.window = env->conf->listener.burst_window;
 	{
 		struct burst_hit *prior = NULL;
-		if (automatic && lvtext)
+		if (automatic && lvtext) {
+			/* the hits this process queued count too */
+			hitlog_sync();
 			prior = window_hits(st, rv.s.id, rq->now - in.window,
 					    &in.nprior);
+		}
 		in.prior = prior;
 		verdict = burst_classify_post(&in, automatic);
 		free(prior);

@@ -1,0 +1,629 @@
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "burst.h"
+#include "hitlog.h"
+#include "log.h"
+#include "metrics.h"
+#include "store_backend.h"
+
+/* Beyond this many queued hits a request waits for the writer. */
+#define HITLOG_MAX_QUEUED 16384
+/* Request connections hand the checkpoint over at SQLite's default. */
+#define HITLOG_CHECKPOINT_PAGES 1000
+/* Hits per survey, summarised: kept while younger than the window plus
+ * this slack (requests of one second may queue slightly out of order). */
+#define HITLOG_SLACK 5
+#define HITLOG_BUCKETS 4096
+/* Hits per transaction at most: the write lock is never held long, so a
+ * rating POST waiting for it is not kept waiting behind a backlog. */
+#define HITLOG_BATCH 256
+
+struct item {
+	struct item *next;
+	struct hitlog_hit h; /* strings point into the same allocation */
+	char *dsn;
+	int machine;
+	enum burst_reason reason;
+	int ok;
+};
+
+/* ------------------------------------------------------------ summary
+ *
+ * The classifier asks "another level among the survey's hits in [now -
+ * window, now]?". Scanning the survey's hits for that on every hit grows
+ * with their number; the writer is the only connection of this process
+ * that adds hits, so it keeps per survey the earliest and latest time of
+ * each level within the window, loaded from the store the first time the
+ * survey is seen. Any commit by another connection (another process, a
+ * hit recorded in a request) changes PRAGMA data_version, and then every
+ * summary is reloaded from the store: exact, not a guess. */
+struct level_span {
+	int64_t min_at, max_at; /* min_at > max_at: none */
+};
+
+struct summary {
+	struct summary *next;
+	int64_t survey_id;
+	int64_t since; /* covers hits at or after this */
+	int64_t newest;
+	unsigned gen;
+	struct level_span lv[METRICS_MAX_LEVEL + 1];
+};
+
+struct writer {
+	struct store *st;
+	char *dsn;
+	sqlite3_stmt *load;
+	int64_t data_version;
+	unsigned gen;
+	size_t nsum;
+	struct summary *sum[HITLOG_BUCKETS];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work; /* items queued, checkpoint or stop asked */
+	pthread_cond_t done; /* a batch finished, or room in the queue */
+	struct item *head, **tail;
+	size_t queued;
+	uint64_t enq_seq, done_seq;
+	int stop, checkpoint;
+	pthread_t thread;
+} q = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .work = PTHREAD_COND_INITIALIZER,
+    .done = PTHREAD_COND_INITIALIZER,
+};
+static atomic_int running;
+
+/* ------------------------------------------------------------ recording */
+
+/* One hit inside the caller's transaction: classify against prior (the
+ * survey's hits in the window), insert, maybe mark the window machine. */
+static enum store_rc record_one(struct store *st, const struct hitlog_hit *h,
+				const struct burst_hit *prior, size_t nprior,
+				struct burst_result *res)
+{
+	struct burst_input in;
+	struct hit row;
+	enum store_rc rc;
+
+	memset(&in, 0, sizeof(in));
+	in.now = h->at;
+	in.level = h->level;
+	in.user_agent = h->user_agent;
+	in.head = h->head;
+	in.sent_at = h->sent_at;
+	in.window = h->window;
+	in.prior = prior;
+	in.nprior = nprior;
+	burst_classify_hit(&in, res);
+	memset(&row, 0, sizeof(row));
+	row.survey_id = h->survey_id;
+	row.at = h->at;
+	row.level = h->level;
+	row.machine = res->reason != BURST_HUMAN;
+	row.ip = (char *)h->ip;
+	row.user_agent = (char *)(h->user_agent ? h->user_agent : "");
+	rc = store_hit_insert(st, &row);
+	if (rc == STORE_OK && res->mark_prior)
+		rc = store_hit_mark_machine(st, h->survey_id,
+					    h->at - h->window);
+	return rc;
+}
+
+/* The survey's hits in the window, from the store (the way before). */
+static struct burst_hit *store_prior(struct store *st,
+				     const struct hitlog_hit *h, size_t *n)
+{
+	struct hit *rows = NULL;
+	struct burst_hit *bh;
+	size_t nh = 0;
+
+	*n = 0;
+	if (store_hit_list(st, h->survey_id, h->at - h->window, &rows, &nh) !=
+	    STORE_OK)
+		return NULL;
+	bh = calloc(nh ? nh : 1, sizeof(*bh));
+	for (size_t i = 0; i < nh; i++) {
+		if (bh) {
+			bh[i].at = rows[i].at;
+			bh[i].level = rows[i].level;
+		}
+		hit_free(&rows[i]);
+	}
+	free(rows);
+	if (bh)
+		*n = nh;
+	return bh;
+}
+
+static void after_commit(const struct hitlog_hit *h, int machine,
+			 enum burst_reason reason)
+{
+	metrics_hit();
+	if (machine)
+		metrics_machine_hit();
+	log_debug("survey %lld hit %s%s%s ip=%s", (long long)h->survey_id,
+		  h->level_key ? h->level_key : "?",
+		  machine ? " machine: " : "",
+		  machine ? burst_reason_name(reason) : "", h->ip);
+}
+
+void hitlog_record(struct store *st, const struct hitlog_hit *h)
+{
+	struct burst_result res;
+
+	if (store_begin(st) == STORE_OK) {
+		size_t n = 0;
+		struct burst_hit *prior = store_prior(st, h, &n);
+		enum store_rc rc = record_one(st, h, prior, n, &res);
+		free(prior);
+		if (rc != STORE_OK || store_commit(st) != STORE_OK) {
+			log_warn("survey %lld: cannot record a hit: %s",
+				 (long long)h->survey_id, store_errmsg(st));
+			store_rollback(st);
+		} else {
+			after_commit(h, res.reason != BURST_HUMAN, res.reason);
+		}
+	} else {
+		log_warn("survey %lld: cannot record a hit: %s",
+			 (long long)h->survey_id, store_errmsg(st));
+	}
+}
+
+/* ------------------------------------------------------------ summaries */
+
+static void summaries_clear(struct writer *w)
+{
+	for (size_t b = 0; b < HITLOG_BUCKETS; b++) {
+		while (w->sum[b]) {
+			struct summary *s = w->sum[b];
+			w->sum[b] = s->next;
+			free(s);
+		}
+	}
+	w->nsum = 0;
+}
+
+/* Drops summaries whose hits all left the window (and stale ones). */
+static void summaries_sweep(struct writer *w, int64_t now, int64_t window)
+{
+	for (size_t b = 0; b < HITLOG_BUCKETS; b++) {
+		struct summary **pp = &w->sum[b];
+		while (*pp) {
+			struct summary *s = *pp;
+			if (s->gen != w->gen ||
+			    s->newest < now - window - HITLOG_SLACK) {
+				*pp = s->next;
+				free(s);
+				w->nsum--;
+			} else {
+				pp = &s->next;
+			}
+		}
+	}
+}
+
+/* The summary of h's survey covering h's window, loaded when missing or
+ * stale; NULL when it cannot answer (then the store is asked). */
+static struct summary *summary_get(struct writer *w,
+				   const struct hitlog_hit *h)
+{
+	size_t b = (size_t)((uint64_t)h->survey_id * 2654435761u) %
+		   HITLOG_BUCKETS;
+	struct summary *s;
+	int rc;
+
+	for (s = w->sum[b]; s; s = s->next)
+		if (s->survey_id == h->survey_id)
+			break;
+	if (s && s->gen == w->gen && s->since <= h->at - h->window)
+		return s;
+	if (!w->load) {
+		sqlite3 *db = store_sqlite_db(w->st);
+		if (sqlite3_prepare_v3(
+			db,
+			"SELECT level, min(at), max(at) FROM hits WHERE "
+			"survey_id = ?1 AND at >= ?2 GROUP BY level",
+			-1, SQLITE_PREPARE_PERSISTENT, &w->load,
+			NULL) != SQLITE_OK)
+			return NULL;
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s)
+			return NULL;
+		s->survey_id = h->survey_id;
+		s->next = w->sum[b];
+		w->sum[b] = s;
+		w->nsum++;
+	}
+	s->gen = w->gen;
+	s->since = h->at - h->window - HITLOG_SLACK;
+	s->newest = h->at;
+	for (int i = 0; i <= METRICS_MAX_LEVEL; i++) {
+		s->lv[i].min_at = INT64_MAX;
+		s->lv[i].max_at = INT64_MIN;
+	}
+	sqlite3_bind_int64(w->load, 1, h->survey_id);
+	sqlite3_bind_int64(w->load, 2, s->since);
+	while ((rc = sqlite3_step(w->load)) == SQLITE_ROW) {
+		int lv = sqlite3_column_int(w->load, 0);
+		if (lv < 0 || lv > METRICS_MAX_LEVEL) {
+			rc = SQLITE_ERROR;
+			break;
+		}
+		s->lv[lv].min_at = sqlite3_column_int64(w->load, 1);
+		s->lv[lv].max_at = sqlite3_column_int64(w->load, 2);
+		if (s->lv[lv].max_at > s->newest)
+			s->newest = s->lv[lv].max_at;
+	}
+	sqlite3_reset(w->load);
+	if (rc != SQLITE_DONE) {
+		s->gen = w->gen - 1; /* unusable: reload next time */
+		return NULL;
+	}
+	return s;
+}
+
+/* One representative hit per level inside [now - window, now]; -1 when
+ * the summary cannot tell (hits both before and after that range). */
+static int summary_prior(const struct summary *s, const struct hitlog_hit *h,
+			 struct burst_hit *prior, size_t *n)
+{
+	int64_t lo = h->at - h->window, hi = h->at;
+
+	*n = 0;
+	for (int i = 0; i <= METRICS_MAX_LEVEL; i++) {
+		const struct level_span *l = &s->lv[i];
+		if (l->min_at > l->max_at || l->max_at < lo || l->min_at > hi)
+			continue;
+		if (l->max_at <= hi)
+			prior[*n].at = l->max_at;
+		else if (l->min_at >= lo)
+			prior[*n].at = l->min_at;
+		else
+			return -1;
+		prior[*n].level = i;
+		(*n)++;
+	}
+	return 0;
+}
+
+static void summary_add(struct summary *s, const struct hitlog_hit *h)
+{
+	struct level_span *l = &s->lv[h->level];
+
+	if (h->at < l->min_at)
+		l->min_at = h->at;
+	if (h->at > l->max_at)
+		l->max_at = h->at;
+	if (h->at > s->newest)
+		s->newest = h->at;
+}
+
+/* ------------------------------------------------------------ writer */
+
+static void writer_close(struct writer *w)
+{
+	summaries_clear(w);
+	if (w->load)
+		sqlite3_finalize(w->load);
+	w->load = NULL;
+	if (w->st)
+		store_close(w->st);
+	w->st = NULL;
+	free(w->dsn);
+	w->dsn = NULL;
+}
+
+static int writer_open(struct writer *w, const char *dsn)
+{
+	char err[512];
+
+	if (w->st && !strcmp(w->dsn, dsn))
+		return 0;
+	writer_close(w);
+	if (store_open(dsn, &w->st, err, sizeof(err)) != STORE_OK) {
+		log_error("hits: store %s: %s", dsn, err);
+		w->st = NULL;
+		return -1;
+	}
+	w->dsn = strdup(dsn);
+	if (!w->dsn) {
+		writer_close(w);
+		return -1;
+	}
+	w->data_version = -1;
+	w->gen++;
+	return 0;
+}
+
+static int64_t data_version(struct writer *w)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(w->st), "PRAGMA data_version",
+			       -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Records items first..end (same dsn) in one transaction; 0, or -1 when
+ * the transaction failed as a whole (nothing of it stored). */
+static int write_batch(struct writer *w, struct item *first, struct item *end)
+{
+	int64_t dv;
+
+	if (store_begin(w->st) != STORE_OK)
+		return -1;
+	/* under the write lock: nobody else adds hits until the commit */
+	dv = data_version(w);
+	if (dv < 0 || dv != w->data_version)
+		w->gen++;
+	for (struct item *it = first; it != end; it = it->next) {
+		struct burst_hit prior[METRICS_MAX_LEVEL + 1], *dbp = NULL;
+		struct burst_result res;
+		struct summary *s = NULL;
+		size_t n = 0;
+		enum store_rc rc;
+
+		if (it->h.level >= 0 && it->h.level <= METRICS_MAX_LEVEL)
+			s = summary_get(w, &it->h);
+		if (!s || summary_prior(s, &it->h, prior, &n) < 0) {
+			dbp = store_prior(w->st, &it->h, &n);
+			s = NULL;
+		}
+		rc = record_one(w->st, &it->h, dbp ? dbp : prior, n, &res);
+		free(dbp);
+		if (rc != STORE_OK) {
+			log_warn("survey %lld: cannot record a hit: %s",
+				 (long long)it->h.survey_id,
+				 store_errmsg(w->st));
+			store_rollback(w->st);
+			w->gen++;
+			return -1;
+		}
+		if (s)
+			summary_add(s, &it->h);
+		else
+			w->gen++; /* the summary missed this hit */
+		it->machine = res.reason != BURST_HUMAN;
+		it->reason = res.reason;
+	}
+	if (store_commit(w->st) != STORE_OK) {
+		log_warn("cannot record hits: %s", store_errmsg(w->st));
+		w->gen++;
+		return -1;
+	}
+	w->data_version = data_version(w);
+	for (struct item *it = first; it != end; it = it->next)
+		it->ok = 1;
+	return 0;
+}
+
+static void write_items(struct writer *w, struct item *list)
+{
+	int64_t now = 0, window = 0;
+
+	while (list) {
+		struct item *end = list->next;
+		while (end && !strcmp(end->dsn, list->dsn))
+			end = end->next;
+		if (writer_open(w, list->dsn) == 0 &&
+		    write_batch(w, list, end) < 0) {
+			/* one bad hit (its survey purged meanwhile?) must not
+			 * lose the others: one transaction each */
+			for (struct item *it = list; it != end; it = it->next)
+				if (write_batch(w, it, it->next) < 0)
+					break;
+		}
+		for (struct item *it = list; it != end; it = it->next) {
+			if (it->ok)
+				after_commit(&it->h, it->machine, it->reason);
+			else
+				log_warn("survey %lld: a hit was not recorded",
+					 (long long)it->h.survey_id);
+			if (it->h.at > now)
+				now = it->h.at;
+			if (it->h.window > window)
+				window = it->h.window;
+		}
+		list = end;
+	}
+	if (w->nsum > 2 * HITLOG_BUCKETS)
+		summaries_sweep(w, now, window);
+}
+
+static void checkpoint(struct writer *w)
+{
+	if (w->st)
+		sqlite3_wal_checkpoint_v2(store_sqlite_db(w->st), NULL,
+					  SQLITE_CHECKPOINT_PASSIVE, NULL,
+					  NULL);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer w;
+
+	(void)arg;
+	memset(&w, 0, sizeof(w));
+	pthread_mutex_lock(&q.lock);
+	for (;;) {
+		struct item *list;
+		size_t n;
+		int ckpt;
+
+		while (!q.head && !q.stop && !q.checkpoint)
+			pthread_cond_wait(&q.work, &q.lock);
+		if (!q.head && q.stop && !q.checkpoint)
+			break;
+		list = q.head;
+		n = 0;
+		if (list) {
+			struct item *last = list;
+			for (n = 1; n < HITLOG_BATCH && last->next; n++)
+				last = last->next;
+			q.head = last->next;
+			last->next = NULL;
+			if (!q.head)
+				q.tail = &q.head;
+		}
+		q.queued -= n;
+		ckpt = q.checkpoint;
+		q.checkpoint = 0;
+		pthread_cond_broadcast(&q.done); /* room in the queue */
+		pthread_mutex_unlock(&q.lock);
+
+		write_items(&w, list);
+		if (ckpt)
+			checkpoint(&w);
+		while (list) {
+			struct item *next = list->next;
+			free(list);
+			list = next;
+		}
+		pthread_mutex_lock(&q.lock);
+		q.done_seq += n;
+		pthread_cond_broadcast(&q.done);
+	}
+	pthread_mutex_unlock(&q.lock);
+	writer_close(&w);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ API */
+
+int hitlog_start(void)
+{
+	int rc;
+
+	pthread_mutex_lock(&q.lock);
+	q.head = NULL;
+	q.tail = &q.head;
+	q.queued = 0;
+	q.stop = 0;
+	q.checkpoint = 0;
+	q.enq_seq = q.done_seq = 0;
+	rc = pthread_create(&q.thread, NULL, writer_main, NULL);
+	if (rc == 0)
+		atomic_store(&running, 1);
+	pthread_mutex_unlock(&q.lock);
+	if (rc != 0)
+		log_warn("hits: no writer thread (%s); recording in requests",
+			 strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
+void hitlog_stop(void)
+{
+	if (!atomic_load(&running))
+		return;
+	pthread_mutex_lock(&q.lock);
+	q.stop = 1;
+	pthread_cond_signal(&q.work);
+	pthread_mutex_unlock(&q.lock);
+	pthread_join(q.thread, NULL);
+	atomic_store(&running, 0);
+}
+
+static char *put(char **p, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *at = *p;
+
+	memcpy(at, s, n);
+	*p += n;
+	return at;
+}
+
+int hitlog_add(const char *dsn, const struct hitlog_hit *h)
+{
+	const char *ua = h->user_agent, *key = h->level_key ? h->level_key : "";
+	size_t need = sizeof(struct item) + strlen(dsn) + strlen(h->ip) +
+		      (ua ? strlen(ua) : 0) + strlen(key) + 4;
+	struct item *it;
+	char *p;
+
+	if (!atomic_load(&running))
+		return -1;
+	it = malloc(need);
+	if (!it)
+		return -1;
+	memset(it, 0, sizeof(*it));
+	it->h = *h;
+	p = (char *)(it + 1);
+	it->dsn = put(&p, dsn);
+	it->h.ip = put(&p, h->ip);
+	it->h.user_agent = ua ? put(&p, ua) : NULL;
+	it->h.level_key = put(&p, key);
+	pthread_mutex_lock(&q.lock);
+	if (q.stop) {
+		pthread_mutex_unlock(&q.lock);
+		free(it);
+		return -1;
+	}
+	while (q.queued >= HITLOG_MAX_QUEUED && !q.stop)
+		pthread_cond_wait(&q.done, &q.lock);
+	*q.tail = it;
+	q.tail = &it->next;
+	q.queued++;
+	q.enq_seq++;
+	pthread_cond_signal(&q.work);
+	pthread_mutex_unlock(&q.lock);
+	return 0;
+}
+
+void hitlog_sync(void)
+{
+	uint64_t want;
+
+	if (!atomic_load(&running))
+		return;
+	pthread_mutex_lock(&q.lock);
+	want = q.enq_seq;
+	while (q.done_seq < want)
+		pthread_cond_wait(&q.done, &q.lock);
+	pthread_mutex_unlock(&q.lock);
+}
+
+/* ------------------------------------------------------------ checkpoints */
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	(void)arg;
+	if (pages < HITLOG_CHECKPOINT_PAGES)
+		return SQLITE_OK;
+	if (atomic_load(&running)) {
+		pthread_mutex_lock(&q.lock);
+		if (!q.stop) {
+			q.checkpoint = 1;
+			pthread_cond_signal(&q.work);
+			pthread_mutex_unlock(&q.lock);
+			return SQLITE_OK;
+		}
+		pthread_mutex_unlock(&q.lock);
+	}
+	/* no writer: what SQLite's automatic checkpoint does */
+	sqlite3_wal_checkpoint(db, name);
+	return SQLITE_OK;
+}
+
+void hitlog_attach(struct store *st)
+{
+	if (!st || !atomic_load(&running))
+		return;
+	/* replaces the automatic checkpoint (itself a WAL hook) */
+	sqlite3_wal_hook(store_sqlite_db(st), wal_hook, NULL);
+}

@@ -1,0 +1,60 @@
+/* Hits off the response path (issue 5, benchmark).
+ *
+ * GET /r/TOKEN/LEVEL records a hit (evidence for reports and the scanner
+ * classifier, never a rating). Writing it in the request's own transaction
+ * made every page wait for SQLite's write lock. Instead the request queues
+ * the hit here and one writer thread records whatever is queued in one
+ * transaction (group commit: no timer; while one batch commits the next
+ * one gathers), classifying each hit exactly as before (burst.h), in queue
+ * order, with the earlier hits of the same batch visible to it.
+ *
+ * What can be lost: on a crash (SIGKILL, power loss) the hits queued but
+ * not yet committed, normally the last millisecond or so, at most the
+ * queue's bound under overload. A clean stop (hitlog_stop) records them
+ * all. Ratings never go through this queue.
+ *
+ * Readers that must see every hit made so far in this process (the POST
+ * classifier, /metrics) call hitlog_sync() first.
+ *
+ * The writer also takes over SQLite's WAL checkpoints from the request
+ * connections (hitlog_attach): the fdatasync of a checkpoint then never
+ * runs inside a request. */
+#ifndef MM_HITLOG_H
+#define MM_HITLOG_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+struct hitlog_hit {
+	int64_t survey_id;
+	int64_t at; /* the request's time: the hit's time */
+	int64_t sent_at;
+	int64_t window; /* burst_window, seconds */
+	int level;
+	int head;		/* HEAD request */
+	const char *ip;
+	const char *user_agent; /* NULL: none sent */
+	const char *level_key;	/* for the log line */
+};
+
+/* Starts the writer thread; 0, or -1 (hits are then recorded in the
+ * request, hitlog_add answers -1). */
+int hitlog_start(void);
+/* Records everything queued, stops the writer. Call when no request
+ * runs any more. */
+void hitlog_stop(void);
+/* Queues h (copied) for the store dsn; waits only when the queue is full
+ * (overload). 0 queued, -1 not running: record it with hitlog_record. */
+int hitlog_add(const char *dsn, const struct hitlog_hit *h);
+/* Returns once every hit queued before the call is committed (or its
+ * failure logged). */
+void hitlog_sync(void);
+/* Classifies and records h in its own transaction on st (the request's
+ * connection), as the writer does. */
+void hitlog_record(struct store *st, const struct hitlog_hit *h);
+/* For a request thread's connection: its commits no longer checkpoint;
+ * the writer does, off the request path. No-op when not running. */
+void hitlog_attach(struct store *st);
+
+#endif
