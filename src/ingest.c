@@ -587,6 +587,14 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 			 "store not available");
 		goto done;
 	}
+	/* Stripping quotes and signatures needs no store either, and it is
+	 * the costliest step of a reply (the attribution patterns): it runs
+	 * before the lock, so connections strip in parallel. */
+	if (w.text &&
+	    !(w.stripped = reply_strip_quotes(w.text, strlen(w.text))))
+		goto oom;
+	if (w.stripped)
+		rate_utf8_truncate(w.stripped, c->listener.comment_max);
 	if (env->tx_lock) {
 		pthread_mutex_lock(env->tx_lock);
 		locked = 1;
@@ -659,11 +667,6 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 		r.survey_id = out->survey_id = m.s.id;
 
 	auto_why = ingest_auto_reason(&w.h, sender);
-	if (w.text &&
-	    !(w.stripped = reply_strip_quotes(w.text, strlen(w.text))))
-		goto oom_tx;
-	if (w.stripped)
-		rate_utf8_truncate(w.stripped, c->listener.comment_max);
 	r.comment = w.stripped;
 
 	if (!m.found) {

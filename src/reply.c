@@ -27,6 +27,15 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+/* valgrind.h is a header-only client-request API (Debian ships it in the
+ * valgrind package); without it we only have the environment switch. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define HAVE_RUNNING_ON_VALGRIND 1
+#endif
+#endif
+
 #include "buf.h"
 #include "reply.h"
 
@@ -106,9 +115,89 @@ static const char *const delim_pattern =
 static const char *const ref_pattern =
     "^\\s*(ref|referentie|kenmerk)\\s*:\\s*[A-Za-z0-9_-]{20,}\\s*$";
 
+/* Pre-checks: what a subject must contain for a pattern to have any
+ * chance, tested with memchr and a byte compare before PCRE2 runs. Most
+ * lines of a reply fail them, which saves most pattern runs (the
+ * wrapped-attribution search alone tries up to four joined spans per
+ * line against every attribution pattern). Each condition is implied by
+ * its pattern, so skipping a failed one never changes an answer:
+ *   lit    an ASCII word the pattern holds literally, compared caseless
+ *          byte by byte. Under PCRE2_CASELESS|PCRE2_UCP the only ASCII
+ *          letters with a non-ASCII case twin are k (U+212A KELVIN SIGN)
+ *          and s (U+017F LONG S), so no lit contains a k or an s ("chre"
+ *          for "schreef", "napi" for "napisa\x{142}").
+ *   G_FIRST  lit is one letter the pattern starts with (after '^'; the
+ *          subject is trimmed, the patterns allow no blank before it)
+ *   G_COLON_END  the pattern ends in ":$" (subjects hold no newline, so
+ *          '$' is the end)
+ *   G_AT, G_COLON, G_DASH2, G_NONASCII  an '@', a ':', "--", a byte of a
+ *          non-ASCII character somewhere */
+#define G_FIRST 1u
+#define G_COLON_END 2u
+#define G_AT 4u
+#define G_COLON 8u
+#define G_DASH2 16u
+#define G_NONASCII 32u
+
+struct gate {
+	const char *lit;
+	unsigned need;
+};
+
+static const struct gate sig_gates[] = {
+    {"ent ", 0},
+    {"v", G_FIRST},
+    {"e", G_FIRST},
+    {"v", G_FIRST},
+    {"d", G_FIRST},
+    {"endt fra min ", 0},
+    {"g", G_FIRST},
+    {"from ", 0},
+    {NULL, G_NONASCII},
+    {"e", G_FIRST},
+    {"i", G_FIRST},
+};
+
+static const struct gate attr_gates[] = {
+    {"wrote", 0},
+    {"chre", G_COLON_END},
+    {"chrieb", G_COLON_END},
+    {"chrieb", G_COLON_END},
+    {"crit", 0},
+    {"cribi", 0},
+    {"critto", 0},
+    {"creveu", 0},
+    {"rev", G_COLON_END},
+    {"napi", 0},
+    {NULL, G_NONASCII},
+    {NULL, G_NONASCII},
+    {NULL, G_NONASCII},
+    {NULL, G_AT | G_COLON_END},
+    {"wrote", G_COLON_END},
+    {"gmt", 0},
+    {NULL, G_AT},
+    {NULL, G_COLON_END},
+};
+
+static const struct gate fwd_gates[] = {
+    {NULL, G_COLON_END},
+    {NULL, G_DASH2},
+};
+
+static const struct gate header_gate = {NULL, G_COLON};
+static const struct gate delim_gate = {NULL, G_DASH2};
+static const struct gate ref_gate = {NULL, G_COLON};
+
 #define NSIG (sizeof(sig_patterns) / sizeof(sig_patterns[0]))
 #define NATTR (sizeof(attr_patterns) / sizeof(attr_patterns[0]))
 #define NFWD (sizeof(fwd_patterns) / sizeof(fwd_patterns[0]))
+
+_Static_assert(sizeof(sig_gates) / sizeof(sig_gates[0]) == NSIG,
+	       "one gate per signature pattern");
+_Static_assert(sizeof(attr_gates) / sizeof(attr_gates[0]) == NATTR,
+	       "one gate per attribution pattern");
+_Static_assert(sizeof(fwd_gates) / sizeof(fwd_gates[0]) == NFWD,
+	       "one gate per forward pattern");
 
 static pcre2_code *re_sig[NSIG], *re_attr[NATTR], *re_fwd[NFWD];
 static pcre2_code *re_header, *re_delim, *re_ref;
@@ -126,23 +215,55 @@ static pcre2_code *compile(const char *pat)
 			     &err, &off, NULL);
 }
 
+/* JIT-compiled patterns match several times faster, and the reply
+ * parser is most of mailmoodd's CPU per reply. Under valgrind, PCRE2's
+ * JIT code draws false "uninitialised value" reports (Debian's libpcre2
+ * is not built with --enable-valgrind), so it is left off there: when
+ * valgrind is detected, or when MAILMOOD_NO_JIT is set to anything but
+ * "" or "0". Decided once, in re_init. Results are the same either way:
+ * a JIT match that fails for a JIT reason (stack limit) is run again
+ * by the interpreter (re_match). */
+static int want_jit(void)
+{
+	const char *e = getenv("MAILMOOD_NO_JIT");
+
+	if (e && *e && strcmp(e, "0"))
+		return 0;
+#ifdef HAVE_RUNNING_ON_VALGRIND
+	if (RUNNING_ON_VALGRIND)
+		return 0;
+#endif
+	return 1;
+}
+
+static pcre2_code *compile_jit(const char *pat, int jit)
+{
+	pcre2_code *re = compile(pat);
+
+	/* No JIT support, or no memory for it: the interpreter runs. */
+	if (re && jit)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
 static void re_init(void)
 {
 	size_t i;
+	int jit = want_jit();
 
 	re_ok = 1;
 	for (i = 0; i < NSIG; i++)
-		if (!(re_sig[i] = compile(sig_patterns[i])))
+		if (!(re_sig[i] = compile_jit(sig_patterns[i], jit)))
 			re_ok = 0;
 	for (i = 0; i < NATTR; i++)
-		if (!(re_attr[i] = compile(attr_patterns[i])))
+		if (!(re_attr[i] = compile_jit(attr_patterns[i], jit)))
 			re_ok = 0;
 	for (i = 0; i < NFWD; i++)
-		if (!(re_fwd[i] = compile(fwd_patterns[i])))
+		if (!(re_fwd[i] = compile_jit(fwd_patterns[i], jit)))
 			re_ok = 0;
-	if (!(re_header = compile(header_pattern)) ||
-	    !(re_delim = compile(delim_pattern)) ||
-	    !(re_ref = compile(ref_pattern)))
+	if (!(re_header = compile_jit(header_pattern, jit)) ||
+	    !(re_delim = compile_jit(delim_pattern, jit)) ||
+	    !(re_ref = compile_jit(ref_pattern, jit)))
 		re_ok = 0;
 }
 
@@ -164,8 +285,98 @@ static int re_match(struct strip_ctx *c, pcre2_code *re, const char *s,
 {
 	/* Input was made valid UTF-8 by utf8_sanitize, so skip the check
 	 * (it would be quadratic when called per line). */
-	return pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, c->md,
-			   NULL) >= 0;
+	int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK,
+			     c->md, NULL);
+
+	/* The JIT's own limits (its stack) are not the interpreter's: on
+	 * any error other than "no match", let the interpreter decide, so
+	 * the answer never depends on whether the JIT ran. */
+	if (rc < PCRE2_ERROR_NOMATCH)
+		rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0,
+				 PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, c->md,
+				 NULL);
+	return rc >= 0;
+}
+
+/* What a subject holds, for the gates; worked out once per subject. */
+struct facts {
+	unsigned have; /* G_* bits */
+};
+
+static void facts_of(const char *s, size_t n, struct facts *f)
+{
+	f->have = 0;
+	if (n && s[n - 1] == ':')
+		f->have |= G_COLON_END;
+	if (memchr(s, '@', n))
+		f->have |= G_AT;
+	if (memchr(s, ':', n))
+		f->have |= G_COLON;
+	for (const char *d = s; (d = memchr(d, '-', n - (size_t)(d - s)));) {
+		if (++d < s + n && *d == '-') {
+			f->have |= G_DASH2;
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80) {
+			f->have |= G_NONASCII;
+			break;
+		}
+}
+
+static unsigned char ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* lit (lower case ASCII) in s, ASCII letters compared caseless */
+static int has_word(const char *s, size_t n, const char *lit)
+{
+	size_t m = strlen(lit);
+	const char *p = s, *end = s + n;
+	unsigned char a = (unsigned char)lit[0];
+	unsigned char b = a >= 'a' && a <= 'z' ? (unsigned char)(a - 32) : a;
+
+	while ((size_t)(end - p) >= m) {
+		/* next place the first letter occurs, either case */
+		const char *x = memchr(p, a, (size_t)(end - p) - m + 1);
+		const char *y = a == b ? NULL
+				       : memchr(p, b, (size_t)(end - p) - m + 1);
+		const char *q = !x ? y : !y ? x : x < y ? x : y;
+		size_t k;
+
+		if (!q)
+			return 0;
+		for (k = 1; k < m && ascii_lower((unsigned char)q[k]) ==
+					 (unsigned char)lit[k];
+		     k++)
+			;
+		if (k == m)
+			return 1;
+		p = q + 1;
+	}
+	return 0;
+}
+
+static int gate_open(const struct gate *g, const struct facts *f,
+		     const char *s, size_t n)
+{
+	if ((f->have & g->need & ~G_FIRST) != (g->need & ~G_FIRST))
+		return 0;
+	if (!g->lit)
+		return 1;
+	if (g->need & G_FIRST)
+		return n && ascii_lower((unsigned char)s[0]) ==
+				(unsigned char)g->lit[0];
+	return has_word(s, n, g->lit);
+}
+
+/* re_match behind its gate */
+static int gated(struct strip_ctx *c, pcre2_code *re, const struct gate *g,
+		 const struct facts *f, const char *s, size_t n)
+{
+	return gate_open(g, f, s, n) && re_match(c, re, s, n);
 }
 
 /* Invalid UTF-8 would make PCRE2 refuse the subject; replace each bad byte
@@ -295,17 +506,19 @@ static int has_digit_or_at(const char *p, size_t n)
 
 static int is_attribution(struct strip_ctx *c, const char *p, size_t n)
 {
+	struct facts f;
 	size_t i;
 
 	if (n == 0 || n > ATTR_MAX)
 		return 0;
+	facts_of(p, n, &f);
 	for (i = 0; i < NFWD; i++)
-		if (re_match(c, re_fwd[i], p, n))
+		if (gated(c, re_fwd[i], &fwd_gates[i], &f, p, n))
 			return 1;
 	if (!has_digit_or_at(p, n))
 		return 0;
 	for (i = 0; i < NATTR; i++)
-		if (re_match(c, re_attr[i], p, n))
+		if (gated(c, re_attr[i], &attr_gates[i], &f, p, n))
 			return 1;
 	return 0;
 }
@@ -314,6 +527,7 @@ static char classify(struct strip_ctx *c, const char *p, size_t n)
 {
 	const char *u = p;
 	size_t un = n, i;
+	struct facts f;
 
 	trim(&p, &n);
 	if (n == 0)
@@ -327,22 +541,23 @@ static char classify(struct strip_ctx *c, const char *p, size_t n)
 		;
 	if (i == n && n >= 3)
 		return 'd';
-	if (re_match(c, re_delim, p, n)) {
+	facts_of(p, n, &f);
+	if (gated(c, re_delim, &delim_gate, &f, p, n)) {
 		for (i = 0; i < NFWD; i++)
-			if (re_match(c, re_fwd[i], p, n))
+			if (gated(c, re_fwd[i], &fwd_gates[i], &f, p, n))
 				return 'b';
 		return 'd';
 	}
 	if (!(c->flags & REPLY_KEEP_SIGNATURE))
 		for (i = 0; i < NSIG; i++)
-			if (re_match(c, re_sig[i], p, n))
+			if (gated(c, re_sig[i], &sig_gates[i], &f, p, n))
 				return 's';
 	unquote(&u, &un);
 	if (is_attribution(c, u, un))
 		return 'b';
 	if (is_quote(p, n))
 		return 'q';
-	if (re_match(c, re_header, p, n))
+	if (gated(c, re_header, &header_gate, &f, p, n))
 		return 'h';
 	return 't';
 }
@@ -468,8 +683,13 @@ oom:
 static void mark_ref(struct strip_ctx *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->cls[i] != 't' ||
-		    !re_match(c, re_ref, c->lines[i].p, c->lines[i].n))
+		struct facts f;
+
+		if (c->cls[i] != 't')
+			continue;
+		facts_of(c->lines[i].p, c->lines[i].n, &f);
+		if (!gated(c, re_ref, &ref_gate, &f, c->lines[i].p,
+			   c->lines[i].n))
 			continue;
 		size_t k = i;
 		while (k > 0 && c->cls[k - 1] == 't')
