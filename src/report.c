@@ -56,7 +56,13 @@ static int key_is(const struct report_row *r, const struct report_key *k)
 static int index_grow(struct report_index *ix, const struct report *r)
 {
 	size_t cap = ix->cap ? ix->cap * 2 : 64;
-	size_t *slot = calloc(cap, sizeof(*slot));
+	size_t *slot;
+
+	/* r may already hold rows of an earlier group when this index is
+	 * new: size for all of them, or the probing below never ends */
+	while (cap <= 2 * (r->n + 1))
+		cap *= 2;
+	slot = calloc(cap, sizeof(*slot));
 
 	if (!slot)
 		return -1;
@@ -348,40 +354,132 @@ static void trend_periods(struct report *r, size_t from, int by)
 	}
 }
 
+/* Overall and per-team rows are sums of per-agent cells (every cell is a
+ * count, or one alert's time to acknowledge), so one query at the finest
+ * of these groupings folds into all of them: a third of the scans of one
+ * query per grouping (tests/bench/report). Per-rule rows split otherwise. */
+#define ROLLUP_MAX 4
+
+static int rollup_rank(int group)
+{
+	switch (group) {
+	case STORE_GROUP_OVERALL:
+		return 1;
+	case STORE_GROUP_TEAM:
+		return 2;
+	case STORE_GROUP_AGENT:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+struct fold_all {
+	struct fold *f;
+	size_t n;
+};
+
+static int fold_cells(void *arg, const struct store_report_cell *c)
+{
+	struct fold_all *a = arg;
+
+	for (size_t i = 0; i < a->n; i++)
+		if (fold_cell(&a->f[i], c))
+			return -1;
+	return 0;
+}
+
+/* Rows of groups[0..n) from one query at group query (the finest of
+ * them), appended to r in the order of groups; from[i] is where the rows
+ * of groups[i] start. */
+static enum store_rc run_groups(struct store *st, const struct report_query *q,
+				const int *groups, size_t n, int query,
+				struct report *r, size_t *from)
+{
+	struct store_report_query sq = {q->team,  q->agent, q->rule, q->since,
+					q->until, q->by,    query};
+	struct report part[ROLLUP_MAX];
+	struct fold f[ROLLUP_MAX];
+	struct fold_all all = {f, n};
+	enum store_rc rc;
+
+	memset(part, 0, sizeof(part));
+	for (size_t i = 0; i < n; i++) {
+		f[i] = (struct fold){&part[i], {NULL, 0}, groups[i]};
+		part[i].by = q->by;
+	}
+	rc = store_report(st, &sq, fold_cells, &all);
+	for (size_t i = 0; i < n; i++) {
+		struct report *p = &part[i];
+
+		free(f[i].ix.slot);
+		from[i] = r->n;
+		for (size_t j = 0; j < p->n; j++)
+			figures(&p->rows[j]);
+		if (rc == STORE_OK && p->n) { /* rows is NULL when empty */
+			qsort(p->rows, p->n, sizeof(*p->rows), row_cmp);
+			if (r->n + p->n > r->cap) {
+				size_t cap = r->n + p->n;
+				struct report_row *rows =
+				    realloc(r->rows, cap * sizeof(*rows));
+
+				if (!rows) {
+					rc = STORE_ERROR; /* out of memory */
+				} else {
+					r->rows = rows;
+					r->cap = cap;
+				}
+			}
+		}
+		if (rc == STORE_OK && p->n) {
+			memcpy(r->rows + r->n, p->rows, p->n * sizeof(*p->rows));
+			r->n += p->n;
+			free(p->rows);
+		} else {
+			report_free(p);
+		}
+	}
+	return rc;
+}
+
 static enum store_rc run_group(struct store *st, const struct report_query *q,
 			       int group, struct report *r)
 {
-	struct store_report_query sq = {q->team,  q->agent, q->rule, q->since,
-					q->until, q->by,    group};
-	struct fold f = {r, {NULL, 0}, group};
-	size_t from = r->n;
-	enum store_rc rc;
+	size_t from;
 
-	rc = store_report(st, &sq, fold_cell, &f);
-	free(f.ix.slot);
-	for (size_t i = from; i < r->n; i++)
-		figures(&r->rows[i]);
-	if (rc != STORE_OK)
-		return rc;
-	if (r->n > from) /* rows is NULL for an empty report */
-		qsort(r->rows + from, r->n - from, sizeof(*r->rows), row_cmp);
-	return STORE_OK;
+	return run_groups(st, q, &group, 1, group, r, &from);
 }
 
 enum store_rc report_run(struct store *st, const struct report_query *q,
 			 const int *groups, size_t ngroups, struct report *out)
 {
 	enum store_rc rc = STORE_OK;
+	size_t from[ROLLUP_MAX];
+	int finest = 0;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(out[0]));
 	out->by = q->by;
-	for (size_t g = 0; g < ngroups && rc == STORE_OK; g++) {
-		size_t from = out->n;
+	for (size_t g = 0; g < ngroups; g++) {
+		int k = rollup_rank(groups[g]);
 
-		if ((rc = run_group(st, q, groups[g], out)) != STORE_OK)
+		if (!k || ngroups > ROLLUP_MAX) {
+			finest = 0;
+			break;
+		}
+		if (k > rollup_rank(finest))
+			finest = groups[g];
+	}
+	if (finest && ngroups > 1)
+		rc = run_groups(st, q, groups, ngroups, finest, out, from);
+	for (size_t g = 0; g < ngroups && rc == STORE_OK; g++) {
+		size_t start = out->n;
+
+		if (finest && ngroups > 1)
+			start = from[g];
+		else if ((rc = run_group(st, q, groups[g], out)) != STORE_OK)
 			break;
 		if (q->by != STORE_PERIOD_NONE) {
-			trend_periods(out, from, q->by);
+			trend_periods(out, start, q->by);
 		} else if (q->since) {
 			/* the window of the same length just before */
 			int64_t until =
@@ -396,7 +494,7 @@ enum store_rc report_run(struct store *st, const struct report_query *q,
 			memset(&prev, 0, sizeof(prev));
 			if ((rc = run_group(st, &pq, groups[g], &prev)) ==
 			    STORE_OK)
-				for (size_t i = from; i < out->n; i++)
+				for (size_t i = start; i < out->n; i++)
 					for (size_t j = 0; j < prev.n; j++)
 						if (same_group(&out->rows[i],
 							       &prev.rows[j]))
