@@ -15,6 +15,18 @@
 #define HITLOG_MAX_QUEUED 16384
 /* Request connections hand the checkpoint over at SQLite's default. */
 #define HITLOG_CHECKPOINT_PAGES 1000
+/* Passive checkpoints alone never let the WAL start over while requests
+ * keep reading (each reader pins the frames it started with), so it grew
+ * without bound (525 MB in 5 s of load): past this many frames (16 MB at
+ * 4 KiB pages) the writer also runs a RESTART checkpoint, after which the
+ * next commit writes the WAL from its start again (and journal_size_limit,
+ * store_sqlite.c, cuts a bigger file back). */
+#define HITLOG_RESTART_FRAMES 4096
+/* A RESTART holds the write lock while it waits for readers of older
+ * frames: wait that long at most (readers are short), else retry at the
+ * next checkpoint. Then back to the store's default busy timeout. */
+#define HITLOG_RESTART_WAIT_MS 50
+#define HITLOG_BUSY_MS 5000
 /* Hits per survey, summarised: kept while younger than the window plus
  * this slack (requests of one second may queue slightly out of order). */
 #define HITLOG_SLACK 5
@@ -447,10 +459,25 @@ static void write_items(struct writer *w, struct item *list)
 
 static void checkpoint(struct writer *w)
 {
-	if (w->st)
-		sqlite3_wal_checkpoint_v2(store_sqlite_db(w->st), NULL,
-					  SQLITE_CHECKPOINT_PASSIVE, NULL,
-					  NULL);
+	sqlite3 *db;
+	int nlog = 0, nckpt = 0;
+
+	if (!w->st)
+		return;
+	db = store_sqlite_db(w->st);
+	/* Copies back what no reader needs, without the write lock: the
+	 * fsyncs run while requests keep writing. */
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				      &nlog, &nckpt) != SQLITE_OK ||
+	    nlog < HITLOG_RESTART_FRAMES)
+		return;
+	/* Little is left to copy now, so the write lock is held briefly. */
+	store_set_busy_timeout(w->st, HITLOG_RESTART_WAIT_MS);
+	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART,
+				      &nlog, &nckpt) != SQLITE_OK)
+		log_debug("hits: WAL of %d frames not restarted yet: %s", nlog,
+			  sqlite3_errmsg(db));
+	store_set_busy_timeout(w->st, HITLOG_BUSY_MS);
 }
 
 static void *writer_main(void *arg)

@@ -6,6 +6,8 @@
  * All data goes through bound parameters of statements prepared once per
  * connection; no SQL text is ever assembled from data. Timestamps are unix
  * seconds in INTEGER columns so reports can group with plain arithmetic. */
+#include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,9 @@
 #include "store_backend.h"
 
 #define SQ_BUSY_TIMEOUT_MS 5000
+/* The WAL is cut back to this size whenever SQLite resets it (after a
+ * checkpoint that got to its end: hitlog.c asks for such checkpoints). */
+#define SQ_JOURNAL_SIZE_LIMIT 33554432 /* 32 MiB; a literal: it goes into SQL */
 
 /* Migrations, in order: entry i takes the schema from version i to i + 1.
  * Never edit a shipped entry; append a new one. */
@@ -142,6 +147,13 @@ static const char *const sq_migrations[] = {
 	/* 3: the reply text without quotes and signature next to the raw
 	 * mail, for replies that made no rating (ingest.c). */
 	"ALTER TABLE replies ADD COLUMN comment TEXT;",
+	/* 4: reports count surveys per team, agent or rule and period: a
+	 * covering index spares a table lookup per survey (tests/bench/
+	 * report: 5 s -> 0.6 s per grouping on 10^6 surveys). It starts
+	 * with (team, sent_at), so it replaces that index. */
+	"CREATE INDEX surveys_report ON surveys"
+	" (team, sent_at, agent, rule, status);"
+	"DROP INDEX surveys_team_sent;",
 };
 /* clang-format on */
 
@@ -256,15 +268,36 @@ static const char *const sq_sql[SQ_COUNT] = {
 			  "ORDER BY id DESC LIMIT 1",
 };
 
+/* Write transactions of one process on one database file, serialized by
+ * a mutex (keyed by the file's real path) taken in tx_begin and released
+ * in tx_commit/tx_rollback: a thread waiting for another thread of this
+ * process sleeps on the mutex and wakes when the lock is free, instead of
+ * polling in sq_busy_handler. Other processes (the milter, a second
+ * daemon) are still waited for by the busy handler. The wait is bounded
+ * by the connection's busy timeout, as SQLite's own wait is. */
+struct sq_wlock {
+	struct sq_wlock *next;
+	char *key;
+	unsigned refs;
+	pthread_mutex_t mu;
+};
+
+static pthread_mutex_t sq_wlocks_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_wlock *sq_wlocks;
+
 struct sq {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[SQ_COUNT];
 	int busy_ms;             /* give up waiting for a lock after this */
 	struct timespec busy_t0; /* when the current wait began */
+	struct sq_wlock *wl;     /* NULL: in-memory, or out of memory */
+	int wl_held;
 };
 
 #define SQ(st) ((struct sq *)(st)->be)
+#define STORE_SQ_STR_(x) #x
+#define STORE_SQ_STR(x) STORE_SQ_STR_(x)
 
 static int sq_busy_handler(void *arg, int count);
 
@@ -446,6 +479,92 @@ rollback:
 	return rc;
 }
 
+/* The write mutex of the file at path (opened already, so it exists). */
+static struct sq_wlock *sq_wlock_get(const char *path)
+{
+	struct sq_wlock *l;
+	char *key;
+
+	if (!*path || !strcmp(path, ":memory:"))
+		return NULL; /* a database of its own */
+	key = realpath(path, NULL);
+	if (!key && !(key = strdup(path)))
+		return NULL;
+	pthread_mutex_lock(&sq_wlocks_mu);
+	for (l = sq_wlocks; l; l = l->next)
+		if (!strcmp(l->key, key))
+			break;
+	if (l) {
+		l->refs++;
+		free(key);
+	} else if ((l = calloc(1, sizeof(*l)))) {
+		l->key = key;
+		l->refs = 1;
+		pthread_mutex_init(&l->mu, NULL);
+		l->next = sq_wlocks;
+		sq_wlocks = l;
+	} else {
+		free(key);
+	}
+	pthread_mutex_unlock(&sq_wlocks_mu);
+	return l;
+}
+
+static void sq_wlock_put(struct sq_wlock *l)
+{
+	if (!l)
+		return;
+	pthread_mutex_lock(&sq_wlocks_mu);
+	if (--l->refs == 0) {
+		struct sq_wlock **pp = &sq_wlocks;
+		while (*pp != l)
+			pp = &(*pp)->next;
+		*pp = l->next;
+		pthread_mutex_destroy(&l->mu);
+		free(l->key);
+		free(l);
+	}
+	pthread_mutex_unlock(&sq_wlocks_mu);
+}
+
+/* Takes this process's write mutex of the file, waiting at most the busy
+ * timeout; STORE_BUSY when another thread keeps it longer. */
+static enum store_rc sq_wlock_take(struct store *st)
+{
+	struct sq *q = SQ(st);
+	struct timespec until;
+	int rc;
+
+	if (!q->wl || q->wl_held)
+		return STORE_OK;
+	rc = pthread_mutex_trylock(&q->wl->mu);
+	if (rc == EBUSY && q->busy_ms > 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += q->busy_ms / 1000;
+		until.tv_nsec += (long)(q->busy_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		rc = pthread_mutex_timedlock(&q->wl->mu, &until);
+	}
+	if (rc != 0) {
+		store_set_err(st, "begin: database is locked (by another "
+				  "thread of this process)");
+		return STORE_BUSY;
+	}
+	q->wl_held = 1;
+	return STORE_OK;
+}
+
+static void sq_wlock_release(struct sq *q)
+{
+	if (q->wl_held) {
+		q->wl_held = 0;
+		pthread_mutex_unlock(&q->wl->mu);
+	}
+}
+
 static void sq_close(struct store *st)
 {
 	struct sq *q = SQ(st);
@@ -455,6 +574,8 @@ static void sq_close(struct store *st)
 	for (int i = 0; i < SQ_COUNT; i++)
 		sqlite3_finalize(q->stmt[i]);
 	sqlite3_close(q->db);
+	sq_wlock_release(q);
+	sq_wlock_put(q->wl);
 	free(q->path);
 	free(q);
 	st->be = NULL;
@@ -515,6 +636,9 @@ static enum store_rc sq_open(struct store *st, const char *path, char *err,
 	}
 	if ((rc = sq_plain(st, "PRAGMA synchronous = NORMAL", "open")) !=
 		STORE_OK ||
+	    (rc = sq_plain(st, "PRAGMA journal_size_limit = "
+			       STORE_SQ_STR(SQ_JOURNAL_SIZE_LIMIT),
+			   "open")) != STORE_OK ||
 	    (rc = sq_plain(st, "PRAGMA foreign_keys = ON", "open")) != STORE_OK)
 		goto fail;
 	if (!sq_pragma_is(q, "PRAGMA foreign_keys", "1")) {
@@ -524,6 +648,7 @@ static enum store_rc sq_open(struct store *st, const char *path, char *err,
 	}
 	if ((rc = sq_migrate(st)) != STORE_OK)
 		goto fail;
+	q->wl = sq_wlock_get(path);
 	return STORE_OK;
 
 fail:
@@ -582,27 +707,46 @@ static enum store_rc sq_set_busy_timeout(struct store *st, int ms)
 	return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, "busy timeout");
 }
 
+/* The write mutex is held from here to the end of the transaction: a
+ * failed commit is always followed by tx_rollback (store.c), which lets
+ * it go. Whoever holds it never waits for another thread of the process
+ * that may want it (hitlog_sync is called outside transactions). */
 static enum store_rc sq_begin(struct store *st)
 {
-	return sq_plain(st, "BEGIN IMMEDIATE", "begin");
+	enum store_rc rc;
+
+	if ((rc = sq_wlock_take(st)) != STORE_OK)
+		return rc;
+	if ((rc = sq_plain(st, "BEGIN IMMEDIATE", "begin")) != STORE_OK)
+		sq_wlock_release(SQ(st));
+	return rc;
 }
 
 static enum store_rc sq_commit(struct store *st)
 {
+	enum store_rc rc;
+
 	if (sqlite3_get_autocommit(SQ(st)->db)) {
 		store_set_err(st, "commit: the transaction was rolled back "
 				  "by an earlier error");
 		return STORE_ERROR;
 	}
-	return sq_plain(st, "COMMIT", "commit");
+	rc = sq_plain(st, "COMMIT", "commit");
+	if (rc == STORE_OK || sqlite3_get_autocommit(SQ(st)->db))
+		sq_wlock_release(SQ(st));
+	return rc;
 }
 
 static enum store_rc sq_rollback(struct store *st)
 {
+	enum store_rc rc = STORE_OK;
+
 	/* SQLite may already have rolled back (I/O error, full disk). */
+	if (!sqlite3_get_autocommit(SQ(st)->db))
+		rc = sq_plain(st, "ROLLBACK", "rollback");
 	if (sqlite3_get_autocommit(SQ(st)->db))
-		return STORE_OK;
-	return sq_plain(st, "ROLLBACK", "rollback");
+		sq_wlock_release(SQ(st));
+	return rc;
 }
 
 static enum store_rc sq_survey_insert(struct store *st, struct survey *s)

@@ -458,6 +458,39 @@ static void test_all_red_and_empty(void **state)
 	report_free(&r);
 }
 
+/* Regression: the group index did not grow past its first size, so an
+ * all-teams report over more than 64 teams never finished. */
+static void test_many_teams(void **state)
+{
+	struct fx *f = *state;
+	const int groups[] = {STORE_GROUP_TEAM, STORE_GROUP_AGENT};
+	struct report_query q;
+	struct report r;
+	char team[32];
+	size_t teams = 0;
+
+	assert_int_equal(store_begin(f->st), STORE_OK);
+	for (int i = 0; i < 150; i++) {
+		snprintf(team, sizeof(team), "bulk%03d", i);
+		rate(f->st, mk(f->st, team, "a", "thermometer",
+			       day("2024-03-05"), SURVEY_SENT),
+		     1 + i % 4, RATING_WEB, day("2024-03-06"), NULL);
+	}
+	assert_int_equal(store_commit(f->st), STORE_OK);
+	memset(&q, 0, sizeof(q));
+	q.by = STORE_PERIOD_MONTH;
+	assert_int_equal(report_run(f->st, &q, groups, 2, &r), STORE_OK);
+	for (size_t i = 0; i < r.n; i++)
+		if (r.rows[i].group == STORE_GROUP_TEAM && r.rows[i].team &&
+		    !strncmp(r.rows[i].team, "bulk", 4))
+			teams++;
+	assert_int_equal(teams, 150);
+	assert_int_equal(find(&r, STORE_GROUP_TEAM, "bulk149", NULL,
+			      "2024-03")->responses,
+			 1);
+	report_free(&r);
+}
+
 static void test_formats(void **state)
 {
 	struct report r;
@@ -682,6 +715,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    T(test_team_figures),    T(test_agents_and_overall),
 	    T(test_small_n),	     T(test_periods_and_trend),
+	    T(test_many_teams),
 	    T(test_window_trend),    cmocka_unit_test(test_period_prev),
 	    T(test_scale_mix),	     T(test_all_red_and_empty),
 	    T(test_formats),	     T(test_comment_search),
