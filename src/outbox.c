@@ -292,6 +292,10 @@ static int64_t mono(void)
 
 /* Sends the claimed rows; stops early (releasing the rest) when the
  * lease would run out before the next mail could time out. */
+/* Set by outbox_stop: a batch in progress hands its unsent rows back (due
+ * at once) instead of holding a stopping daemon for up to a whole batch. */
+static atomic_int outbox_stopping;
+
 static void send_batch(struct store *st, const struct conf *c,
 		       const struct token_key *key, const char *owner,
 		       struct outbox_item *rows, size_t n,
@@ -311,6 +315,11 @@ static void send_batch(struct store *st, const struct conf *c,
 
 		memset(&m, 0, sizeof(m));
 		buf_init(&m.msg);
+		if (atomic_load(&outbox_stopping)) {
+			store_outbox_fail(st, o->id, owner, 0, now,
+					  "released at shutdown");
+			continue;
+		}
 		if (mono() - claimed + per_mail >= lease) {
 			/* released as a retry due now, not a failure */
 			store_outbox_fail(st, o->id, owner, 0, now,
@@ -522,7 +531,7 @@ int outbox_run(struct store *st, const struct conf *c,
 			break;
 		send_batch(st, c, key, owner, rows, n, &sess, ps);
 		outbox_list_free(rows, n);
-		if (n < OUTBOX_BATCH)
+		if (n < OUTBOX_BATCH || atomic_load(&outbox_stopping))
 			break;
 		now = (int64_t)time(NULL);
 	}
@@ -686,6 +695,7 @@ int outbox_start(struct outbox_worker **out, struct conf *c,
 	struct outbox_worker *w = calloc(1, sizeof(*w));
 	int rc;
 
+	atomic_store(&outbox_stopping, 0);
 	smtp_global_init();
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
@@ -722,6 +732,7 @@ void outbox_stop(struct outbox_worker *w)
 {
 	if (!w)
 		return;
+	atomic_store(&outbox_stopping, 1);
 	pthread_mutex_lock(&w->lock);
 	w->stop = 1;
 	pthread_mutex_unlock(&w->lock);
