@@ -2,6 +2,7 @@
  * style: the CSP of http.c applies unchanged. Figures come from report.c,
  * the same module mailmoodctl report uses. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,32 +422,129 @@ static void trend(struct buf *b, const struct report *series, const char *team)
 		report_svg_trend(b, rows, n);
 }
 
+/* The overview's cards cost two report passes over every team (the last
+ * 90 days, with the 90 before for the trend, and 12 months by month):
+ * several hundred ms on a large store. A dashboard need not be fresher
+ * than half a minute, so the rendered cards are kept per process for
+ * OVERVIEW_TTL seconds, keyed by what decides which teams show (admin,
+ * or the user's team list). Nothing invalidates them. */
+#define OVERVIEW_TTL 30
+#define OVERVIEW_SLOTS 16
+
+static struct {
+	char *key;  /* "*" for an admin, else " " + the user's teams */
+	char *html; /* the cards */
+	size_t len;
+	int64_t at;
+} ov_cache[OVERVIEW_SLOTS];
+static pthread_mutex_t ov_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void ov_key(const struct store_user *u, char *key, size_t size)
+{
+	snprintf(key, size, "%s%s", u->is_admin ? "*" : " ",
+		 u->is_admin || !u->teams ? "" : u->teams);
+}
+
+/* Appends the cached cards for key to b; 0 when none are fresh. */
+static int ov_get(const char *key, int64_t now, struct buf *b)
+{
+	int hit = 0;
+
+	pthread_mutex_lock(&ov_lock);
+	for (int i = 0; i < OVERVIEW_SLOTS; i++)
+		if (ov_cache[i].key && !strcmp(ov_cache[i].key, key) &&
+		    now >= ov_cache[i].at && now - ov_cache[i].at < OVERVIEW_TTL) {
+			buf_append(b, ov_cache[i].html, ov_cache[i].len);
+			hit = 1;
+			break;
+		}
+	pthread_mutex_unlock(&ov_lock);
+	return hit;
+}
+
+static void ov_put(const char *key, int64_t now, const char *html, size_t len)
+{
+	int slot = 0;
+	char *k = strdup(key), *h = malloc(len + 1);
+
+	if (!k || !h) {
+		free(k);
+		free(h);
+		return;
+	}
+	memcpy(h, html, len);
+	h[len] = '\0';
+	pthread_mutex_lock(&ov_lock);
+	/* the same key, else a free slot, else the oldest */
+	for (int i = 0; i < OVERVIEW_SLOTS; i++) {
+		if (ov_cache[i].key && !strcmp(ov_cache[i].key, key)) {
+			slot = i;
+			break;
+		}
+		if (!ov_cache[i].key ? ov_cache[slot].key != NULL
+				     : ov_cache[slot].key &&
+					   ov_cache[i].at < ov_cache[slot].at)
+			slot = i;
+	}
+	free(ov_cache[slot].key);
+	free(ov_cache[slot].html);
+	ov_cache[slot].key = k;
+	ov_cache[slot].html = h;
+	ov_cache[slot].len = len;
+	ov_cache[slot].at = now;
+	pthread_mutex_unlock(&ov_lock);
+}
+
+static int overview_cards(const struct rate_env *env, struct store *st,
+			  const struct store_user *u,
+			  const struct dashboard_request *rq, struct buf *b);
+
 static void overview(const struct rate_env *env, struct store *st,
 		     const struct store_user *u, const char *sid,
 		     const struct dashboard_request *rq,
 		     struct dashboard_response *rs)
 {
-	struct report head, months;
 	struct buf *b = &rs->body;
-	int shown = 0;
+	struct buf cards;
+	char key[1024];
 
-	if (run(st, NULL, STORE_GROUP_TEAM, STORE_PERIOD_NONE,
-		rq->now - HEADLINE_DAYS * 86400, &head) != STORE_OK) {
-		log_error("dashboard: %s", store_errmsg(st));
-		error_page(env, rs, 503, "Try again later");
-		return;
-	}
-	if (run(st, NULL, STORE_GROUP_TEAM, STORE_PERIOD_MONTH,
-		rq->now - TREND_DAYS * 86400, &months) != STORE_OK) {
-		log_error("dashboard: %s", store_errmsg(st));
-		report_free(&head);
-		error_page(env, rs, 503, "Try again later");
-		return;
+	ov_key(u, key, sizeof(key));
+	buf_init(&cards);
+	if (!ov_get(key, rq->now, &cards)) {
+		if (overview_cards(env, st, u, rq, &cards) != 0) {
+			buf_free(&cards);
+			log_error("dashboard: %s", store_errmsg(st));
+			error_page(env, rs, 503, "Try again later");
+			return;
+		}
+		ov_put(key, rq->now, cards.data ? cards.data : "", cards.len);
 	}
 	page_head(env, b, "Teams", sid);
 	buf_puts(b, "<p class=\"muted\">Last 90 days; the chart shows "
 		    "temperature (orange) and NPS (blue) per month. For "
 		    "improving, not for ranking teams.</p>\n");
+	buf_append(b, cards.data ? cards.data : "", cards.len);
+	buf_free(&cards);
+	page_tail(b);
+	page_html(rs, 200);
+}
+
+/* The cards of the overview into b; -1 on a store error. */
+static int overview_cards(const struct rate_env *env, struct store *st,
+			  const struct store_user *u,
+			  const struct dashboard_request *rq, struct buf *b)
+{
+	struct report head, months;
+	int shown = 0;
+
+	if (run(st, NULL, STORE_GROUP_TEAM, STORE_PERIOD_NONE,
+		rq->now - HEADLINE_DAYS * 86400, &head) != STORE_OK)
+		return -1;
+	if (run(st, NULL, STORE_GROUP_TEAM, STORE_PERIOD_MONTH,
+		rq->now - TREND_DAYS * 86400, &months) != STORE_OK) {
+		report_free(&head);
+		return -1;
+	}
 	for (size_t i = 0; i < head.n; i++) {
 		const struct report_row *w = &head.rows[i];
 
@@ -482,10 +580,9 @@ static void overview(const struct rate_env *env, struct store *st,
 		}
 	if (!shown)
 		buf_puts(b, "<p>No teams to show.</p>\n");
-	page_tail(b);
-	page_html(rs, 200);
 	report_free(&head);
 	report_free(&months);
+	return 0;
 }
 
 static void alerts_list(struct buf *b, struct store *st, const char *team);

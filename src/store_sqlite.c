@@ -154,6 +154,13 @@ static const char *const sq_migrations[] = {
 	"CREATE INDEX surveys_report ON surveys"
 	" (team, sent_at, agent, rule, status);"
 	"DROP INDEX surveys_team_sent;",
+	/* 5: the dashboard asks for all teams over a recent window
+	 * (sent_at >= ?): a covering index by sent_at lets the level and
+	 * scanner-hit figures start from the recent surveys and look their
+	 * ratings and hits up by survey, instead of scanning every rating
+	 * and hit (tests/bench/report, 10^6 surveys: overview p99 3.5 s). */
+	"CREATE INDEX surveys_sent_cover ON surveys"
+	" (sent_at, team, agent, rule, scale, status);",
 };
 /* clang-format on */
 

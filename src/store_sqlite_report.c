@@ -129,6 +129,36 @@ static const struct {
 			"o.kind = 'alert' AND o.state <> 4", 0},
 };
 
+/* With a window (since) over all teams, the level and scanner-hit cells
+ * start from the window's surveys through the covering index by sent_at
+ * (migration 5) and look their current rating or hits up by survey id;
+ * otherwise SQLite scans every rating or hit and looks up its survey.
+ * CROSS JOIN keeps that order. Without a window, a scan is cheaper. */
+static int sqr_recent(const struct store_report_query *q)
+{
+	return q->since && !q->team;
+}
+
+static const char *sqr_cell_cols(const struct store_report_query *q, int k)
+{
+	if (k == STORE_CELL_LEVEL && sqr_recent(q))
+		return "s.scale, r.level, count(*), sum(r.source = 1), 0";
+	return sqr_cells[k].cols;
+}
+
+static const char *sqr_cell_from(const struct store_report_query *q, int k)
+{
+	if (!sqr_recent(q))
+		return sqr_cells[k].from;
+	if (k == STORE_CELL_LEVEL)
+		return "surveys s INDEXED BY surveys_sent_cover CROSS JOIN "
+		       "ratings r ON r.survey_id = s.id AND r.current = 1";
+	if (k == STORE_CELL_MACHINE)
+		return "surveys s INDEXED BY surveys_sent_cover CROSS JOIN "
+		       "hits h ON h.survey_id = s.id";
+	return sqr_cells[k].from;
+}
+
 struct sqr_report_ctx {
 	int kind;
 	store_report_emit emit;
@@ -174,7 +204,8 @@ enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 		    sql, sizeof(sql),
 		    "SELECT %s, %s, %s FROM %s WHERE %s%s%s%s%s%s%s",
 		    sqr_group_cols[q->group], sqr_period_col[q->period],
-		    sqr_cells[k].cols, sqr_cells[k].from, sqr_cells[k].where,
+		    sqr_cell_cols(q, k), sqr_cell_from(q, k),
+		    sqr_cells[k].where,
 		    q->team ? " AND s.team = ?1" : "",
 		    q->agent ? " AND s.agent = ?2" : "",
 		    q->rule ? " AND s.rule = ?3" : "",
