@@ -33,6 +33,32 @@ static const char *lookup(const struct page_var *v, size_t n, const char *name,
 	return NULL;
 }
 
+/* buf_put_html, a run of plain characters at a time */
+static void put_html(struct buf *b, const char *s, size_t n)
+{
+	size_t i = 0, start = 0;
+
+	for (; i < n; i++) {
+		const char *ent;
+		size_t elen;
+
+		switch (s[i]) {
+		case '&': ent = "&amp;"; elen = 5; break;
+		case '<': ent = "&lt;"; elen = 4; break;
+		case '>': ent = "&gt;"; elen = 4; break;
+		case '"': ent = "&quot;"; elen = 6; break;
+		case '\'': ent = "&#39;"; elen = 5; break;
+		default: continue;
+		}
+		if (i > start)
+			buf_append(b, s + start, i - start);
+		buf_append(b, ent, elen);
+		start = i + 1;
+	}
+	if (n > start)
+		buf_append(b, s + start, n - start);
+}
+
 int page_render(struct buf *out, const char *tpl, size_t len,
 		const struct page_var *vars, size_t nvars, char *err,
 		size_t errlen)
@@ -69,8 +95,122 @@ int page_render(struct buf *out, const char *tpl, size_t len,
 		if (raw)
 			buf_puts(out, v);
 		else
-			buf_put_html(out, v, strlen(v));
+			put_html(out, v, strlen(v));
 		p = close + (raw ? 3 : 2);
+	}
+	if (out->failed) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Cuts a template checked by page_render into segments (page.h). */
+static int compile(struct page_set *ps, int lang, int id, char *err,
+		   size_t errlen)
+{
+	const char *tpl = ps->text[lang][id], *p = tpl,
+		   *end = tpl + ps->len[lang][id];
+	struct page_seg *seg = NULL;
+	size_t n = 0, cap = 0;
+
+	for (;;) {
+		const char *open = memmem(p, (size_t)(end - p), "{{", 2);
+		const char *name, *close = NULL;
+		struct page_seg *g;
+		int raw = 0;
+
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			g = realloc(seg, cap * sizeof(*seg));
+			if (!g) {
+				free(seg);
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			seg = g;
+		}
+		g = &seg[n++];
+		g->off = (size_t)(p - tpl);
+		g->var = -1;
+		g->raw = 0;
+		if (!open) {
+			g->len = (size_t)(end - p);
+			break;
+		}
+		g->len = (size_t)(open - p);
+		raw = open + 2 < end && open[2] == '{';
+		name = open + (raw ? 3 : 2);
+		close = memmem(name, (size_t)(end - name), raw ? "}}}" : "}}",
+			       raw ? 3 : 2);
+		if (!close) /* check_template let it through: cannot be */
+			goto bad;
+		for (int k = 0; page_names[id][k]; k++)
+			if (strlen(page_names[id][k]) == (size_t)(close - name) &&
+			    !memcmp(page_names[id][k], name,
+				    (size_t)(close - name))) {
+				g->var = k;
+				break;
+			}
+		if (g->var < 0)
+			goto bad;
+		g->raw = raw;
+		p = close + (raw ? 3 : 2);
+	}
+	ps->seg[lang][id] = seg;
+	ps->nseg[lang][id] = n;
+	return 0;
+bad:
+	free(seg);
+	snprintf(err, errlen, "template %s/%s: cannot parse", lang_names[lang],
+		 page_files[id]);
+	return -1;
+}
+
+int page_render_set(struct buf *out, const struct page_set *ps, int lang,
+		    enum page_id id, const struct page_var *vars,
+		    size_t nvars, char *err, size_t errlen)
+{
+	const char *const *names = page_names[id];
+	const struct page_seg *seg = ps->seg[lang][id];
+	const char *tpl = ps->text[lang][id];
+	const char *val[24];
+	size_t vlen[24];
+	size_t n = ps->nseg[lang][id];
+
+	/* the values by name, in page_names order (callers mostly pass them
+	 * in that order) */
+	for (size_t k = 0; names[k]; k++) {
+		const char *v;
+		size_t len = strlen(names[k]);
+
+		if (k < nvars && !strcmp(vars[k].name, names[k]))
+			v = vars[k].value ? vars[k].value : "";
+		else
+			v = lookup(vars, nvars, names[k], len);
+		val[k] = v;
+		vlen[k] = v ? strlen(v) : 0;
+	}
+	buf_reserve(out, ps->len[lang][id] + 1024);
+	for (size_t i = 0; i < n; i++) {
+		const struct page_seg *g = &seg[i];
+		const char *v;
+
+		buf_append(out, tpl + g->off, g->len);
+		if (g->var < 0)
+			continue;
+		v = val[g->var];
+		if (!v) {
+			const char *nm = names[g->var];
+			size_t nlen = strlen(nm);
+			snprintf(err, errlen, "unknown name {{%.*s}}",
+				 (int)(nlen > 40 ? 40 : nlen), nm);
+			return -1;
+		}
+		if (g->raw)
+			buf_append(out, v, vlen[g->var]);
+		else
+			put_html(out, v, vlen[g->var]);
 	}
 	if (out->failed) {
 		snprintf(err, errlen, "out of memory");
@@ -156,7 +296,8 @@ int page_set_load(const char *dir, struct page_set **out, char *err,
 			ps->text[l][i] =
 			    read_file(path, &ps->len[l][i], err, errlen);
 			if (!ps->text[l][i] ||
-			    check_template(ps, l, i, err, errlen) < 0)
+			    check_template(ps, l, i, err, errlen) < 0 ||
+			    compile(ps, l, i, err, errlen) < 0)
 				goto fail;
 		}
 	for (int s = 0; s < PAGE_NSTATIC; s++) {
@@ -188,8 +329,10 @@ void page_set_free(struct page_set *ps)
 	if (!ps)
 		return;
 	for (int l = 0; l < PAGE_NLANG; l++)
-		for (int i = 0; i < PAGE_COUNT; i++)
+		for (int i = 0; i < PAGE_COUNT; i++) {
 			free(ps->text[l][i]);
+			free(ps->seg[l][i]);
+		}
 	for (int s = 0; s < PAGE_NSTATIC; s++)
 		free(ps->file[s]);
 	free(ps);

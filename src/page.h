@@ -25,9 +25,20 @@ enum page_id { PAGE_LANDING, PAGE_THANKS, PAGE_EXPIRED, PAGE_COUNT };
 enum page_lang { PAGE_EN, PAGE_NL, PAGE_NLANG };
 enum page_static { PAGE_JS, PAGE_CSS, PAGE_NSTATIC };
 
+/* A template cut at load into literal text and names: literal (off, len
+ * into the template's text), then the name page_names[id][var] (var < 0:
+ * none), raw for {{{name}}}. */
+struct page_seg {
+	size_t off, len;
+	int var;
+	int raw;
+};
+
 struct page_set {
 	char *text[PAGE_NLANG][PAGE_COUNT];
 	size_t len[PAGE_NLANG][PAGE_COUNT];
+	struct page_seg *seg[PAGE_NLANG][PAGE_COUNT];
+	size_t nseg[PAGE_NLANG][PAGE_COUNT];
 	char *file[PAGE_NSTATIC];
 	size_t flen[PAGE_NSTATIC];
 };
@@ -37,6 +48,11 @@ struct page_set {
 int page_set_load(const char *dir, struct page_set **out, char *err,
 		  size_t errlen);
 void page_set_free(struct page_set *ps);
+/* page_render of the loaded template (lang, id), from its segments: the
+ * same output and errors, without scanning the text again. */
+int page_render_set(struct buf *out, const struct page_set *ps, int lang,
+		    enum page_id id, const struct page_var *vars,
+		    size_t nvars, char *err, size_t errlen);
 
 /* "en" / "nl" (any case, "nl-BE" too) -> id; -1 when neither. */
 int page_lang_id(const char *tag);

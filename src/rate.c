@@ -193,9 +193,8 @@ static void render(const struct rate_env *env, int lang, enum page_id id,
 
 	buf_reset(&rs->body);
 	rs->content_type = "text/html; charset=utf-8";
-	if (page_render(&rs->body, env->pages->text[lang][id],
-			env->pages->len[lang][id], vars, n, err,
-			sizeof(err)) < 0) {
+	if (page_render_set(&rs->body, env->pages, lang, id, vars, n, err,
+			    sizeof(err)) < 0) {
 		/* templates were checked at load: only OOM gets here */
 		log_error("rendering a page: %s", err);
 		rate_error(env, 500, rs);
@@ -260,6 +259,21 @@ void rate_error(const struct rate_env *env, int status,
 
 /* The level choices as radio buttons: a fragment built here from the
  * scale table, inserted raw ({{{levels}}}). */
+static void put_int(struct buf *b, int v)
+{
+	char tmp[16];
+	int n;
+
+	if (v >= 0 && v < 10) {
+		buf_putc(b, (char)('0' + v));
+		return;
+	}
+	n = snprintf(tmp, sizeof(tmp), "%d", v);
+	buf_append(b, tmp, n > 0 ? (size_t)n : 0);
+}
+
+#define PUT_LIT(b, s) buf_append((b), (s), sizeof(s) - 1)
+
 static void levels_fragment(struct buf *b, const struct rate_survey *rv,
 			    int chosen)
 {
@@ -269,22 +283,24 @@ static void levels_fragment(struct buf *b, const struct rate_survey *rv,
 		const struct scale_level *l = &s->levels[i];
 		const char *label =
 		    scale_label(s, l->value, page_lang_name(rv->lang));
-		buf_printf(b,
-			   "<input type=\"radio\" name=\"level\" id=\"lv-%d\" "
-			   "value=\"",
-			   l->value);
+		PUT_LIT(b, "<input type=\"radio\" name=\"level\" id=\"lv-");
+		put_int(b, l->value);
+		PUT_LIT(b, "\" value=\"");
 		buf_put_html(b, l->key, strlen(l->key));
-		buf_printf(b, "\"%s>\n<label for=\"lv-%d\" class=\"lv lv-",
-			   l->value == chosen ? " checked" : "", l->value);
+		PUT_LIT(b, "\"");
+		if (l->value == chosen)
+			PUT_LIT(b, " checked");
+		PUT_LIT(b, ">\n<label for=\"lv-");
+		put_int(b, l->value);
+		PUT_LIT(b, "\" class=\"lv lv-");
 		buf_put_html(b, s->name, strlen(s->name));
-		buf_printf(b,
-			   "-%d\"><span class=\"emoji\" "
-			   "aria-hidden=\"true\">",
-			   l->value);
+		PUT_LIT(b, "-");
+		put_int(b, l->value);
+		PUT_LIT(b, "\"><span class=\"emoji\" aria-hidden=\"true\">");
 		buf_put_html(b, l->emoji, strlen(l->emoji));
-		buf_puts(b, "</span><span class=\"label\">");
+		PUT_LIT(b, "</span><span class=\"label\">");
 		buf_put_html(b, label, strlen(label));
-		buf_puts(b, "</span></label>\n");
+		PUT_LIT(b, "</span></label>\n");
 	}
 }
 
