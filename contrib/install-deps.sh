@@ -3,12 +3,6 @@
 # Never configures the system's Postfix: debconf is told "No configuration".
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps.sh: run as root (apt-get)" >&2
-	exit 1
-fi
-echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-apt-get update -qq
 # build: compiler, autotools and the libraries of DESIGN.md (libcrypt-dev:
 # yescrypt for dashboard passwords, -lcrypt)
 # run and test: postfix (a private, sandboxed instance), swaks, miltertest,
@@ -16,15 +10,27 @@ apt-get update -qq
 # openssl for the IMAP poller's test (the system's Dovecot is not used);
 # chromium, nodejs and a colour emoji font for the browser test;
 # groff-base and systemd for linting man pages and unit files
-apt-get install -y -qq --no-install-recommends \
-	autoconf automake make gcc clang libclang-rt-14-dev pkg-config \
-	libmilter-dev libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev \
-	libmicrohttpd-dev libgnutls28-dev libpcre2-dev libinih-dev libcmocka-dev \
-	libcrypt-dev \
-	postfix swaks miltertest python3 curl ca-certificates procps iproute2 \
-	valgrind dovecot-imapd openssl \
-	chromium fonts-noto-color-emoji nodejs \
-	groff-base systemd >/dev/null
+packages="autoconf automake make gcc clang libclang-rt-14-dev pkg-config
+	libmilter-dev libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev
+	libmicrohttpd-dev libgnutls28-dev libpcre2-dev libinih-dev libcmocka-dev
+	libcrypt-dev
+	postfix swaks miltertest python3 curl ca-certificates procps iproute2
+	valgrind dovecot-imapd openssl
+	chromium fonts-noto-color-emoji nodejs
+	groff-base systemd"
+# --list: the package names only (.ci/run installs them itself)
+if [ "${1:-}" = --list ]; then
+	echo $packages
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (apt-get)" >&2
+	exit 1
+fi
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $packages >/dev/null
 # npm for tests/browser: Debian's package, unless the installed nodejs
 # brings its own (NodeSource's conflicts with Debian's npm)
 command -v npm >/dev/null ||
