@@ -780,43 +780,63 @@ static enum store_rc sq_survey_insert(struct store *st, struct survey *s)
 	return rc;
 }
 
-static enum store_rc sq_survey_get(struct store *st, int64_t id,
-				   struct survey *out)
+/* One row by id: fill reads the columns (0, or -1 when out of memory,
+ * having freed what it took); STORE_NOTFOUND when there is no row. */
+static enum store_rc sq_get_by_id(struct store *st, sqlite3_stmt *q,
+				  int64_t id,
+				  int (*fill)(sqlite3_stmt *q, void *out),
+				  void *out, const char *what)
 {
-	sqlite3_stmt *q = sq_stmt(st, SQ_SURVEY_GET);
 	enum store_rc ret = STORE_OK;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	if (!q)
 		return STORE_ERROR;
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(q, 0);
-		out->sent_at = sqlite3_column_int64(q, 1);
-		out->status = sqlite3_column_int(q, 2);
-		if (sq_col_text(q, 3, &out->queue_id) < 0 ||
-		    sq_col_text(q, 4, &out->message_id) < 0 ||
-		    sq_col_text(q, 5, &out->rule) < 0 ||
-		    sq_col_text(q, 6, &out->ticket) < 0 ||
-		    sq_col_text(q, 7, &out->team) < 0 ||
-		    sq_col_text(q, 8, &out->agent) < 0 ||
-		    sq_col_text(q, 9, &out->requester) < 0 ||
-		    sq_col_text(q, 10, &out->scale) < 0 ||
-		    sq_col_text(q, 11, &out->language) < 0 ||
-		    sq_col_text(q, 12, &out->subject) < 0) {
-			store_set_err(st, "survey get: out of memory");
-			survey_free(out);
+		if (fill(q, out) < 0) {
+			store_set_err(st, "%s: out of memory", what);
 			ret = STORE_ERROR;
 		}
 	} else if (rc == SQLITE_DONE) {
 		ret = STORE_NOTFOUND;
 	} else {
-		ret = sq_fail(st, rc, "survey get");
+		ret = sq_fail(st, rc, what);
 	}
 	sq_done(q);
 	return ret;
+}
+
+static int sq_survey_fill(sqlite3_stmt *q, void *arg)
+{
+	struct survey *out = arg;
+
+	out->id = sqlite3_column_int64(q, 0);
+	out->sent_at = sqlite3_column_int64(q, 1);
+	out->status = sqlite3_column_int(q, 2);
+	if (sq_col_text(q, 3, &out->queue_id) < 0 ||
+	    sq_col_text(q, 4, &out->message_id) < 0 ||
+	    sq_col_text(q, 5, &out->rule) < 0 ||
+	    sq_col_text(q, 6, &out->ticket) < 0 ||
+	    sq_col_text(q, 7, &out->team) < 0 ||
+	    sq_col_text(q, 8, &out->agent) < 0 ||
+	    sq_col_text(q, 9, &out->requester) < 0 ||
+	    sq_col_text(q, 10, &out->scale) < 0 ||
+	    sq_col_text(q, 11, &out->language) < 0 ||
+	    sq_col_text(q, 12, &out->subject) < 0) {
+		survey_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+static enum store_rc sq_survey_get(struct store *st, int64_t id,
+				   struct survey *out)
+{
+	memset(out, 0, sizeof(*out));
+	return sq_get_by_id(st, sq_stmt(st, SQ_SURVEY_GET), id,
+			    sq_survey_fill, out, "survey get");
 }
 
 static enum store_rc
@@ -1317,40 +1337,32 @@ static enum store_rc sq_reply_add(struct store *st, struct store_reply *r)
 	return sq_insert_child(st, q, &r->id, "reply add");
 }
 
+static int sq_reply_fill(sqlite3_stmt *q, void *arg)
+{
+	struct store_reply *out = arg;
+
+	out->id = sqlite3_column_int64(q, 0);
+	out->received_at = sqlite3_column_int64(q, 1);
+	out->survey_id = sqlite3_column_int64(q, 2);
+	out->rating_id = sqlite3_column_int64(q, 3);
+	if (sq_col_text(q, 4, &out->status) < 0 ||
+	    sq_col_text(q, 5, &out->sender) < 0 ||
+	    sq_col_text(q, 6, &out->message_id) < 0 ||
+	    sq_col_text(q, 7, &out->subject) < 0 ||
+	    sq_col_text(q, 8, &out->body) < 0 ||
+	    sq_col_text(q, 9, &out->comment) < 0) {
+		store_reply_free(out);
+		return -1;
+	}
+	return 0;
+}
+
 static enum store_rc sq_reply_get(struct store *st, int64_t id,
 				  struct store_reply *out)
 {
-	sqlite3_stmt *q = sq_stmt(st, SQ_REPLY_GET);
-	enum store_rc ret = STORE_OK;
-	int rc;
-
 	memset(out, 0, sizeof(*out));
-	if (!q)
-		return STORE_ERROR;
-	sqlite3_bind_int64(q, 1, id);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		out->id = sqlite3_column_int64(q, 0);
-		out->received_at = sqlite3_column_int64(q, 1);
-		out->survey_id = sqlite3_column_int64(q, 2);
-		out->rating_id = sqlite3_column_int64(q, 3);
-		if (sq_col_text(q, 4, &out->status) < 0 ||
-		    sq_col_text(q, 5, &out->sender) < 0 ||
-		    sq_col_text(q, 6, &out->message_id) < 0 ||
-		    sq_col_text(q, 7, &out->subject) < 0 ||
-		    sq_col_text(q, 8, &out->body) < 0 ||
-		    sq_col_text(q, 9, &out->comment) < 0) {
-			store_set_err(st, "reply get: out of memory");
-			store_reply_free(out);
-			ret = STORE_ERROR;
-		}
-	} else if (rc == SQLITE_DONE) {
-		ret = STORE_NOTFOUND;
-	} else {
-		ret = sq_fail(st, rc, "reply get");
-	}
-	sq_done(q);
-	return ret;
+	return sq_get_by_id(st, sq_stmt(st, SQ_REPLY_GET), id, sq_reply_fill,
+			    out, "reply get");
 }
 
 static enum store_rc sq_reply_by_message_id(struct store *st,
