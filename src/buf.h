@@ -22,7 +22,7 @@ void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* HTML-escapes & < > " ' . */
 void buf_put_html(struct buf *b, const char *s, size_t n);
 /* Hands the data to the caller (caller frees); b is empty afterwards. */

@@ -78,8 +78,8 @@ int burst_scanner_ua(const char *ua)
 		return 0; /* out of memory: the level and early rules remain */
 	for (size_t i = 0; i <= n; i++)
 		low[i] = (char)tolower((unsigned char)ua[i]);
-	for (size_t i = 0; !hit && i < sizeof(scanner_ua) / sizeof(scanner_ua[0]);
-	     i++)
+	for (size_t i = 0;
+	     !hit && i < sizeof(scanner_ua) / sizeof(scanner_ua[0]); i++)
 		hit = strstr(low, scanner_ua[i]) != NULL;
 	if (low != small)
 		free(low);

@@ -19,8 +19,7 @@ int closure_matches(const struct closure_env *env, const char *sender,
 	return rc;
 }
 
-static const char *header_value(const struct closure_mail *m,
-				const char *name)
+static const char *header_value(const struct closure_mail *m, const char *name)
 {
 	for (size_t i = 0; i < m->nh; i++)
 		if (!strcasecmp(m->h[i].name, name))
@@ -158,8 +157,7 @@ enum closure_outcome closure_process(const struct closure_env *env,
 	}
 	if (r->splice.status == SPLICE_UNCHANGED) {
 		/* No link leaves the server, so no survey is kept. */
-		snprintf(r->reason, sizeof(r->reason), "%s",
-			 r->splice.reason);
+		snprintf(r->reason, sizeof(r->reason), "%s", r->splice.reason);
 		if (in_tx)
 			store_rollback(env->store);
 		r->survey_id = 0;
@@ -212,7 +210,8 @@ void closure_log(const struct closure_mail *m, const struct closure_result *r)
 			 x->ticket ? x->ticket : "-", x->rule->name,
 			 x->team ? x->team : "-", x->agent ? x->agent : "-",
 			 r->requester, r->splice.parts_text ? "text" : "",
-			 r->splice.parts_text && r->splice.parts_html ? "+" : "",
+			 r->splice.parts_text && r->splice.parts_html ? "+"
+								      : "",
 			 r->splice.parts_html ? "html" : "");
 		break;
 	case CLOSURE_UNCHANGED:

@@ -23,8 +23,8 @@ struct closure_env {
 
 struct closure_mail {
 	const char *qid;
-	const char *sender;   /* envelope MAIL FROM */
-	const char *rcpt;     /* first envelope recipient, may be NULL */
+	const char *sender; /* envelope MAIL FROM */
+	const char *rcpt;   /* first envelope recipient, may be NULL */
 	const struct rules_header *h;
 	size_t nh;
 	const char *msg; /* the whole message: headers, blank line, body */
@@ -32,10 +32,10 @@ struct closure_mail {
 };
 
 enum closure_outcome {
-	CLOSURE_NO_RULE,    /* not a closure mail */
-	CLOSURE_INJECTED,   /* survey recorded, body replaced */
-	CLOSURE_UNCHANGED,  /* closure mail passed unchanged (reason) */
-	CLOSURE_ERROR,      /* internal error: on_error applies */
+	CLOSURE_NO_RULE,   /* not a closure mail */
+	CLOSURE_INJECTED,  /* survey recorded, body replaced */
+	CLOSURE_UNCHANGED, /* closure mail passed unchanged (reason) */
+	CLOSURE_ERROR,	   /* internal error: on_error applies */
 };
 
 struct closure_result {

@@ -44,102 +44,93 @@ struct conf_key {
 #define DAY (24 * 3600)
 
 static const struct conf_key conf_keys[] = {
-	{"general", "base_url", T_URL, O(general.base_url),
-	 "http://127.0.0.1:8080", 0, 0, NULL},
-	{"general", "secret_file", T_STR, O(general.secret_file),
-	 SYSCONFDIR "/mailmood/secret.key", 0, 0, NULL},
-	{"general", "store", T_STR, O(general.store),
-	 LOCALSTATEDIR "/lib/mailmood/mailmood.db", 0, 0, NULL},
-	{"general", "language", T_LANG, O(general.language), "en", 0, 0, NULL},
-	{"general", "scale", T_SCALE, O(general.scale_name), "thermometer", 0,
-	 0, NULL},
-	{"general", "templates", T_STR, O(general.templates),
-	 DATADIR "/mailmood/templates", 0, 0, NULL},
-	{"general", "user", T_STR, O(general.user), NULL, 0, 0, NULL},
-	{"general", "log_level", T_CHOICE, O(general.log_level), "info", 0, 0,
-	 "|error|warning|info|debug|"},
+    {"general", "base_url", T_URL, O(general.base_url), "http://127.0.0.1:8080",
+     0, 0, NULL},
+    {"general", "secret_file", T_STR, O(general.secret_file),
+     SYSCONFDIR "/mailmood/secret.key", 0, 0, NULL},
+    {"general", "store", T_STR, O(general.store),
+     LOCALSTATEDIR "/lib/mailmood/mailmood.db", 0, 0, NULL},
+    {"general", "language", T_LANG, O(general.language), "en", 0, 0, NULL},
+    {"general", "scale", T_SCALE, O(general.scale_name), "thermometer", 0, 0,
+     NULL},
+    {"general", "templates", T_STR, O(general.templates),
+     DATADIR "/mailmood/templates", 0, 0, NULL},
+    {"general", "user", T_STR, O(general.user), NULL, 0, 0, NULL},
+    {"general", "log_level", T_CHOICE, O(general.log_level), "info", 0, 0,
+     "|error|warning|info|debug|"},
 
-	{"milter", "socket", T_STR, O(milter.socket),
-	 "unix:" RUNSTATEDIR "/mailmood/milter.sock", 0, 0, NULL},
-	{"milter", "on_error", T_ONERROR, O(milter.on_error), "accept", 0, 0,
-	 NULL},
-	{"milter", "max_size", T_SIZE, O(milter.max_size), "10M", 1024,
-	 (int64_t)1 << 30, NULL},
-	{"milter", "cooldown", T_DURATION, O(milter.cooldown), "7d", 0,
-	 3650LL * DAY, NULL},
-	{"milter", "sample_rate", T_PERCENT, O(milter.sample_rate), "100", 0,
-	 100, NULL},
-	{"milter", "pid_file", T_STR, O(milter.pid_file), NULL, 0, 0, NULL},
-	{"milter", "socket_owner", T_STR, O(milter.socket_owner), NULL, 0, 0,
-	 NULL},
-	{"milter", "socket_mode", T_MODE, O(milter.socket_mode), "0660", 0,
-	 0777, NULL},
-	{"milter", "timeout", T_DURATION, O(milter.timeout), "60s", 1, 3600,
-	 NULL},
+    {"milter", "socket", T_STR, O(milter.socket),
+     "unix:" RUNSTATEDIR "/mailmood/milter.sock", 0, 0, NULL},
+    {"milter", "on_error", T_ONERROR, O(milter.on_error), "accept", 0, 0, NULL},
+    {"milter", "max_size", T_SIZE, O(milter.max_size), "10M", 1024,
+     (int64_t)1 << 30, NULL},
+    {"milter", "cooldown", T_DURATION, O(milter.cooldown), "7d", 0,
+     3650LL * DAY, NULL},
+    {"milter", "sample_rate", T_PERCENT, O(milter.sample_rate), "100", 0, 100,
+     NULL},
+    {"milter", "pid_file", T_STR, O(milter.pid_file), NULL, 0, 0, NULL},
+    {"milter", "socket_owner", T_STR, O(milter.socket_owner), NULL, 0, 0, NULL},
+    {"milter", "socket_mode", T_MODE, O(milter.socket_mode), "0660", 0, 0777,
+     NULL},
+    {"milter", "timeout", T_DURATION, O(milter.timeout), "60s", 1, 3600, NULL},
 
-	{"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0,
-	 NULL},
-	{"listener", "lmtp", T_STR, O(listener.lmtp), "127.0.0.1:8024", 0, 0,
-	 NULL},
-	{"listener", "reply_address", T_STR, O(listener.reply_address), NULL,
-	 0, 0, NULL},
-	{"listener", "smtp_url", T_URL, O(listener.smtp_url),
-	 "smtp://127.0.0.1:25", 0, 0, NULL},
-	{"listener", "smtp_tls", T_CHOICE, O(listener.smtp_tls), "auto", 0, 0,
-	 "|auto|required|none|"},
-	{"listener", "smtp_user", T_STR, O(listener.smtp_user), NULL, 0, 0,
-	 NULL},
-	{"listener", "smtp_password_file", T_STR,
-	 O(listener.smtp_password_file), NULL, 0, 0, NULL},
-	{"listener", "alert_from", T_STR, O(listener.alert_from),
-	 "mailmood@localhost", 0, 0, NULL},
-	{"listener", "ticket_url", T_STR, O(listener.ticket_url), NULL, 0, 0,
-	 NULL},
-	{"listener", "pid_file", T_STR, O(listener.pid_file), NULL, 0, 0,
-	 NULL},
-	{"listener", "trusted_proxies", T_STR, O(listener.trusted_proxies),
-	 NULL, 0, 0, NULL},
-	{"listener", "link_ttl", T_DURATION, O(listener.link_ttl), "90d", 3600,
-	 3650LL * DAY, NULL},
-	{"listener", "burst_window", T_DURATION, O(listener.burst_window),
-	 "30s", 0, 3600, NULL},
-	{"listener", "alert_delay", T_DURATION, O(listener.alert_delay), "0",
-	 0, 7 * DAY, NULL},
-	{"listener", "http_timeout", T_DURATION, O(listener.http_timeout),
-	 "10s", 1, 600, NULL},
-	{"listener", "http_threads", T_INT, O(listener.http_threads), "4", 1,
-	 256, NULL},
-	{"listener", "per_ip_limit", T_INT, O(listener.per_ip_limit), "32", 1,
-	 100000, NULL},
-	{"listener", "max_request", T_SIZE, O(listener.max_request), "64k",
-	 1024, 16 << 20, NULL},
-	{"listener", "max_reply_size", T_SIZE, O(listener.max_reply_size),
-	 "10M", 1024, (int64_t)1 << 30, NULL},
-	{"listener", "comment_max", T_INT, O(listener.comment_max), "2000", 1,
-	 100000, NULL},
-	{"listener", "smtp_ca_file", T_STR, O(listener.smtp_ca_file), NULL, 0,
-	 0, NULL},
-	{"listener", "smtp_timeout", T_DURATION, O(listener.smtp_timeout),
-	 "60s", 1, 600, NULL},
-	{"listener", "outbox_lease", T_DURATION, O(listener.outbox_lease), "5m",
-	 2, DAY, NULL},
-	{"listener", "outbox_backoff", T_DURATION, O(listener.outbox_backoff),
-	 "1m", 1, 3600, NULL},
-	{"listener", "outbox_retry_for", T_DURATION,
-	 O(listener.outbox_retry_for), "48h", 1, 30 * DAY, NULL},
-	{"listener", "outbox_interval", T_DURATION,
-	 O(listener.outbox_interval), "2s", 1, 3600, NULL},
-	{"imap", "url", T_STR, O(imap.url), NULL, 0, 0, NULL},
-	{"imap", "user", T_STR, O(imap.user), NULL, 0, 0, NULL},
-	{"imap", "password_file", T_STR, O(imap.password_file), NULL, 0, 0,
-	 NULL},
-	{"imap", "folder", T_STR, O(imap.folder), "INBOX", 0, 0, NULL},
-	{"imap", "poll", T_DURATION, O(imap.poll), "60s", 1, DAY, NULL},
-	{"imap", "move_to", T_STR, O(imap.move_to), "mailmood-processed", 0, 0,
-	 NULL},
-	{"imap", "tls_verify", T_BOOL, O(imap.tls_verify), "yes", 0, 0, NULL},
-	{"imap", "ca_file", T_STR, O(imap.ca_file), NULL, 0, 0, NULL},
-	{"imap", "timeout", T_DURATION, O(imap.timeout), "60s", 1, 3600, NULL},
+    {"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0, NULL},
+    {"listener", "lmtp", T_STR, O(listener.lmtp), "127.0.0.1:8024", 0, 0, NULL},
+    {"listener", "reply_address", T_STR, O(listener.reply_address), NULL, 0, 0,
+     NULL},
+    {"listener", "smtp_url", T_URL, O(listener.smtp_url), "smtp://127.0.0.1:25",
+     0, 0, NULL},
+    {"listener", "smtp_tls", T_CHOICE, O(listener.smtp_tls), "auto", 0, 0,
+     "|auto|required|none|"},
+    {"listener", "smtp_user", T_STR, O(listener.smtp_user), NULL, 0, 0, NULL},
+    {"listener", "smtp_password_file", T_STR, O(listener.smtp_password_file),
+     NULL, 0, 0, NULL},
+    {"listener", "alert_from", T_STR, O(listener.alert_from),
+     "mailmood@localhost", 0, 0, NULL},
+    {"listener", "ticket_url", T_STR, O(listener.ticket_url), NULL, 0, 0, NULL},
+    {"listener", "pid_file", T_STR, O(listener.pid_file), NULL, 0, 0, NULL},
+    {"listener", "trusted_proxies", T_STR, O(listener.trusted_proxies), NULL, 0,
+     0, NULL},
+    {"listener", "link_ttl", T_DURATION, O(listener.link_ttl), "90d", 3600,
+     3650LL * DAY, NULL},
+    {"listener", "burst_window", T_DURATION, O(listener.burst_window), "30s", 0,
+     3600, NULL},
+    {"listener", "alert_delay", T_DURATION, O(listener.alert_delay), "0", 0,
+     7 * DAY, NULL},
+    {"listener", "http_timeout", T_DURATION, O(listener.http_timeout), "10s", 1,
+     600, NULL},
+    {"listener", "http_threads", T_INT, O(listener.http_threads), "4", 1, 256,
+     NULL},
+    {"listener", "per_ip_limit", T_INT, O(listener.per_ip_limit), "32", 1,
+     100000, NULL},
+    {"listener", "max_request", T_SIZE, O(listener.max_request), "64k", 1024,
+     16 << 20, NULL},
+    {"listener", "max_reply_size", T_SIZE, O(listener.max_reply_size), "10M",
+     1024, (int64_t)1 << 30, NULL},
+    {"listener", "comment_max", T_INT, O(listener.comment_max), "2000", 1,
+     100000, NULL},
+    {"listener", "smtp_ca_file", T_STR, O(listener.smtp_ca_file), NULL, 0, 0,
+     NULL},
+    {"listener", "smtp_timeout", T_DURATION, O(listener.smtp_timeout), "60s", 1,
+     600, NULL},
+    {"listener", "outbox_lease", T_DURATION, O(listener.outbox_lease), "5m", 2,
+     DAY, NULL},
+    {"listener", "outbox_backoff", T_DURATION, O(listener.outbox_backoff), "1m",
+     1, 3600, NULL},
+    {"listener", "outbox_retry_for", T_DURATION, O(listener.outbox_retry_for),
+     "48h", 1, 30 * DAY, NULL},
+    {"listener", "outbox_interval", T_DURATION, O(listener.outbox_interval),
+     "2s", 1, 3600, NULL},
+    {"imap", "url", T_STR, O(imap.url), NULL, 0, 0, NULL},
+    {"imap", "user", T_STR, O(imap.user), NULL, 0, 0, NULL},
+    {"imap", "password_file", T_STR, O(imap.password_file), NULL, 0, 0, NULL},
+    {"imap", "folder", T_STR, O(imap.folder), "INBOX", 0, 0, NULL},
+    {"imap", "poll", T_DURATION, O(imap.poll), "60s", 1, DAY, NULL},
+    {"imap", "move_to", T_STR, O(imap.move_to), "mailmood-processed", 0, 0,
+     NULL},
+    {"imap", "tls_verify", T_BOOL, O(imap.tls_verify), "yes", 0, 0, NULL},
+    {"imap", "ca_file", T_STR, O(imap.ca_file), NULL, 0, 0, NULL},
+    {"imap", "timeout", T_DURATION, O(imap.timeout), "60s", 1, 3600, NULL},
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -164,7 +155,7 @@ struct conf_parser {
 
 static void conf_error(struct conf_parser *p, int line, const char *section,
 		       const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 
 /* Appends to the error text; a full buffer truncates, never overflows. */
 static void err_vappend(struct conf_parser *p, const char *fmt, va_list ap)
@@ -176,8 +167,8 @@ static void err_vappend(struct conf_parser *p, const char *fmt, va_list ap)
 	n = vsnprintf(p->err + p->errused, p->errlen - p->errused, fmt, ap);
 	if (n > 0)
 		p->errused = p->errused + (size_t)n < p->errlen
-				     ? p->errused + (size_t)n
-				     : p->errlen - 1;
+				 ? p->errused + (size_t)n
+				 : p->errlen - 1;
 }
 
 static void err_append(struct conf_parser *p, const char *fmt, ...)
@@ -216,11 +207,22 @@ int conf_parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -1;
 	switch (tolower((unsigned char)*end)) {
-	case '\0': break;
-	case 'k': mult = 1024; end++; break;
-	case 'm': mult = 1024 * 1024; end++; break;
-	case 'g': mult = 1024ULL * 1024 * 1024; end++; break;
-	default: return -1;
+	case '\0':
+		break;
+	case 'k':
+		mult = 1024;
+		end++;
+		break;
+	case 'm':
+		mult = 1024 * 1024;
+		end++;
+		break;
+	case 'g':
+		mult = 1024ULL * 1024 * 1024;
+		end++;
+		break;
+	default:
+		return -1;
 	}
 	if (*end == 'b' || *end == 'B')
 		end++;
@@ -243,13 +245,29 @@ int conf_parse_duration(const char *s, int64_t *out)
 	if (errno)
 		return -1;
 	switch (*end) {
-	case '\0': break;
-	case 's': end++; break;
-	case 'm': mult = 60; end++; break;
-	case 'h': mult = 3600; end++; break;
-	case 'd': mult = DAY; end++; break;
-	case 'w': mult = 7 * DAY; end++; break;
-	default: return -1;
+	case '\0':
+		break;
+	case 's':
+		end++;
+		break;
+	case 'm':
+		mult = 60;
+		end++;
+		break;
+	case 'h':
+		mult = 3600;
+		end++;
+		break;
+	case 'd':
+		mult = DAY;
+		end++;
+		break;
+	case 'w':
+		mult = 7 * DAY;
+		end++;
+		break;
+	default:
+		return -1;
 	}
 	if (*end || v > INT64_MAX / mult)
 		return -1;
@@ -353,9 +371,9 @@ static const char *conf_set_key(struct conf *c, const struct conf_key *k,
 		break;
 	}
 	if (n < k->min || n > k->max) {
-		snprintf(why, whylen, "%s out of range (%" PRId64 "..%" PRId64
-				      ")",
-			 v, k->min, k->max);
+		snprintf(why, whylen,
+			 "%s out of range (%" PRId64 "..%" PRId64 ")", v,
+			 k->min, k->max);
 		return why;
 	}
 	if (k->type == T_SIZE)
@@ -392,10 +410,18 @@ static const char *conf_pattern_set(struct conf_pattern *pat, const char *v,
 		return "regular expression without closing /";
 	for (const char *f = last + 1; *f; f++) {
 		switch (*f) {
-		case 'i': opts |= PCRE2_CASELESS; break;
-		case 'm': opts |= PCRE2_MULTILINE; break;
-		case 's': opts |= PCRE2_DOTALL; break;
-		case 'x': opts |= PCRE2_EXTENDED; break;
+		case 'i':
+			opts |= PCRE2_CASELESS;
+			break;
+		case 'm':
+			opts |= PCRE2_MULTILINE;
+			break;
+		case 's':
+			opts |= PCRE2_DOTALL;
+			break;
+		case 'x':
+			opts |= PCRE2_EXTENDED;
+			break;
 		default:
 			snprintf(why, whylen, "unknown regex flag '%c'", *f);
 			return why;
@@ -408,7 +434,8 @@ static const char *conf_pattern_set(struct conf_pattern *pat, const char *v,
 		char msg[160];
 		pcre2_get_error_message(errcode, (PCRE2_UCHAR *)msg,
 					sizeof(msg));
-		snprintf(why, whylen, "bad regular expression at offset %zu: %s",
+		snprintf(why, whylen,
+			 "bad regular expression at offset %zu: %s",
 			 (size_t)erroff, msg);
 		return why;
 	}
@@ -516,8 +543,8 @@ static const char *conf_team_key(struct conf_team *t, const char *key,
 			return "out of memory";
 		for (char *w = strtok_r(copy, " \t,", &save); w;
 		     w = strtok_r(NULL, " \t,", &save)) {
-			char **m = realloc(t->match,
-					   (t->nmatch + 1) * sizeof(*m));
+			char **m =
+			    realloc(t->match, (t->nmatch + 1) * sizeof(*m));
 			if (!m) {
 				free(copy);
 				return "out of memory";
@@ -657,8 +684,8 @@ static int conf_handler(void *user, const char *section, const char *key,
 	    conf_enter_section(p, section) < 0)
 		return 1;
 	if (p->rule)
-		reason = conf_rule_key(p, p->rule, key, value, why,
-				       sizeof(why));
+		reason =
+		    conf_rule_key(p, p->rule, key, value, why, sizeof(why));
 	else if (p->team)
 		reason = conf_team_key(p->team, key, value);
 	else {
@@ -702,8 +729,8 @@ static char *conf_reader(char *str, int num, void *stream)
 	n = strlen(str);
 	if (str[strspn(str, " \t")] == '[')
 		p->section_line = p->line;
-	p->line_too_long = n == (size_t)num - 1 && str[n - 1] != '\n' &&
-			   !feof(p->fp);
+	p->line_too_long =
+	    n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp);
 	if (p->line_too_long) {
 		/* Swallow the rest, so one long line is one error. */
 		int ch;
@@ -769,12 +796,10 @@ static void conf_finish(struct conf_parser *p)
 			   "not an IMAP URL (imaps://host[:port]/ or imap://)");
 	if (c->imap.url && *c->imap.url &&
 	    (!c->imap.user || !c->imap.password_file))
-		conf_error(p, 0, "imap", "url",
-			   "needs user and password_file");
+		conf_error(p, 0, "imap", "url", "needs user and password_file");
 	if (c->listener.reply_address &&
 	    !strchr(c->listener.reply_address, '@'))
-		conf_error(p, 0, "listener", "reply_address",
-			   "not an address");
+		conf_error(p, 0, "listener", "reply_address", "not an address");
 }
 
 struct conf *conf_load(const char *path, char *err, size_t errlen)
@@ -936,8 +961,7 @@ const struct scale *conf_team_scale(const struct conf *c,
 				: scale_get(SCALE_THERMOMETER);
 }
 
-const char *conf_team_language(const struct conf *c,
-			       const struct conf_team *t)
+const char *conf_team_language(const struct conf *c, const struct conf_team *t)
 {
 	if (t && t->language)
 		return t->language;

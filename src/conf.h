@@ -18,7 +18,7 @@ enum on_error { ON_ERROR_ACCEPT, ON_ERROR_TEMPFAIL };
 
 /* A rule value: exact (case-insensitive) text, or /pcre/flags. */
 struct conf_pattern {
-	char *text;     /* as written */
+	char *text;	/* as written */
 	pcre2_code *re; /* NULL for an exact match */
 };
 
@@ -30,37 +30,37 @@ struct conf_header_cond {
 /* Where a survey field comes from: a literal, "header:NAME", or a named
  * group of one of the rule's patterns (the default for ticket/team/agent). */
 struct conf_source {
-	char *literal;     /* NULL unless a literal */
+	char *literal;	   /* NULL unless a literal */
 	char *header_name; /* NULL unless header:NAME */
 };
 
 struct conf_rule {
 	char *name;
-	int line; /* where the section starts, for messages */
-	struct conf_pattern sender;  /* envelope MAIL FROM */
-	struct conf_pattern from;    /* header From address */
+	int line;		    /* where the section starts, for messages */
+	struct conf_pattern sender; /* envelope MAIL FROM */
+	struct conf_pattern from;   /* header From address */
 	struct conf_pattern subject; /* decoded Subject */
 	struct conf_header_cond *headers;
 	size_t nheaders;
 	struct conf_source ticket, team, agent;
 	const struct scale *scale; /* NULL: general scale */
-	char *language;            /* NULL: team or general */
+	char *language;		   /* NULL: team or general */
 };
 
 struct conf_team {
 	char *name;
 	int line;
 	char *display_name; /* shown to end users; default name */
-	char **match;       /* "@domain" or "address", lowercased */
+	char **match;	    /* "@domain" or "address", lowercased */
 	size_t nmatch;
 	char *alert_to;
 	char *language; /* NULL: general */
 	char *alert_at_text;
-	int alert_at;   /* value on the team's scale; resolved after parse */
+	int alert_at; /* value on the team's scale; resolved after parse */
 	const struct scale *scale; /* NULL: general */
 	bool kudos;
 	char *kudos_to;
-	char *digest; /* "none", "daily", "weekly" */
+	char *digest;	  /* "none", "daily", "weekly" */
 	char *ticket_url; /* NULL: listener ticket_url */
 };
 
@@ -74,7 +74,7 @@ struct conf {
 		const struct scale *scale;
 		char *scale_name;
 		char *templates; /* directory with en/ nl/ */
-		char *user;      /* drop privileges to this user */
+		char *user;	 /* drop privileges to this user */
 		char *log_level;
 	} general;
 	struct {
@@ -106,13 +106,13 @@ struct conf {
 		int64_t http_timeout; /* seconds */
 		int http_threads;
 		int per_ip_limit;
-		uint64_t max_request;   /* bytes */
-		uint64_t max_reply_size; /* LMTP, bytes */
-		int comment_max;         /* characters */
-		char *smtp_ca_file;       /* NULL: the system's CAs */
-		int64_t smtp_timeout;     /* seconds per mail */
-		int64_t outbox_lease;     /* seconds a claim holds */
-		int64_t outbox_backoff;   /* first retry delay, seconds */
+		uint64_t max_request;	  /* bytes */
+		uint64_t max_reply_size;  /* LMTP, bytes */
+		int comment_max;	  /* characters */
+		char *smtp_ca_file;	  /* NULL: the system's CAs */
+		int64_t smtp_timeout;	  /* seconds per mail */
+		int64_t outbox_lease;	  /* seconds a claim holds */
+		int64_t outbox_backoff;	  /* first retry delay, seconds */
 		int64_t outbox_retry_for; /* seconds before FAILED */
 		int64_t outbox_interval;  /* seconds between passes */
 	} listener;
@@ -121,12 +121,12 @@ struct conf {
 		char *url; /* imaps://host[:port]/ or imap://; NULL: off */
 		char *user;
 		char *password_file;
-		char *folder;	/* polled; default INBOX */
-		int64_t poll;	/* seconds between polls (or IDLE rounds) */
-		char *move_to;	/* processed mail goes here (created) */
+		char *folder;	 /* polled; default INBOX */
+		int64_t poll;	 /* seconds between polls (or IDLE rounds) */
+		char *move_to;	 /* processed mail goes here (created) */
 		bool tls_verify; /* check the server's certificate and name */
-		char *ca_file;	/* trust these CAs (PEM) instead of the
-				 * system's: a private or self-signed cert */
+		char *ca_file;	 /* trust these CAs (PEM) instead of the
+				  * system's: a private or self-signed cert */
 		int64_t timeout; /* network timeout, seconds */
 	} imap;
 	struct conf_rule *rules;
@@ -157,7 +157,6 @@ const struct conf_team *conf_team_by_name(const struct conf *c,
 /* Effective settings for a team (team may be NULL). */
 const struct scale *conf_team_scale(const struct conf *c,
 				    const struct conf_team *t);
-const char *conf_team_language(const struct conf *c,
-			       const struct conf_team *t);
+const char *conf_team_language(const struct conf *c, const struct conf_team *t);
 
 #endif

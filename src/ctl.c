@@ -5,45 +5,45 @@
 #include "ctl.h"
 
 static const struct ctl_verb ctl_verbs[] = {
-	{"test-rule",
-	 "test-rule MAIL.eml [--rewrite]  which rule matches and what it "
-	 "captures;\n                          --rewrite prints the mail as "
-	 "the milter would send it",
-	 ctl_test_rule},
-	{"show",
-	 "show [--json] TOKEN|SURVEY_ID  one survey: hits, ratings "
-	 "(comments), alerts",
-	 ctl_show},
-	{"ingest",
-	 "ingest [-f SENDER] [-r RCPT]... < MAIL  one reply mail (pipe, "
-	 "aliases):\n                          exit 0 stored/ignored, 75 "
-	 "retry later, 65 not a mail",
-	 ctl_ingest},
-	{"report",
-	 "report [--team T] [--agent A] [--rule R] [--since DATE] "
-	 "[--until DATE]\n                          [--by day|week|month|"
-	 "quarter] [--per agent|rule]\n                          [--format "
-	 "text|csv|json|html] [--output FILE]  figures",
-	 ctl_report},
-	{"export",
-	 "export --format csv|json [--team T] [--since DATE] [--until DATE]"
-	 "\n                          every rating with its comments",
-	 ctl_export},
-	{"purge",
-	 "purge --before DATE [--anonymize]  delete (or anonymize) older "
-	 "surveys",
-	 ctl_purge},
-	{"passwd",
-	 "passwd USER [--team T]... [--admin]  dashboard user; password "
-	 "from stdin\n                          or prompted",
-	 ctl_passwd},
-	{"send-pending",
-	 "send-pending                one pass of the outbox: send the alerts, "
-	 "kudos\n                          and digests that are due",
-	 ctl_send_pending},
-	{"digest", "digest TEAM                 send TEAM's digest now",
-	 ctl_digest},
-	{NULL, NULL, NULL},
+    {"test-rule",
+     "test-rule MAIL.eml [--rewrite]  which rule matches and what it "
+     "captures;\n                          --rewrite prints the mail as "
+     "the milter would send it",
+     ctl_test_rule},
+    {"show",
+     "show [--json] TOKEN|SURVEY_ID  one survey: hits, ratings "
+     "(comments), alerts",
+     ctl_show},
+    {"ingest",
+     "ingest [-f SENDER] [-r RCPT]... < MAIL  one reply mail (pipe, "
+     "aliases):\n                          exit 0 stored/ignored, 75 "
+     "retry later, 65 not a mail",
+     ctl_ingest},
+    {"report",
+     "report [--team T] [--agent A] [--rule R] [--since DATE] "
+     "[--until DATE]\n                          [--by day|week|month|"
+     "quarter] [--per agent|rule]\n                          [--format "
+     "text|csv|json|html] [--output FILE]  figures",
+     ctl_report},
+    {"export",
+     "export --format csv|json [--team T] [--since DATE] [--until DATE]"
+     "\n                          every rating with its comments",
+     ctl_export},
+    {"purge",
+     "purge --before DATE [--anonymize]  delete (or anonymize) older "
+     "surveys",
+     ctl_purge},
+    {"passwd",
+     "passwd USER [--team T]... [--admin]  dashboard user; password "
+     "from stdin\n                          or prompted",
+     ctl_passwd},
+    {"send-pending",
+     "send-pending                one pass of the outbox: send the alerts, "
+     "kudos\n                          and digests that are due",
+     ctl_send_pending},
+    {"digest", "digest TEAM                 send TEAM's digest now",
+     ctl_digest},
+    {NULL, NULL, NULL},
 };
 
 int ctl_dispatch(const char *config_path, const char *verb, int argc,

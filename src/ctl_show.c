@@ -326,8 +326,8 @@ static void print_json(FILE *out, const struct show_data *d)
 		iso_time(o->due, t);
 		fputs(", \"due\": ", out);
 		json_str(out, t);
-		fprintf(out, ", \"attempts\": %d, \"last_error\": ",
-			o->attempts);
+		fprintf(out,
+			", \"attempts\": %d, \"last_error\": ", o->attempts);
 		json_str(out, o->last_error);
 		putc('}', out);
 	}
@@ -415,8 +415,8 @@ static void print_text(FILE *out, const struct show_data *d)
 		iso_time(o->due, t);
 		fputs("  ", out);
 		text_str(out, o->kind);
-		fprintf(out, "  %-9s  due %s  attempts %d", state_name(o->state),
-			t, o->attempts);
+		fprintf(out, "  %-9s  due %s  attempts %d",
+			state_name(o->state), t, o->attempts);
 		if (o->last_error && *o->last_error) {
 			fputs("  error: ", out);
 			text_str(out, o->last_error);
@@ -475,15 +475,16 @@ int ctl_show(const char *config_path, int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return EX_CONFIG;
 	}
-	have_key = token_key_load(c->general.secret_file, &key, err,
-				  sizeof(err)) == 0;
+	have_key =
+	    token_key_load(c->general.secret_file, &key, err, sizeof(err)) == 0;
 	if (all_digits(arg)) {
 		errno = 0;
 		char *end;
 		unsigned long long v = strtoull(arg, &end, 10);
 		if (errno || v == 0 || v > INT64_MAX) {
-			fprintf(stderr, "mailmoodctl show: %s: not a survey "
-					"id\n",
+			fprintf(stderr,
+				"mailmoodctl show: %s: not a survey "
+				"id\n",
 				arg);
 			conf_free(c);
 			return EX_DATAERR;
@@ -527,8 +528,9 @@ int ctl_show(const char *config_path, int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	src = store_survey_get(st, id, &d.s);
 	if (src == STORE_NOTFOUND) {
-		fprintf(stderr, "mailmoodctl show: no survey %" PRId64
-				" in the store\n",
+		fprintf(stderr,
+			"mailmoodctl show: no survey %" PRId64
+			" in the store\n",
 			id);
 		rc = EX_NOINPUT;
 		goto out;

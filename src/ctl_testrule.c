@@ -43,8 +43,8 @@ static int parse_headers(const char *s, size_t len, struct parsed_mail *p)
 	while (off < len) {
 		size_t end = line_end(s, off, len), vend = end, colon;
 		struct rules_header *h;
-		if (s[off] == '\n' || (s[off] == '\r' && off + 1 < len &&
-				       s[off + 1] == '\n')) {
+		if (s[off] == '\n' ||
+		    (s[off] == '\r' && off + 1 < len && s[off + 1] == '\n')) {
 			p->body_off = end;
 			return 0;
 		}
@@ -170,15 +170,15 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 	}
 	msg = slurp(file, &len);
 	if (!msg) {
-		fprintf(stderr, "mailmoodctl: %s: %s\n", file,
-			strerror(errno));
+		fprintf(stderr, "mailmoodctl: %s: %s\n", file, strerror(errno));
 		inject_templates_free(&tpl);
 		conf_free(c);
 		return EX_NOINPUT;
 	}
 	if (parse_headers(msg, len, &p) < 0) {
-		fprintf(stderr, "mailmoodctl: %s: not a mail (bad header "
-				"line)\n",
+		fprintf(stderr,
+			"mailmoodctl: %s: not a mail (bad header "
+			"line)\n",
 			file);
 		parsed_free(&p);
 		free(msg);

@@ -453,7 +453,8 @@ static int ov_get(const char *key, int64_t now, struct buf *b)
 	pthread_mutex_lock(&ov_lock);
 	for (int i = 0; i < OVERVIEW_SLOTS; i++)
 		if (ov_cache[i].key && !strcmp(ov_cache[i].key, key) &&
-		    now >= ov_cache[i].at && now - ov_cache[i].at < OVERVIEW_TTL) {
+		    now >= ov_cache[i].at &&
+		    now - ov_cache[i].at < OVERVIEW_TTL) {
 			buf_append(b, ov_cache[i].html, ov_cache[i].len);
 			hit = 1;
 			break;

@@ -125,8 +125,8 @@ static enum store_rc record_one(struct store *st, const struct hitlog_hit *h,
 	row.user_agent = (char *)(h->user_agent ? h->user_agent : "");
 	rc = store_hit_insert(st, &row);
 	if (rc == STORE_OK && res->mark_prior)
-		rc = store_hit_mark_machine(st, h->survey_id,
-					    h->at - h->window);
+		rc =
+		    store_hit_mark_machine(st, h->survey_id, h->at - h->window);
 	return rc;
 }
 
@@ -225,11 +225,10 @@ static void summaries_sweep(struct writer *w, int64_t now, int64_t window)
 
 /* The summary of h's survey covering h's window, loaded when missing or
  * stale; NULL when it cannot answer (then the store is asked). */
-static struct summary *summary_get(struct writer *w,
-				   const struct hitlog_hit *h)
+static struct summary *summary_get(struct writer *w, const struct hitlog_hit *h)
 {
-	size_t b = (size_t)((uint64_t)h->survey_id * 2654435761u) %
-		   HITLOG_BUCKETS;
+	size_t b =
+	    (size_t)((uint64_t)h->survey_id * 2654435761u) % HITLOG_BUCKETS;
 	struct summary *s;
 	int rc;
 

@@ -32,7 +32,7 @@ struct hitlog_hit {
 	int64_t sent_at;
 	int64_t window; /* burst_window, seconds */
 	int level;
-	int head;		/* HEAD request */
+	int head; /* HEAD request */
 	const char *ip;
 	const char *user_agent; /* NULL: none sent */
 	const char *level_key;	/* for the log line */

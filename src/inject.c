@@ -9,8 +9,7 @@
 
 static const char *const inject_langs[2] = {"en", "nl"};
 
-static char *read_file(const char *path, size_t *len, char *err,
-		       size_t errlen)
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "rb");
 	struct buf b;
@@ -42,8 +41,7 @@ void inject_templates_free(struct inject_templates *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void inject_reply_address(const char *base, const char *token,
-			  struct buf *out)
+void inject_reply_address(const char *base, const char *token, struct buf *out)
 {
 	const char *at = base ? strrchr(base, '@') : NULL;
 
@@ -59,14 +57,13 @@ void inject_reply_address(const char *base, const char *token,
 
 int inject_render(const struct inject_templates *t, const struct conf *c,
 		  const struct token_key *key, const struct inject_survey *s,
-		  struct buf *text, struct buf *html, char *err,
-		  size_t errlen)
+		  struct buf *text, struct buf *html, char *err, size_t errlen)
 {
 	const struct scale *sc = s->scale;
 	int li = s->language && !strcmp(s->language, "nl") ? 1 : 0;
 	char tok[TOKEN_BUFSZ];
 	struct tmpl_var vars[4], *items;
-	char (*urls)[256], (*values)[8];
+	char(*urls)[256], (*values)[8];
 	struct buf reply;
 	struct tmpl_ctx ctx;
 	int rc = -1;
@@ -93,23 +90,23 @@ int inject_render(const struct inject_templates *t, const struct conf *c,
 			 c->general.base_url, tok, l->value);
 		snprintf(values[i], sizeof(values[i]), "%d", l->value);
 		it[0] = (struct tmpl_var){"url", urls[i]};
-		it[1] = (struct tmpl_var){"label",
-					  li ? l->label_nl : l->label_en};
+		it[1] =
+		    (struct tmpl_var){"label", li ? l->label_nl : l->label_en};
 		it[2] = (struct tmpl_var){"emoji", l->emoji};
 		it[3] = (struct tmpl_var){"color", l->color};
 		it[4] = (struct tmpl_var){"key", l->key};
 		it[5] = (struct tmpl_var){"value", values[i]};
 	}
-	vars[0] = (struct tmpl_var){"ticket", s->ticket && *s->ticket
-						      ? s->ticket
-						      : (li ? "uw melding"
-							    : "your request")};
+	vars[0] = (struct tmpl_var){"ticket",
+				    s->ticket && *s->ticket
+					? s->ticket
+					: (li ? "uw melding" : "your request")};
 	vars[1] = (struct tmpl_var){"token", tok};
-	vars[2] = (struct tmpl_var){"reply_address", reply.data ? reply.data
-								 : ""};
+	vars[2] =
+	    (struct tmpl_var){"reply_address", reply.data ? reply.data : ""};
 	vars[3] = (struct tmpl_var){"base_url", c->general.base_url};
-	ctx = (struct tmpl_ctx){vars, 4, "levels", items,
-				(size_t)sc->nlevels, 6};
+	ctx =
+	    (struct tmpl_ctx){vars, 4, "levels", items, (size_t)sc->nlevels, 6};
 	if (tmpl_render(text, t->text[li], t->text_len[li], 0, &ctx, err,
 			errlen) < 0 ||
 	    tmpl_render(html, t->html[li], t->html_len[li], 1, &ctx, err,
@@ -133,13 +130,13 @@ int inject_templates_load(const char *dir, struct inject_templates *t,
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s/block.txt", dir,
 			 inject_langs[i]);
-		if (!(t->text[i] = read_file(path, &t->text_len[i], err,
-					     errlen)))
+		if (!(t->text[i] =
+			  read_file(path, &t->text_len[i], err, errlen)))
 			goto fail;
 		snprintf(path, sizeof(path), "%s/%s/block.html", dir,
 			 inject_langs[i]);
-		if (!(t->html[i] = read_file(path, &t->html_len[i], err,
-					     errlen)))
+		if (!(t->html[i] =
+			  read_file(path, &t->html_len[i], err, errlen)))
 			goto fail;
 	}
 	/* Render each once with a dummy survey: a typo fails at start-up

@@ -30,11 +30,9 @@ struct inject_survey {
 /* Renders the text and HTML block (UTF-8) for one survey. */
 int inject_render(const struct inject_templates *t, const struct conf *c,
 		  const struct token_key *key, const struct inject_survey *s,
-		  struct buf *text, struct buf *html, char *err,
-		  size_t errlen);
+		  struct buf *text, struct buf *html, char *err, size_t errlen);
 
 /* feedback@example.com + TOKEN -> feedback+TOKEN@example.com */
-void inject_reply_address(const char *base, const char *token,
-			  struct buf *out);
+void inject_reply_address(const char *base, const char *token, struct buf *out);
 
 #endif

@@ -32,7 +32,8 @@ enum log_level log_get_level(void)
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-	static const char *const tag[] = {"error: ", "warning: ", "", "debug: "};
+	static const char *const tag[] = {"error: ", "warning: ", "",
+					  "debug: "};
 	char line[2048];
 
 	if (level > log_threshold)

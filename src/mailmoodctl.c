@@ -60,8 +60,7 @@ static int cmd_check_config(const char *path)
 		fprintf(stderr,
 			"%s: warning: [general] secret_file: %s does not "
 			"exist yet (mailmoodctl keygen %s)\n",
-			path, c->general.secret_file,
-			c->general.secret_file);
+			path, c->general.secret_file, c->general.secret_file);
 	} else if (token_key_load(c->general.secret_file, &key, err,
 				  sizeof(err)) < 0) {
 		fprintf(stderr, "%s: [general] secret_file: %s\n", path, err);
@@ -157,10 +156,10 @@ static int cmd_link(const char *config_path, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL;
 	const char *verb;
@@ -169,10 +168,18 @@ int main(int argc, char **argv)
 	log_init("mailmoodctl", 1);
 	while ((ch = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': config = optarg; break;
-		case 'h': usage(stdout); return EX_OK;
-		case 'V': printf("mailmoodctl %s\n", PACKAGE_VERSION); return EX_OK;
-		default: usage(stderr); return EX_USAGE;
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			printf("mailmoodctl %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
 		}
 	}
 	if (optind >= argc) {

@@ -89,8 +89,8 @@ static struct store *pool_take(struct milter_state *st, char *err,
 	if (st->npool > 0)
 		s = st->pool[--st->npool];
 	pthread_mutex_unlock(&state_lock);
-	if (!s && store_open(st->conf->general.store, &s, err, errlen) !=
-			  STORE_OK)
+	if (!s &&
+	    store_open(st->conf->general.store, &s, err, errlen) != STORE_OK)
 		return NULL;
 	return s;
 }
@@ -115,8 +115,7 @@ int milter_state_install(struct conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (token_key_load(c->general.secret_file, &st->key, err, errlen) <
-		    0 ||
+	if (token_key_load(c->general.secret_file, &st->key, err, errlen) < 0 ||
 	    inject_templates_load(c->general.templates, &st->templates, err,
 				  errlen) < 0) {
 		inject_templates_free(&st->templates);
@@ -139,13 +138,11 @@ void milter_reload(const char *path)
 	struct conf *c = conf_load(path, err, sizeof(err));
 
 	if (!c) {
-		log_error("reload: %s; keeping the running configuration",
-			  err);
+		log_error("reload: %s; keeping the running configuration", err);
 		return;
 	}
 	if (milter_state_install(c, err, sizeof(err)) < 0) {
-		log_error("reload: %s; keeping the running configuration",
-			  err);
+		log_error("reload: %s; keeping the running configuration", err);
 		conf_free(c);
 		return;
 	}
@@ -301,8 +298,8 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
 	if (!m || m->skip)
 		return SMFIS_ACCEPT;
-	env = (struct closure_env){m->st->conf, &m->st->key,
-				   &m->st->templates, NULL};
+	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
+				   NULL};
 	rc = closure_matches(&env, m->sender, m->h, m->nh);
 	if (rc == 0) {
 		/* Not a closure mail: the MTA need not send the body. */
@@ -367,12 +364,12 @@ static int set_header(SMFICTX *ctx, const char *name, const char *value,
 {
 	if (present)
 		return smfi_chgheader(ctx, (char *)name, 1, (char *)value) ==
-				       MI_SUCCESS
-			       ? 0
-			       : -1;
+			       MI_SUCCESS
+			   ? 0
+			   : -1;
 	return smfi_addheader(ctx, (char *)name, (char *)value) == MI_SUCCESS
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }
 
 static sfsistat cb_eom(SMFICTX *ctx)
@@ -393,14 +390,14 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (!store) {
 		log_error("%s: store: %s; mail passes %s", qid, err,
 			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
-				  ? "to tempfail"
-				  : "unchanged");
+			      ? "to tempfail"
+			      : "unchanged");
 		return on_error(m);
 	}
-	env = (struct closure_env){m->st->conf, &m->st->key,
-				   &m->st->templates, store};
-	mail = (struct closure_mail){qid,	 m->sender, m->rcpt, m->h,
-				     m->nh,	 m->raw.data, m->raw.len};
+	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
+				   store};
+	mail = (struct closure_mail){qid,   m->sender,	 m->rcpt,   m->h,
+				     m->nh, m->raw.data, m->raw.len};
 	closure_process(&env, &mail, &r);
 	pool_give(m->st, store, r.outcome == CLOSURE_ERROR);
 	if (r.outcome == CLOSURE_INJECTED) {
@@ -465,18 +462,18 @@ static sfsistat cb_eom_wrap(SMFICTX *ctx)
 int milter_register(void)
 {
 	struct smfiDesc desc = {
-		.xxfi_name = "mailmood",
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS,
-		.xxfi_connect = cb_connect,
-		.xxfi_envfrom = cb_envfrom,
-		.xxfi_envrcpt = cb_envrcpt,
-		.xxfi_header = cb_header,
-		.xxfi_eoh = cb_eoh,
-		.xxfi_body = cb_body,
-		.xxfi_eom = cb_eom_wrap,
-		.xxfi_abort = cb_abort,
-		.xxfi_close = cb_close,
+	    .xxfi_name = "mailmood",
+	    .xxfi_version = SMFI_VERSION,
+	    .xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS,
+	    .xxfi_connect = cb_connect,
+	    .xxfi_envfrom = cb_envfrom,
+	    .xxfi_envrcpt = cb_envrcpt,
+	    .xxfi_header = cb_header,
+	    .xxfi_eoh = cb_eoh,
+	    .xxfi_body = cb_body,
+	    .xxfi_eom = cb_eom_wrap,
+	    .xxfi_abort = cb_abort,
+	    .xxfi_close = cb_close,
 	};
 	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
 }

@@ -43,12 +43,28 @@ static void put_html(struct buf *b, const char *s, size_t n)
 		size_t elen;
 
 		switch (s[i]) {
-		case '&': ent = "&amp;"; elen = 5; break;
-		case '<': ent = "&lt;"; elen = 4; break;
-		case '>': ent = "&gt;"; elen = 4; break;
-		case '"': ent = "&quot;"; elen = 6; break;
-		case '\'': ent = "&#39;"; elen = 5; break;
-		default: continue;
+		case '&':
+			ent = "&amp;";
+			elen = 5;
+			break;
+		case '<':
+			ent = "&lt;";
+			elen = 4;
+			break;
+		case '>':
+			ent = "&gt;";
+			elen = 4;
+			break;
+		case '"':
+			ent = "&quot;";
+			elen = 6;
+			break;
+		case '\'':
+			ent = "&#39;";
+			elen = 5;
+			break;
+		default:
+			continue;
 		}
 		if (i > start)
 			buf_append(b, s + start, i - start);
@@ -146,7 +162,8 @@ static int compile(struct page_set *ps, int lang, int id, char *err,
 		if (!close) /* check_template let it through: cannot be */
 			goto bad;
 		for (int k = 0; page_names[id][k]; k++)
-			if (strlen(page_names[id][k]) == (size_t)(close - name) &&
+			if (strlen(page_names[id][k]) ==
+				(size_t)(close - name) &&
 			    !memcmp(page_names[id][k], name,
 				    (size_t)(close - name))) {
 				g->var = k;
@@ -168,8 +185,8 @@ bad:
 }
 
 int page_render_set(struct buf *out, const struct page_set *ps, int lang,
-		    enum page_id id, const struct page_var *vars,
-		    size_t nvars, char *err, size_t errlen)
+		    enum page_id id, const struct page_var *vars, size_t nvars,
+		    char *err, size_t errlen)
 {
 	const char *const *names = page_names[id];
 	const struct page_seg *seg = ps->seg[lang][id];

@@ -51,8 +51,8 @@ void page_set_free(struct page_set *ps);
 /* page_render of the loaded template (lang, id), from its segments: the
  * same output and errors, without scanning the text again. */
 int page_render_set(struct buf *out, const struct page_set *ps, int lang,
-		    enum page_id id, const struct page_var *vars,
-		    size_t nvars, char *err, size_t errlen);
+		    enum page_id id, const struct page_var *vars, size_t nvars,
+		    char *err, size_t errlen);
 
 /* "en" / "nl" (any case, "nl-BE" too) -> id; -1 when neither. */
 int page_lang_id(const char *tag);

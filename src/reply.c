@@ -145,17 +145,9 @@ struct gate {
 };
 
 static const struct gate sig_gates[] = {
-    {"ent ", 0},
-    {"v", G_FIRST},
-    {"e", G_FIRST},
-    {"v", G_FIRST},
-    {"d", G_FIRST},
-    {"endt fra min ", 0},
-    {"g", G_FIRST},
-    {"from ", 0},
-    {NULL, G_NONASCII},
-    {"e", G_FIRST},
-    {"i", G_FIRST},
+    {"ent ", 0},	{"v", G_FIRST},	      {"e", G_FIRST}, {"v", G_FIRST},
+    {"d", G_FIRST},	{"endt fra min ", 0}, {"g", G_FIRST}, {"from ", 0},
+    {NULL, G_NONASCII}, {"e", G_FIRST},	      {"i", G_FIRST},
 };
 
 static const struct gate attr_gates[] = {
@@ -285,16 +277,16 @@ static int re_match(struct strip_ctx *c, pcre2_code *re, const char *s,
 {
 	/* Input was made valid UTF-8 by utf8_sanitize, so skip the check
 	 * (it would be quadratic when called per line). */
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK,
-			     c->md, NULL);
+	int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK, c->md,
+			     NULL);
 
 	/* The JIT's own limits (its stack) are not the interpreter's: on
 	 * any error other than "no match", let the interpreter decide, so
 	 * the answer never depends on whether the JIT ran. */
 	if (rc < PCRE2_ERROR_NOMATCH)
-		rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0,
-				 PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, c->md,
-				 NULL);
+		rc =
+		    pcre2_match(re, (PCRE2_SPTR)s, n, 0,
+				PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, c->md, NULL);
 	return rc >= 0;
 }
 
@@ -341,8 +333,8 @@ static int has_word(const char *s, size_t n, const char *lit)
 	while ((size_t)(end - p) >= m) {
 		/* next place the first letter occurs, either case */
 		const char *x = memchr(p, a, (size_t)(end - p) - m + 1);
-		const char *y = a == b ? NULL
-				       : memchr(p, b, (size_t)(end - p) - m + 1);
+		const char *y =
+		    a == b ? NULL : memchr(p, b, (size_t)(end - p) - m + 1);
 		const char *q = !x ? y : !y ? x : x < y ? x : y;
 		size_t k;
 
@@ -359,8 +351,8 @@ static int has_word(const char *s, size_t n, const char *lit)
 	return 0;
 }
 
-static int gate_open(const struct gate *g, const struct facts *f,
-		     const char *s, size_t n)
+static int gate_open(const struct gate *g, const struct facts *f, const char *s,
+		     size_t n)
 {
 	if ((f->have & g->need & ~G_FIRST) != (g->need & ~G_FIRST))
 		return 0;

@@ -432,7 +432,8 @@ static enum store_rc run_groups(struct store *st, const struct report_query *q,
 			}
 		}
 		if (rc == STORE_OK && p->n) {
-			memcpy(r->rows + r->n, p->rows, p->n * sizeof(*p->rows));
+			memcpy(r->rows + r->n, p->rows,
+			       p->n * sizeof(*p->rows));
 			r->n += p->n;
 			free(p->rows);
 		} else {

@@ -106,7 +106,9 @@ static int pattern_match(const struct conf_pattern *pat, const char *v,
 		return 0;
 	}
 	for (int g = 0; g < 3; g++) {
-		char **slot = g == 0 ? &m->ticket : g == 1 ? &m->team : &m->agent;
+		char **slot = g == 0   ? &m->ticket
+			      : g == 1 ? &m->team
+				       : &m->agent;
 		PCRE2_UCHAR *val = NULL;
 		PCRE2_SIZE len;
 		if (*slot)
@@ -210,8 +212,7 @@ static int rule_try(const struct conf_rule *r, const char *sender,
 }
 
 int rules_match(const struct conf *c, const char *sender,
-		const struct rules_header *h, size_t nh,
-		struct rules_match *m)
+		const struct rules_header *h, size_t nh, struct rules_match *m)
 {
 	const char *from_v = header_get(h, nh, "From");
 	const char *subj_v = header_get(h, nh, "Subject");

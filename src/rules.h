@@ -24,8 +24,7 @@ struct rules_match {
 /* 1 and *m filled when a rule matched (the first in file order), 0 when
  * none did, -1 on out of memory. Free *m with rules_match_free. */
 int rules_match(const struct conf *c, const char *sender,
-		const struct rules_header *h, size_t nh,
-		struct rules_match *m);
+		const struct rules_header *h, size_t nh, struct rules_match *m);
 void rules_match_free(struct rules_match *m);
 
 /* The first address of an address-list header value ("Name <a@b>, c@d" ->

@@ -6,11 +6,10 @@
 
 /* Colours are dark enough for white text at WCAG AA (4.5:1). */
 static const struct scale_level thermometer_levels[] = {
-	{1, "red", "Poor", "Slecht", "#b3261e", "\xF0\x9F\x98\x9E"},
-	{2, "amber", "Could be better", "Kan beter", "#8a5a00",
-	 "\xF0\x9F\x98\x90"},
-	{3, "green", "Good", "Goed", "#1e6b34", "\xF0\x9F\x99\x82"},
-	{4, "gold", "Excellent", "Uitstekend", "#7a5c00", "\xF0\x9F\x98\x83"},
+    {1, "red", "Poor", "Slecht", "#b3261e", "\xF0\x9F\x98\x9E"},
+    {2, "amber", "Could be better", "Kan beter", "#8a5a00", "\xF0\x9F\x98\x90"},
+    {3, "green", "Good", "Goed", "#1e6b34", "\xF0\x9F\x99\x82"},
+    {4, "gold", "Excellent", "Uitstekend", "#7a5c00", "\xF0\x9F\x98\x83"},
 };
 
 #define NUM(v, en, nl, col, emo)                                               \
@@ -19,47 +18,45 @@ static const struct scale_level thermometer_levels[] = {
 	}
 
 static const struct scale_level grade10_levels[] = {
-	NUM(1, "1", "1", "#b3261e", "1"),  NUM(2, "2", "2", "#b3261e", "2"),
-	NUM(3, "3", "3", "#b3261e", "3"),  NUM(4, "4", "4", "#a3401a", "4"),
-	NUM(5, "5", "5", "#8a5a00", "5"),  NUM(6, "6", "6", "#6b5d00", "6"),
-	NUM(7, "7", "7", "#3d6b1e", "7"),  NUM(8, "8", "8", "#1e6b34", "8"),
-	NUM(9, "9", "9", "#1e6b34", "9"),  NUM(10, "10", "10", "#7a5c00", "10"),
+    NUM(1, "1", "1", "#b3261e", "1"), NUM(2, "2", "2", "#b3261e", "2"),
+    NUM(3, "3", "3", "#b3261e", "3"), NUM(4, "4", "4", "#a3401a", "4"),
+    NUM(5, "5", "5", "#8a5a00", "5"), NUM(6, "6", "6", "#6b5d00", "6"),
+    NUM(7, "7", "7", "#3d6b1e", "7"), NUM(8, "8", "8", "#1e6b34", "8"),
+    NUM(9, "9", "9", "#1e6b34", "9"), NUM(10, "10", "10", "#7a5c00", "10"),
 };
 
 static const struct scale_level nps_levels[] = {
-	NUM(0, "0", "0", "#b3261e", "0"),  NUM(1, "1", "1", "#b3261e", "1"),
-	NUM(2, "2", "2", "#b3261e", "2"),  NUM(3, "3", "3", "#b3261e", "3"),
-	NUM(4, "4", "4", "#a3401a", "4"),  NUM(5, "5", "5", "#a3401a", "5"),
-	NUM(6, "6", "6", "#a3401a", "6"),  NUM(7, "7", "7", "#8a5a00", "7"),
-	NUM(8, "8", "8", "#8a5a00", "8"),  NUM(9, "9", "9", "#1e6b34", "9"),
-	NUM(10, "10", "10", "#1e6b34", "10"),
+    NUM(0, "0", "0", "#b3261e", "0"),	  NUM(1, "1", "1", "#b3261e", "1"),
+    NUM(2, "2", "2", "#b3261e", "2"),	  NUM(3, "3", "3", "#b3261e", "3"),
+    NUM(4, "4", "4", "#a3401a", "4"),	  NUM(5, "5", "5", "#a3401a", "5"),
+    NUM(6, "6", "6", "#a3401a", "6"),	  NUM(7, "7", "7", "#8a5a00", "7"),
+    NUM(8, "8", "8", "#8a5a00", "8"),	  NUM(9, "9", "9", "#1e6b34", "9"),
+    NUM(10, "10", "10", "#1e6b34", "10"),
 };
 
 static const struct scale_level csat5_levels[] = {
-	{1, "1", "Very dissatisfied", "Zeer ontevreden", "#b3261e",
-	 "\xF0\x9F\x98\xA0"},
-	{2, "2", "Dissatisfied", "Ontevreden", "#a3401a", "\xF0\x9F\x98\x9E"},
-	{3, "3", "Neutral", "Neutraal", "#6b5d00", "\xF0\x9F\x98\x90"},
-	{4, "4", "Satisfied", "Tevreden", "#1e6b34", "\xF0\x9F\x99\x82"},
-	{5, "5", "Very satisfied", "Zeer tevreden", "#7a5c00",
-	 "\xF0\x9F\x98\x83"},
+    {1, "1", "Very dissatisfied", "Zeer ontevreden", "#b3261e",
+     "\xF0\x9F\x98\xA0"},
+    {2, "2", "Dissatisfied", "Ontevreden", "#a3401a", "\xF0\x9F\x98\x9E"},
+    {3, "3", "Neutral", "Neutraal", "#6b5d00", "\xF0\x9F\x98\x90"},
+    {4, "4", "Satisfied", "Tevreden", "#1e6b34", "\xF0\x9F\x99\x82"},
+    {5, "5", "Very satisfied", "Zeer tevreden", "#7a5c00", "\xF0\x9F\x98\x83"},
 };
 
 static const struct scale_level binary_levels[] = {
-	{1, "bad", "Not good", "Niet goed", "#b3261e", "\xF0\x9F\x91\x8E"},
-	{2, "good", "Good", "Goed", "#1e6b34", "\xF0\x9F\x91\x8D"},
+    {1, "bad", "Not good", "Niet goed", "#b3261e", "\xF0\x9F\x91\x8E"},
+    {2, "good", "Good", "Goed", "#1e6b34", "\xF0\x9F\x91\x8D"},
 };
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const struct scale scales[SCALE_COUNT] = {
-	{SCALE_THERMOMETER, "thermometer", 1, 4, N(thermometer_levels),
-	 thermometer_levels, 1},
-	{SCALE_GRADE10, "grade10", 1, 10, N(grade10_levels), grade10_levels,
-	 5},
-	{SCALE_NPS, "nps", 0, 10, N(nps_levels), nps_levels, 6},
-	{SCALE_CSAT5, "csat5", 1, 5, N(csat5_levels), csat5_levels, 2},
-	{SCALE_BINARY, "binary", 1, 2, N(binary_levels), binary_levels, 1},
+    {SCALE_THERMOMETER, "thermometer", 1, 4, N(thermometer_levels),
+     thermometer_levels, 1},
+    {SCALE_GRADE10, "grade10", 1, 10, N(grade10_levels), grade10_levels, 5},
+    {SCALE_NPS, "nps", 0, 10, N(nps_levels), nps_levels, 6},
+    {SCALE_CSAT5, "csat5", 1, 5, N(csat5_levels), csat5_levels, 2},
+    {SCALE_BINARY, "binary", 1, 2, N(binary_levels), binary_levels, 1},
 };
 
 const struct scale *scale_get(enum scale_id id)
@@ -114,8 +111,7 @@ int scale_parse_level(const struct scale *s, const char *text, int *value)
 	return -1;
 }
 
-int scale_parse_threshold(const struct scale *s, const char *text,
-			  int *value)
+int scale_parse_threshold(const struct scale *s, const char *text, int *value)
 {
 	if (strcasecmp(text, "none") == 0) {
 		*value = s->min - 1;
@@ -145,13 +141,13 @@ enum nps_category scale_nps_category(const struct scale *s, int value)
 	switch (s->id) {
 	case SCALE_NPS:
 	case SCALE_GRADE10:
-		return value >= 9 ? NPS_PROMOTER
+		return value >= 9   ? NPS_PROMOTER
 		       : value >= 7 ? NPS_PASSIVE
 				    : NPS_DETRACTOR;
 	case SCALE_BINARY:
 		return value == s->max ? NPS_PROMOTER : NPS_DETRACTOR;
 	default:
-		return value == s->max	       ? NPS_PROMOTER
+		return value == s->max	     ? NPS_PROMOTER
 		       : value == s->max - 1 ? NPS_PASSIVE
 					     : NPS_DETRACTOR;
 	}

@@ -21,8 +21,8 @@ struct scale_level {
 	const char *key;      /* stable name: "red", "7", "good" */
 	const char *label_en; /* shown to people */
 	const char *label_nl;
-	const char *color;    /* #rrggbb, readable with white text */
-	const char *emoji;    /* UTF-8 */
+	const char *color; /* #rrggbb, readable with white text */
+	const char *emoji; /* UTF-8 */
 };
 
 struct scale {
@@ -31,7 +31,7 @@ struct scale {
 	int min, max;
 	int nlevels;
 	const struct scale_level *levels; /* ascending, nlevels entries */
-	int alert_default;                /* alert when value <= this */
+	int alert_default;		  /* alert when value <= this */
 };
 
 const struct scale *scale_get(enum scale_id id);
@@ -43,8 +43,7 @@ const struct scale_level *scale_level(const struct scale *s, int value);
 int scale_parse_level(const struct scale *s, const char *text, int *value);
 /* alert_at: a level ("red", "5") or "none" (-> min - 1, never alerts).
  * "<=5" is accepted too. 0 ok, -1 bad. */
-int scale_parse_threshold(const struct scale *s, const char *text,
-			  int *value);
+int scale_parse_threshold(const struct scale *s, const char *text, int *value);
 const char *scale_label(const struct scale *s, int value, const char *lang);
 enum nps_category scale_nps_category(const struct scale *s, int value);
 /* CSAT counts the top two levels as satisfied (binary: "good"). */

@@ -405,9 +405,8 @@ enum store_rc store_user_get(struct store *st, const char *name,
 	return st->ops->user_get(st, name, out);
 }
 
-enum store_rc store_user_failed(struct store *st, const char *name,
-				int64_t now, int max_failures,
-				int64_t lock_seconds)
+enum store_rc store_user_failed(struct store *st, const char *name, int64_t now,
+				int max_failures, int64_t lock_seconds)
 {
 	return st->ops->user_failed(st, name, now, max_failures, lock_seconds);
 }
@@ -424,8 +423,8 @@ enum store_rc store_session_put(struct store *st, const char *id,
 	return st->ops->session_put(st, id, user, created, expires);
 }
 
-enum store_rc store_session_user(struct store *st, const char *id,
-				 int64_t now, struct store_user *out)
+enum store_rc store_session_user(struct store *st, const char *id, int64_t now,
+				 struct store_user *out)
 {
 	return st->ops->session_user(st, id, now, out);
 }
@@ -504,8 +503,8 @@ enum store_rc store_digest_last(struct store *st, const char *team,
 	return st->ops->digest_last(st, team, last);
 }
 
-enum store_rc store_digest_mark(struct store *st, const char *team,
-				int64_t old, int64_t now)
+enum store_rc store_digest_mark(struct store *st, const char *team, int64_t old,
+				int64_t now)
 {
 	return st->ops->digest_mark(st, team, old, now);
 }

@@ -38,15 +38,15 @@ enum store_rc store_commit(struct store *st);
 enum store_rc store_rollback(struct store *st);
 
 enum survey_status {
-	SURVEY_SENT = 0,      /* links went out */
-	SURVEY_COOLDOWN = 1,  /* requester surveyed within cooldown: no links */
+	SURVEY_SENT = 0,     /* links went out */
+	SURVEY_COOLDOWN = 1, /* requester surveyed within cooldown: no links */
 	SURVEY_SAMPLED_OUT = 2, /* not picked by sample_rate: no links */
 };
 
 struct survey {
 	int64_t id;
 	int64_t sent_at; /* unix seconds */
-	int status;      /* enum survey_status */
+	int status;	 /* enum survey_status */
 	char *queue_id;
 	char *message_id; /* of the closure mail, for In-Reply-To matching */
 	char *rule;
@@ -54,7 +54,7 @@ struct survey {
 	char *team;
 	char *agent;
 	char *requester; /* lowercased address */
-	char *scale;     /* scale name */
+	char *scale;	 /* scale name */
 	char *language;
 	char *subject;
 };
@@ -65,8 +65,7 @@ enum store_rc store_survey_insert(struct store *st, struct survey *s);
 enum store_rc store_survey_get(struct store *st, int64_t id,
 			       struct survey *out);
 enum store_rc store_survey_by_message_id(struct store *st,
-					 const char *message_id,
-					 int64_t *id);
+					 const char *message_id, int64_t *id);
 /* The newest SURVEY_SENT survey for requester at or after since. */
 enum store_rc store_survey_recent(struct store *st, const char *requester,
 				  int64_t since, int64_t *id);
@@ -84,8 +83,8 @@ void hit_free(struct hit *h);
 void hit_list_free(struct hit *h, size_t n); /* members and the array */
 enum store_rc store_hit_insert(struct store *st, struct hit *h); /* sets id */
 /* Hits of a survey since a time, oldest first; *out is malloc'd. */
-enum store_rc store_hit_list(struct store *st, int64_t survey_id,
-			     int64_t since, struct hit **out, size_t *n);
+enum store_rc store_hit_list(struct store *st, int64_t survey_id, int64_t since,
+			     struct hit **out, size_t *n);
 enum store_rc store_hit_mark_machine(struct store *st, int64_t survey_id,
 				     int64_t since);
 
@@ -96,8 +95,8 @@ struct rating {
 	int64_t survey_id;
 	int64_t at;
 	int level;
-	int source;  /* enum rating_source */
-	int current; /* 1 for the one that counts */
+	int source;   /* enum rating_source */
+	int current;  /* 1 for the one that counts */
 	char *why;    /* "why?" comment, may be NULL */
 	char *better; /* "what could we do better?", may be NULL */
 };
@@ -124,7 +123,7 @@ enum outbox_state {
 
 struct outbox_item {
 	int64_t id;
-	char *kind; /* "alert", "kudos", "digest" */
+	char *kind;	   /* "alert", "kudos", "digest" */
 	int64_t survey_id; /* 0 when none */
 	int64_t rating_id; /* 0 when none */
 	int64_t due;
@@ -144,9 +143,9 @@ enum store_rc store_outbox_claim(struct store *st, const char *owner,
 enum store_rc store_outbox_done(struct store *st, int64_t id,
 				const char *owner);
 /* permanent: FAILED at once; else back to PENDING due at next_due. */
-enum store_rc store_outbox_fail(struct store *st, int64_t id,
-				const char *owner, int permanent,
-				int64_t next_due, const char *error);
+enum store_rc store_outbox_fail(struct store *st, int64_t id, const char *owner,
+				int permanent, int64_t next_due,
+				const char *error);
 /* Cancels pending rows of a kind for a survey (a red changed to better). */
 enum store_rc store_outbox_cancel(struct store *st, int64_t survey_id,
 				  const char *kind);
@@ -178,9 +177,9 @@ enum store_group {
 
 struct store_report_query {
 	const char *team, *agent, *rule; /* NULL: any */
-	int64_t since, until;		 /* sent_at in [since, until); 0: open */
-	int period;			 /* enum store_period */
-	int group;			 /* enum store_group */
+	int64_t since, until; /* sent_at in [since, until); 0: open */
+	int period;	      /* enum store_period */
+	int group;	      /* enum store_group */
 };
 
 enum store_cell_kind {
@@ -203,8 +202,7 @@ struct store_report_cell {
 
 /* emit returns 0 to go on, non-zero to stop (store_report then returns
  * STORE_ERROR with "stopped" as the message). */
-typedef int (*store_report_emit)(void *arg,
-				 const struct store_report_cell *c);
+typedef int (*store_report_emit)(void *arg, const struct store_report_cell *c);
 enum store_rc store_report(struct store *st, const struct store_report_query *q,
 			   store_report_emit emit, void *arg);
 
@@ -268,21 +266,19 @@ enum store_rc store_user_get(struct store *st, const char *name,
 			     struct store_user *out);
 /* One more failed login; at max_failures the user is locked until
  * now + lock_seconds and the count starts again. */
-enum store_rc store_user_failed(struct store *st, const char *name,
-				int64_t now, int max_failures,
-				int64_t lock_seconds);
+enum store_rc store_user_failed(struct store *st, const char *name, int64_t now,
+				int max_failures, int64_t lock_seconds);
 enum store_rc store_user_succeeded(struct store *st, const char *name);
 /* id: what the store keeps of a session (a hash of the cookie value). */
 enum store_rc store_session_put(struct store *st, const char *id,
 				const char *user, int64_t created,
 				int64_t expires);
 /* The session's user; NOTFOUND when there is none or it expired. */
-enum store_rc store_session_user(struct store *st, const char *id,
-				 int64_t now, struct store_user *out);
+enum store_rc store_session_user(struct store *st, const char *id, int64_t now,
+				 struct store_user *out);
 /* Deletes id and every session expired before now. */
 enum store_rc store_session_delete(struct store *st, const char *id,
 				   int64_t now);
-
 
 /* Reply mails (DESIGN.md "Reply"): every one is kept, matched or not, so
  * nothing a person wrote is lost and an unmatched one can be looked at. */
@@ -294,9 +290,9 @@ struct store_reply {
 	char *status;	   /* "rated", "comment", "unmatched", "auto" */
 	char *sender;	   /* envelope sender, "" for a bounce */
 	char *message_id;
-	char *subject;	   /* decoded */
-	char *body;	   /* the mail as received */
-	char *comment;	   /* what the person wrote, quotes stripped */
+	char *subject; /* decoded */
+	char *body;    /* the mail as received */
+	char *comment; /* what the person wrote, quotes stripped */
 };
 void store_reply_free(struct store_reply *r); /* members, not r */
 /* Inserts; sets r->id. */
@@ -339,8 +335,8 @@ enum store_rc store_outbox_stats(struct store *st,
  * NOTFOUND when another process moved it first. */
 enum store_rc store_digest_last(struct store *st, const char *team,
 				int64_t *last);
-enum store_rc store_digest_mark(struct store *st, const char *team,
-				int64_t old, int64_t now);
+enum store_rc store_digest_mark(struct store *st, const char *team, int64_t old,
+				int64_t now);
 
 #define STORE_MAX_LEVEL 10 /* highest level value of any scale */
 

@@ -68,8 +68,7 @@ struct store_ops {
 				    store_alert_emit emit, void *arg);
 	enum store_rc (*purge)(struct store *st, int64_t before, int anonymize,
 			       int64_t *count);
-	enum store_rc (*user_put)(struct store *st,
-				  const struct store_user *u);
+	enum store_rc (*user_put)(struct store *st, const struct store_user *u);
 	enum store_rc (*user_get)(struct store *st, const char *name,
 				  struct store_user *out);
 	enum store_rc (*user_failed)(struct store *st, const char *name,
@@ -158,9 +157,8 @@ enum store_rc sqr_session_delete(struct store *st, const char *id, int64_t now);
 /* The SQLite backend's alert ops (store_sqlite_alert.c). */
 enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 			     struct outbox_item *out, int64_t *created_at);
-enum store_rc sqa_alert_ack(struct store *st, int64_t outbox_id,
-			    const char *by, int64_t at, char **by_out,
-			    int64_t *at_out);
+enum store_rc sqa_alert_ack(struct store *st, int64_t outbox_id, const char *by,
+			    int64_t at, char **by_out, int64_t *at_out);
 enum store_rc sqa_requester_alerts(struct store *st, const char *requester,
 				   int64_t exclude_survey, int64_t *count,
 				   int64_t *last_at);

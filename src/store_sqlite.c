@@ -20,7 +20,8 @@
 #define SQ_BUSY_TIMEOUT_MS 5000
 /* The WAL is cut back to this size whenever SQLite resets it (after a
  * checkpoint that got to its end: hitlog.c asks for such checkpoints). */
-#define SQ_JOURNAL_SIZE_LIMIT 33554432 /* 32 MiB; a literal: it goes into SQL */
+#define SQ_JOURNAL_SIZE_LIMIT 33554432 /* 32 MiB; a literal: it goes into SQL  \
+					*/
 
 /* Migrations, in order: entry i takes the schema from version i to i + 1.
  * Never edit a shipped entry; append a new one. */
@@ -296,9 +297,9 @@ struct sq {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[SQ_COUNT];
-	int busy_ms;             /* give up waiting for a lock after this */
+	int busy_ms;		 /* give up waiting for a lock after this */
 	struct timespec busy_t0; /* when the current wait began */
-	struct sq_wlock *wl;     /* NULL: in-memory, or out of memory */
+	struct sq_wlock *wl;	 /* NULL: in-memory, or out of memory */
 	int wl_held;
 };
 
@@ -643,8 +644,9 @@ static enum store_rc sq_open(struct store *st, const char *path, char *err,
 	}
 	if ((rc = sq_plain(st, "PRAGMA synchronous = NORMAL", "open")) !=
 		STORE_OK ||
-	    (rc = sq_plain(st, "PRAGMA journal_size_limit = "
-			       STORE_SQ_STR(SQ_JOURNAL_SIZE_LIMIT),
+	    (rc = sq_plain(st,
+			   "PRAGMA journal_size_limit = " STORE_SQ_STR(
+			       SQ_JOURNAL_SIZE_LIMIT),
 			   "open")) != STORE_OK ||
 	    (rc = sq_plain(st, "PRAGMA foreign_keys = ON", "open")) != STORE_OK)
 		goto fail;
@@ -782,8 +784,7 @@ static enum store_rc sq_survey_insert(struct store *st, struct survey *s)
 
 /* One row by id: fill reads the columns (0, or -1 when out of memory,
  * having freed what it took); STORE_NOTFOUND when there is no row. */
-static enum store_rc sq_get_by_id(struct store *st, sqlite3_stmt *q,
-				  int64_t id,
+static enum store_rc sq_get_by_id(struct store *st, sqlite3_stmt *q, int64_t id,
 				  int (*fill)(sqlite3_stmt *q, void *out),
 				  void *out, const char *what)
 {
@@ -835,8 +836,8 @@ static enum store_rc sq_survey_get(struct store *st, int64_t id,
 				   struct survey *out)
 {
 	memset(out, 0, sizeof(*out));
-	return sq_get_by_id(st, sq_stmt(st, SQ_SURVEY_GET), id,
-			    sq_survey_fill, out, "survey get");
+	return sq_get_by_id(st, sq_stmt(st, SQ_SURVEY_GET), id, sq_survey_fill,
+			    out, "survey get");
 }
 
 static enum store_rc
@@ -1366,8 +1367,7 @@ static enum store_rc sq_reply_get(struct store *st, int64_t id,
 }
 
 static enum store_rc sq_reply_by_message_id(struct store *st,
-					    const char *message_id,
-					    int64_t *id)
+					    const char *message_id, int64_t *id)
 {
 	sqlite3_stmt *q = sq_stmt(st, SQ_REPLY_BY_MSGID);
 

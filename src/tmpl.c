@@ -3,8 +3,8 @@
 
 #include "tmpl.h"
 
-static const char *lookup(const struct tmpl_var *v, size_t n,
-			  const char *name, size_t len)
+static const char *lookup(const struct tmpl_var *v, size_t n, const char *name,
+			  size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(v[i].name) == len && !memcmp(v[i].name, name, len))
@@ -45,8 +45,9 @@ static int render(struct buf *out, const char *p, const char *end, int html,
 			const char *body = close + 2, *stop;
 			if (!ctx->section || nlen - 1 != strlen(ctx->section) ||
 			    memcmp(name + 1, ctx->section, nlen - 1)) {
-				snprintf(err, errlen, "unknown section {{%.*s}}",
-					 (int)nlen, name);
+				snprintf(err, errlen,
+					 "unknown section {{%.*s}}", (int)nlen,
+					 name);
 				return -1;
 			}
 			snprintf(endtag, sizeof(endtag), "{{/%s}}",

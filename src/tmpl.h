@@ -19,7 +19,7 @@ struct tmpl_var {
 struct tmpl_ctx {
 	const struct tmpl_var *vars;
 	size_t nvars;
-	const char *section;          /* the one repeatable section name */
+	const char *section;	      /* the one repeatable section name */
 	const struct tmpl_var *items; /* nitems rows of item_nvars vars */
 	size_t nitems, item_nvars;
 };

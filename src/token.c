@@ -15,7 +15,7 @@
 #define TOKEN_RAW_LEN (TOKEN_ID_LEN + TOKEN_MAC_LEN)
 
 static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 size_t token_b64url_encode(const unsigned char *in, size_t n, char *out)
 {
@@ -171,8 +171,8 @@ static int token_mac(const struct token_key *key, const char *purpose,
 	memcpy(msg + plen + 1, data, len);
 	return gnutls_hmac_fast(GNUTLS_MAC_SHA256, key->bytes, key->len, msg,
 				plen + 1 + len, mac) < 0
-		       ? -1
-		       : 0;
+		   ? -1
+		   : 0;
 }
 
 static int token_make_label(const struct token_key *key, const char *label,
@@ -213,8 +213,8 @@ static int token_verify_label(const struct token_key *key, const char *label,
 	uint64_t v = 0;
 	int ok;
 
-	if (len != TOKEN_LEN ||
-	    token_b64url_decode(token, len, raw, &n) < 0 || n != TOKEN_RAW_LEN)
+	if (len != TOKEN_LEN || token_b64url_decode(token, len, raw, &n) < 0 ||
+	    n != TOKEN_RAW_LEN)
 		return -1;
 	if (token_mac(key, label, raw, TOKEN_ID_LEN, mac) < 0)
 		return -1;
@@ -241,8 +241,8 @@ int token_make_ack(const struct token_key *key, int64_t outbox_id, char *out)
 	return token_make_label(key, "mailmood-ack", outbox_id, out);
 }
 
-int token_verify_ack(const struct token_key *key, const char *token,
-		     size_t len, int64_t *outbox_id)
+int token_verify_ack(const struct token_key *key, const char *token, size_t len,
+		     int64_t *outbox_id)
 {
 	return token_verify_label(key, "mailmood-ack", token, len, outbox_id);
 }
@@ -271,6 +271,6 @@ int token_csrf_check(const struct token_key *key, const char *token,
 		return -1;
 	return const_time_eq((const unsigned char *)want,
 			     (const unsigned char *)csrf, TOKEN_CSRF_LEN)
-		       ? 0
-		       : -1;
+		   ? 0
+		   : -1;
 }

@@ -34,8 +34,8 @@ int token_verify(const struct token_key *key, const char *token, size_t len,
 /* The same scheme for an outbox row id (the acknowledge link of a red
  * alert, BASE_URL/a/TOKEN), under its own HMAC label. */
 int token_make_ack(const struct token_key *key, int64_t outbox_id, char *out);
-int token_verify_ack(const struct token_key *key, const char *token,
-		     size_t len, int64_t *outbox_id);
+int token_verify_ack(const struct token_key *key, const char *token, size_t len,
+		     int64_t *outbox_id);
 /* A per-page CSRF value bound to the token and a purpose ("rate", "ack");
  * out must hold TOKEN_CSRF_LEN + 1 bytes. */
 int token_csrf(const struct token_key *key, const char *token,

@@ -8,7 +8,8 @@
 //   node dashboard.mjs INPUT.json
 // INPUT: chromium, profile (a fresh directory), artifacts (screenshot
 // directory), url (base URL of mailmoodd), team {user, password, own,
-// other}, admin {user, password}, locked {user, password, failures},
+// other}, ack {url (the signed /a/TOKEN link of an open alert of the own
+// team), ticket, name}, admin {user, password}, locked {user, password, failures},
 // report (the html report as a file).
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -78,6 +79,14 @@ async function login(page, user, password) {
 	return resp.status();
 }
 
+// The text of the "Open red alerts" list of a team page.
+const openAlerts = (page) => page.evaluate(() => {
+	const h = [...document.querySelectorAll('h2')]
+		.find((e) => e.textContent.trim() === 'Open red alerts');
+	const ul = h && h.nextElementSibling;
+	return ul && ul.tagName === 'UL' ? ul.innerText : null;
+});
+
 const teamLinks = (page) => page.$$eval('a[href*="/admin/team/"]',
 	(as) => as.map((a) => decodeURIComponent(
 		a.getAttribute('href').split('/admin/team/')[1])));
@@ -105,6 +114,33 @@ out.team = await withBrowser('team', {}, async (page) => {
 	seen.ownStatus = own.status();
 	seen.ownHeading = (await page.locator('h1').innerText()).trim();
 	await shot(page, 'dashboard-team-page');
+	// acknowledge an alert of the own team through its signed link
+	const a = input.ack;
+	const ack = { name: a.name };
+	const before = await openAlerts(page);
+	ack.openBefore = before !== null && before.includes(a.ticket);
+	const form = await page.goto(a.url, { waitUntil: 'load' });
+	ack.formStatus = form.status();
+	ack.hasForm = await page.locator('form[method="post"] input[name="csrf"]')
+		.count() === 1;
+	await page.getByLabel('Your name').fill(a.name);
+	const [posted] = await Promise.all([
+		page.waitForResponse((r) => new URL(r.url()).pathname ===
+			new URL(a.url).pathname && r.request().method() === 'POST'),
+		page.getByRole('button', { name: /taking this/i }).click(),
+	]);
+	await page.waitForLoadState('load');
+	ack.postMethod = posted.request().method();
+	ack.postStatus = posted.status();
+	ack.path = new URL(page.url()).pathname;
+	ack.ackedText = (await page.locator('.acked').allInnerTexts()).join(' ');
+	await shot(page, 'dashboard-ack');
+	const after = await page.goto(`${input.url}/admin/team/${t.own}`,
+		{ waitUntil: 'load' });
+	ack.teamStatusAfter = after.status();
+	const open = await openAlerts(page);
+	ack.openAfter = open === null || open.includes(a.ticket);
+	out.ack = ack;
 	const other = await page.goto(`${input.url}/admin/team/${t.other}`,
 		{ waitUntil: 'load' });
 	seen.otherStatus = other.status();

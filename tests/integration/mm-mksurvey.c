@@ -2,6 +2,8 @@
  * milter would (through the store API) and shows what the store holds.
  *   mm-mksurvey mk DB KEYFILE [-t TEAM] [-k TICKET] [-a AGO] [-s SCALE]
  *                             [-l LANG] [-S STATUS]  -> "ID TOKEN"
+ *   mm-mksurvey ack KEYFILE OUTBOX_ID  -> the signed acknowledge token
+ *                                         of that alert (the /a/ link)
  *   mm-mksurvey show DB ID
  *     hit LEVEL MACHINE                 (one line per hit, oldest first)
  *     rating LEVEL CURRENT SOURCE       then "why=..." "better=..." raw
@@ -77,6 +79,23 @@ static int mk(int argc, char **argv)
 	return 0;
 }
 
+static int ack(const char *keyfile, int64_t outbox_id)
+{
+	struct token_key key;
+	char err[512], tok[TOKEN_BUFSZ];
+
+	if (token_key_load(keyfile, &key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mm-mksurvey: %s\n", err);
+		return 1;
+	}
+	if (outbox_id <= 0 || token_make_ack(&key, outbox_id, tok) < 0) {
+		fprintf(stderr, "mm-mksurvey: cannot make an ack token\n");
+		return 1;
+	}
+	printf("%s\n", tok);
+	return 0;
+}
+
 static int show(const char *db, int64_t id)
 {
 	struct store *st;
@@ -118,10 +137,13 @@ int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "mk"))
 		return mk(argc - 1, argv + 1) ? 1 : 0;
+	if (argc == 4 && !strcmp(argv[1], "ack"))
+		return ack(argv[2], atoll(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "show"))
 		return show(argv[2], atoll(argv[3]));
 	fprintf(stderr, "usage: mm-mksurvey mk DB KEYFILE [-t TEAM] [-k "
 			"TICKET] [-a AGO] [-s SCALE] [-l LANG] [-S STATUS]\n"
+			"       mm-mksurvey ack KEYFILE OUTBOX_ID\n"
 			"       mm-mksurvey show DB ID\n");
 	return 2;
 }

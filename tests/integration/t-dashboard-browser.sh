@@ -6,6 +6,11 @@
 #  - login through the form, a team user sees only their team, another
 #    team's page by direct URL is refused (and its CSV), logout ends the
 #    session; an admin sees every team;
+#  - acknowledge an alert: a red rating POSTed to /r/TOKEN queues an alert
+#    for the team user's team; the team page lists it as open, the signed
+#    /a/TOKEN link (made by mm-mksurvey ack) is opened, the name filled in
+#    and the form POSTed; afterwards the team page no longer lists it as
+#    open and alert_acks holds the name;
 #  - lockout: after DASHBOARD_MAX_FAILURES wrong passwords the right one
 #    is refused (429);
 #  - `mailmoodctl report --format html --output F` opened from a file: its
@@ -17,6 +22,8 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 B=${top_builddir:?}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+MK=$B/tests/integration/mm-mksurvey
+UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
 if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null ||
 	! command -v npm >/dev/null; then
@@ -24,7 +31,7 @@ if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null ||
 	exit 0
 fi
 
-tap_plan 23
+tap_plan 28
 mm_tmpdir
 _mm_port PORT
 URL=http://127.0.0.1:$PORT
@@ -107,10 +114,30 @@ mm_wait_listen "$PORT" 10 || {
 	tap_bail "mailmoodd did not start"
 }
 
+# A red rating of an acme survey, POSTed like a browser would (landing
+# page, then the form with its csrf value): mailmoodd queues the alert.
+get() { # URL-PATH [curl args] -> code; body in $MM_TMP/body
+	local p=$1
+	shift
+	curl -s -o "$MM_TMP/body" -w '%{http_code}' -A "$UA" "$@" "$URL$p"
+}
+csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
+ACK_TICKET=INC-ACK-1
+ACK_NAME="Ann Acme"
+read -r ASID ATOK < <("$MK" mk "$MM_TMP/mm.db" "$MM_TMP/key" -t acme -k "$ACK_TICKET" -a 600) ||
+	tap_bail "mm-mksurvey mk failed"
+get "/r/$ATOK/red" >/dev/null
+RATED=$(get "/r/$ATOK" --data-raw "level=red&csrf=$(csrf_of)&via=button")
+AOID=$(sqlite3 "$MM_TMP/mm.db" "SELECT group_concat(id) FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4")
+tap_is "$RATED $(sqlite3 "$MM_TMP/mm.db" "SELECT count(*) FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4")" \
+	"200 1" "red rating POSTed for $ACK_TICKET: one alert queued for acme"
+ACK_TOKEN=$("$MK" ack "$MM_TMP/key" "${AOID:-0}") || tap_bail "mm-mksurvey ack failed"
+
 cat >"$MM_TMP/browser-in.json" <<EOF
 {"chromium": "$CHROMIUM", "profile": "$MM_TMP/chromium-profile",
  "artifacts": "$ART", "url": "$URL",
  "team": {"user": "ann", "password": "ann-password-1", "own": "acme", "other": "beta"},
+ "ack": {"url": "$URL/a/$ACK_TOKEN", "ticket": "$ACK_TICKET", "name": "$ACK_NAME"},
  "admin": {"user": "root", "password": "root-password-1"},
  "locked": {"user": "bob", "password": "bob-password-1", "failures": 5},
  "report": "$MM_TMP/report.html"}
@@ -145,6 +172,19 @@ tap_is "$(obs 'o["team"]["ownStatus"]')" 200 "own team page"
 tap_is "$(obs 'o["team"]["otherStatus"]')" 404 "another team's page by direct URL: 404"
 tap_is "$(obs '"beta-secret" in o["team"]["otherText"]')" false "... and nothing of it shown"
 tap_is "$(obs 'o["team"]["otherCsvStatus"]')" 404 "another team's CSV by direct URL: 404"
+
+# acknowledge an alert
+tap_is "$(obs 'o["ack"]["openBefore"]')" true \
+	"team page: $ACK_TICKET is listed under open red alerts"
+tap_is "$(obs '[o["ack"]["formStatus"], o["ack"]["hasForm"], o["ack"]["postMethod"], o["ack"]["postStatus"], o["ack"]["path"]]')" \
+	"[200, true, \"POST\", 200, \"/a/$ACK_TOKEN\"]" \
+	"ack link: the form, filled in and POSTed, answers 200"
+tap_is "$(obs '"Taken by " + o["ack"]["name"] in o["ack"]["ackedText"]')" true \
+	"ack page: taken by the name filled in"
+tap_is "$(obs '[o["ack"]["openAfter"], o["ack"]["teamStatusAfter"]]')" '[false, 200]' \
+	"team page afterwards: $ACK_TICKET is no longer an open alert"
+tap_is "$(sqlite3 "$MM_TMP/mm.db" "SELECT acked_by, acked_at > strftime('%s','now') - 300 FROM alert_acks WHERE outbox_id = ${AOID:-0}")" \
+	"$ACK_NAME|1" "store: alert_acks holds the name and a recent time"
 tap_is "$(obs '[o["team"]["afterLogout"], o["team"]["afterLogoutOverview"]]')" \
 	'["/admin/login", "/admin/login"]' "logout: back to login, the overview asks for it again"
 tap_is "$(obs 'o["team"]["problems"]')" '[]' "no console errors or CSP violations"
@@ -172,7 +212,8 @@ tap_diag "report charts: $(obs 'o["report"]["svgs"]')"
 
 # Screenshots
 shots_ok=0
-for s in dashboard-overview-team dashboard-team-page dashboard-overview-admin \
+for s in dashboard-overview-team dashboard-team-page dashboard-ack \
+	dashboard-overview-admin \
 	dashboard-lockout report-html; do
 	python3 - "$ART/$s.png" <<'PY' || shots_ok=1
 import struct, sys
@@ -181,7 +222,7 @@ assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
 print(sys.argv[1].rsplit("/", 1)[1], *struct.unpack(">II", b[16:24]))
 PY
 done >"$MM_TMP/shots"
-tap_ok $shots_ok "five PNG screenshots in $ART"
+tap_ok $shots_ok "six PNG screenshots in $ART"
 tap_diag <"$MM_TMP/shots"
 if [ "${MM_UPDATE_SCREENSHOTS:-0}" = 1 ]; then
 	mkdir -p "$top_srcdir/doc/screenshots" &&

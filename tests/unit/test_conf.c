@@ -164,8 +164,7 @@ static void test_bad_regex(void **state)
 		     "[rule r] subject: bad regular expression at offset");
 	expect_error("[rule r]\nsubject = /x/q\n", 2,
 		     "[rule r] subject: unknown regex flag 'q'");
-	expect_error("[rule r]\nsubject = /x\n", 2,
-		     "without closing /");
+	expect_error("[rule r]\nsubject = /x\n", 2, "without closing /");
 }
 
 static void test_rule_errors(void **state)
@@ -236,7 +235,8 @@ static void test_missing_file(void **state)
 	char err[512];
 
 	assert_null(conf_load("/nonexistent/mailmood.conf", err, sizeof(err)));
-	assert_non_null(strstr(err, "/nonexistent/mailmood.conf: No such file"));
+	assert_non_null(
+	    strstr(err, "/nonexistent/mailmood.conf: No such file"));
 }
 
 static void test_parsers(void **state)
@@ -266,24 +266,24 @@ static void test_parsers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_config_loads),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_values_keep_hash_and_semicolon),
-		cmocka_unit_test(test_unknown_key),
-		cmocka_unit_test(test_unknown_section),
-		cmocka_unit_test(test_bad_size),
-		cmocka_unit_test(test_bad_duration),
-		cmocka_unit_test(test_bad_percent),
-		cmocka_unit_test(test_bad_value),
-		cmocka_unit_test(test_bad_regex),
-		cmocka_unit_test(test_rule_errors),
-		cmocka_unit_test(test_team_errors),
-		cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_syntax_error),
-		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_several_errors_reported),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_example_config_loads),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_values_keep_hash_and_semicolon),
+	    cmocka_unit_test(test_unknown_key),
+	    cmocka_unit_test(test_unknown_section),
+	    cmocka_unit_test(test_bad_size),
+	    cmocka_unit_test(test_bad_duration),
+	    cmocka_unit_test(test_bad_percent),
+	    cmocka_unit_test(test_bad_value),
+	    cmocka_unit_test(test_bad_regex),
+	    cmocka_unit_test(test_rule_errors),
+	    cmocka_unit_test(test_team_errors),
+	    cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_syntax_error),
+	    cmocka_unit_test(test_long_line),
+	    cmocka_unit_test(test_several_errors_reported),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -472,8 +472,9 @@ static void test_many_teams(void **state)
 	assert_int_equal(store_begin(f->st), STORE_OK);
 	for (int i = 0; i < 150; i++) {
 		snprintf(team, sizeof(team), "bulk%03d", i);
-		rate(f->st, mk(f->st, team, "a", "thermometer",
-			       day("2024-03-05"), SURVEY_SENT),
+		rate(f->st,
+		     mk(f->st, team, "a", "thermometer", day("2024-03-05"),
+			SURVEY_SENT),
 		     1 + i % 4, RATING_WEB, day("2024-03-06"), NULL);
 	}
 	assert_int_equal(store_commit(f->st), STORE_OK);
@@ -485,9 +486,9 @@ static void test_many_teams(void **state)
 		    !strncmp(r.rows[i].team, "bulk", 4))
 			teams++;
 	assert_int_equal(teams, 150);
-	assert_int_equal(find(&r, STORE_GROUP_TEAM, "bulk149", NULL,
-			      "2024-03")->responses,
-			 1);
+	assert_int_equal(
+	    find(&r, STORE_GROUP_TEAM, "bulk149", NULL, "2024-03")->responses,
+	    1);
 	report_free(&r);
 }
 
@@ -713,13 +714,19 @@ static void test_users_sessions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_team_figures),    T(test_agents_and_overall),
-	    T(test_small_n),	     T(test_periods_and_trend),
+	    T(test_team_figures),
+	    T(test_agents_and_overall),
+	    T(test_small_n),
+	    T(test_periods_and_trend),
 	    T(test_many_teams),
-	    T(test_window_trend),    cmocka_unit_test(test_period_prev),
-	    T(test_scale_mix),	     T(test_all_red_and_empty),
-	    T(test_formats),	     T(test_comment_search),
-	    T(test_purge_anonymize), T(test_purge_delete_atomic),
+	    T(test_window_trend),
+	    cmocka_unit_test(test_period_prev),
+	    T(test_scale_mix),
+	    T(test_all_red_and_empty),
+	    T(test_formats),
+	    T(test_comment_search),
+	    T(test_purge_anonymize),
+	    T(test_purge_delete_atomic),
 	    T(test_users_sessions),
 	};
 

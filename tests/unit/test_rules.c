@@ -30,29 +30,29 @@ static struct conf *load(const char *text)
 }
 
 static const char *base_conf =
-	"[rule topdesk]\n"
-	"from = servicedesk@example.com\n"
-	"subject = /\\[(?<ticket>[A-Z]+-?\\d+)\\].*\\b(closed|resolved|"
-	"gesloten|opgelost|afgehandeld)\\b/i\n"
-	"team = header:X-Ticket-Team\n"
-	"agent = header:X-Ticket-Agent\n"
-	"[rule jira]\n"
-	"sender = /^jira@/\n"
-	"header = X-JIRA-Status: /^(?<agent>\\w+) resolved$/\n"
-	"subject = /(?<ticket>[A-Z]{2,}-\\d+)/\n"
-	"team = support\n"
-	"[team acme]\n"
-	"match = @acme.example\n";
+    "[rule topdesk]\n"
+    "from = servicedesk@example.com\n"
+    "subject = /\\[(?<ticket>[A-Z]+-?\\d+)\\].*\\b(closed|resolved|"
+    "gesloten|opgelost|afgehandeld)\\b/i\n"
+    "team = header:X-Ticket-Team\n"
+    "agent = header:X-Ticket-Agent\n"
+    "[rule jira]\n"
+    "sender = /^jira@/\n"
+    "header = X-JIRA-Status: /^(?<agent>\\w+) resolved$/\n"
+    "subject = /(?<ticket>[A-Z]{2,}-\\d+)/\n"
+    "team = support\n"
+    "[team acme]\n"
+    "match = @acme.example\n";
 
 static void test_match_captures(void **state)
 {
 	struct conf *c = load(base_conf);
 	struct rules_header h[] = {
-		{"From", "Service Desk <ServiceDesk@Example.com>"},
-		{"To", "j.doe@acme.example"},
-		{"Subject", "Re: [INC-1234] Printer on fire: resolved"},
-		{"X-Ticket-Team", "Team\r\n Acme"},
-		{"X-Ticket-Agent", "Bob"},
+	    {"From", "Service Desk <ServiceDesk@Example.com>"},
+	    {"To", "j.doe@acme.example"},
+	    {"Subject", "Re: [INC-1234] Printer on fire: resolved"},
+	    {"X-Ticket-Team", "Team\r\n Acme"},
+	    {"X-Ticket-Agent", "Bob"},
 	};
 	struct rules_match m;
 
@@ -70,12 +70,12 @@ static void test_no_match(void **state)
 {
 	struct conf *c = load(base_conf);
 	struct rules_header h[] = {
-		{"From", "servicedesk@example.com"},
-		{"Subject", "[INC-1234] new call registered"},
+	    {"From", "servicedesk@example.com"},
+	    {"Subject", "[INC-1234] new call registered"},
 	};
 	struct rules_header h2[] = {
-		{"From", "someone@example.com"},
-		{"Subject", "[INC-1234] resolved"},
+	    {"From", "someone@example.com"},
+	    {"Subject", "[INC-1234] resolved"},
 	};
 	struct rules_match m;
 
@@ -90,8 +90,8 @@ static void test_encoded_subject(void **state)
 {
 	struct conf *c = load(base_conf);
 	struct rules_header h[] = {
-		{"From", "servicedesk@example.com"},
-		{"Subject", "=?UTF-8?Q?[INC-77]_Melding_is_opgelost_=C3=A9?="},
+	    {"From", "servicedesk@example.com"},
+	    {"Subject", "=?UTF-8?Q?[INC-77]_Melding_is_opgelost_=C3=A9?="},
 	};
 	struct rules_match m;
 
@@ -107,10 +107,10 @@ static void test_envelope_header_and_literal(void **state)
 {
 	struct conf *c = load(base_conf);
 	struct rules_header h[] = {
-		{"From", "Jira <jira@example.com>"},
-		{"Subject", "[JIRA] (SUP-42) Login broken"},
-		{"X-JIRA-Status", "open"},
-		{"X-JIRA-Status", "alice resolved"},
+	    {"From", "Jira <jira@example.com>"},
+	    {"Subject", "[JIRA] (SUP-42) Login broken"},
+	    {"X-JIRA-Status", "open"},
+	    {"X-JIRA-Status", "alice resolved"},
 	};
 	struct rules_match m;
 
@@ -143,8 +143,8 @@ static void test_invalid_utf8_subject_is_no_match(void **state)
 {
 	struct conf *c = load(base_conf);
 	struct rules_header h[] = {
-		{"From", "servicedesk@example.com"},
-		{"Subject", "[INC-1] \xff\xfe resolved"},
+	    {"From", "servicedesk@example.com"},
+	    {"Subject", "[INC-1] \xff\xfe resolved"},
 	};
 	struct rules_match m;
 
@@ -163,33 +163,29 @@ static void test_tmpl(void **state)
 
 	buf_init(&b);
 	const char *tpl = "T={{ticket}}{{#levels}}[{{url}}]{{/levels}}.";
-	assert_int_equal(tmpl_render(&b, tpl, strlen(tpl), 1, &ctx, err,
-				     sizeof(err)),
-			 0);
+	assert_int_equal(
+	    tmpl_render(&b, tpl, strlen(tpl), 1, &ctx, err, sizeof(err)), 0);
 	assert_string_equal(b.data, "T=&lt;INC&amp;1&gt;[u1][u2&quot;].");
 	buf_reset(&b);
-	assert_int_equal(tmpl_render(&b, "{{ticket}}", 10, 0, &ctx, err,
-				     sizeof(err)),
-			 0);
+	assert_int_equal(
+	    tmpl_render(&b, "{{ticket}}", 10, 0, &ctx, err, sizeof(err)), 0);
 	assert_string_equal(b.data, "<INC&1>");
 	buf_reset(&b);
-	assert_int_equal(tmpl_render(&b, "{{tikcet}}", 10, 0, &ctx, err,
-				     sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    tmpl_render(&b, "{{tikcet}}", 10, 0, &ctx, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "tikcet"));
-	assert_int_equal(tmpl_render(&b, "{{#levels}}x", 12, 0, &ctx, err,
-				     sizeof(err)),
-			 -1);
-	assert_int_equal(tmpl_render(&b, "{{ticket", 8, 0, &ctx, err,
-				     sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    tmpl_render(&b, "{{#levels}}x", 12, 0, &ctx, err, sizeof(err)), -1);
+	assert_int_equal(
+	    tmpl_render(&b, "{{ticket", 8, 0, &ctx, err, sizeof(err)), -1);
 	buf_free(&b);
 }
 
 static void test_inject_render(void **state)
 {
-	struct conf *c = load("[general]\nbase_url = https://fb.example\n"
-			      "[listener]\nreply_address = feedback@fb.example\n");
+	struct conf *c =
+	    load("[general]\nbase_url = https://fb.example\n"
+		 "[listener]\nreply_address = feedback@fb.example\n");
 	struct inject_templates t;
 	struct token_key key = {.len = 32};
 	struct inject_survey s = {42, "INC-<9>", "nl",
@@ -203,9 +199,8 @@ static void test_inject_render(void **state)
 		fail_msg("%s", err);
 	buf_init(&text);
 	buf_init(&html);
-	assert_int_equal(inject_render(&t, c, &key, &s, &text, &html, err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+	    inject_render(&t, c, &key, &s, &text, &html, err, sizeof(err)), 0);
 	assert_int_equal(token_make(&key, 42, tok), 0);
 	for (int lvl = 1; lvl <= 4; lvl++) {
 		snprintf(want, sizeof(want), "https://fb.example/r/%s/%d", tok,
@@ -233,24 +228,23 @@ static void test_templates_missing_dir(void **state)
 	struct inject_templates t;
 	char err[512];
 
-	assert_int_equal(inject_templates_load("/nonexistent", &t, err,
-					       sizeof(err)),
-			 -1);
+	assert_int_equal(
+	    inject_templates_load("/nonexistent", &t, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "/nonexistent/en/block.txt"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_match_captures),
-		cmocka_unit_test(test_no_match),
-		cmocka_unit_test(test_encoded_subject),
-		cmocka_unit_test(test_envelope_header_and_literal),
-		cmocka_unit_test(test_first_address),
-		cmocka_unit_test(test_invalid_utf8_subject_is_no_match),
-		cmocka_unit_test(test_tmpl),
-		cmocka_unit_test(test_inject_render),
-		cmocka_unit_test(test_templates_missing_dir),
+	    cmocka_unit_test(test_match_captures),
+	    cmocka_unit_test(test_no_match),
+	    cmocka_unit_test(test_encoded_subject),
+	    cmocka_unit_test(test_envelope_header_and_literal),
+	    cmocka_unit_test(test_first_address),
+	    cmocka_unit_test(test_invalid_utf8_subject_is_no_match),
+	    cmocka_unit_test(test_tmpl),
+	    cmocka_unit_test(test_inject_render),
+	    cmocka_unit_test(test_templates_missing_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,11 +117,11 @@ static void test_nps_and_csat(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_parse_level),
-		cmocka_unit_test(test_thresholds),
-		cmocka_unit_test(test_labels),
-		cmocka_unit_test(test_nps_and_csat),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_parse_level),
+	    cmocka_unit_test(test_thresholds),
+	    cmocka_unit_test(test_labels),
+	    cmocka_unit_test(test_nps_and_csat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

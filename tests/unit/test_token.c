@@ -26,8 +26,8 @@ static int setup(void **state)
 
 static void test_round_trip(void **state)
 {
-	static const int64_t ids[] = {1, 42, 255, 256, 65537, 1LL << 40,
-				      INT64_MAX};
+	static const int64_t ids[] = {1,     42,	255,	  256,
+				      65537, 1LL << 40, INT64_MAX};
 	char tok[TOKEN_BUFSZ];
 	int64_t id;
 
@@ -81,12 +81,11 @@ static void test_truncated_and_junk(void **state)
 	assert_int_equal(token_make(&key_a, 7, tok), 0);
 	for (size_t n = 0; n < TOKEN_LEN; n++)
 		assert_int_equal(token_verify(&key_a, tok, n, &id), -1);
-	assert_int_equal(token_verify(&key_a, "../../etc/passwd'--;<x>", 23,
-				      &id),
-			 -1);
-	assert_int_equal(token_verify(&key_a, "AAAAAAAAAAAAAAAAAAAAAAAAAAA",
-				      TOKEN_LEN, &id),
-			 -1);
+	assert_int_equal(
+	    token_verify(&key_a, "../../etc/passwd'--;<x>", 23, &id), -1);
+	assert_int_equal(
+	    token_verify(&key_a, "AAAAAAAAAAAAAAAAAAAAAAAAAAA", TOKEN_LEN, &id),
+	    -1);
 }
 
 static void test_csrf(void **state)
@@ -113,9 +112,8 @@ static void test_b64url(void **state)
 	char enc[32];
 	size_t n;
 
-	assert_int_equal(token_b64url_encode((const unsigned char *)"\xfb\xff",
-					     2, enc),
-			 3);
+	assert_int_equal(
+	    token_b64url_encode((const unsigned char *)"\xfb\xff", 2, enc), 3);
 	assert_string_equal(enc, "-_8");
 	assert_int_equal(token_b64url_decode("-_8", 3, out, &n), 0);
 	assert_int_equal(n, 2);
@@ -158,13 +156,13 @@ static void test_key_file_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_tamper_every_byte),
-		cmocka_unit_test(test_wrong_key),
-		cmocka_unit_test(test_truncated_and_junk),
-		cmocka_unit_test(test_csrf),
-		cmocka_unit_test(test_b64url),
-		cmocka_unit_test(test_key_file_rules),
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_tamper_every_byte),
+	    cmocka_unit_test(test_wrong_key),
+	    cmocka_unit_test(test_truncated_and_junk),
+	    cmocka_unit_test(test_csrf),
+	    cmocka_unit_test(test_b64url),
+	    cmocka_unit_test(test_key_file_rules),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

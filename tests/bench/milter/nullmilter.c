@@ -24,12 +24,12 @@ static sfsistat cb_eom(SMFICTX *ctx)
 int main(int argc, char **argv)
 {
 	struct smfiDesc desc = {
-		.xxfi_name = "nullmilter",
-		.xxfi_version = SMFI_VERSION,
-		.xxfi_flags = SMFIF_CHGBODY,
-		.xxfi_header = cb_header,
-		.xxfi_body = cb_body,
-		.xxfi_eom = cb_eom,
+	    .xxfi_name = "nullmilter",
+	    .xxfi_version = SMFI_VERSION,
+	    .xxfi_flags = SMFIF_CHGBODY,
+	    .xxfi_header = cb_header,
+	    .xxfi_body = cb_body,
+	    .xxfi_eom = cb_eom,
 	};
 
 	if (argc != 2) {
