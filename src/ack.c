@@ -214,7 +214,7 @@ static void ack_post(const struct rate_env *env, struct store *st,
 	buf_init(&name);
 	buf_init(&csrf);
 	buf_init(&clean);
-	if (rq->origin && strcmp(rq->origin, env->origin) != 0) {
+	if (!rate_origin_ok(env, rq->origin)) {
 		rate_error(env, 403, rs);
 		goto out;
 	}

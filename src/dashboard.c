@@ -860,8 +860,7 @@ void dashboard_handle(const struct rate_env *env, struct store *st,
 	}
 	/* a form from another site: refused before anything else. "null"
 	 * is what browsers send for our own forms under no-referrer. */
-	if (post && rq->origin && strcmp(rq->origin, "null") &&
-	    strcmp(rq->origin, env->origin)) {
+	if (post && !rate_origin_ok(env, rq->origin)) {
 		error_page(env, rs, 403, "Forbidden");
 		return;
 	}

@@ -215,6 +215,17 @@ void rate_not_found(const struct rate_env *env, const char *accept_language,
 	rs->status = 404;
 }
 
+/* A browser names the page's origin; a form posted from another site is
+ * refused even before the CSRF value is looked at. Our own pages' forms
+ * arrive with "Origin: null": Referrer-Policy no-referrer makes browsers
+ * hide the origin of a form POST (seen in Chromium); the CSRF value still
+ * has to match. No Origin at all (curl, old browsers): CSRF decides. */
+int rate_origin_ok(const struct rate_env *env, const char *origin)
+{
+	return !origin || !strcmp(origin, "null") ||
+	       !strcmp(origin, env->origin);
+}
+
 void rate_error(const struct rate_env *env, int status,
 		struct rate_response *rs)
 {
@@ -536,13 +547,7 @@ static void rate_post(const struct rate_env *env, struct store *st,
 	memset(&cur, 0, sizeof(cur));
 	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
 		goto out;
-	/* A browser names the page's origin; a form posted from another
-	 * site is refused even before the CSRF value is looked at. Our own
-	 * page's form arrives with "Origin: null": Referrer-Policy
-	 * no-referrer makes browsers hide the origin of a form POST (seen
-	 * in Chromium); the CSRF value still has to match. */
-	if (rq->origin && strcmp(rq->origin, "null") != 0 &&
-	    strcmp(rq->origin, env->origin) != 0) {
+	if (!rate_origin_ok(env, rq->origin)) {
 		rate_error(env, 403, rs);
 		goto out;
 	}

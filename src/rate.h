@@ -63,6 +63,8 @@ void rate_handle(const struct rate_env *env, struct store *st,
 void rate_not_found(const struct rate_env *env, const char *accept_language,
 		    struct rate_response *rs);
 /* A short page for 400/403/405/413/431/500/503. */
+/* 1 when a POST's Origin header may come from our own pages. */
+int rate_origin_ok(const struct rate_env *env, const char *origin);
 void rate_error(const struct rate_env *env, int status,
 		struct rate_response *rs);
 

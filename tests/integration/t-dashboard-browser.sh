@@ -31,7 +31,7 @@ if [ ! -x "$CHROMIUM" ] || ! command -v node >/dev/null ||
 	exit 0
 fi
 
-tap_plan 28
+tap_plan 29
 mm_tmpdir
 _mm_port PORT
 URL=http://127.0.0.1:$PORT
