@@ -127,11 +127,15 @@ void store_set_err(struct store *st, const char *fmt, ...)
 extern const struct store_ops store_sqlite_ops;
 
 /* The SQLite backend's report and dashboard ops live in
- * store_sqlite_report.c; these two give it the connection and the one
- * error mapping of store_sqlite.c. */
+ * store_sqlite_report.c (and store_sqlite_alert.c); these give them the
+ * connection, the one error mapping and the one text-column copy of
+ * store_sqlite.c. */
 struct sqlite3;
+struct sqlite3_stmt;
 struct sqlite3 *store_sqlite_db(struct store *st);
 enum store_rc store_sqlite_fail(struct store *st, int rc, const char *what);
+/* Copies a text column (NULL stays NULL); -1 only when memory ran out. */
+int store_sqlite_col_text(struct sqlite3_stmt *s, int i, char **out);
 enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 			 store_report_emit emit, void *arg);
 enum store_rc sqr_rating_rows(struct store *st,

@@ -20,8 +20,9 @@
 #define SQ_BUSY_TIMEOUT_MS 5000
 /* The WAL is cut back to this size whenever SQLite resets it (after a
  * checkpoint that got to its end: hitlog.c asks for such checkpoints). */
-#define SQ_JOURNAL_SIZE_LIMIT 33554432 /* 32 MiB; a literal: it goes into SQL  \
-					*/
+#define SQ_JOURNAL_SIZE_LIMIT                                                  \
+	33554432 /* 32 MiB; a literal: it goes into SQL                        \
+		  */
 
 /* Migrations, in order: entry i takes the schema from version i to i + 1.
  * Never edit a shipped entry; append a new one. */
@@ -374,8 +375,7 @@ static void sq_id_or_null(sqlite3_stmt *s, int i, int64_t v)
 		sqlite3_bind_null(s, i);
 }
 
-/* Copies a text column; returns -1 only when memory ran out. */
-static int sq_col_text(sqlite3_stmt *s, int i, char **out)
+int store_sqlite_col_text(sqlite3_stmt *s, int i, char **out)
 {
 	const unsigned char *t = sqlite3_column_text(s, i);
 
@@ -816,16 +816,16 @@ static int sq_survey_fill(sqlite3_stmt *q, void *arg)
 	out->id = sqlite3_column_int64(q, 0);
 	out->sent_at = sqlite3_column_int64(q, 1);
 	out->status = sqlite3_column_int(q, 2);
-	if (sq_col_text(q, 3, &out->queue_id) < 0 ||
-	    sq_col_text(q, 4, &out->message_id) < 0 ||
-	    sq_col_text(q, 5, &out->rule) < 0 ||
-	    sq_col_text(q, 6, &out->ticket) < 0 ||
-	    sq_col_text(q, 7, &out->team) < 0 ||
-	    sq_col_text(q, 8, &out->agent) < 0 ||
-	    sq_col_text(q, 9, &out->requester) < 0 ||
-	    sq_col_text(q, 10, &out->scale) < 0 ||
-	    sq_col_text(q, 11, &out->language) < 0 ||
-	    sq_col_text(q, 12, &out->subject) < 0) {
+	if (store_sqlite_col_text(q, 3, &out->queue_id) < 0 ||
+	    store_sqlite_col_text(q, 4, &out->message_id) < 0 ||
+	    store_sqlite_col_text(q, 5, &out->rule) < 0 ||
+	    store_sqlite_col_text(q, 6, &out->ticket) < 0 ||
+	    store_sqlite_col_text(q, 7, &out->team) < 0 ||
+	    store_sqlite_col_text(q, 8, &out->agent) < 0 ||
+	    store_sqlite_col_text(q, 9, &out->requester) < 0 ||
+	    store_sqlite_col_text(q, 10, &out->scale) < 0 ||
+	    store_sqlite_col_text(q, 11, &out->language) < 0 ||
+	    store_sqlite_col_text(q, 12, &out->subject) < 0) {
 		survey_free(out);
 		return -1;
 	}
@@ -928,8 +928,8 @@ static int sq_row_hit(sqlite3_stmt *q, struct hit *h)
 	h->at = sqlite3_column_int64(q, 2);
 	h->level = sqlite3_column_int(q, 3);
 	h->machine = sqlite3_column_int(q, 4);
-	if (sq_col_text(q, 5, &h->ip) < 0 ||
-	    sq_col_text(q, 6, &h->user_agent) < 0)
+	if (store_sqlite_col_text(q, 5, &h->ip) < 0 ||
+	    store_sqlite_col_text(q, 6, &h->user_agent) < 0)
 		return -1;
 	return 0;
 }
@@ -942,7 +942,8 @@ static int sq_row_rating(sqlite3_stmt *q, struct rating *r)
 	r->level = sqlite3_column_int(q, 3);
 	r->source = sqlite3_column_int(q, 4);
 	r->current = sqlite3_column_int(q, 5);
-	if (sq_col_text(q, 6, &r->why) < 0 || sq_col_text(q, 7, &r->better) < 0)
+	if (store_sqlite_col_text(q, 6, &r->why) < 0 ||
+	    store_sqlite_col_text(q, 7, &r->better) < 0)
 		return -1;
 	return 0;
 }
@@ -955,8 +956,8 @@ static int sq_row_outbox(sqlite3_stmt *q, struct outbox_item *o)
 	o->due = sqlite3_column_int64(q, 4);
 	o->attempts = sqlite3_column_int(q, 5);
 	o->state = sqlite3_column_int(q, 6);
-	if (sq_col_text(q, 1, &o->kind) < 0 ||
-	    sq_col_text(q, 7, &o->last_error) < 0)
+	if (store_sqlite_col_text(q, 1, &o->kind) < 0 ||
+	    store_sqlite_col_text(q, 7, &o->last_error) < 0)
 		return -1;
 	return 0;
 }
@@ -1346,12 +1347,12 @@ static int sq_reply_fill(sqlite3_stmt *q, void *arg)
 	out->received_at = sqlite3_column_int64(q, 1);
 	out->survey_id = sqlite3_column_int64(q, 2);
 	out->rating_id = sqlite3_column_int64(q, 3);
-	if (sq_col_text(q, 4, &out->status) < 0 ||
-	    sq_col_text(q, 5, &out->sender) < 0 ||
-	    sq_col_text(q, 6, &out->message_id) < 0 ||
-	    sq_col_text(q, 7, &out->subject) < 0 ||
-	    sq_col_text(q, 8, &out->body) < 0 ||
-	    sq_col_text(q, 9, &out->comment) < 0) {
+	if (store_sqlite_col_text(q, 4, &out->status) < 0 ||
+	    store_sqlite_col_text(q, 5, &out->sender) < 0 ||
+	    store_sqlite_col_text(q, 6, &out->message_id) < 0 ||
+	    store_sqlite_col_text(q, 7, &out->subject) < 0 ||
+	    store_sqlite_col_text(q, 8, &out->body) < 0 ||
+	    store_sqlite_col_text(q, 9, &out->comment) < 0) {
 		store_reply_free(out);
 		return -1;
 	}

@@ -24,16 +24,6 @@ static sqlite3_stmt *sqa_prepare(struct store *st, const char *sql)
 	return q;
 }
 
-static int sqa_text(sqlite3_stmt *q, int i, char **out)
-{
-	const unsigned char *t = sqlite3_column_text(q, i);
-
-	*out = NULL;
-	if (!t)
-		return sqlite3_column_type(q, i) == SQLITE_NULL ? 0 : -1;
-	return (*out = strdup((const char *)t)) ? 0 : -1;
-}
-
 enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 			     struct outbox_item *out, int64_t *created_at)
 {
@@ -58,8 +48,8 @@ enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 		out->state = sqlite3_column_int(q, 6);
 		if (created_at)
 			*created_at = sqlite3_column_int64(q, 8);
-		if (sqa_text(q, 1, &out->kind) < 0 ||
-		    sqa_text(q, 7, &out->last_error) < 0) {
+		if (store_sqlite_col_text(q, 1, &out->kind) < 0 ||
+		    store_sqlite_col_text(q, 7, &out->last_error) < 0) {
 			outbox_item_free(out);
 			store_set_err(st, "outbox get: out of memory");
 			ret = STORE_ERROR;
@@ -89,7 +79,7 @@ static enum store_rc ack_read(struct store *st, int64_t outbox_id,
 	if (rc == SQLITE_ROW) {
 		if (at_out)
 			*at_out = sqlite3_column_int64(q, 1);
-		if (by_out && sqa_text(q, 0, by_out) < 0) {
+		if (by_out && store_sqlite_col_text(q, 0, by_out) < 0) {
 			store_set_err(st, "alert ack: out of memory");
 			ret = STORE_ERROR;
 		}
@@ -308,10 +298,10 @@ static enum store_rc digest_comments(struct store *st, const char *team,
 		memset(c, 0, sizeof(*c));
 		c->at = sqlite3_column_int64(q, 0);
 		c->level = sqlite3_column_int(q, 1);
-		if (sqa_text(q, 2, &c->ticket) < 0 ||
-		    sqa_text(q, 3, &c->agent) < 0 ||
-		    sqa_text(q, 4, &c->why) < 0 ||
-		    sqa_text(q, 5, &c->better) < 0)
+		if (store_sqlite_col_text(q, 2, &c->ticket) < 0 ||
+		    store_sqlite_col_text(q, 3, &c->agent) < 0 ||
+		    store_sqlite_col_text(q, 4, &c->why) < 0 ||
+		    store_sqlite_col_text(q, 5, &c->better) < 0)
 			goto oom;
 	}
 	sqlite3_finalize(q);
