@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -50,6 +51,8 @@ static const struct conf_key conf_keys[] = {
      SYSCONFDIR "/mailmood/secret.key", 0, 0, NULL},
     {"general", "store", T_STR, O(general.store),
      LOCALSTATEDIR "/lib/mailmood/mailmood.db", 0, 0, NULL},
+    {"general", "conninfo_file", T_STR, O(general.conninfo_file), NULL, 0, 0,
+     NULL},
     {"general", "language", T_LANG, O(general.language), "en", 0, 0, NULL},
     {"general", "scale", T_SCALE, O(general.scale_name), "thermometer", 0, 0,
      NULL},
@@ -146,6 +149,7 @@ struct conf_parser {
 	size_t errlen, errused;
 	int nerr;
 	unsigned char seen[NKEYS];
+	int key_line[NKEYS]; /* where a key was set, for later checks */
 	char last_section[256];
 	char **sections; /* names seen, to refuse a repeated section */
 	size_t nsections;
@@ -708,9 +712,11 @@ static int conf_handler(void *user, const char *section, const char *key,
 			reason = "unknown key";
 		else if (p->seen[i]++)
 			reason = "given twice";
-		else
+		else {
+			p->key_line[i] = p->line;
 			reason = conf_set_key(p->c, &conf_keys[i], value, why,
 					      sizeof(why));
+		}
 	}
 	if (reason)
 		conf_error(p, p->line, section, key, "%s", reason);
@@ -753,10 +759,81 @@ static void conf_apply_defaults(struct conf *c)
 				     sizeof(why));
 }
 
+static size_t conf_key_index(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(conf_keys[i].section, section) &&
+		    !strcmp(conf_keys[i].name, name))
+			break;
+	return i;
+}
+
+/* conninfo_file: the PostgreSQL connection in a file of its own, so the
+ * password is not in mailmood.conf (which admins paste into tickets).
+ * Its first line that is not blank or a # comment is a postgresql:// URI
+ * or a keyword conninfo ("host=db1 dbname=mailmood password=..."). */
+static void conf_conninfo(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+	const char *path = c->general.conninfo_file;
+	char buf[2048], *s, *e, *dsn = NULL;
+	struct stat sb;
+	FILE *fp;
+	int line = p->key_line[conf_key_index("general", "conninfo_file")];
+
+	if (!path || !*path)
+		return;
+	if (p->seen[conf_key_index("general", "store")]) {
+		conf_error(p, line, "general", "conninfo_file",
+			   "give either store or conninfo_file, not both");
+		return;
+	}
+	if (!(fp = fopen(path, "r"))) {
+		conf_error(p, line, "general", "conninfo_file", "%s: %s", path,
+			   strerror(errno));
+		return;
+	}
+	if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & 007)) {
+		conf_error(p, line, "general", "conninfo_file",
+			   "%s is readable by others (it may hold a "
+			   "password): chmod o-rwx",
+			   path);
+		fclose(fp);
+		return;
+	}
+	while (fgets(buf, sizeof(buf), fp)) {
+		for (s = buf; isspace((unsigned char)*s); s++)
+			;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (!*s || *s == '#')
+			continue;
+		if (!strncmp(s, "postgresql://", 13) ||
+		    !strncmp(s, "postgres://", 11))
+			dsn = strdup(s);
+		else if ((dsn = malloc(strlen(s) + 4)))
+			sprintf(dsn, "pg:%s", s);
+		break;
+	}
+	fclose(fp);
+	if (!dsn) {
+		conf_error(p, line, "general", "conninfo_file",
+			   "%s holds no connection string", path);
+		return;
+	}
+	free(c->general.store);
+	c->general.store = dsn;
+}
+
 /* Checks that need the whole file: rule sanity, team thresholds. */
 static void conf_finish(struct conf_parser *p)
 {
 	struct conf *c = p->c;
+
+	conf_conninfo(p);
 
 	c->general.scale = scale_by_name(c->general.scale_name);
 	for (size_t i = 0; i < c->nrules; i++) {

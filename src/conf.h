@@ -70,6 +70,8 @@ struct conf {
 		char *base_url;
 		char *secret_file;
 		char *store;
+		char *conninfo_file; /* PostgreSQL conninfo, kept apart
+					(it may hold a password) */
 		char *language;
 		const struct scale *scale;
 		char *scale_name;

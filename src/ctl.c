@@ -43,6 +43,16 @@ static const struct ctl_verb ctl_verbs[] = {
      ctl_send_pending},
     {"digest", "digest TEAM                 send TEAM's digest now",
      ctl_digest},
+    {"migrate",
+     "migrate [STORE]             create or upgrade the store's schema "
+     "(a PostgreSQL\n                          store is only changed by "
+     "this)",
+     ctl_migrate},
+    {"copy-store",
+     "copy-store FROM TO          copy a store into a new one (SQLite <-> "
+     "PostgreSQL),\n                          ids kept, row counts "
+     "checked",
+     ctl_copy_store},
     {NULL, NULL, NULL},
 };
 

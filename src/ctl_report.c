@@ -463,6 +463,10 @@ int ctl_purge(const char *config_path, int argc, char **argv)
 		printf("%s %lld survey%s sent before %s\n",
 		       anon ? "anonymized" : "deleted", (long long)count,
 		       count == 1 ? "" : "s", when);
+		/* The old text is still in PostgreSQL's files until then. */
+		if (!store_dsn_is_file(c->general.store))
+			printf("run VACUUM FULL on the database to overwrite "
+			       "the old row versions\n");
 	}
 	store_close(st);
 	conf_free(c);

@@ -511,7 +511,7 @@ int ctl_show(const char *config_path, int argc, char **argv)
 
 	/* Opening a SQLite path creates the file: do not conjure an empty
 	 * store out of a typo in the config. */
-	if (!strstr(c->general.store, "://") &&
+	if (store_dsn_is_file(c->general.store) &&
 	    stat(c->general.store, &sb) < 0) {
 		fprintf(stderr, "mailmoodctl show: store %s: %s\n",
 			c->general.store, strerror(errno));
@@ -519,8 +519,7 @@ int ctl_show(const char *config_path, int argc, char **argv)
 		return EX_NOINPUT;
 	}
 	if (store_open(c->general.store, &st, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "mailmoodctl show: store %s: %s\n",
-			c->general.store, err);
+		fprintf(stderr, "mailmoodctl show: %s\n", err);
 		conf_free(c);
 		return EX_UNAVAILABLE;
 	}

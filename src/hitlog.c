@@ -343,7 +343,7 @@ static int writer_open(struct writer *w, const char *dsn)
 		return 0;
 	writer_close(w);
 	if (store_open(dsn, &w->st, err, sizeof(err)) != STORE_OK) {
-		log_error("hits: store %s: %s", dsn, err);
+		log_error("hits: %s", err);
 		w->st = NULL;
 		return -1;
 	}

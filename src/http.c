@@ -252,7 +252,7 @@ static struct store *thread_store(const char *dsn)
 	free(ts->dsn);
 	ts->dsn = NULL;
 	if (store_open(dsn, &ts->st, err, sizeof(err)) != STORE_OK) {
-		log_error("store %s: %s", dsn, err);
+		log_error("%s", err);
 		ts->st = NULL;
 		return NULL;
 	}

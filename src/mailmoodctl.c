@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "conf.h"
+#include "store.h"
 #include "ctl.h"
 #include "log.h"
 #include "scale.h"
@@ -66,12 +67,16 @@ static int cmd_check_config(const char *path)
 		fprintf(stderr, "%s: [general] secret_file: %s\n", path, err);
 		rc = EX_CONFIG;
 	}
-	if (rc == EX_OK)
+	if (rc == EX_OK) {
+		char shown[512];
+
+		store_dsn_shown(c->general.store, shown, sizeof(shown));
 		printf("%s: OK: %zu rule%s, %zu team%s, scale %s, store %s, "
 		       "milter %s, http %s\n",
 		       path, c->nrules, c->nrules == 1 ? "" : "s", c->nteams,
-		       c->nteams == 1 ? "" : "s", c->general.scale->name,
-		       c->general.store, c->milter.socket, c->listener.http);
+		       c->nteams == 1 ? "" : "s", c->general.scale->name, shown,
+		       c->milter.socket, c->listener.http);
+	}
 	conf_free(c);
 	return rc;
 }

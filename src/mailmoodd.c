@@ -133,6 +133,7 @@ int main(int argc, char **argv)
 	struct rate_env *env;
 	struct http_server *h;
 	struct store *st;
+	enum store_rc rc;
 	struct lmtp_server *lmtp = NULL;
 	struct imap_poller *imap = NULL;
 	struct outbox_worker *outbox = NULL;
@@ -207,10 +208,15 @@ int main(int argc, char **argv)
 	/* A broken store path shows up at start; at run time /healthz and
 	 * 503 answers cover it. Opened after dropping privileges, so the
 	 * files SQLite creates belong to the service user. */
-	if (store_open(env->conf->general.store, &st, err, sizeof(err)) !=
-	    STORE_OK)
-		log_warn("store %s: %s; answering 503 until it works",
-			 env->conf->general.store, err);
+	rc = store_open(env->conf->general.store, &st, err, sizeof(err));
+	if (rc == STORE_SCHEMA) {
+		/* Waiting would not help: someone must migrate or upgrade. */
+		log_error("%s", err);
+		rate_env_free(env);
+		return EX_CONFIG;
+	}
+	if (rc != STORE_OK)
+		log_warn("%s; answering 503 until it works", err);
 	else
 		store_close(st);
 

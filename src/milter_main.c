@@ -120,6 +120,7 @@ int main(int argc, char **argv)
 	char err[4096];
 	struct conf *c;
 	struct store *st;
+	enum store_rc src;
 	pthread_t tid;
 	sigset_t set;
 
@@ -160,11 +161,19 @@ int main(int argc, char **argv)
 		log_set_level(LOG_LVL_DEBUG);
 	sock = socket_opt ? socket_opt : c->milter.socket;
 	pid_file = pid_opt ? pid_opt : c->milter.pid_file;
-	/* The store is checked (and migrated) once at start so a broken path
-	 * shows up here; at run time on_error covers an unreachable store. */
-	if (store_open(c->general.store, &st, err, sizeof(err)) != STORE_OK)
-		log_warn("store %s: %s; closure mails pass %s until it works",
-			 c->general.store, err,
+	/* The store is checked once at start (a SQLite file is migrated
+	 * then) so a broken path shows up here; at run time on_error covers
+	 * an unreachable store. A schema this build does not fit is for an
+	 * admin to mend (mailmoodctl migrate): the milter does not start. */
+	src = store_open(c->general.store, &st, err, sizeof(err));
+	if (src == STORE_SCHEMA) {
+		fprintf(stderr, "mailmood-milter: %s\n", err);
+		log_error("%s", err);
+		conf_free(c);
+		return EX_CONFIG;
+	}
+	if (src != STORE_OK)
+		log_warn("%s; closure mails pass %s until it works", err,
 			 c->milter.on_error == ON_ERROR_TEMPFAIL ? "to tempfail"
 								 : "unchanged");
 	else

@@ -37,8 +37,11 @@ static int has_prefix(const char *s, const char *p)
 }
 
 /* A dsn is a plain path or "sqlite:PATH" (also "sqlite://PATH", so that
- * "sqlite:///var/lib/x.db" means the absolute path). A URL scheme we do not
- * know is refused rather than taken for a relative file name. */
+ * "sqlite:///var/lib/x.db" means the absolute path), a PostgreSQL URI
+ * ("postgresql://user@host/db", handed to libpq whole) or "pg:" and a
+ * keyword conninfo ("pg:host=/run/postgresql dbname=mailmood", what a
+ * conninfo_file holds). A URL scheme we do not know is refused rather than
+ * taken for a relative file name. */
 static const struct store_ops *store_pick(const char *dsn, const char **target,
 					  char *err, size_t errlen)
 {
@@ -48,9 +51,12 @@ static const struct store_ops *store_pick(const char *dsn, const char **target,
 	}
 	if (has_prefix(dsn, "postgresql://") ||
 	    has_prefix(dsn, "postgres://")) {
-		open_err(err, errlen,
-			 "store %s: not built with PostgreSQL support", dsn);
-		return NULL;
+		*target = dsn;
+		return &store_pg_ops;
+	}
+	if (has_prefix(dsn, "pg:")) {
+		*target = dsn + strlen("pg:");
+		return &store_pg_ops;
 	}
 	if (has_prefix(dsn, "sqlite://"))
 		*target = dsn + strlen("sqlite://");
@@ -68,8 +74,37 @@ static const struct store_ops *store_pick(const char *dsn, const char **target,
 	return &store_sqlite_ops;
 }
 
-enum store_rc store_open(const char *dsn, struct store **out, char *err,
-			 size_t errlen)
+int store_dsn_is_file(const char *dsn)
+{
+	const char *target;
+
+	return store_pick(dsn, &target, NULL, 0) == &store_sqlite_ops;
+}
+
+/* A URI's password never goes into a log line: "user:secret@" shows as
+ * "user:*@". A keyword conninfo ("pg:...", a conninfo_file's content) may
+ * hold password=, so it shows as just "postgresql". */
+void store_dsn_shown(const char *dsn, char *out, size_t outlen)
+{
+	const char *at, *colon, *auth;
+
+	if (!has_prefix(dsn, "postgresql://") &&
+	    !has_prefix(dsn, "postgres://")) {
+		snprintf(out, outlen, "%s",
+			 has_prefix(dsn, "pg:") ? "postgresql" : dsn);
+		return;
+	}
+	auth = strstr(dsn, "://") + 3;
+	at = strchr(auth, '@');
+	colon = strchr(auth, ':');
+	if (at && colon && colon < at && !memchr(auth, '/', at - auth))
+		snprintf(out, outlen, "%.*s:*%s", (int)(colon - dsn), dsn, at);
+	else
+		snprintf(out, outlen, "%s", dsn);
+}
+
+static enum store_rc store_open_as(const char *dsn, int migrate,
+				   struct store **out, char *err, size_t errlen)
 {
 	const struct store_ops *ops;
 	const char *target = NULL;
@@ -84,12 +119,40 @@ enum store_rc store_open(const char *dsn, struct store **out, char *err,
 		return STORE_ERROR;
 	}
 	st->ops = ops;
-	rc = ops->open(st, target, err, errlen);
+	rc = ops->open(st, target, migrate, err, errlen);
 	if (rc != STORE_OK) {
 		free(st);
 		return rc;
 	}
 	*out = st;
+	return STORE_OK;
+}
+
+enum store_rc store_open(const char *dsn, struct store **out, char *err,
+			 size_t errlen)
+{
+	return store_open_as(dsn, 0, out, err, errlen);
+}
+
+enum store_rc store_migrate(const char *dsn, int *from, int *to, char *err,
+			    size_t errlen)
+{
+	struct store *st;
+	enum store_rc rc;
+
+	*from = *to = -1;
+	/* The version before: a store that cannot even be read is reported
+	 * by the migrating open below. */
+	if (store_open_as(dsn, 0, &st, NULL, 0) == STORE_OK) {
+		*from = store_schema_version(st);
+		store_close(st);
+	}
+	if ((rc = store_open_as(dsn, 1, &st, err, errlen)) != STORE_OK)
+		return rc;
+	*to = store_schema_version(st);
+	if (*from < 0)
+		*from = 0;
+	store_close(st);
 	return STORE_OK;
 }
 
@@ -108,7 +171,7 @@ int store_schema_version(struct store *st)
 	return st->ops->schema_version(st);
 }
 
-/* SQLite is the only backend built today; its schema is "the" schema. */
+/* Both backends number their migrations alike (test_store checks). */
 int store_schema_latest(void)
 {
 	return store_sqlite_ops.schema_latest;

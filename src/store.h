@@ -12,15 +12,29 @@ enum store_rc {
 	STORE_OK = 0,
 	STORE_NOTFOUND = 1,
 	STORE_ERROR = -1, /* broken: disk, corruption, schema */
-	STORE_BUSY = -2,  /* locked beyond busy_timeout: retry later */
+	STORE_BUSY = -2,  /* locked beyond busy_timeout, or the server is
+			     unreachable: retry later */
+	STORE_SCHEMA = -3, /* schema older or newer than this build */
 };
 
 struct store; /* opaque; one thread at a time, never two at once */
 
-/* dsn: a file path (SQLite). Opens, sets WAL, busy_timeout, foreign keys,
- * and applies pending migrations. err gets a one-line reason on failure. */
+/* dsn: a file path (SQLite), a postgresql:// URI or "pg:CONNINFO". SQLite
+ * is opened in WAL mode and migrated on open. A PostgreSQL store is only
+ * migrated by store_migrate: opening one whose schema is older or newer
+ * than this build fails with a message saying so. err gets a one-line
+ * reason on failure (a URI's password is never in it). STORE_BUSY: the
+ * server cannot be reached now. */
 enum store_rc store_open(const char *dsn, struct store **out, char *err,
 			 size_t errlen);
+/* 1 when dsn names a SQLite file (which opening would create). */
+int store_dsn_is_file(const char *dsn);
+/* dsn as it may be logged: without a password. */
+void store_dsn_shown(const char *dsn, char *out, size_t outlen);
+/* Applies pending migrations (mailmoodctl migrate): *from and *to get the
+ * schema version before and after. */
+enum store_rc store_migrate(const char *dsn, int *from, int *to, char *err,
+			    size_t errlen);
 void store_close(struct store *st);
 /* Schema version the store is at, and the one this build knows. */
 int store_schema_version(struct store *st);
@@ -244,8 +258,10 @@ enum store_rc store_alert_rows(struct store *st, const char *team,
  * with everything hanging off them (hits, ratings, alerts) and replies
  * received before then; with anonymize the requester, subject, comments,
  * hit addresses and reply texts are cleared and the levels kept. One
- * transaction; freed pages are zeroed and the WAL is checkpointed so the
- * text is gone from the files too. *count: surveys touched. */
+ * transaction. SQLite: freed pages are zeroed and the WAL is checkpointed
+ * so the text is gone from the file too. PostgreSQL keeps old row
+ * versions until VACUUM reuses them (it cannot run in a transaction):
+ * mailmoodctl purge says so. *count: surveys touched. */
 enum store_rc store_purge(struct store *st, int64_t before, int anonymize,
 			  int64_t *count);
 
@@ -361,5 +377,17 @@ void store_digest_stats_free(struct store_digest_stats *d); /* members */
 enum store_rc store_digest_stats(struct store *st, const char *team,
 				 int64_t since, int64_t until,
 				 struct store_digest_stats *out);
+
+/* ------------------------------------- copy-store (store_copy.c) */
+
+typedef void (*store_copy_progress)(void *arg, const char *table,
+				    int64_t rows);
+/* Copies every row of every table from one store into an empty one of
+ * the same schema version, ids and all, in one transaction on `to`; each
+ * table's row count is compared on both sides before the commit. err
+ * says what failed (and nothing is kept in `to`). */
+enum store_rc store_copy(struct store *from, struct store *to,
+			 store_copy_progress progress, void *arg, char *err,
+			 size_t errlen);
 
 #endif

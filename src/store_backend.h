@@ -6,13 +6,19 @@
 
 #include "store.h"
 
+/* One row as text; NULL for SQL NULL. Returns non-zero to stop. */
+typedef int (*store_row_emit)(void *arg, int ncols, const char *const *vals);
+
 struct store_ops {
 	const char *name;
 	int schema_latest;
-	/* target: the dsn without its scheme. On failure the backend frees
-	 * what it allocated and leaves a reason in err. */
-	enum store_rc (*open)(struct store *st, const char *target, char *err,
-			      size_t errlen);
+	/* target: the dsn without its scheme (SQLite) or the whole URI or
+	 * conninfo (PostgreSQL). migrate: apply pending migrations; without
+	 * it a backend whose schema is shared between hosts refuses an old
+	 * one. On failure the backend frees what it allocated and leaves a
+	 * reason in err. */
+	enum store_rc (*open)(struct store *st, const char *target,
+			      int migrate, char *err, size_t errlen);
 	void (*close)(struct store *st);
 	int (*schema_version)(struct store *st);
 	enum store_rc (*ping)(struct store *st);
@@ -109,6 +115,19 @@ struct store_ops {
 	enum store_rc (*digest_stats)(struct store *st, const char *team,
 				      int64_t since, int64_t until,
 				      struct store_digest_stats *out);
+	/* copy-store (store_copy.c): whole tables as text, in the order of
+	 * their first column. table and cols come from store_copy.c's own
+	 * constants, never from data. */
+	enum store_rc (*table_rows)(struct store *st, const char *table,
+				    const char *cols, int ncols,
+				    store_row_emit emit, void *arg);
+	enum store_rc (*table_insert)(struct store *st, const char *table,
+				      const char *cols, int ncols,
+				      const char *const *vals);
+	enum store_rc (*table_count)(struct store *st, const char *table,
+				     int64_t *n);
+	/* After rows came in with their ids: new ids must start above. */
+	enum store_rc (*table_loaded)(struct store *st, const char *table);
 };
 
 /* One connection. Not locked: a struct store belongs to one thread at a
@@ -125,6 +144,7 @@ void store_set_err(struct store *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 /* The SQLite backend's report and dashboard ops live in
  * store_sqlite_report.c (and store_sqlite_alert.c); these give them the

@@ -441,7 +441,7 @@ static enum store_rc sq_newer(struct store *st, int v)
 		      "schema version %d is newer than this build knows "
 		      "(%d): upgrade mailmood or use a matching store",
 		      v, SQ_LATEST);
-	return STORE_ERROR;
+	return STORE_SCHEMA;
 }
 
 /* Each migration runs in its own IMMEDIATE transaction and re-reads the
@@ -602,13 +602,16 @@ static int sq_pragma_is(struct sq *q, const char *sql, const char *want)
 	return ok;
 }
 
-static enum store_rc sq_open(struct store *st, const char *path, char *err,
-			     size_t errlen)
+/* A SQLite file belongs to one host, whose programs share one build: it
+ * is always brought up to date on open, so migrate changes nothing. */
+static enum store_rc sq_open(struct store *st, const char *path, int migrate,
+			     char *err, size_t errlen)
 {
 	struct sq *q = calloc(1, sizeof(*q));
 	enum store_rc rc = STORE_ERROR;
 	int v;
 
+	(void)migrate;
 	st->be = q;
 	if (!q || !(q->path = strdup(path))) {
 		store_set_err(st, "out of memory");
@@ -1380,6 +1383,117 @@ static enum store_rc sq_reply_by_message_id(struct store *st,
 	return sq_one_int(st, q, id, "reply by message-id");
 }
 
+/* ------------------------------------------------------- copy-store */
+
+/* Statements for whole tables, put together from store_copy.c's constant
+ * table and column names; n is what snprintf answered. */
+static sqlite3_stmt *sq_prepare_once(struct store *st, const char *sql, int n,
+				     size_t size)
+{
+	sqlite3_stmt *q = NULL;
+
+	if (n < 0 || (size_t)n >= size) {
+		store_set_err(st, "copy: statement too long");
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		store_set_err(st, "copy: %s", sqlite3_errmsg(SQ(st)->db));
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	return q;
+}
+
+static enum store_rc sq_table_rows(struct store *st, const char *table,
+				   const char *cols, int ncols,
+				   store_row_emit emit, void *arg)
+{
+	const char *vals[64];
+	sqlite3_stmt *q;
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (ncols > 64) {
+		store_set_err(st, "copy %s: too many columns", table);
+		return STORE_ERROR;
+	}
+	char sql[1024];
+	int n = snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY 1", cols,
+			 table);
+
+	if (!(q = sq_prepare_once(st, sql, n, sizeof(sql))))
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		for (int i = 0; i < ncols; i++)
+			vals[i] = (const char *)sqlite3_column_text(q, i);
+		if (emit(arg, ncols, vals)) {
+			store_set_err(st, "copy %s: stopped", table);
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = sq_fail(st, rc, "copy");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sq_table_insert(struct store *st, const char *table,
+				     const char *cols, int ncols,
+				     const char *const *vals)
+{
+	static const char marks[] = "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?";
+	char sql[1024];
+	sqlite3_stmt *q;
+	enum store_rc rc;
+	int n;
+
+	if (ncols < 1 || (size_t)ncols * 2 > sizeof(marks)) {
+		store_set_err(st, "copy %s: too many columns", table);
+		return STORE_ERROR;
+	}
+	/* Prepared per row: copy-store runs once, and a prepare costs about
+	 * what the insert does. */
+	n = snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (%.*s)",
+		     table, cols, ncols * 2 - 1, marks);
+	if (!(q = sq_prepare_once(st, sql, n, sizeof(sql))))
+		return STORE_ERROR;
+	/* Text into INTEGER columns: SQLite's type affinity stores them as
+	 * integers again. */
+	for (int i = 0; i < ncols; i++)
+		sq_text(q, i + 1, vals[i]);
+	rc = sq_exec(st, q, "copy");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static enum store_rc sq_table_count(struct store *st, const char *table,
+				    int64_t *n)
+{
+	char sql[256];
+	int len = snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
+	sqlite3_stmt *q = sq_prepare_once(st, sql, len, sizeof(sql));
+	enum store_rc rc;
+
+	if (!q)
+		return STORE_ERROR;
+	rc = sqlite3_step(q) == SQLITE_ROW ? STORE_OK : STORE_ERROR;
+	*n = rc == STORE_OK ? sqlite3_column_int64(q, 0) : 0;
+	if (rc != STORE_OK)
+		store_set_err(st, "count %s: %s", table,
+			      sqlite3_errmsg(SQ(st)->db));
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* INTEGER PRIMARY KEY picks max(id) + 1 by itself. */
+static enum store_rc sq_table_loaded(struct store *st, const char *table)
+{
+	(void)st;
+	(void)table;
+	return STORE_OK;
+}
+
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .schema_latest = SQ_LATEST,
@@ -1429,4 +1543,8 @@ const struct store_ops store_sqlite_ops = {
     .digest_last = sqa_digest_last,
     .digest_mark = sqa_digest_mark,
     .digest_stats = sqa_digest_stats,
+    .table_rows = sq_table_rows,
+    .table_insert = sq_table_insert,
+    .table_count = sq_table_count,
+    .table_loaded = sq_table_loaded,
 };

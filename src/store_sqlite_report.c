@@ -369,7 +369,8 @@ static const char *const sqr_purge_delete[] = {
 };
 
 static const char *const sqr_purge_anon[] = {
-	"UPDATE replies SET sender = NULL, subject = NULL, body = NULL "
+	"UPDATE replies SET sender = NULL, subject = NULL, body = NULL, "
+	"comment = NULL "
 	"WHERE received_at < ?1 OR survey_id IN " SQR_OLD,
 	"UPDATE ratings SET why = NULL, better = NULL WHERE survey_id IN "
 	SQR_OLD,

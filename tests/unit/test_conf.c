@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -239,6 +240,61 @@ static void test_missing_file(void **state)
 	    strstr(err, "/nonexistent/mailmood.conf: No such file"));
 }
 
+/* The PostgreSQL connection from a file of its own: URI kept whole,
+ * keyword conninfo marked "pg:", and the mistakes an admin makes. */
+static void test_conninfo_file(void **state)
+{
+	char info[64] = "/tmp/mm-conninfo-XXXXXX", text[256], err[2048];
+	struct conf *c;
+	FILE *fp;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(info)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fputs("# db1, pgbouncer\n\n  postgresql://mm:s3cret@db1/mailmood  \n",
+	      fp);
+	fclose(fp);
+	snprintf(text, sizeof(text), "[general]\nconninfo_file = %s\n", info);
+	write_conf(text);
+	c = conf_load(tmp_path, err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_string_equal(c->general.store,
+			    "postgresql://mm:s3cret@db1/mailmood");
+	conf_free(c);
+	unlink(tmp_path);
+
+	assert_non_null(fp = fopen(info, "w"));
+	fputs("host=/run/postgresql dbname=mailmood\n", fp);
+	fclose(fp);
+	write_conf(text);
+	c = conf_load(tmp_path, err, sizeof(err));
+	if (!c)
+		fail_msg("%s", err);
+	assert_string_equal(c->general.store,
+			    "pg:host=/run/postgresql dbname=mailmood");
+	conf_free(c);
+	unlink(tmp_path);
+
+	/* Readable by others: refused, with the line of the key. */
+	assert_int_equal(chmod(info, 0644), 0);
+	snprintf(text, sizeof(text), "[general]\n\nconninfo_file = %s\n", info);
+	expect_error(text, 3, "readable by others");
+	assert_int_equal(chmod(info, 0600), 0);
+
+	snprintf(text, sizeof(text),
+		 "[general]\nstore = /x.db\nconninfo_file = %s\n", info);
+	expect_error(text, 3, "either store or conninfo_file");
+	assert_non_null(fp = fopen(info, "w"));
+	fputs("# nothing yet\n", fp);
+	fclose(fp);
+	snprintf(text, sizeof(text), "[general]\nconninfo_file = %s\n", info);
+	expect_error(text, 2, "no connection string");
+	unlink(info);
+	expect_error(text, 2, "No such file");
+}
+
 static void test_parsers(void **state)
 {
 	uint64_t sz;
@@ -283,6 +339,7 @@ int main(void)
 	    cmocka_unit_test(test_long_line),
 	    cmocka_unit_test(test_several_errors_reported),
 	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_conninfo_file),
 	    cmocka_unit_test(test_parsers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
