@@ -9,9 +9,13 @@ export DEBIAN_FRONTEND=noninteractive
 # sqlite3, python3 (an independent MIME parser), curl; dovecot-imapd and
 # openssl for the IMAP poller's test (the system's Dovecot is not used);
 # chromium, nodejs and a colour emoji font for the browser test;
-# groff-base and systemd for linting man pages and unit files
+# groff-base and systemd for linting man pages and unit files;
+# libpq-dev for the PostgreSQL store, postgresql (a private throwaway
+# cluster per test, never the system's) and python3-psycopg2 for the
+# integration tests' second run on it
 packages="autoconf automake make gcc clang libclang-rt-14-dev pkg-config
 	libmilter-dev libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev
+	libpq-dev postgresql python3-psycopg2
 	libmicrohttpd-dev libgnutls28-dev libpcre2-dev libinih-dev libcmocka-dev
 	libcrypt-dev
 	postfix swaks miltertest python3 curl ca-certificates procps iproute2

@@ -465,8 +465,9 @@ int ctl_purge(const char *config_path, int argc, char **argv)
 		       count == 1 ? "" : "s", when);
 		/* The old text is still in PostgreSQL's files until then. */
 		if (!store_dsn_is_file(c->general.store))
-			printf("run VACUUM FULL on the database to overwrite "
-			       "the old row versions\n");
+			fprintf(stderr,
+				"mailmoodctl: run VACUUM FULL on the database "
+				"to overwrite the old row versions\n");
 	}
 	store_close(st);
 	conf_free(c);

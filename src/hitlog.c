@@ -239,6 +239,9 @@ static struct summary *summary_get(struct writer *w, const struct hitlog_hit *h)
 		return s;
 	if (!w->load) {
 		sqlite3 *db = store_sqlite_db(w->st);
+		/* Another backend: its own hit_list answers (burst.c). */
+		if (!db)
+			return NULL;
 		if (sqlite3_prepare_v3(
 			db,
 			"SELECT level, min(at), max(at) FROM hits WHERE "
@@ -462,9 +465,8 @@ static void checkpoint(struct writer *w)
 	sqlite3 *db;
 	int nlog = 0, nckpt = 0;
 
-	if (!w->st)
+	if (!w->st || !(db = store_sqlite_db(w->st)))
 		return;
-	db = store_sqlite_db(w->st);
 	/* Copies back what no reader needs, without the write lock: the
 	 * fsyncs run while requests keep writing. */
 	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
@@ -656,7 +658,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 void hitlog_attach(struct store *st)
 {
-	if (!st || !atomic_load(&running))
+	if (!st || !atomic_load(&running) || !store_sqlite_db(st))
 		return;
 	/* replaces the automatic checkpoint (itself a WAL hook) */
 	sqlite3_wal_hook(store_sqlite_db(st), wal_hook, NULL);

@@ -87,6 +87,7 @@ int store_dsn_is_file(const char *dsn)
 void store_dsn_shown(const char *dsn, char *out, size_t outlen)
 {
 	const char *at, *colon, *auth;
+	size_t len;
 
 	if (!has_prefix(dsn, "postgresql://") &&
 	    !has_prefix(dsn, "postgres://")) {
@@ -97,13 +98,16 @@ void store_dsn_shown(const char *dsn, char *out, size_t outlen)
 	auth = strstr(dsn, "://") + 3;
 	at = strchr(auth, '@');
 	colon = strchr(auth, ':');
+	/* The query part ("?password=...&sslmode=...") is left out. */
+	len = strcspn(dsn, "?");
 	if (at && colon && colon < at && !memchr(auth, '/', at - auth))
-		snprintf(out, outlen, "%.*s:*%s", (int)(colon - dsn), dsn, at);
+		snprintf(out, outlen, "%.*s:*%.*s", (int)(colon - dsn), dsn,
+			 (int)(len - (size_t)(at - dsn)), at);
 	else
-		snprintf(out, outlen, "%s", dsn);
+		snprintf(out, outlen, "%.*s", (int)len, dsn);
 }
 
-static enum store_rc store_open_as(const char *dsn, int migrate,
+static enum store_rc store_open_as(const char *dsn, int mode,
 				   struct store **out, char *err, size_t errlen)
 {
 	const struct store_ops *ops;
@@ -119,7 +123,7 @@ static enum store_rc store_open_as(const char *dsn, int migrate,
 		return STORE_ERROR;
 	}
 	st->ops = ops;
-	rc = ops->open(st, target, migrate, err, errlen);
+	rc = ops->open(st, target, mode, err, errlen);
 	if (rc != STORE_OK) {
 		free(st);
 		return rc;
@@ -131,7 +135,7 @@ static enum store_rc store_open_as(const char *dsn, int migrate,
 enum store_rc store_open(const char *dsn, struct store **out, char *err,
 			 size_t errlen)
 {
-	return store_open_as(dsn, 0, out, err, errlen);
+	return store_open_as(dsn, STORE_OPEN_USE, out, err, errlen);
 }
 
 enum store_rc store_migrate(const char *dsn, int *from, int *to, char *err,
@@ -143,11 +147,12 @@ enum store_rc store_migrate(const char *dsn, int *from, int *to, char *err,
 	*from = *to = -1;
 	/* The version before: a store that cannot even be read is reported
 	 * by the migrating open below. */
-	if (store_open_as(dsn, 0, &st, NULL, 0) == STORE_OK) {
+	if (store_open_as(dsn, STORE_OPEN_INSPECT, &st, NULL, 0) == STORE_OK) {
 		*from = store_schema_version(st);
 		store_close(st);
 	}
-	if ((rc = store_open_as(dsn, 1, &st, err, errlen)) != STORE_OK)
+	if ((rc = store_open_as(dsn, STORE_OPEN_MIGRATE, &st, err, errlen)) !=
+	    STORE_OK)
 		return rc;
 	*to = store_schema_version(st);
 	if (*from < 0)

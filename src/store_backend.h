@@ -6,6 +6,13 @@
 
 #include "store.h"
 
+enum store_open_mode {
+	/* SQLite migrates; PostgreSQL refuses a schema not this build's */
+	STORE_OPEN_USE,
+	STORE_OPEN_MIGRATE, /* apply pending migrations */
+	STORE_OPEN_INSPECT, /* neither: only to read the schema version */
+};
+
 /* One row as text; NULL for SQL NULL. Returns non-zero to stop. */
 typedef int (*store_row_emit)(void *arg, int ncols, const char *const *vals);
 
@@ -13,12 +20,10 @@ struct store_ops {
 	const char *name;
 	int schema_latest;
 	/* target: the dsn without its scheme (SQLite) or the whole URI or
-	 * conninfo (PostgreSQL). migrate: apply pending migrations; without
-	 * it a backend whose schema is shared between hosts refuses an old
-	 * one. On failure the backend frees what it allocated and leaves a
-	 * reason in err. */
-	enum store_rc (*open)(struct store *st, const char *target,
-			      int migrate, char *err, size_t errlen);
+	 * conninfo (PostgreSQL); mode: enum store_open_mode. On failure the
+	 * backend frees what it allocated and leaves a reason in err. */
+	enum store_rc (*open)(struct store *st, const char *target, int mode,
+			      char *err, size_t errlen);
 	void (*close)(struct store *st);
 	int (*schema_version)(struct store *st);
 	enum store_rc (*ping)(struct store *st);

@@ -25,6 +25,7 @@
  *   a small per-process pool, because LMTP and IMAP open a store per
  *   session. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,14 +280,16 @@ static void spg_free(struct spg *p)
 }
 
 /* A server that went away (restart, failover, idle timeout) has closed
- * the socket; reading it tells, without a round trip. Only between
+ * the socket; reading it tells, without a round trip. A server shutting
+ * down first sends a FATAL message: the first read takes that (as a
+ * notice), only the second sees the end of the stream. Only between
  * transactions: inside one the caller must hear of the loss. */
 static int spg_alive(struct spg *p)
 {
 	if (PQstatus(p->conn) != CONNECTION_OK)
 		return 0;
 	if (PQtransactionStatus(p->conn) == PQTRANS_IDLE &&
-	    !PQconsumeInput(p->conn))
+	    (!PQconsumeInput(p->conn) || !PQconsumeInput(p->conn)))
 		return 0;
 	return PQstatus(p->conn) == CONNECTION_OK;
 }
@@ -358,9 +361,116 @@ static int spg_is_read(const char *sql)
 	return !strncasecmp(sql, "SELECT", 6);
 }
 
+/* More parameters than any statement of the store has. */
+#define SPG_PARAMS 32
+
+static PGresult *spg_send(struct store *st, const char *sql, int n,
+			  const char *const *params, int single,
+			  enum store_rc *rc);
+
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
+static size_t spg_utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* SQLite keeps any bytes; a UTF8 PostgreSQL database refuses a text that
+ * is not UTF-8, and a raw Latin-1 header or reply mail would then be
+ * lost. Such a text is stored with U+FFFD for each bad byte instead
+ * (what readers of the SQLite store show for it too). NULL when v is
+ * valid already (the common case: no copy), or when memory ran out
+ * (*oom set). */
+static char *spg_utf8_clean(const char *v, int *oom)
+{
+	const unsigned char *s = (const unsigned char *)v;
+	size_t i = 0, n, bad = 0, len;
+	char *out, *o;
+
+	while (s[i]) {
+		if ((n = spg_utf8_len(s + i)) == 0) {
+			bad++;
+			n = 1;
+		}
+		i += n;
+	}
+	if (!bad)
+		return NULL;
+	len = i;
+	if (!(out = malloc(len + 2 * bad + 1))) {
+		*oom = 1;
+		return NULL;
+	}
+	for (i = 0, o = out; s[i]; i += n) {
+		if ((n = spg_utf8_len(s + i)) == 0) {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		} else {
+			memcpy(o, s + i, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 static PGresult *spg_run(struct store *st, const char *sql, int n,
 			 const char *const *params, int single,
 			 enum store_rc *rc)
+{
+	const char *clean[SPG_PARAMS];
+	char *copies[SPG_PARAMS];
+	PGresult *r = NULL;
+	int oom = 0, ncopies = 0;
+
+	if (n > SPG_PARAMS) {
+		store_set_err(st, "query: too many parameters");
+		*rc = STORE_ERROR;
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		char *c = params[i] ? spg_utf8_clean(params[i], &oom) : NULL;
+		clean[i] = c ? c : params[i];
+		if (c)
+			copies[ncopies++] = c;
+	}
+	if (oom) {
+		store_set_err(st, "query: out of memory");
+		*rc = STORE_ERROR;
+		goto out;
+	}
+	params = n ? clean : params;
+	r = spg_send(st, sql, n, params, single, rc);
+out:
+	while (ncopies > 0)
+		free(copies[--ncopies]);
+	return r;
+}
+
+static PGresult *spg_send(struct store *st, const char *sql, int n,
+			  const char *const *params, int single,
+			  enum store_rc *rc)
 {
 	struct spg *p = SPG(st);
 	const char *name;
@@ -555,10 +665,16 @@ static struct spg *spg_pool_take(const char *conninfo)
 	pthread_mutex_unlock(&spg_pool_mu);
 	while (stale) {
 		struct spg *n = stale->next;
-		/* Do not PQfinish: its goodbye would end the parent's
-		 * session on the shared socket. */
-		close(PQsocket(stale->conn));
-		stale->conn = NULL;
+		int fd = open("/dev/null", O_WRONLY);
+		/* PQfinish's goodbye on the shared socket would end the
+		 * parent's session: send it to /dev/null instead, so libpq
+		 * still frees all it holds. */
+		if (fd >= 0) {
+			dup2(fd, PQsocket(stale->conn));
+			close(fd);
+		} else {
+			stale->conn = NULL; /* rather leak than do harm */
+		}
 		spg_free(stale);
 		stale = n;
 	}
@@ -719,7 +835,7 @@ static enum store_rc spg_connect(struct store *st, const char *target)
 	return STORE_OK;
 }
 
-static enum store_rc spg_open(struct store *st, const char *target, int migrate,
+static enum store_rc spg_open(struct store *st, const char *target, int mode,
 			      char *err, size_t errlen)
 {
 	enum store_rc rc;
@@ -729,12 +845,14 @@ static enum store_rc spg_open(struct store *st, const char *target, int migrate,
 	store_dsn_shown(target, shown, sizeof(shown));
 	if ((rc = spg_connect(st, target)) != STORE_OK)
 		goto fail;
-	if (migrate && (rc = spg_migrate(st)) != STORE_OK)
+	if (mode == STORE_OPEN_MIGRATE && (rc = spg_migrate(st)) != STORE_OK)
 		goto fail;
 	if ((v = spg_version(st)) < 0) {
 		rc = STORE_ERROR;
 		goto fail;
 	}
+	if (mode == STORE_OPEN_INSPECT)
+		return STORE_OK;
 	if (v > SPG_LATEST) {
 		store_set_err(st,
 			      "schema version %d is newer than this build "

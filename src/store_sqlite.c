@@ -603,15 +603,14 @@ static int sq_pragma_is(struct sq *q, const char *sql, const char *want)
 }
 
 /* A SQLite file belongs to one host, whose programs share one build: it
- * is always brought up to date on open, so migrate changes nothing. */
-static enum store_rc sq_open(struct store *st, const char *path, int migrate,
+ * is brought up to date on every open but an inspecting one. */
+static enum store_rc sq_open(struct store *st, const char *path, int mode,
 			     char *err, size_t errlen)
 {
 	struct sq *q = calloc(1, sizeof(*q));
 	enum store_rc rc = STORE_ERROR;
 	int v;
 
-	(void)migrate;
 	st->be = q;
 	if (!q || !(q->path = strdup(path))) {
 		store_set_err(st, "out of memory");
@@ -658,7 +657,7 @@ static enum store_rc sq_open(struct store *st, const char *path, int migrate,
 		rc = STORE_ERROR;
 		goto fail;
 	}
-	if ((rc = sq_migrate(st)) != STORE_OK)
+	if (mode != STORE_OPEN_INSPECT && (rc = sq_migrate(st)) != STORE_OK)
 		goto fail;
 	q->wl = sq_wlock_get(path);
 	return STORE_OK;
@@ -1311,10 +1310,11 @@ static enum store_rc sq_outbox_list(struct store *st, int64_t survey_id,
 	return rc;
 }
 
-/* For store_sqlite_report.c, the rest of this backend. */
+/* For store_sqlite_report.c, the rest of this backend, and hitlog.c's
+ * WAL checkpoints: NULL when st is not a SQLite store. */
 struct sqlite3 *store_sqlite_db(struct store *st)
 {
-	return SQ(st)->db;
+	return st->ops == &store_sqlite_ops ? SQ(st)->db : NULL;
 }
 
 enum store_rc store_sqlite_fail(struct store *st, int rc, const char *what)

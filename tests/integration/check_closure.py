@@ -3,6 +3,7 @@
 own MIME parser (an independent reader, not ours).
 
 usage: check_closure.py ORIGINAL DELIVERED STORE BASE_URL TICKET
+(STORE: a SQLite path or a postgresql:// DSN, opened with mmdb.py)
 
 - the delivered mail parses (email, policy=default), has the original's
   part count, and its headers equal the original's except Content-Type /
@@ -19,8 +20,9 @@ import base64
 import email
 import email.policy
 import re
-import sqlite3
 import sys
+
+import mmdb
 
 orig_path, got_path, db, base_url, ticket = sys.argv[1:6]
 problems = []
@@ -76,7 +78,7 @@ else:
     tok = tokens.pop()
     raw = base64.urlsafe_b64decode(tok + "=")
     sid = int.from_bytes(raw[:8], "big")
-    row = sqlite3.connect(db).execute(
+    row = mmdb.connect(db).execute(
         "select ticket, requester, status from surveys where id = ?",
         (sid,)).fetchone()
     if row is None:

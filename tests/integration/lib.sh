@@ -129,6 +129,7 @@ tap_done() {
 
 MM_TMP=
 _MM_PIDS=()
+_MM_EXIT_HOOKS=()
 _MM_TMP_OWNER=
 
 # _mm_alive PID — running and not a zombie
@@ -171,6 +172,13 @@ mm_track_pid() {
 	_MM_PIDS+=("$1")
 }
 
+# mm_at_exit COMMAND — run COMMAND (one shell command line, eval'd) when
+# the test exits, after the tracked processes are stopped and before
+# $MM_TMP is removed; the last registered runs first
+mm_at_exit() {
+	_MM_EXIT_HOOKS+=("$1")
+}
+
 # mm_stop_pid PID — TERM, wait up to 5 s, KILL
 mm_stop_pid() {
 	local pid=$1
@@ -195,6 +203,9 @@ _mm_cleanup() {
 			mm_stop_pid "${_MM_PIDS[i]}"
 		done
 		sink_stop
+		for ((i = ${#_MM_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do
+			eval "${_MM_EXIT_HOOKS[i]}"
+		done
 		if [ "${MM_KEEP:-0}" = 1 ]; then
 			echo "# MM_KEEP=1: kept $MM_TMP"
 		elif [ -n "$MM_TMP" ] && [ -d "$MM_TMP" ]; then
@@ -214,6 +225,7 @@ mm_tmpdir() {
 	chmod 755 "$MM_TMP"
 	_MM_TMP_OWNER=$BASHPID
 	_MM_PIDS=()
+	_MM_EXIT_HOOKS=()
 	PF_MASTER_PID=
 	SINK_PID=
 	# Ports belong to one test instance: set them after mm_tmpdir if needed.

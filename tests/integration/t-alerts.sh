@@ -9,6 +9,7 @@
 # store send every alert exactly once, and SIGKILL in the middle of a
 # batch loses nothing.
 . "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
 MMD=$B/src/mailmoodd
 CTL=$B/src/mailmoodctl
@@ -21,6 +22,7 @@ mm_tmpdir
 _mm_port PORT
 _mm_port PORT2
 _mm_port SINK_PORT
+mm_store_setup
 URL=http://127.0.0.1:$PORT
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"
 write_conf() { # FILE HTTP_PORT EXTRA_LINE...
@@ -30,7 +32,7 @@ write_conf() { # FILE HTTP_PORT EXTRA_LINE...
 [general]
 base_url = $URL
 secret_file = $MM_TMP/key
-store = $MM_TMP/mm.db
+store = $MM_STORE_DSN
 templates = $top_srcdir/conf/templates
 [listener]
 http = 127.0.0.1:$p
@@ -61,8 +63,10 @@ language = nl
 CONF
 }
 write_conf "$MM_TMP/mm.conf" "$PORT"
-mk() { "$MK" mk "$MM_TMP/mm.db" "$MM_TMP/key" "$@"; }
-sql() { sqlite3 "$MM_TMP/mm.db" "$@"; }
+mm_store_init "$MM_TMP/mm.conf"
+mk() { "$MK" mk "$MM_STORE_DSN" "$MM_TMP/key" "$@"; }
+sql() { mm_sql_rw "$@"; }
+sql_is() { [ "$(mm_sql "$1")" = "$2" ]; } # QUERY WANT (for mm_wait_for)
 get() { # URL-PATH [curl args] -> code; body in $MM_TMP/body
 	local p=$1
 	shift
@@ -80,7 +84,10 @@ start_mmd() { # CONF LOG -> MMD_PID
 	MMD_PID=$!
 	mm_track_pid "$MMD_PID"
 }
-state_of() { sql "SELECT group_concat(state) FROM outbox WHERE survey_id = $1 AND kind = '${2:-alert}'"; }
+state_of() { # SURVEY_ID [KIND] -> the states of its outbox rows, a,b,...
+	mm_sql "SELECT state FROM outbox WHERE survey_id = $1 AND kind = '${2:-alert}' ORDER BY id" |
+		paste -sd, -
+}
 # mail facts as one line: python's email package reads the captured file
 facts() { # FILE
 	sink_body "$1" | python3 -c '
@@ -127,7 +134,7 @@ tap_is "$(get "$ACKP")" 200 "GET of the ack link shows the form"
 ACSRF=$(csrf_of)
 tap_is "$(get "$ACKP" --data-raw "name=Alice+Agent&csrf=$ACSRF")$(grep -c 'Taken by Alice Agent' "$MM_TMP/body")" \
 	"2001" "POST of the ack link records the name"
-tap_is "$(sql "SELECT acked_by, acked_at > strftime('%s','now') - 60 FROM alert_acks")" \
+tap_is "$(sql "SELECT acked_by, CASE WHEN acked_at > $(($(date +%s) - 60)) THEN 1 ELSE 0 END FROM alert_acks")" \
 	"Alice Agent|1" "who and when are in the store"
 tap_is "$(get "$ACKP" --data-raw "name=Bob&csrf=$ACSRF")$(grep -c 'Taken by Alice Agent' "$MM_TMP/body")" \
 	"2001" "a second acknowledgement sees the first"
@@ -164,7 +171,7 @@ sink_start -r RCPT || tap_bail "no smtp-sink"
 N0=$(sink_count)
 read -r SID4 TOK4 < <(mk -k INC-4)
 rate "$TOK4" red >/dev/null
-mm_wait_for 10 sh -c "[ \"\$(sqlite3 '$MM_TMP/mm.db' \"SELECT attempts >= 1 AND state = 0 AND last_error LIKE '4%' FROM outbox WHERE survey_id = $SID4\")\" = 1 ]"
+mm_wait_for 10 sql_is "SELECT CASE WHEN attempts >= 1 AND state = 0 AND last_error LIKE '4%' THEN 1 ELSE 0 END FROM outbox WHERE survey_id = $SID4" 1
 tap_ok $? "451: the row is pending again with the relay's 4xx"
 sink_stop
 sink_start || tap_bail "no smtp-sink"
@@ -176,7 +183,7 @@ tap_is "$(sink_grep 'INC-4' | wc -l) $(state_of "$SID4")" "1 2" "delivered once"
 sink_stop
 read -r SID5 TOK5 < <(mk -k INC-5)
 rate "$TOK5" red >/dev/null
-mm_wait_for 10 sh -c "[ \"\$(sqlite3 '$MM_TMP/mm.db' \"SELECT attempts >= 1 AND state = 0 FROM outbox WHERE survey_id = $SID5\")\" = 1 ]"
+mm_wait_for 10 sql_is "SELECT CASE WHEN attempts >= 1 AND state = 0 THEN 1 ELSE 0 END FROM outbox WHERE survey_id = $SID5" 1
 tap_ok $? "relay down: the row waits for a retry"
 sink_start || tap_bail "no smtp-sink"
 mm_wait_for 15 sh -c "[ -n \"\$(grep -l INC-5 '$SINK_DIR'/* 2>/dev/null)\" ]"
@@ -188,7 +195,7 @@ sink_stop
 sink_start -f RCPT || tap_bail "no smtp-sink"
 read -r SID6 TOK6 < <(mk -k INC-6)
 rate "$TOK6" red >/dev/null
-mm_wait_for 10 sh -c "[ \"\$(sqlite3 '$MM_TMP/mm.db' \"SELECT state FROM outbox WHERE survey_id = $SID6\")\" = 3 ]"
+mm_wait_for 10 sql_is "SELECT state FROM outbox WHERE survey_id = $SID6" 3
 tap_ok $? "550: the row FAILED at the first attempt"
 get /metrics >/dev/null
 grep -q '^mailmood_outbox_rows{state="failed"} 1$' "$MM_TMP/body" &&
@@ -211,9 +218,10 @@ tap_is "$(state_of "$SID7") $(sink_grep 'INC-7' | wc -l)" "4 0" \
 # 27-28 mailmoodctl send-pending and digest (daemon stopped)
 mm_stop_pid "$MMD_PID"
 read -r SID8 TOK8 < <(mk -k INC-8)
-sql "INSERT INTO ratings (survey_id, at, level, current) VALUES ($SID8, strftime('%s','now'), 1, 1);
+NOW=$(date +%s)
+sql "INSERT INTO ratings (survey_id, at, level, current) VALUES ($SID8, $NOW, 1, 1);
      INSERT INTO outbox (kind, survey_id, rating_id, due, created_at)
-     VALUES ('alert', $SID8, last_insert_rowid(), 0, strftime('%s','now'));"
+     SELECT 'alert', $SID8, max(id), 0, $NOW FROM ratings WHERE survey_id = $SID8;"
 OUT=$("$CTL" -c "$MM_TMP/mm.conf" send-pending 2>>"$MM_TMP/ctl.log")
 tap_is "$OUT $(state_of "$SID8")" "sent 1, deferred 0, failed 0 2" "send-pending: one pass sends what is due"
 N0=$(sink_count)
@@ -225,13 +233,14 @@ tap_ok $? "mailmoodctl digest acme sends the digest"
 sink_stop
 rm -rf "$SINK_DIR"
 sink_start || tap_bail "no smtp-sink"
+NOW=$(date +%s)
 sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $BULK)
      INSERT INTO surveys (sent_at, status, ticket, team, requester, scale)
-     SELECT strftime('%s','now'), 0, 'BULK-' || i, 'acme', 'u' || i || '@acme.example', 'thermometer' FROM n;
+     SELECT $NOW, 0, 'BULK-' || i, 'acme', 'u' || i || '@acme.example', 'thermometer' FROM n;
      INSERT INTO ratings (survey_id, at, level, current)
-     SELECT id, strftime('%s','now'), 1, 1 FROM surveys WHERE ticket LIKE 'BULK-%';
+     SELECT id, $NOW, 1, 1 FROM surveys WHERE ticket LIKE 'BULK-%';
      INSERT INTO outbox (kind, survey_id, rating_id, due, created_at)
-     SELECT 'alert', survey_id, id, 0, strftime('%s','now') FROM ratings
+     SELECT 'alert', survey_id, id, 0, $NOW FROM ratings
      WHERE survey_id IN (SELECT id FROM surveys WHERE ticket LIKE 'BULK-%');"
 write_conf "$MM_TMP/mm2.conf" "$PORT2"
 start_mmd "$MM_TMP/mm.conf" "$MM_TMP/mmd.log"
@@ -255,13 +264,14 @@ mm_stop_pid "$P2"
 sink_stop
 rm -rf "$SINK_DIR"
 sink_start -w 1 || tap_bail "no smtp-sink"
+NOW=$(date +%s)
 sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8)
      INSERT INTO surveys (sent_at, status, ticket, team, requester, scale)
-     SELECT strftime('%s','now'), 0, 'KILL-' || i, 'acme', 'k' || i || '@acme.example', 'thermometer' FROM n;
+     SELECT $NOW, 0, 'KILL-' || i, 'acme', 'k' || i || '@acme.example', 'thermometer' FROM n;
      INSERT INTO ratings (survey_id, at, level, current)
-     SELECT id, strftime('%s','now'), 1, 1 FROM surveys WHERE ticket LIKE 'KILL-%';
+     SELECT id, $NOW, 1, 1 FROM surveys WHERE ticket LIKE 'KILL-%';
      INSERT INTO outbox (kind, survey_id, rating_id, due, created_at)
-     SELECT 'alert', survey_id, id, 0, strftime('%s','now') FROM ratings
+     SELECT 'alert', survey_id, id, 0, $NOW FROM ratings
      WHERE survey_id IN (SELECT id FROM surveys WHERE ticket LIKE 'KILL-%');"
 start_mmd "$MM_TMP/mm.conf" "$MM_TMP/mmd.log"
 mm_wait_for 20 sh -c "[ \$(find '$SINK_DIR' -type f | wc -l) -ge 3 ]"
@@ -272,7 +282,7 @@ BEFORE=$(sql "SELECT count(*) FROM outbox o JOIN surveys s ON s.id = o.survey_id
 [ "$BEFORE" -lt 8 ]
 tap_ok $? "killed mid-batch ($BEFORE of 8 marked sent)"
 start_mmd "$MM_TMP/mm.conf" "$MM_TMP/mmd.log"
-mm_wait_for 60 sh -c "[ \"\$(sqlite3 '$MM_TMP/mm.db' \"SELECT count(*) FROM outbox o JOIN surveys s ON s.id = o.survey_id WHERE s.ticket LIKE 'KILL-%' AND o.state = 2\")\" = 8 ]"
+mm_wait_for 60 sql_is "SELECT count(*) FROM outbox o JOIN surveys s ON s.id = o.survey_id WHERE s.ticket LIKE 'KILL-%' AND o.state = 2" 8
 tap_ok $? "after the restart (and the lease) every alert is marked sent"
 sleep 1.5
 tap_is "$(msgids | wc -l) $(msgids | uniq | wc -l)" "8 8" "every alert arrived, none twice"

@@ -20,6 +20,7 @@
 # Needs chromium, node (>= 18) and npm; runs `npm ci` when
 # tests/browser/node_modules is missing.
 . "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 MK=$B/tests/integration/mm-mksurvey
@@ -35,6 +36,7 @@ tap_plan 29
 mm_tmpdir
 _mm_port PORT
 URL=http://127.0.0.1:$PORT
+mm_store_setup
 
 # playwright-core: in the source tree, or a copy in the build tree when the
 # source is read-only (distcheck).
@@ -59,7 +61,7 @@ cat >"$MM_TMP/mm.conf" <<CONF
 [general]
 base_url = $URL
 secret_file = $MM_TMP/key
-store = $MM_TMP/mm.db
+store = $MM_STORE_DSN
 templates = $top_srcdir/conf/templates
 [listener]
 lmtp = none
@@ -74,15 +76,16 @@ alert_to = team-acme@msp.example
 match = @beta.example
 alert_to = team-beta@msp.example
 CONF
+mm_store_init "$MM_TMP/mm.conf"
 ctl() { "$B/src/mailmoodctl" -c "$MM_TMP/mm.conf" "$@"; }
 echo 'ann-password-1' | ctl passwd ann --team acme >/dev/null || tap_bail "passwd"
 echo 'bob-password-1' | ctl passwd bob --team acme >/dev/null || tap_bail "passwd"
 echo 'root-password-1' | ctl passwd root --admin >/dev/null || tap_bail "passwd"
 # Four months of ratings for both teams (a trend to draw), a few comments
 # and red alerts.
-python3 - "$MM_TMP/mm.db" <<'PY' || tap_bail "seeding failed"
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1])
+mm_py - "$MM_STORE_DSN" <<'PY' || tap_bail "seeding failed"
+import mmdb, sys, time
+db = mmdb.connect(sys.argv[1])
 now = int(time.time()) - 3600
 for i in range(160):
     team = ("acme", "beta")[i % 2]
@@ -90,16 +93,16 @@ for i in range(160):
     lv = (1, 2, 3, 3, 4, 4, 3, 4)[i % 8]
     why = "beta-secret-comment" if team == "beta" and i % 10 == 1 else \
         ("comment %d from %s" % (i, team) if i % 7 == 0 else None)
-    cur = db.execute("INSERT INTO surveys (sent_at, status, team, agent, ticket, requester, scale) "
-                     "VALUES (?, 0, ?, ?, ?, ?, 'thermometer')",
-                     (at, team, "Agent %d" % (i % 3), "INC-%d" % (100 + i), "p%d@%s.example" % (i, team)))
+    sid = db.insert("INSERT INTO surveys (sent_at, status, team, agent, ticket, requester, scale) "
+                    "VALUES (?, 0, ?, ?, ?, ?, 'thermometer')",
+                    (at, team, "Agent %d" % (i % 3), "INC-%d" % (100 + i), "p%d@%s.example" % (i, team)))
     if i % 5 == 4:
         continue  # not every survey is answered
-    r = db.execute("INSERT INTO ratings (survey_id, at, level, source, current, why) VALUES (?, ?, ?, ?, 1, ?)",
-                   (cur.lastrowid, at + 600, lv, i % 4 == 0, why))
+    rid = db.insert("INSERT INTO ratings (survey_id, at, level, source, current, why) VALUES (?, ?, ?, ?, 1, ?)",
+                    (sid, at + 600, lv, int(i % 4 == 0), why))
     if lv == 1:
-        db.execute("INSERT INTO outbox (kind, survey_id, rating_id, due, state, created_at) "
-                   "VALUES ('alert', ?, ?, 0, 2, ?)", (cur.lastrowid, r.lastrowid, at + 600))
+        db.insert("INSERT INTO outbox (kind, survey_id, rating_id, due, state, created_at) "
+                  "VALUES ('alert', ?, ?, 0, 2, ?)", (sid, rid, at + 600))
 db.commit()
 PY
 
@@ -124,12 +127,12 @@ get() { # URL-PATH [curl args] -> code; body in $MM_TMP/body
 csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 ACK_TICKET=INC-ACK-1
 ACK_NAME="Ann Acme"
-read -r ASID ATOK < <("$MK" mk "$MM_TMP/mm.db" "$MM_TMP/key" -t acme -k "$ACK_TICKET" -a 600) ||
+read -r ASID ATOK < <("$MK" mk "$MM_STORE_DSN" "$MM_TMP/key" -t acme -k "$ACK_TICKET" -a 600) ||
 	tap_bail "mm-mksurvey mk failed"
 get "/r/$ATOK/red" >/dev/null
 RATED=$(get "/r/$ATOK" --data-raw "level=red&csrf=$(csrf_of)&via=button")
-AOID=$(sqlite3 "$MM_TMP/mm.db" "SELECT group_concat(id) FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4")
-tap_is "$RATED $(sqlite3 "$MM_TMP/mm.db" "SELECT count(*) FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4")" \
+AOID=$(mm_sql "SELECT id FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4 ORDER BY id" | paste -sd, -)
+tap_is "$RATED $(mm_sql "SELECT count(*) FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4")" \
 	"200 1" "red rating POSTed for $ACK_TICKET: one alert queued for acme"
 ACK_TOKEN=$("$MK" ack "$MM_TMP/key" "${AOID:-0}") || tap_bail "mm-mksurvey ack failed"
 
@@ -183,7 +186,7 @@ tap_is "$(obs '"Taken by " + o["ack"]["name"] in o["ack"]["ackedText"]')" true \
 	"ack page: taken by the name filled in"
 tap_is "$(obs '[o["ack"]["openAfter"], o["ack"]["teamStatusAfter"]]')" '[false, 200]' \
 	"team page afterwards: $ACK_TICKET is no longer an open alert"
-tap_is "$(sqlite3 "$MM_TMP/mm.db" "SELECT acked_by, acked_at > strftime('%s','now') - 300 FROM alert_acks WHERE outbox_id = ${AOID:-0}")" \
+tap_is "$(mm_sql "SELECT acked_by, CASE WHEN acked_at > $(($(date +%s) - 300)) THEN 1 ELSE 0 END FROM alert_acks WHERE outbox_id = ${AOID:-0}")" \
 	"$ACK_NAME|1" "store: alert_acks holds the name and a recent time"
 tap_is "$(obs '[o["team"]["afterLogout"], o["team"]["afterLogoutOverview"]]')" \
 	'["/admin/login", "/admin/login"]' "logout: back to login, the overview asks for it again"
@@ -197,7 +200,7 @@ tap_is "$(obs '[o["admin"]["loginStatus"], sorted(o["admin"]["teams"])]')" '[303
 tap_is "$(obs 'o["lockout"]["failures"]')" '[401, 401, 401, 401, 401]' "five wrong passwords: 401 each"
 tap_is "$(obs '[o["lockout"]["rightStatus"], o["lockout"]["path"]]')" '[429, "/admin/login"]' \
 	"then the right password is refused (429), no session"
-tap_is "$(sqlite3 "$MM_TMP/mm.db" "SELECT count(*) FROM sessions s JOIN users u ON u.name = s.user_name WHERE u.name = 'bob'")" 0 \
+tap_is "$(mm_sql "SELECT count(*) FROM sessions s JOIN users u ON u.name = s.user_name WHERE u.name = 'bob'")" 0 \
 	"store: no session for the locked user"
 
 # html report

@@ -4,6 +4,7 @@
 # their team (also by direct URL and CSV), CSRF on POST, comment search
 # escapes HTML, CSV download, stylesheet and CSP, logout.
 . "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
 MMD=$B/src/mailmoodd
 CTL=$B/src/mailmoodctl
@@ -11,13 +12,14 @@ CTL=$B/src/mailmoodctl
 tap_plan 26
 mm_tmpdir
 _mm_port PORT
+mm_store_setup
 URL=http://127.0.0.1:$PORT
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"
 cat >"$MM_TMP/mm.conf" <<CONF
 [general]
 base_url = $URL
 secret_file = $MM_TMP/key
-store = $MM_TMP/mm.db
+store = $MM_STORE_DSN
 templates = $top_srcdir/conf/templates
 [listener]
 lmtp = none
@@ -32,20 +34,21 @@ alert_to = team-acme@msp.example
 match = @beta.example
 alert_to = team-beta@msp.example
 CONF
+mm_store_init "$MM_TMP/mm.conf"
 ctl() { "$CTL" -c "$MM_TMP/mm.conf" "$@"; }
 echo 'ann-password-1' | ctl passwd ann --team acme >/dev/null || tap_bail "passwd"
 echo 'bob-password-1' | ctl passwd bob --team acme >/dev/null || tap_bail "passwd"
 echo 'root-password-1' | ctl passwd root --admin >/dev/null || tap_bail "passwd"
-python3 - "$MM_TMP/mm.db" <<'PY' || tap_bail "seeding failed"
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1])
+mm_py - "$MM_STORE_DSN" <<'PY' || tap_bail "seeding failed"
+import mmdb, sys, time
+db = mmdb.connect(sys.argv[1])
 now = int(time.time()) - 86400
 for team, lv, why in (("acme", 1, "<script>alert('x')</script> acme-comment"),
                       ("acme", 4, "great"), ("beta", 2, "beta-secret-comment")):
-    cur = db.execute("INSERT INTO surveys (sent_at, status, team, agent, ticket, requester, scale) VALUES (?, 0, ?, 'ag', 'INC-7', 'p@x.example', 'thermometer')", (now, team))
-    r = db.execute("INSERT INTO ratings (survey_id, at, level, source, current, why) VALUES (?, ?, ?, 0, 1, ?)", (cur.lastrowid, now + 60, lv, why))
+    sid = db.insert("INSERT INTO surveys (sent_at, status, team, agent, ticket, requester, scale) VALUES (?, 0, ?, 'ag', 'INC-7', 'p@x.example', 'thermometer')", (now, team))
+    rid = db.insert("INSERT INTO ratings (survey_id, at, level, source, current, why) VALUES (?, ?, ?, 0, 1, ?)", (sid, now + 60, lv, why))
     if lv == 1:
-        db.execute("INSERT INTO outbox (kind, survey_id, rating_id, due, state, created_at) VALUES ('alert', ?, ?, 0, 2, ?)", (cur.lastrowid, r.lastrowid, now + 60))
+        db.insert("INSERT INTO outbox (kind, survey_id, rating_id, due, state, created_at) VALUES ('alert', ?, ?, 0, 2, ?)", (sid, rid, now + 60))
 db.commit()
 PY
 
@@ -90,7 +93,7 @@ SC=$(grep -i '^Set-Cookie: mm_session=' "$MM_TMP/hdr" | tr -d '\r')
 [[ $SC == *HttpOnly* && $SC == *SameSite=Strict* && $SC == *"Path=/admin/"* && $SC != *Secure* ]]
 tap_ok $? "session cookie: HttpOnly, SameSite=Strict, Path=/admin/, not Secure on http"
 tap_is "$(hdr Location)" "/admin/" "login redirects to the overview"
-tap_is "$(sqlite3 "$MM_TMP/mm.db" "SELECT length(id) FROM sessions")" 64 \
+tap_is "$(mm_sql "SELECT length(id) FROM sessions")" 64 \
 	"the store keeps a hash of the session, not the cookie"
 
 # 11-13 overview, team isolation

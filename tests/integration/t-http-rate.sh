@@ -5,6 +5,7 @@
 # level 400, oversize 413, CSRF and Origin checks, escaping, scanner
 # bursts, slowloris, alerts in the outbox, metrics, reload and stop.
 . "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
 MMD=$B/src/mailmoodd
 MK=$B/tests/integration/mm-mksurvey
@@ -13,6 +14,7 @@ UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 tap_plan 44
 mm_tmpdir
 _mm_port PORT
+mm_store_setup
 URL=http://127.0.0.1:$PORT
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"
 write_conf() { # EXTRA_LINE...
@@ -20,7 +22,7 @@ write_conf() { # EXTRA_LINE...
 [general]
 base_url = $URL
 secret_file = $MM_TMP/key
-store = $MM_TMP/mm.db
+store = $MM_STORE_DSN
 templates = $top_srcdir/conf/templates
 [listener]
 http = 127.0.0.1:$PORT
@@ -45,8 +47,9 @@ CONF
 	for l in "$@"; do printf '%s\n' "$l" >>"$MM_TMP/mm.conf"; done
 }
 write_conf
-mk() { "$MK" mk "$MM_TMP/mm.db" "$MM_TMP/key" "$@"; }
-show() { "$MK" show "$MM_TMP/mm.db" "$1"; }
+mm_store_init "$MM_TMP/mm.conf"
+mk() { "$MK" mk "$MM_STORE_DSN" "$MM_TMP/key" "$@"; }
+show() { "$MK" show "$MM_STORE_DSN" "$1"; }
 # get PATH [curl args] -> body in $MM_TMP/body, headers in $MM_TMP/hdr, code
 get() {
 	local p=$1
@@ -62,7 +65,6 @@ post() { # TOKEN DATA [curl args]
 csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 hdr() { grep -i "^$1:" "$MM_TMP/hdr" | cut -d' ' -f2- | tr -d '\r'; }
 
-# The store must exist before the helper writes surveys into it.
 read -r SID TOK < <(mk -a 3600) || tap_bail "mm-mksurvey failed"
 "$MMD" -f -c "$MM_TMP/mm.conf" 2>"$MM_TMP/mailmoodd.log" &
 MMD_PID=$!

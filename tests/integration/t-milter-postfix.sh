@@ -38,7 +38,7 @@ sink_wait_count 5 30
 tap_is "$(sink_count)" 5 "all five mails delivered to the sink"
 
 got=$(delivered inc1001@desk.example.com)
-out=$(python3 "$check" "$data/closure-text.eml" "$got" "$MM_DB" \
+out=$(mm_py "$check" "$data/closure-text.eml" "$got" "$MM_STORE_DSN" \
 	"http://127.0.0.1:8080" INC-1001 2>&1)
 tap_ok $? "plain-text closure mail (SMTP) has the links, survey in the store"
 tap_diag "$out"
@@ -46,7 +46,7 @@ grep -q "^mailmood-milter: $qid_text: survey [0-9]* ticket=INC-1001 rule=service
 tap_ok $? "milter log line starts with Postfix's queue id ($qid_text)"
 
 got=$(delivered inc1002@desk.example.com)
-out=$(python3 "$check" "$data/closure-alt.eml" "$got" "$MM_DB" \
+out=$(mm_py "$check" "$data/closure-alt.eml" "$got" "$MM_STORE_DSN" \
 	"http://127.0.0.1:8080" INC-1002 2>&1)
 tap_ok $? "multipart closure mail: text+html get links, PDF unchanged"
 tap_diag "$out"
@@ -54,7 +54,7 @@ tail -n 2 "$got" | grep -q "^epilogue stays$"
 tap_ok $? "epilogue kept"
 
 got=$(delivered local1001@desk.example.com)
-out=$(python3 "$check" "$MM_TMP/local.eml" "$got" "$MM_DB" \
+out=$(mm_py "$check" "$MM_TMP/local.eml" "$got" "$MM_STORE_DSN" \
 	"http://127.0.0.1:8080" INC-1001 2>&1)
 tap_ok $? "closure mail submitted with sendmail(1) (non_smtpd_milters)"
 

@@ -2,8 +2,8 @@
 # The IMAP poller (issue 6) against a real Dovecot on loopback: imaps with
 # a self-signed certificate trusted through [imap] ca_file (and refused
 # without it), IDLE, replies taken through ingest and moved to
-# mailmood-processed; a reply that cannot be stored stays in INBOX and is
-# taken once the store is back.
+# mailmood-processed; a reply that cannot be stored (SQLite read-only,
+# PostgreSQL stopped) stays in INBOX and is taken once the store is back.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mailmood.sh"
 sql_is() { [ "$(mm_sql "$1")" = "$2" ]; } # QUERY WANT (for mm_wait_for)
@@ -85,9 +85,9 @@ imap_conf() { # CONF [extra [imap] lines]
 	} >>"$f"
 }
 imap_conf "$MM_DIR/imap.conf" "ca_file = $D/cert.pem"
-read -r S1 T1 < <("$MK" mk "$MM_DB" "$MM_DIR/secret.key" -t ten -s grade10) &&
-	read -r S2 T2 < <("$MK" mk "$MM_DB" "$MM_DIR/secret.key" -t acme) &&
-	read -r S3 T3 < <("$MK" mk "$MM_DB" "$MM_DIR/secret.key" -t acme) ||
+read -r S1 T1 < <("$MK" mk "$MM_STORE_DSN" "$MM_DIR/secret.key" -t ten -s grade10) &&
+	read -r S2 T2 < <("$MK" mk "$MM_STORE_DSN" "$MM_DIR/secret.key" -t acme) &&
+	read -r S3 T3 < <("$MK" mk "$MM_STORE_DSN" "$MM_DIR/secret.key" -t acme) ||
 	tap_bail "mm-mksurvey failed"
 chown -R nobody "$MM_DIR"
 
@@ -143,17 +143,15 @@ drop "feedback+$T2@fb.example" "rood"
 mm_wait_for 10 sql_is "select count(*) from ratings where survey_id = $S2" 1
 tap_ok $? "IDLE: a new mail is taken within seconds"
 
-# 8-11: store read-only -> the mail stays in INBOX, nothing recorded
-chmod 0444 "$MM_DB" "$MM_DB"-wal "$MM_DB"-shm 2>/dev/null
-chmod 0555 "$MM_DIR"
+# 8-11: store out of reach -> the mail stays in INBOX, nothing recorded
+mm_store_break || tap_bail "the store is still within reach"
 drop "feedback+$T3@fb.example" "groen"
 mm_wait_for 10 grep -q "imap NOQUEUE: reply not stored, to be retried" "$MM_DIR/mailmoodd.log"
-tap_ok $? "read-only store: logged as to be retried"
+tap_ok $? "store out of reach: logged as to be retried"
 tap_is "$(inbox_count)" 1 "the mail stays in INBOX"
+mm_store_mend || tap_bail "the store did not come back"
 tap_is "$(mm_sql "select count(*) from ratings where survey_id = $S3")" 0 \
 	"nothing recorded"
-chmod 0755 "$MM_DIR"
-chmod 0644 "$MM_DB" "$MM_DB"-wal "$MM_DB"-shm 2>/dev/null
 # the next round (woken by another mail) takes it
 drop "feedback@fb.example" "unrelated question"
 mm_wait_for 15 eval '[ "$(inbox_count)" = 0 ]'

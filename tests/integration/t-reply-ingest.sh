@@ -12,11 +12,11 @@ mm_tmpdir
 mm_config "[team ten]" "match = @ten.example" "alert_to = t@x" \
 	"scale = grade10" "alert_at = 5"
 ctl() { "$MM_BIN/mailmoodctl" -c "$MM_CONF" "$@"; }
-read -r S1 T1 < <("$MK" mk "$MM_DB" "$MM_DIR/secret.key" -t ten -s grade10) ||
+read -r S1 T1 < <("$MK" mk "$MM_STORE_DSN" "$MM_DIR/secret.key" -t ten -s grade10) ||
 	tap_bail "mm-mksurvey failed"
-read -r S2 T2 < <("$MK" mk "$MM_DB" "$MM_DIR/secret.key" -t acme) ||
+read -r S2 T2 < <("$MK" mk "$MM_STORE_DSN" "$MM_DIR/secret.key" -t acme) ||
 	tap_bail "mm-mksurvey failed"
-read -r S3 T3 < <("$MK" mk "$MM_DB" "$MM_DIR/secret.key" -t acme) ||
+read -r S3 T3 < <("$MK" mk "$MM_STORE_DSN" "$MM_DIR/secret.key" -t acme) ||
 	tap_bail "mm-mksurvey failed"
 
 mail() { # MSGID BODY [HEADER]
@@ -50,22 +50,20 @@ mail c "9" "Auto-Submitted: auto-replied" | ctl ingest -f u@x \
 tap_is "$?:$(mm_sql "select status from replies where message_id = '<c@client>'"):$(mm_sql "select count(*) from ratings where survey_id = $S3")" \
 	"0:auto:0" "auto-reply: exit 0, kept as auto, no rating"
 
-# 8-12: store read-only for the user the pipe runs as -> 75, nothing
-# recorded; writable again -> 0, once
+# 8-12: store out of reach for the user the pipe runs as (SQLite:
+# read-only; PostgreSQL: the server stopped) -> 75, nothing recorded;
+# back again -> 0, once
 chown -R nobody "$MM_DIR"
-chmod 0444 "$MM_DB" "$MM_DB"-wal "$MM_DB"-shm 2>/dev/null
-chmod 0555 "$MM_DIR"
-! runuser -u nobody -- sqlite3 "$MM_DB" "CREATE TABLE probe (x)" >/dev/null 2>&1
-tap_ok $? "the store is read-only for nobody"
+mm_store_break
+tap_ok $? "the store is out of reach for nobody"
 mail d "groen" >"$MM_TMP/d.eml"
 runuser -u nobody -- "$MM_BIN/mailmoodctl" -c "$MM_CONF" ingest -f u@x \
 	-r "feedback+$T3@fb.example" <"$MM_TMP/d.eml" 2>"$MM_TMP/err"
-tap_is $? 75 "read-only store: exit 75 (EX_TEMPFAIL)"
+tap_is $? 75 "store out of reach: exit 75 (EX_TEMPFAIL)"
 tap_ok "the reason is logged" grep -q "reply not stored, to be retried" "$MM_TMP/err"
+mm_store_mend || tap_bail "the store did not come back"
 tap_is "$(mm_sql "select count(*) from ratings where survey_id = $S3")" 0 \
 	"nothing recorded"
-chmod 0755 "$MM_DIR"
-chmod 0644 "$MM_DB" "$MM_DB"-wal "$MM_DB"-shm 2>/dev/null
 runuser -u nobody -- "$MM_BIN/mailmoodctl" -c "$MM_CONF" ingest -f u@x \
 	-r "feedback+$T3@fb.example" <"$MM_TMP/d.eml" 2>/dev/null
 tap_is "$?:$(mm_sql "select level from ratings where survey_id = $S3")" "0:3" \

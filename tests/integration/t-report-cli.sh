@@ -4,17 +4,19 @@
 # against hand-computed values; html self-contained with SVG and escaped
 # comments; purge --anonymize leaves no address or comment in the file.
 . "${top_srcdir:?}/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
 CTL=$B/src/mailmoodctl
 
 tap_plan 23
 mm_tmpdir
+mm_store_setup
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"
 cat >"$MM_TMP/mm.conf" <<CONF
 [general]
 base_url = http://127.0.0.1:1
 secret_file = $MM_TMP/key
-store = $MM_TMP/mm.db
+store = $MM_STORE_DSN
 templates = $top_srcdir/conf/templates
 [team acme]
 match = @acme.example
@@ -24,28 +26,27 @@ match = @beta.example
 alert_to = team-beta@msp.example
 CONF
 ctl() { "$CTL" -c "$MM_TMP/mm.conf" "$@"; }
-# the store is created (and migrated) by any verb that opens it
-ctl export --format csv >/dev/null || tap_bail "cannot create the store"
+mm_store_init "$MM_TMP/mm.conf"
 
 # acme, March 2025: 10 surveys, all rated: gold 3, green 3, amber 2, red 2
 # (temperature 60, NPS 30-40 = -10, CSAT 60); beta: 3 surveys, 2 rated
-python3 - "$MM_TMP/mm.db" <<'PY' || tap_bail "seeding failed"
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+mm_py - "$MM_STORE_DSN" <<'PY' || tap_bail "seeding failed"
+import mmdb, sys
+db = mmdb.connect(sys.argv[1])
 t0 = 1741564800  # 2025-03-10
 levels = [4, 4, 4, 3, 3, 3, 2, 2, 1, 1]
 for i, lv in enumerate(levels):
-    cur = db.execute("INSERT INTO surveys (sent_at, status, team, agent, rule, ticket, requester, scale) VALUES (?, 0, 'acme', ?, 'servicedesk', ?, 'private.person@acme.example', 'thermometer')",
-                     (t0 + i, "ann" if i % 2 == 0 else "bob", "INC-%d" % i))
+    sid = db.insert("INSERT INTO surveys (sent_at, status, team, agent, rule, ticket, requester, scale) VALUES (?, 0, 'acme', ?, 'servicedesk', ?, 'private.person@acme.example', 'thermometer')",
+                    (t0 + i, "ann" if i % 2 == 0 else "bob", "INC-%d" % i))
     why = None
     if i == 9: why = "<script>alert('x')</script> slow"
     if i == 0: why = 'fast, "really" fast'
-    db.execute("INSERT INTO ratings (survey_id, at, level, source, current, why) VALUES (?, ?, ?, ?, 1, ?)",
-               (cur.lastrowid, t0 + 100 + i, lv, 1 if i == 3 else 0, why))
+    db.insert("INSERT INTO ratings (survey_id, at, level, source, current, why) VALUES (?, ?, ?, ?, 1, ?)",
+              (sid, t0 + 100 + i, lv, 1 if i == 3 else 0, why))
 for i in range(3):
-    cur = db.execute("INSERT INTO surveys (sent_at, status, team, agent, requester, scale) VALUES (?, 0, 'beta', 'cy', 'x@beta.example', 'thermometer')", (t0,))
+    sid = db.insert("INSERT INTO surveys (sent_at, status, team, agent, requester, scale) VALUES (?, 0, 'beta', 'cy', 'x@beta.example', 'thermometer')", (t0,))
     if i < 2:
-        db.execute("INSERT INTO ratings (survey_id, at, level, source, current, better) VALUES (?, ?, 4, 0, 1, 'phone me at +31 6 1234')", (cur.lastrowid, t0 + 5))
+        db.insert("INSERT INTO ratings (survey_id, at, level, source, current, better) VALUES (?, ?, 4, 0, 1, 'phone me at +31 6 1234')", (sid, t0 + 5))
 db.commit()
 PY
 
@@ -153,13 +154,13 @@ ctl export --format xml >/dev/null 2>&1
 tap_is $? 64 "export --format xml is a usage error"
 
 # 16-19 purge
-sqlite3 "$MM_TMP/mm.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
-grep -qa 'private.person@acme.example' "$MM_TMP/mm.db"
-tap_ok $? "before purge the address is in the database file"
+mm_store_checkpoint
+mm_store_raw | grep -qa 'private.person@acme.example'
+tap_ok $? "before purge the address is in the store's data"
 OUT=$(ctl purge --before 2025-04-01 --anonymize)
 tap_is "$OUT" "anonymized 13 surveys sent before 2025-04-01" "purge --anonymize prints the count"
-! grep -sqa -e 'private.person@acme.example' -e 'really" fast' -e 'phone me' "$MM_TMP/mm.db" "$MM_TMP/mm.db-wal"
-tap_ok $? "no address or comment text left anywhere in the files"
+! mm_store_raw | grep -qa -e 'private.person@acme.example' -e 'really" fast' -e 'phone me'
+tap_ok $? "no address or comment text left anywhere in the store's data"
 tap_is "$(ctl report --team acme --format csv | sed -n 2p | cut -d, -f7-8)" "10,10" \
 	"after anonymizing, the figures stay"
 OUT=$(ctl purge --before 2025-03-10T00:00:01)
@@ -167,7 +168,7 @@ tap_is "$OUT" "deleted 4 surveys sent before 2025-03-10T00:00:01" "purge deletes
 
 # 20-22 passwd
 echo 'a long enough password' | ctl passwd ann --team acme >/dev/null
-tap_is "$(sqlite3 "$MM_TMP/mm.db" "SELECT substr(pwhash, 1, 3) || ' ' || teams || ' ' || is_admin FROM users WHERE name = 'ann'")" \
+tap_is "$(mm_sql "SELECT substr(pwhash, 1, 3) || ' ' || teams || ' ' || is_admin FROM users WHERE name = 'ann'")" \
 	'$y$ acme 0' "passwd stores a yescrypt hash and the team"
 echo 'short' | ctl passwd bob --admin >/dev/null 2>&1
 tap_is $? 65 "a password under 8 characters is refused (65)"
