@@ -17,6 +17,7 @@
 #define DIGEST_CHECK_EVERY 60 /* seconds between digest schedule checks */
 #define DIGEST_DAY 86400
 #define DONE_TRIES 20 /* a locked store is waited out, 5 s each */
+#define DONE_STOP_WAIT 10
 
 static atomic_ulong m_sent, m_retried, m_failed, m_digests;
 
@@ -218,13 +219,34 @@ static struct smtp_session *session_open(const struct conf *c)
 
 /* "done" must land: a row the relay took and the store forgot would be
  * sent again after the lease. A locked store is waited out. */
-static void mark_done(struct store *st, const struct outbox_item *o,
-		      const char *owner)
-{
-	enum store_rc rc = STORE_BUSY;
+static int64_t mono(void);
+static atomic_int outbox_stopping;
 
-	for (int i = 0; i < DONE_TRIES && rc == STORE_BUSY; i++)
+/* The mail is out: if the row is not marked, another worker sends it
+ * again once the lease runs out. A locked SQLite store answers within its
+ * busy timeout; an unreachable PostgreSQL server answers BUSY at once,
+ * and may be back in seconds (a restart, a failover): so keep trying, with
+ * pauses, while the lease still holds the row for us — at a shutdown for
+ * at most DONE_STOP_WAIT more seconds. */
+static void mark_done(struct store *st, const struct outbox_item *o,
+		      const char *owner, int64_t lease_end)
+{
+	enum store_rc rc = store_outbox_done(st, o->id, owner);
+	int64_t start = mono();
+	struct timespec nap = {0, 50 * 1000000L};
+
+	while (rc == STORE_BUSY && mono() < lease_end &&
+	       (!atomic_load(&outbox_stopping) ||
+		mono() - start < DONE_STOP_WAIT)) {
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 800 * 1000000L)
+			nap.tv_nsec *= 2;
 		rc = store_outbox_done(st, o->id, owner);
+	}
+	if (rc == STORE_OK && mono() - start > 0)
+		log_info("outbox %lld: marked sent after %lld s of store "
+			 "trouble",
+			 (long long)o->id, (long long)(mono() - start));
 	if (rc == STORE_NOTFOUND)
 		log_warn("outbox %lld: sent, but the claim had expired and "
 			 "another process took the row: it may be sent twice "
@@ -292,9 +314,9 @@ static int64_t mono(void)
 
 /* Sends the claimed rows; stops early (releasing the rest) when the
  * lease would run out before the next mail could time out. */
-/* Set by outbox_stop: a batch in progress hands its unsent rows back (due
- * at once) instead of holding a stopping daemon for up to a whole batch. */
-static atomic_int outbox_stopping;
+/* outbox_stopping, set by outbox_stop: a batch in progress hands its
+ * unsent rows back (due at once) instead of holding a stopping daemon for
+ * up to a whole batch. */
 
 static void send_batch(struct store *st, const struct conf *c,
 		       const struct token_key *key, const char *owner,
@@ -356,7 +378,7 @@ static void send_batch(struct store *st, const struct conf *c,
 		r = smtp_send(*sess, c->listener.alert_from, m.rcpt, m.nrcpt,
 			      m.msg.data, m.msg.len, reply, sizeof(reply));
 		if (r == SMTP_OK) {
-			mark_done(st, o, owner);
+			mark_done(st, o, owner, claimed + lease - 1);
 			ps->sent++;
 			atomic_fetch_add(&m_sent, 1);
 			log_info("outbox %lld: %s sent (%s)", (long long)o->id,

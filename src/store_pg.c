@@ -509,32 +509,30 @@ enum store_rc store_pg_query(struct store *st, const char *sql, int n,
 	ExecStatusType status;
 
 	*res = NULL;
-	if ((rc = spg_ready(st)) != STORE_OK)
-		return rc;
-	r = spg_run(st, sql, n, params, 0, &rc);
-	if (rc != STORE_OK)
-		return rc;
-	status = PQresultStatus(r);
-	/* A read outside a transaction that met a connection dying under it
-	 * is safe to send once more on a new one. */
-	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK &&
-	    PQstatus(SPG(st)->conn) != CONNECTION_OK && st->depth == 0 &&
-	    spg_is_read(sql)) {
-		PQclear(r);
-		if ((rc = spg_reconnect(st)) != STORE_OK)
+	for (int attempt = 0;; attempt++) {
+		if ((rc = spg_ready(st)) != STORE_OK)
 			return rc;
 		r = spg_run(st, sql, n, params, 0, &rc);
-		if (rc != STORE_OK)
-			return rc;
-		status = PQresultStatus(r);
-	}
-	if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-		rc = spg_fail(st, r, what);
+		if (rc == STORE_OK) {
+			status = PQresultStatus(r);
+			if (status == PGRES_TUPLES_OK ||
+			    status == PGRES_COMMAND_OK) {
+				*res = r;
+				return STORE_OK;
+			}
+		}
+		/* A read outside a transaction that met a connection dying
+		 * under it (while preparing or running) is safe to send once
+		 * more on a new one. */
+		if (attempt > 0 || st->depth > 0 || !spg_is_read(sql) ||
+		    PQstatus(SPG(st)->conn) == CONNECTION_OK)
+			break;
 		PQclear(r);
-		return rc;
 	}
-	*res = r;
-	return STORE_OK;
+	if (rc == STORE_OK)
+		rc = spg_fail(st, r, what);
+	PQclear(r);
+	return rc;
 }
 
 enum store_rc store_pg_exec(struct store *st, const char *sql, int n,
