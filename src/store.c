@@ -417,6 +417,21 @@ void outbox_item_free(struct outbox_item *o)
 	o->kind = o->last_error = NULL;
 }
 
+static int outbox_cmp(const void *a, const void *b)
+{
+	const struct outbox_item *x = a, *y = b;
+
+	if (x->due != y->due)
+		return x->due < y->due ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void store_outbox_sort(struct outbox_item *o, size_t n)
+{
+	if (n > 1)
+		qsort(o, n, sizeof(*o), outbox_cmp);
+}
+
 void outbox_list_free(struct outbox_item *o, size_t n)
 {
 	for (size_t i = 0; o && i < n; i++)

@@ -147,6 +147,9 @@ struct store {
 
 void store_set_err(struct store *st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Claimed rows come back in no promised order (UPDATE ... RETURNING);
+ * callers want the most overdue first: by due, then id. */
+void store_outbox_sort(struct outbox_item *o, size_t n);
 
 extern const struct store_ops store_sqlite_ops;
 extern const struct store_ops store_pg_ops;

@@ -177,9 +177,6 @@ static const char *const spg_migrations[] = {
 	"agent, requester, scale, language, subject"
 #define HIT_COLS "id, survey_id, at, level, machine, ip, user_agent"
 #define RATING_COLS "id, survey_id, at, level, source, current, why, better"
-#define OUTBOX_COLS                                                            \
-	"id, kind, coalesce(survey_id, 0), coalesce(rating_id, 0), due, "      \
-	"attempts, state, last_error"
 
 struct spg_stmt {
 	char *sql;
@@ -1110,7 +1107,7 @@ static int spg_row_rating(const PGresult *r, int i, void *el)
 	return 0;
 }
 
-static int spg_row_outbox(const PGresult *r, int i, void *el)
+int store_pg_row_outbox(const PGresult *r, int i, void *el)
 {
 	struct outbox_item *o = el;
 
@@ -1348,15 +1345,6 @@ static enum store_rc spg_outbox_enqueue(struct store *st, struct outbox_item *o)
 	return rc;
 }
 
-static int outbox_cmp(const void *a, const void *b)
-{
-	const struct outbox_item *x = a, *y = b;
-
-	if (x->due != y->due)
-		return x->due < y->due ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 /* SKIP LOCKED: rows another worker is claiming right now are passed over
  * instead of waited for, so any number of daemons share the outbox and
  * none gets a row twice. One statement, so no transaction is needed. */
@@ -1384,11 +1372,12 @@ static enum store_rc spg_outbox_claim(struct store *st, const char *owner,
 	    "$2::bigint + $3::bigint, attempts = attempts + 1 WHERE id IN "
 	    "(SELECT id FROM outbox WHERE (state = 0 AND due <= $2::bigint) "
 	    "OR (state = 1 AND lease_until <= $2::bigint) ORDER BY due, id "
-	    "LIMIT $4::bigint FOR UPDATE SKIP LOCKED) RETURNING " OUTBOX_COLS,
-	    4, params, sizeof(struct outbox_item), spg_row_outbox, free_outbox,
-	    (void **)out, n, "outbox claim");
-	if (rc == STORE_OK && *n > 1)
-		qsort(*out, *n, sizeof(struct outbox_item), outbox_cmp);
+	    "LIMIT $4::bigint FOR UPDATE SKIP LOCKED) "
+	    "RETURNING " STORE_PG_OUTBOX_COLS,
+	    4, params, sizeof(struct outbox_item), store_pg_row_outbox,
+	    free_outbox, (void **)out, n, "outbox claim");
+	if (rc == STORE_OK)
+		store_outbox_sort(*out, *n);
 	return rc;
 }
 
@@ -1458,11 +1447,12 @@ static enum store_rc spg_outbox_list(struct store *st, int64_t survey_id,
 	char b[STORE_PG_I64];
 	const char *params[] = {store_pg_id_or_null(b, survey_id)};
 
-	return spg_list(st,
-			"SELECT " OUTBOX_COLS " FROM outbox WHERE survey_id IS "
-			"NOT DISTINCT FROM $1::bigint ORDER BY id",
-			1, params, sizeof(struct outbox_item), spg_row_outbox,
-			free_outbox, (void **)out, n, "outbox list");
+	return spg_list(
+	    st,
+	    "SELECT " STORE_PG_OUTBOX_COLS " FROM outbox WHERE survey_id IS "
+	    "NOT DISTINCT FROM $1::bigint ORDER BY id",
+	    1, params, sizeof(struct outbox_item), store_pg_row_outbox,
+	    free_outbox, (void **)out, n, "outbox list");
 }
 
 /* ---------------------------------------------------------- replies */

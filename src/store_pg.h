@@ -56,6 +56,13 @@ const char *store_pg_col(const PGresult *r, int row, int col);
 /* A copy of a text column (NULL stays NULL); -1 only when memory ran out. */
 int store_pg_text(const PGresult *r, int row, int col, char **out);
 
+/* An outbox row as selected by STORE_PG_OUTBOX_COLS, into the struct
+ * outbox_item at el; -1 when memory ran out (free it all the same). */
+#define STORE_PG_OUTBOX_COLS                                                   \
+	"id, kind, coalesce(survey_id, 0), coalesce(rating_id, 0), due, "      \
+	"attempts, state, last_error"
+int store_pg_row_outbox(const PGresult *r, int row, void *el);
+
 enum store_rc spr_report(struct store *st, const struct store_report_query *q,
 			 store_report_emit emit, void *arg);
 enum store_rc spr_rating_rows(struct store *st,
@@ -76,14 +83,12 @@ enum store_rc spr_session_put(struct store *st, const char *id,
 			      int64_t expires);
 enum store_rc spr_session_user(struct store *st, const char *id, int64_t now,
 			       struct store_user *out);
-enum store_rc spr_session_delete(struct store *st, const char *id,
-				 int64_t now);
+enum store_rc spr_session_delete(struct store *st, const char *id, int64_t now);
 
 enum store_rc spa_outbox_get(struct store *st, int64_t id,
 			     struct outbox_item *out, int64_t *created_at);
-enum store_rc spa_alert_ack(struct store *st, int64_t outbox_id,
-			    const char *by, int64_t at, char **by_out,
-			    int64_t *at_out);
+enum store_rc spa_alert_ack(struct store *st, int64_t outbox_id, const char *by,
+			    int64_t at, char **by_out, int64_t *at_out);
 enum store_rc spa_requester_alerts(struct store *st, const char *requester,
 				   int64_t exclude_survey, int64_t *count,
 				   int64_t *last_at);

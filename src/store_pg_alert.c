@@ -45,31 +45,21 @@ enum store_rc spa_outbox_get(struct store *st, int64_t id,
 	enum store_rc ret;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = store_pg_query(
-		 st,
-		 "SELECT id, kind, coalesce(survey_id, 0), "
-		 "coalesce(rating_id, 0), due, attempts, state, last_error, "
-		 "created_at FROM outbox WHERE id = $1",
-		 1, p, &r, "outbox get")) != STORE_OK)
+	if ((ret = store_pg_query(st,
+				  "SELECT " STORE_PG_OUTBOX_COLS
+				  ", created_at FROM outbox "
+				  "WHERE id = $1",
+				  1, p, &r, "outbox get")) != STORE_OK)
 		return ret;
 	if (PQntuples(r) == 0) {
 		store_set_err(st, "outbox get: no row %lld", (long long)id);
 		ret = STORE_NOTFOUND;
-	} else {
-		out->id = store_pg_int(r, 0, 0);
-		out->survey_id = store_pg_int(r, 0, 2);
-		out->rating_id = store_pg_int(r, 0, 3);
-		out->due = store_pg_int(r, 0, 4);
-		out->attempts = (int)store_pg_int(r, 0, 5);
-		out->state = (int)store_pg_int(r, 0, 6);
-		if (created_at)
-			*created_at = store_pg_int(r, 0, 8);
-		if (store_pg_text(r, 0, 1, &out->kind) < 0 ||
-		    store_pg_text(r, 0, 7, &out->last_error) < 0) {
-			outbox_item_free(out);
-			store_set_err(st, "outbox get: out of memory");
-			ret = STORE_ERROR;
-		}
+	} else if (store_pg_row_outbox(r, 0, out) < 0) {
+		outbox_item_free(out);
+		store_set_err(st, "outbox get: out of memory");
+		ret = STORE_ERROR;
+	} else if (created_at) {
+		*created_at = store_pg_int(r, 0, 8);
 	}
 	PQclear(r);
 	return ret;

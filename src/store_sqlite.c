@@ -1196,15 +1196,6 @@ static enum store_rc sq_outbox_enqueue(struct store *st, struct outbox_item *o)
 	return rc;
 }
 
-static int outbox_cmp(const void *a, const void *b)
-{
-	const struct outbox_item *x = a, *y = b;
-
-	if (x->due != y->due)
-		return x->due < y->due ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static enum store_rc sq_outbox_claim(struct store *st, const char *owner,
 				     int64_t now, int lease, size_t max,
 				     struct outbox_item **out, size_t *n)
@@ -1244,8 +1235,7 @@ static enum store_rc sq_outbox_claim(struct store *st, const char *owner,
 	}
 	/* RETURNING gives rows in no promised order; callers want the most
 	 * overdue first. */
-	if (*n > 1)
-		qsort(arr, *n, sizeof(struct outbox_item), outbox_cmp);
+	store_outbox_sort(arr, *n);
 	*out = arr;
 	return STORE_OK;
 }
