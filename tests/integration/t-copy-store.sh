@@ -4,15 +4,17 @@
 # digests moves to PostgreSQL and back. Reports, exports and `show` of a
 # survey by its mailed token answer the same on every copy; a second copy
 # into a filled store is refused and changes nothing; an unreachable
-# destination is a temporary failure (75). PostgreSQL by nature: it sets
-# MM_STORE=pg for the destination.
+# destination is a temporary failure (75). Before all that, on a new
+# database: the daemons refuse a schema that is not theirs (78, saying
+# what to run) until `mailmoodctl migrate` made it. PostgreSQL by nature:
+# it sets MM_STORE=pg for the destination.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
 CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 
-tap_plan 12
+tap_plan 17
 mm_tmpdir
 MM_STORE=pg
 mm_store_setup
@@ -35,6 +37,31 @@ CONF
 conf lite "$LITE"
 conf pg "$PG"
 conf back "$BACK"
+
+# A new, empty database: nothing starts on it before migrate.
+"$MM_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$MM_PG_PORT" -U postgres -d postgres \
+	-c 'CREATE DATABASE fresh OWNER mailmood' || tap_bail "CREATE DATABASE failed"
+conf fresh "postgresql://mailmood@127.0.0.1:$MM_PG_PORT/fresh"
+timeout 20 "$B/src/mailmoodd" -f -c "$MM_TMP/fresh.conf" >"$MM_TMP/d.out" 2>&1
+rc=$?
+tap_is "$rc:$(grep -c 'schema version 0, this build needs .*mailmoodctl migrate' "$MM_TMP/d.out")" "78:1" \
+	"mailmoodd refuses an unmigrated store: exit 78, says to run mailmoodctl migrate"
+timeout 20 "$B/src/mailmood-milter" -f -c "$MM_TMP/fresh.conf" -p "unix:$MM_TMP/m.sock" >"$MM_TMP/m.out" 2>&1
+rc=$?
+tap_is "$rc:$(grep -c 'mailmoodctl migrate' "$MM_TMP/m.out")" "78:2" \
+	"mailmood-milter too (stderr and log)"
+tap_is "$("$CTL" -c "$MM_TMP/fresh.conf" migrate 2>&1)|$("$CTL" -c "$MM_TMP/fresh.conf" migrate 2>&1)" \
+	"schema version 0 -> 5|schema version 5: up to date" \
+	"migrate creates the schema once, then has nothing to do"
+"$MM_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$MM_PG_PORT" -U mailmood -d fresh \
+	-c 'INSERT INTO mailmood_schema VALUES (6, 0)' || tap_bail "psql failed"
+timeout 20 "$B/src/mailmoodd" -f -c "$MM_TMP/fresh.conf" >"$MM_TMP/d6.out" 2>&1
+rc=$?
+tap_is "$rc:$(grep -c 'schema version 6 is newer than this build' "$MM_TMP/d6.out")" "78:1" \
+	"a newer schema is refused too"
+tap_is "$("$CTL" -c "$MM_TMP/fresh.conf" export --format csv 2>&1 >/dev/null; echo "exit $?")" \
+	"mailmoodctl: store postgresql://mailmood@127.0.0.1:$MM_PG_PORT/fresh: schema version 6 is newer than this build knows (5): upgrade mailmood or use a matching store
+exit 69" "... by mailmoodctl, with the store and both versions"
 
 # The source: surveys made as the milter makes them, then what the
 # listener and the outbox add, with text SQL and HTML would choke on.
