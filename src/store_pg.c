@@ -1428,16 +1428,25 @@ static enum store_rc spg_outbox_fail(struct store *st, int64_t id,
 	return spg_changed(st, rc, changed, "outbox fail");
 }
 
+/* "survey_id IS NOT DISTINCT FROM $1" cannot use the outbox_survey index
+ * (measured: the cancel that every change of mind runs scanned all
+ * pending rows), so a survey's rows are asked for with "=" and only the
+ * rows of no survey (0) with IS NULL. */
 static enum store_rc spg_outbox_cancel(struct store *st, int64_t survey_id,
 				       const char *kind)
 {
 	char b[STORE_PG_I64];
-	const char *params[] = {store_pg_id_or_null(b, survey_id), kind};
+	const char *params[] = {store_pg_i64(b, survey_id), kind};
 
+	if (!survey_id)
+		return store_pg_exec(st,
+				     "UPDATE outbox SET state = 4 WHERE "
+				     "survey_id IS NULL AND kind = $1 AND "
+				     "state = 0",
+				     1, params + 1, NULL, "outbox cancel");
 	return store_pg_exec(st,
-			     "UPDATE outbox SET state = 4 WHERE survey_id IS "
-			     "NOT DISTINCT FROM $1::bigint AND kind = $2 AND "
-			     "state = 0",
+			     "UPDATE outbox SET state = 4 WHERE survey_id = $1 "
+			     "AND kind = $2 AND state = 0",
 			     2, params, NULL, "outbox cancel");
 }
 
@@ -1445,14 +1454,18 @@ static enum store_rc spg_outbox_list(struct store *st, int64_t survey_id,
 				     struct outbox_item **out, size_t *n)
 {
 	char b[STORE_PG_I64];
-	const char *params[] = {store_pg_id_or_null(b, survey_id)};
+	const char *params[] = {store_pg_i64(b, survey_id)};
 
-	return spg_list(
-	    st,
-	    "SELECT " STORE_PG_OUTBOX_COLS " FROM outbox WHERE survey_id IS "
-	    "NOT DISTINCT FROM $1::bigint ORDER BY id",
-	    1, params, sizeof(struct outbox_item), store_pg_row_outbox,
-	    free_outbox, (void **)out, n, "outbox list");
+	return spg_list(st,
+			survey_id ? "SELECT " STORE_PG_OUTBOX_COLS
+				    " FROM outbox WHERE survey_id = $1 "
+				    "ORDER BY id"
+				  : "SELECT " STORE_PG_OUTBOX_COLS
+				    " FROM outbox WHERE survey_id IS NULL "
+				    "ORDER BY id",
+			survey_id ? 1 : 0, params, sizeof(struct outbox_item),
+			store_pg_row_outbox, free_outbox, (void **)out, n,
+			"outbox list");
 }
 
 /* ---------------------------------------------------------- replies */
