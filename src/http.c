@@ -28,8 +28,10 @@
 	"img-src 'self' data:; connect-src 'self'; form-action 'self'; "       \
 	"frame-ancestors 'none'; base-uri 'none'"
 
-/* Header space per connection: libmicrohttpd answers 431 beyond it. */
-#define HTTP_MEMORY_LIMIT (32 * 1024)
+/* Header space per connection: libmicrohttpd answers 431 beyond it. It
+ * zeroes the whole pool for every request (measured: 6% of a GET's CPU at
+ * 32 KiB); 16 KiB still holds any browser's request headers. */
+#define HTTP_MEMORY_LIMIT (16 * 1024)
 
 /* ------------------------------------------------------------ proxies */
 

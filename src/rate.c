@@ -1,3 +1,4 @@
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,7 +168,84 @@ struct rate_survey {
 	char token[TOKEN_BUFSZ];
 	int lang;
 	int loaded;
+	int cached; /* s belongs to the thread's survey cache */
 };
+
+/* Surveys recently looked up by this thread. A survey row never changes
+ * after the milter wrote it (only purge deletes it), and a link is opened
+ * again and again (the page, its confirmation, scanners, the comment
+ * POST): a GET served from here skips the store read (tests/bench/http).
+ * An entry is trusted for SURVEY_CACHE_TTL seconds, so a purged survey's
+ * page may show that long; a rating for it then finds no survey.
+ * Per thread, so no lock: a request never outlives its thread's use of
+ * the entry it borrowed. */
+#define SURVEY_CACHE_SIZE 4096 /* a power of two; about 1 MiB when full */
+#define SURVEY_CACHE_TTL 10
+
+struct survey_cache {
+	struct {
+		struct survey s;
+		int64_t at; /* 0: empty */
+	} e[SURVEY_CACHE_SIZE];
+};
+
+static pthread_key_t survey_cache_key;
+static pthread_once_t survey_cache_once = PTHREAD_ONCE_INIT;
+
+static void survey_cache_free(void *p)
+{
+	struct survey_cache *c = p;
+
+	for (size_t i = 0; i < SURVEY_CACHE_SIZE; i++)
+		survey_free(&c->e[i].s);
+	free(c);
+}
+
+static void survey_cache_init(void)
+{
+	pthread_key_create(&survey_cache_key, survey_cache_free);
+}
+
+/* The thread's cache slot for id; NULL when there is no cache. */
+static struct survey_cache *survey_cache(void)
+{
+	struct survey_cache *c;
+
+	pthread_once(&survey_cache_once, survey_cache_init);
+	if (!(c = pthread_getspecific(survey_cache_key)) &&
+	    (c = calloc(1, sizeof(*c))) &&
+	    pthread_setspecific(survey_cache_key, c) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* Fills out (borrowed, do not free) from the cache or the store, and
+ * keeps what the store answered. */
+static enum store_rc survey_lookup(struct store *st, int64_t id, int64_t now,
+				   struct survey *out, int *cached)
+{
+	struct survey_cache *c = id > 0 ? survey_cache() : NULL;
+	size_t slot = (size_t)id & (SURVEY_CACHE_SIZE - 1);
+	enum store_rc rc;
+
+	*cached = 0;
+	if (c && c->e[slot].at && c->e[slot].s.id == id &&
+	    now - c->e[slot].at < SURVEY_CACHE_TTL && now >= c->e[slot].at) {
+		*out = c->e[slot].s;
+		*cached = 1;
+		return STORE_OK;
+	}
+	rc = store_survey_get(st, id, out);
+	if (rc == STORE_OK && c) {
+		survey_free(&c->e[slot].s);
+		c->e[slot].s = *out;
+		c->e[slot].at = now;
+		*cached = 1;
+	}
+	return rc;
+}
 
 static int pick_lang(const struct rate_env *env, const struct conf_team *t,
 		     const struct survey *s, const char *accept_language)
@@ -389,7 +467,7 @@ static int load_survey(const struct rate_env *env, struct store *st,
 	memset(rv, 0, sizeof(*rv));
 	valid = toklen == TOKEN_LEN &&
 		token_verify(&env->key, tok, toklen, &id) == 0;
-	rc = store_survey_get(st, valid ? id : 0, &rv->s);
+	rc = survey_lookup(st, valid ? id : 0, rq->now, &rv->s, &rv->cached);
 	if (rc == STORE_OK)
 		rv->loaded = 1;
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
@@ -417,7 +495,7 @@ static int load_survey(const struct rate_env *env, struct store *st,
 
 static void survey_done(struct rate_survey *rv)
 {
-	if (rv->loaded)
+	if (rv->loaded && !rv->cached)
 		survey_free(&rv->s);
 }
 

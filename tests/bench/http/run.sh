@@ -18,12 +18,13 @@
 # Needs wrk and nginx: installs them (apt-get install wrk nginx-light) when
 # missing. Not run in CI (numbers depend on the machine).
 # usage: top_srcdir=... top_builddir=... tests/bench/http/run.sh
-#   env: DURATION (10s) THREADS (wrk threads, 2) CONNS (GET, 32)
+#   env: DURATION (10s) ROUNDS (3: static and GET alternate) THREADS (wrk threads, 2) CONNS (GET, 32)
 #        POST_CONNS (8) SURVEYS (2000) HTTP_THREADS (mailmoodd and nginx
 #        workers, nproc)
 . "${top_srcdir:?}/tests/integration/lib.sh"
 B=${top_builddir:?}
 DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-32}
 POST_CONNS=${POST_CONNS:-8}
@@ -166,26 +167,49 @@ cp "$HERE/get.lua" "$HERE/post.lua" "$T/"
 cut -d' ' -f2 "$T/tokens" >"$T/get-tokens"
 echo "# $(nproc) CPUs; wrk -t$THREADS, $DURATION each; mailmoodd and nginx with $HTTP_THREADS threads/workers; page $PAGE_SIZE bytes; $SURVEYS surveys"
 run warm "$CONNS" "http://127.0.0.1:$NG_PORT/landing.html"
-run static "$CONNS" "http://127.0.0.1:$NG_PORT/landing.html"
-run get "$CONNS" "http://127.0.0.1:$MM_PORT" get.lua
-# Hits are written behind the responses (src/hitlog.c): wait until the
-# writer has caught up, so the POST phase is measured on its own and the
-# GET figure can be given as sustained (served requests over wrk's time
-# plus the catch-up).
-t0=$(date +%s.%N)
-prev=-1
-while :; do
-	cur=$(sqlite3 -readonly "$T/mm.db" 'select count(*) from hits' 2>/dev/null)
-	[ "$cur" = "$prev" ] && break
-	prev=$cur
-	sleep 0.5
+# Hits are written behind the responses (src/hitlog.c): after a GET run,
+# wait until the writer has caught up, so the next run is measured on its
+# own and the GET figure can be given as sustained (served requests over
+# wrk's time plus the catch-up).
+drain() { # -> seconds the hit writer needed after wrk stopped
+	local t0 prev=-1 cur
+	t0=$(date +%s.%N)
+	while :; do
+		cur=$(sqlite3 -readonly "$T/mm.db" 'select count(*) from hits' 2>/dev/null)
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+		sleep 0.5
+	done
+	python3 -c "print('%.1f' % max(0.0, $(date +%s.%N) - $t0 - 0.5))"
+}
+# Rounds alternate which of the two goes first (the machine is noisy: a
+# ratio within one round holds better than across the run); the figures
+# below are of the round with the median sustained ratio.
+DUR_S=${DURATION%s}
+ROUND_RATIOS=()
+for r in $(seq "$ROUNDS"); do
+	if [ $((r % 2)) = 1 ]; then
+		run "static$r" "$CONNS" "http://127.0.0.1:$NG_PORT/landing.html"
+		run "get$r" "$CONNS" "http://127.0.0.1:$MM_PORT" get.lua
+		d=$(drain)
+	else
+		run "get$r" "$CONNS" "http://127.0.0.1:$MM_PORT" get.lua
+		d=$(drain)
+		run "static$r" "$CONNS" "http://127.0.0.1:$NG_PORT/landing.html"
+	fi
+	read -r s_rps _ < <(figures "$T/static$r.out")
+	read -r g_rps _ < <(figures "$T/get$r.out")
+	q=$(python3 -c "print('%.3f' % ($g_rps * $DUR_S / ($DUR_S + $d) / $s_rps))")
+	echo "# round $r: nginx $s_rps req/s, GET $g_rps req/s, catch-up ${d}s: sustained ratio $q"
+	ROUND_RATIOS+=("$q $r $d")
 done
-DRAIN=$(python3 -c "print('%.1f' % max(0.0, $(date +%s.%N) - $t0 - 0.5))")
+read -r _ MID DRAIN < <(printf '%s\n' "${ROUND_RATIOS[@]}" | sort -n | sed -n "$(((ROUNDS + 1) / 2))p")
+cp "$T/static$MID.out" "$T/static.out"
+cp "$T/get$MID.out" "$T/get.out"
 run post "$POST_CONNS" "http://127.0.0.1:$MM_PORT" post.lua
 read -r S_RPS S_P50 S_P99 S_ERR < <(figures "$T/static.out")
 read -r G_RPS G_P50 G_P99 G_ERR < <(figures "$T/get.out")
 read -r P_RPS P_P50 P_P99 P_ERR < <(figures "$T/post.out")
-DUR_S=${DURATION%s}
 G_SUST=$(python3 -c "print('%.0f' % ($G_RPS * $DUR_S / ($DUR_S + $DRAIN)))")
 
 RATINGS=$(sqlite3 -readonly "$T/mm.db" 'select count(*) from ratings' 2>/dev/null || echo "?")
@@ -200,9 +224,10 @@ rc=0
 verdict() { # DESC OK
 	if [ "$2" = 1 ]; then echo "PASS  $1"; else echo "MISS  $1"; rc=1; fi
 }
-ratio=$(python3 -c "print('%.2f' % ($G_RPS / $S_RPS))")
-verdict "GET/static ratio $ratio (target >= 0.5)" \
-	"$(python3 -c "print(int($G_RPS >= 0.5 * $S_RPS and $G_ERR == 0))")"
+ratio=$(python3 -c "print('%.2f' % ($G_SUST / $S_RPS))")
+lo=$(printf '%s\n' "${ROUND_RATIOS[@]}" | sort -n | head -n 1 | cut -d' ' -f1)
+verdict "GET/static sustained ratio $ratio, median of $ROUNDS rounds (lowest $lo; target >= 0.5)" \
+	"$(python3 -c "print(int($G_SUST >= 0.5 * $S_RPS and $G_ERR == 0))")"
 verdict "POST $P_RPS req/s (target >= 2000), p99 $P_P99 ms (target < 20)" \
 	"$(python3 -c "print(int($P_RPS >= 2000 and $P_P99 < 20 and $P_ERR == 0))")"
 exit $rc
