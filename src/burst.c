@@ -65,6 +65,12 @@ static const char *const scanner_ua[] = {
     "preview",
 };
 
+/* The last user agent this thread looked at, and the answer: one
+ * visitor's requests, and a writer's batch of them, repeat it (the
+ * lowercasing and ~40 substring searches were 7% of the hit writer). */
+static _Thread_local char last_ua[256];
+static _Thread_local int last_hit;
+
 int burst_scanner_ua(const char *ua)
 {
 	char small[512], *low = small;
@@ -74,6 +80,8 @@ int burst_scanner_ua(const char *ua)
 	if (!ua || !*ua)
 		return 1;
 	n = strlen(ua);
+	if (n < sizeof(last_ua) && !memcmp(ua, last_ua, n + 1))
+		return last_hit;
 	if (n >= sizeof(small) && !(low = malloc(n + 1)))
 		return 0; /* out of memory: the level and early rules remain */
 	for (size_t i = 0; i <= n; i++)
@@ -83,6 +91,10 @@ int burst_scanner_ua(const char *ua)
 		hit = strstr(low, scanner_ua[i]) != NULL;
 	if (low != small)
 		free(low);
+	if (n < sizeof(last_ua)) {
+		memcpy(last_ua, ua, n + 1);
+		last_hit = hit;
+	}
 	return hit;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "burst.h"
 #include "hitlog.h"
@@ -12,7 +13,7 @@
 #include "store_backend.h"
 
 /* Beyond this many queued hits a request waits for the writer. */
-#define HITLOG_MAX_QUEUED 16384
+#define HITLOG_MAX_QUEUED 32768
 /* Request connections hand the checkpoint over at SQLite's default. */
 #define HITLOG_CHECKPOINT_PAGES 1000
 /* Passive checkpoints alone never let the WAL start over while requests
@@ -31,13 +32,46 @@
  * this slack (requests of one second may queue slightly out of order). */
 #define HITLOG_SLACK 5
 #define HITLOG_BUCKETS 4096
-/* Hits per transaction at most: the write lock is never held long, so a
- * rating POST waiting for it is not kept waiting behind a backlog. */
-#define HITLOG_BATCH 256
+/* Hits per transaction at most. What a hit costs is mostly the pages it
+ * dirties (WAL writes, checkpoint copies and fsyncs), above all the leaf
+ * of hits(survey_id, at) where its survey's hits end: hits of one survey
+ * in one transaction share that page. On a store of 1 M hits over 2,000
+ * surveys, 256 hits a transaction cost the writer about as much CPU as
+ * both request threads together; 4,096 gathered over up to 100 ms
+ * (HITLOG_LINGER_MS) cut the WAL pages written per hit to about 0.1
+ * (tests/bench/http). A rating that wants the write lock meanwhile does
+ * not wait for the whole batch: the writer commits what it has after
+ * HITLOG_HOLD_MS (store_sqlite_wanted) and lets it pass. */
+#define HITLOG_BATCH 4096
+/* Under load (hits came at HITLOG_LOADED_RATE a second or faster since
+ * the writer last took some) a queued hit waits this long at most for
+ * others to share its transaction, unless someone waits for it
+ * (hitlog_sync, stop). On a crash the hits of this span are lost, as the
+ * header says. A lone click is committed at once, as before. */
+#define HITLOG_LINGER_MS 100
+#define HITLOG_LOADED_RATE 1000
+/* Transactions of at least this many hits are logged (debug). */
+#define HITLOG_LOG_BATCH 64
+/* The writer's page cache: the hot leaves of the hits index stay in it
+ * (SQLite's default of 2 MB held a fraction, and every other insert read
+ * its leaf back from the WAL). */
+#define HITLOG_CACHE_KIB 65536
+/* After an early commit, how long the writer lets a waiting rating take
+ * the lock before it goes on (the waiter's wake-up takes microseconds). */
+#define HITLOG_YIELD_US 100
+/* ... but first holds it this long: each transaction that follows
+ * another connection's commit starts with an empty page cache (SQLite
+ * drops it), so a batch cut after every hit would reread its leaves for
+ * every hit. */
+#define HITLOG_HOLD_MS 5
+#define HITLOG_YIELD_MAX 50
+#define HITLOG_STR_(x) #x
+#define HITLOG_STR(x) HITLOG_STR_(x)
 
 struct item {
 	struct item *next;
-	struct hitlog_hit h; /* strings point into the same allocation */
+	struct timespec queued; /* CLOCK_MONOTONIC */
+	struct hitlog_hit h;	/* strings point into the same allocation */
 	char *dsn;
 	int machine;
 	enum burst_reason reason;
@@ -51,9 +85,13 @@ struct item {
  * with their number; the writer is the only connection of this process
  * that adds hits, so it keeps per survey the earliest and latest time of
  * each level within the window, loaded from the store the first time the
- * survey is seen. Any commit by another connection (another process, a
- * hit recorded in a request) changes PRAGMA data_version, and then every
- * summary is reloaded from the store: exact, not a guess. */
+ * survey is seen. When another connection added hits meanwhile (another
+ * process, a hit recorded in a request), the newest hit id differs from
+ * the one the writer's last commit left, and then every summary is
+ * reloaded from the store: exact, not a guess. (PRAGMA data_version, the
+ * way before, changed with every rating too, and under a stream of them
+ * every batch reloaded every summary.) Hits are only ever deleted with
+ * their survey, whose later hits cannot be recorded any more. */
 struct level_span {
 	int64_t min_at, max_at; /* min_at > max_at: none */
 };
@@ -71,7 +109,8 @@ struct writer {
 	struct store *st;
 	char *dsn;
 	sqlite3_stmt *load;
-	int64_t data_version;
+	sqlite3_stmt *newest;
+	int64_t newest_id; /* max(hits.id) at the writer's last commit */
 	unsigned gen;
 	size_t nsum;
 	struct summary *sum[HITLOG_BUCKETS];
@@ -85,7 +124,9 @@ static struct {
 	size_t queued;
 	uint64_t enq_seq, done_seq;
 	int stop, checkpoint;
-	int idle; /* the writer waits on work */
+	int idle;	  /* the writer waits on work */
+	int gathering;	  /* the writer waits for a fuller batch */
+	unsigned syncers; /* threads in hitlog_sync */
 	pthread_t thread;
 } q = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -331,6 +372,9 @@ static void writer_close(struct writer *w)
 	if (w->load)
 		sqlite3_finalize(w->load);
 	w->load = NULL;
+	if (w->newest)
+		sqlite3_finalize(w->newest);
+	w->newest = NULL;
 	if (w->st)
 		store_close(w->st);
 	w->st = NULL;
@@ -355,38 +399,68 @@ static int writer_open(struct writer *w, const char *dsn)
 		writer_close(w);
 		return -1;
 	}
-	w->data_version = -1;
+	if (store_sqlite_db(w->st))
+		sqlite3_exec(
+		    store_sqlite_db(w->st),
+		    "PRAGMA cache_size = -" HITLOG_STR(HITLOG_CACHE_KIB), NULL,
+		    NULL, NULL); /* only speed depends on it */
+	/* Its own commits too: a checkpoint inside the commit would run with
+	 * this process's write lock held, and ratings would wait for its
+	 * fsyncs; the writer runs it after the commit instead. */
+	hitlog_attach(w->st);
+	w->newest_id = -1;
 	w->gen++;
 	return 0;
 }
 
-static int64_t data_version(struct writer *w)
+/* The newest hit's id, 0 for none; -1 when it cannot tell. */
+static int64_t newest_hit(struct writer *w)
 {
-	sqlite3_stmt *s;
+	sqlite3 *db = store_sqlite_db(w->st);
 	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(store_sqlite_db(w->st), "PRAGMA data_version",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (!db)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
+	if (!w->newest &&
+	    sqlite3_prepare_v3(db, "SELECT coalesce(max(id), 0) FROM hits", -1,
+			       SQLITE_PREPARE_PERSISTENT, &w->newest,
+			       NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(w->newest) == SQLITE_ROW)
+		v = sqlite3_column_int64(w->newest, 0);
+	sqlite3_reset(w->newest);
 	return v;
 }
 
-/* Records items first..end (same dsn) in one transaction; 0, or -1 when
- * the transaction failed as a whole (nothing of it stored). */
-static int write_batch(struct writer *w, struct item *first, struct item *end)
+static int64_t held_ms(const struct timespec *since)
 {
-	int64_t dv;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
+	       (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Records items first..end (same dsn) in one transaction, or fewer when
+ * a rating waits for the write lock: *rest is the first item not
+ * recorded (end when all were). 0, or -1 when the transaction failed as
+ * a whole (nothing of it stored). */
+static int write_batch(struct writer *w, struct item *first, struct item *end,
+		       struct item **rest)
+{
+	struct timespec began;
+	struct item *it;
+	int64_t newest;
+	size_t count;
 
 	if (store_begin(w->st) != STORE_OK)
 		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &began);
 	/* under the write lock: nobody else adds hits until the commit */
-	dv = data_version(w);
-	if (dv < 0 || dv != w->data_version)
+	newest = newest_hit(w);
+	if (newest < 0 || newest != w->newest_id)
 		w->gen++;
-	for (struct item *it = first; it != end; it = it->next) {
+	for (it = first; it != end; it = it->next) {
 		struct burst_hit prior[METRICS_MAX_LEVEL + 1], *dbp = NULL;
 		struct burst_result res;
 		struct summary *s = NULL;
@@ -415,16 +489,37 @@ static int write_batch(struct writer *w, struct item *first, struct item *end)
 			w->gen++; /* the summary missed this hit */
 		it->machine = res.reason != BURST_HUMAN;
 		it->reason = res.reason;
+		if (store_sqlite_wanted(w->st) &&
+		    held_ms(&began) >= HITLOG_HOLD_MS) {
+			it = it->next;
+			break;
+		}
 	}
+	newest = newest_hit(w);
 	if (store_commit(w->st) != STORE_OK) {
 		log_warn("cannot record hits: %s", store_errmsg(w->st));
 		w->gen++;
 		return -1;
 	}
-	w->data_version = data_version(w);
-	for (struct item *it = first; it != end; it = it->next)
+	w->newest_id = newest;
+	*rest = it;
+	count = 0;
+	for (it = first; it != *rest; it = it->next, count++)
 		it->ok = 1;
+	if (count >= HITLOG_LOG_BATCH)
+		log_debug("hits: %zu recorded in one transaction", count);
 	return 0;
+}
+
+/* Lets the threads waiting for the write lock take it before the writer
+ * begins its next transaction (an unlocked mutex goes to whoever asks
+ * first, and that would be the writer again). */
+static void yield_lock(struct writer *w)
+{
+	struct timespec ts = {0, HITLOG_YIELD_US * 1000L};
+
+	for (int i = 0; i < HITLOG_YIELD_MAX && store_sqlite_wanted(w->st); i++)
+		nanosleep(&ts, NULL);
 }
 
 static void write_items(struct writer *w, struct item *list)
@@ -435,13 +530,20 @@ static void write_items(struct writer *w, struct item *list)
 		struct item *end = list->next;
 		while (end && !strcmp(end->dsn, list->dsn))
 			end = end->next;
-		if (writer_open(w, list->dsn) == 0 &&
-		    write_batch(w, list, end) < 0) {
-			/* one bad hit (its survey purged meanwhile?) must not
-			 * lose the others: one transaction each */
-			for (struct item *it = list; it != end; it = it->next)
-				if (write_batch(w, it, it->next) < 0)
-					break;
+		for (struct item *it = list, *rest;
+		     it != end && writer_open(w, list->dsn) == 0; it = rest) {
+			if (write_batch(w, it, end, &rest) < 0) {
+				/* one bad hit (its survey purged meanwhile?)
+				 * must not lose the others: one transaction
+				 * each */
+				for (; it != end; it = it->next)
+					if (write_batch(w, it, it->next,
+							&rest) < 0)
+						break;
+				break;
+			}
+			if (rest != end)
+				yield_lock(w);
 		}
 		for (struct item *it = list; it != end; it = it->next) {
 			if (it->ok)
@@ -482,16 +584,41 @@ static void checkpoint(struct writer *w)
 	store_set_busy_timeout(w->st, HITLOG_BUSY_MS);
 }
 
+/* With q.lock held: waits until a full batch is queued or the oldest
+ * queued hit has waited HITLOG_LINGER_MS, unless somebody waits for the
+ * hits (hitlog_sync, stop, a checkpoint). */
+static void gather(int loaded)
+{
+	struct timespec until;
+
+	if (!q.head || q.queued >= HITLOG_BATCH || !loaded)
+		return;
+	until = q.head->queued;
+	until.tv_nsec += HITLOG_LINGER_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+	}
+	q.gathering = 1;
+	while (q.queued < HITLOG_BATCH && !q.stop && !q.checkpoint &&
+	       !q.syncers)
+		if (pthread_cond_timedwait(&q.work, &q.lock, &until) != 0)
+			break;
+	q.gathering = 0;
+}
+
 static void *writer_main(void *arg)
 {
 	struct writer w;
+	struct timespec took = {0, 0}; /* when the writer last took hits */
+	size_t n = 0;		       /* how many */
 
 	(void)arg;
 	memset(&w, 0, sizeof(w));
 	pthread_mutex_lock(&q.lock);
 	for (;;) {
 		struct item *list;
-		size_t n;
+		int64_t ms;
 		int ckpt;
 
 		while (!q.head && !q.stop && !q.checkpoint) {
@@ -499,6 +626,13 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&q.work, &q.lock);
 			q.idle = 0;
 		}
+		/* hits since the last take, plus those taken then, over the
+		 * time between: an idle spell makes it a trickle */
+		ms = held_ms(&took);
+		gather(n >= 2 &&
+		       (int64_t)(n + q.queued) * 1000 >=
+			   (int64_t)HITLOG_LOADED_RATE * (ms > 0 ? ms : 1));
+		clock_gettime(CLOCK_MONOTONIC, &took);
 		if (!q.head && q.stop && !q.checkpoint)
 			break;
 		list = q.head;
@@ -539,14 +673,24 @@ static void *writer_main(void *arg)
 
 int hitlog_start(void)
 {
+	pthread_condattr_t ca;
 	int rc;
 
+	/* the linger deadline is on the queue times (CLOCK_MONOTONIC): a
+	 * clock set back must not stall the writer */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&q.work);
+	pthread_cond_init(&q.work, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_lock(&q.lock);
 	q.head = NULL;
 	q.tail = &q.head;
 	q.queued = 0;
 	q.stop = 0;
 	q.idle = 0;
+	q.gathering = 0;
+	q.syncers = 0;
 	q.checkpoint = 0;
 	q.enq_seq = q.done_seq = 0;
 	rc = pthread_create(&q.thread, NULL, writer_main, NULL);
@@ -601,6 +745,7 @@ int hitlog_add(const char *dsn, const struct hitlog_hit *h)
 	it->h.ip = put(&p, h->ip);
 	it->h.user_agent = ua ? put(&p, ua) : NULL;
 	it->h.level_key = put(&p, key);
+	clock_gettime(CLOCK_MONOTONIC, &it->queued);
 	pthread_mutex_lock(&q.lock);
 	if (q.stop) {
 		pthread_mutex_unlock(&q.lock);
@@ -615,7 +760,7 @@ int hitlog_add(const char *dsn, const struct hitlog_hit *h)
 	q.enq_seq++;
 	/* a busy writer takes this one with its next batch: wake it only
 	 * when it waits (saves a futex call per hit) */
-	if (q.idle)
+	if (q.idle || (q.gathering && q.queued == HITLOG_BATCH))
 		pthread_cond_signal(&q.work);
 	pthread_mutex_unlock(&q.lock);
 	return 0;
@@ -629,8 +774,13 @@ void hitlog_sync(void)
 		return;
 	pthread_mutex_lock(&q.lock);
 	want = q.enq_seq;
-	while (q.done_seq < want)
-		pthread_cond_wait(&q.done, &q.lock);
+	if (q.done_seq < want) {
+		q.syncers++; /* the writer stops gathering */
+		pthread_cond_signal(&q.work);
+		while (q.done_seq < want)
+			pthread_cond_wait(&q.done, &q.lock);
+		q.syncers--;
+	}
 	pthread_mutex_unlock(&q.lock);
 }
 

@@ -3,15 +3,17 @@
  * GET /r/TOKEN/LEVEL records a hit (evidence for reports and the scanner
  * classifier, never a rating). Writing it in the request's own transaction
  * made every page wait for SQLite's write lock. Instead the request queues
- * the hit here and one writer thread records whatever is queued in one
- * transaction (group commit: no timer; while one batch commits the next
- * one gathers), classifying each hit exactly as before (burst.h), in queue
- * order, with the earlier hits of the same batch visible to it.
+ * the hit here and one writer thread records what is queued in one
+ * transaction (group commit: a hit waits up to 100 ms for others to share
+ * it, hitlog.c says why), classifying each hit exactly as before
+ * (burst.h), in queue order, with the earlier hits of the same batch
+ * visible to it. A rating that wants the write lock waits for at most one
+ * hit, not the batch.
  *
  * What can be lost: on a crash (SIGKILL, power loss) the hits queued but
- * not yet committed, normally the last millisecond or so, at most the
- * queue's bound under overload. A clean stop (hitlog_stop) records them
- * all. Ratings never go through this queue.
+ * not yet committed, normally the last 100 ms or so, at most the queue's
+ * bound under overload. A clean stop (hitlog_stop) records them all.
+ * Ratings never go through this queue.
  *
  * Readers that must see every hit made so far in this process (the POST
  * classifier, /metrics) call hitlog_sync() first.

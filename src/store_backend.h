@@ -161,6 +161,10 @@ extern const struct store_ops store_pg_ops;
 struct sqlite3;
 struct sqlite3_stmt;
 struct sqlite3 *store_sqlite_db(struct store *st);
+/* 1 when another thread of this process waits for the write lock st's
+ * transaction holds (the hit writer then commits early); 0 otherwise,
+ * and always on other backends. */
+int store_sqlite_wanted(struct store *st);
 enum store_rc store_sqlite_fail(struct store *st, int rc, const char *what);
 /* Copies a text column (NULL stays NULL); -1 only when memory ran out. */
 int store_sqlite_col_text(struct sqlite3_stmt *s, int i, char **out);

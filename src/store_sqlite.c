@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,7 @@ struct sq_wlock {
 	char *key;
 	unsigned refs;
 	pthread_mutex_t mu;
+	atomic_int waiting; /* threads blocked on mu (store_sqlite_wanted) */
 };
 
 static pthread_mutex_t sq_wlocks_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -509,6 +511,7 @@ static struct sq_wlock *sq_wlock_get(const char *path)
 		l->key = key;
 		l->refs = 1;
 		pthread_mutex_init(&l->mu, NULL);
+		atomic_init(&l->waiting, 0);
 		l->next = sq_wlocks;
 		sq_wlocks = l;
 	} else {
@@ -554,7 +557,9 @@ static enum store_rc sq_wlock_take(struct store *st)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000L;
 		}
+		atomic_fetch_add(&q->wl->waiting, 1);
 		rc = pthread_mutex_timedlock(&q->wl->mu, &until);
+		atomic_fetch_sub(&q->wl->waiting, 1);
 	}
 	if (rc != 0) {
 		store_set_err(st, "begin: database is locked (by another "
@@ -1305,6 +1310,16 @@ static enum store_rc sq_outbox_list(struct store *st, int64_t survey_id,
 struct sqlite3 *store_sqlite_db(struct store *st)
 {
 	return st->ops == &store_sqlite_ops ? SQ(st)->db : NULL;
+}
+
+int store_sqlite_wanted(struct store *st)
+{
+	struct sq *q;
+
+	if (st->ops != &store_sqlite_ops)
+		return 0;
+	q = SQ(st);
+	return q->wl && atomic_load(&q->wl->waiting) > 0;
 }
 
 enum store_rc store_sqlite_fail(struct store *st, int rc, const char *what)
