@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "burst.h"
@@ -51,6 +52,38 @@ static void test_scanner_ua(void **state)
 	    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
 	    "(KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 "
 	    "Edg/126.0.0.0"));
+}
+
+/* The last answer is remembered per thread: it must be the answer for
+ * this user agent, never the previous one's. */
+static void test_scanner_ua_remembered(void **state)
+{
+	char longer[600], buf[64];
+
+	for (int i = 0; i < 3; i++) {
+		assert_false(burst_scanner_ua(FIREFOX));
+		assert_true(burst_scanner_ua("curl/7.88.1"));
+		assert_true(burst_scanner_ua("curl/7.88.1"));
+		assert_false(burst_scanner_ua(FIREFOX));
+	}
+	/* a prefix of the remembered one is another user agent */
+	assert_true(
+	    burst_scanner_ua("Mozilla/5.0 (compatible; Googlebot/2.1)"));
+	assert_false(burst_scanner_ua("Mozilla/5.0 (compatible; Google"));
+	/* the same text in another buffer gets the same answer */
+	strcpy(buf, "Wget/1.21.3");
+	assert_true(burst_scanner_ua(buf));
+	strcpy(buf, "Wgot/1.21.3");
+	assert_false(burst_scanner_ua(buf));
+	/* longer than what is remembered: searched every time */
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_false(burst_scanner_ua(longer));
+	memcpy(longer + 500, "spider", 6);
+	assert_true(burst_scanner_ua(longer));
+	memcpy(longer + 500, "spidar", 6);
+	assert_false(burst_scanner_ua(longer));
+	(void)state;
 }
 
 static void test_person_single_click(void **state)
@@ -161,6 +194,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_scanner_ua),
+	    cmocka_unit_test(test_scanner_ua_remembered),
 	    cmocka_unit_test(test_person_single_click),
 	    cmocka_unit_test(test_same_level_twice_is_human),
 	    cmocka_unit_test(test_levels_burst),
