@@ -7,8 +7,8 @@
  * transaction (group commit: a hit waits up to 100 ms for others to share
  * it, hitlog.c says why), classifying each hit exactly as before
  * (burst.h), in queue order, with the earlier hits of the same batch
- * visible to it. A rating that wants the write lock waits for at most one
- * hit, not the batch.
+ * visible to it. A rating that wants the write lock waits a few
+ * milliseconds, not for the batch.
  *
  * What can be lost: on a crash (SIGKILL, power loss) the hits queued but
  * not yet committed, normally the last 100 ms or so, at most the queue's
