@@ -1,6 +1,7 @@
 # Sourced after lib.sh: sets up mailmood itself inside a test's $MM_TMP.
 # mm_config [INI-LINES...]  key, config and store under $MM_TMP/mm
 # mm_milter_start           mailmood-milter in the foreground on a unix socket
+# mm_mailmoodd CONF PORT [LOG]   mailmoodd in the foreground, up and listening
 # The store, on the backend MM_STORE names (sqlite, the default, or pg):
 # mm_store_setup [PATH]     $MM_STORE_DSN: the SQLite PATH, or a private
 #                           PostgreSQL cluster started once per test
@@ -78,6 +79,20 @@ mm_milter_start() {
 }
 
 # ---------------------------------------------------------------- store
+
+# mm_mailmoodd CONF PORT [LOG] — mailmoodd in the foreground on CONF,
+# stderr to LOG (default $MM_TMP/mailmoodd.log), stopped when the test
+# exits; bails out with its log unless it listens on PORT within 10 s.
+# Its pid: MMD_PID.
+mm_mailmoodd() {
+	local log=${3:-$MM_TMP/mailmoodd.log}
+	"$MM_BIN/mailmoodd" -f -c "$1" 2>"$log" &
+	MMD_PID=$!
+	mm_track_pid "$MMD_PID"
+	mm_wait_listen "$2" 10 && return 0
+	tap_diag <"$log"
+	tap_bail "mailmoodd did not start"
+}
 
 # mm_store_setup [SQLITE_PATH] — this test's store for the `store =` line
 # of its config: sets and exports MM_STORE_DSN, for sqlite SQLITE_PATH

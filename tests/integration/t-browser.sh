@@ -54,13 +54,7 @@ mm_milter_start || tap_bail "milter did not start"
 sink_start || tap_bail "sink did not start"
 pf_start "smtpd_milters = { unix:$MM_SOCK, default_action=accept }" ||
 	tap_bail "postfix did not start"
-"$B/src/mailmoodd" -f -c "$MM_CONF" 2>"$MM_DIR/mailmoodd.log" &
-MMD_PID=$!
-mm_track_pid "$MMD_PID"
-mm_wait_listen "$MM_HTTP_PORT" 10 || {
-	tap_diag <"$MM_DIR/mailmoodd.log"
-	tap_bail "mailmoodd did not start"
-}
+mm_mailmoodd "$MM_CONF" "$MM_HTTP_PORT" "$MM_DIR/mailmoodd.log"
 
 # Three closure mails: the plain-text one of the milter tests (JavaScript
 # path), an HTML one (no-JavaScript path, and the mail screenshot), and one

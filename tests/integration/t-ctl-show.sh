@@ -7,7 +7,6 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
-MMD=$B/src/mailmoodd
 CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -55,13 +54,7 @@ PY
 }
 
 read -r SID TOK < <(mk -a 3600 -k INC-4711) || tap_bail "mm-mksurvey failed"
-"$MMD" -f -c "$MM_TMP/mm.conf" 2>"$MM_TMP/mailmoodd.log" &
-MMD_PID=$!
-mm_track_pid "$MMD_PID"
-mm_wait_listen "$PORT" 10 || {
-	tap_diag <"$MM_TMP/mailmoodd.log"
-	tap_bail "mailmoodd did not start"
-}
+mm_mailmoodd "$MM_TMP/mm.conf" "$PORT"
 
 # A person opens the red link, sends red with comments, then changes to gold.
 tap_is "$(get "/r/$TOK/red")" 200 "GET /r/TOKEN/red shows the page"

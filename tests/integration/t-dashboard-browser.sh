@@ -109,13 +109,7 @@ PY
 ctl report --by month --format html --output "$MM_TMP/report.html"
 tap_ok $? "mailmoodctl report --format html --output FILE"
 
-"$B/src/mailmoodd" -f -c "$MM_TMP/mm.conf" 2>"$MM_TMP/mailmoodd.log" &
-MMD_PID=$!
-mm_track_pid "$MMD_PID"
-mm_wait_listen "$PORT" 10 || {
-	tap_diag <"$MM_TMP/mailmoodd.log"
-	tap_bail "mailmoodd did not start"
-}
+mm_mailmoodd "$MM_TMP/mm.conf" "$PORT"
 
 # A red rating of an acme survey, POSTed like a browser would (landing
 # page, then the form with its csrf value): mailmoodd queues the alert.

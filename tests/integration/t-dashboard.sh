@@ -6,7 +6,6 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
-MMD=$B/src/mailmoodd
 CTL=$B/src/mailmoodctl
 
 tap_plan 26
@@ -52,12 +51,7 @@ for team, lv, why in (("acme", 1, "<script>alert('x')</script> acme-comment"),
 db.commit()
 PY
 
-"$MMD" -f -c "$MM_TMP/mm.conf" 2>"$MM_TMP/mailmoodd.log" &
-mm_track_pid $!
-mm_wait_listen "$PORT" 10 || {
-	tap_diag <"$MM_TMP/mailmoodd.log"
-	tap_bail "mailmoodd did not start"
-}
+mm_mailmoodd "$MM_TMP/mm.conf" "$PORT"
 
 # req JAR METHOD PATH [curl args] -> code; body/headers in $MM_TMP
 req() {

@@ -9,7 +9,6 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
-MMD=$B/src/mailmoodd
 MK=$B/tests/integration/mm-mksurvey
 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 FLOOD_SURVEYS=60
@@ -54,17 +53,8 @@ read -r BURST_SID BURST_TOK < <(mk -k INC-BURST)
 read -r RATE_SID RATE_TOK < <(mk -k INC-RATE)
 read -r TWO_SID TWO_TOK < <(mk -k INC-TWO)
 
-start() { # CONF PORT LOG -> pid in $STARTED
-	"$MMD" -f -c "$1" 2>"$3" &
-	STARTED=$!
-	mm_track_pid "$STARTED"
-	mm_wait_listen "$2" 10 || {
-		tap_diag <"$3"
-		tap_bail "mailmoodd did not start"
-	}
-}
-start "$MM_TMP/a.conf" "$PORT" "$MM_TMP/a.log"
-A_PID=$STARTED
+mm_mailmoodd "$MM_TMP/a.conf" "$PORT" "$MM_TMP/a.log"
+A_PID=$MMD_PID
 # /metrics waits for the hits queued before it (hitlog_sync)
 sync_hits() { curl -s -o /dev/null "http://127.0.0.1:$1/metrics"; }
 
@@ -128,7 +118,7 @@ tap_ok "$([ "${BIG:-0}" -ge 64 ] && echo 0 || echo 1)" \
 	"hits were gathered into larger transactions (largest ${BIG:-none})"
 
 # 7-12: two daemons, one survey: red on A, green on B, red on A again.
-start "$MM_TMP/b.conf" "$PORT2" "$MM_TMP/b.log"
+mm_mailmoodd "$MM_TMP/b.conf" "$PORT2" "$MM_TMP/b.log"
 hit() { # PORT LEVEL
 	curl -s -o /dev/null -w '%{http_code}' -A "$UA" \
 		"http://127.0.0.1:$1/r/$TWO_TOK/$2"
@@ -142,6 +132,6 @@ tap_is "$(two)" "1|1 3|1 " "B sees A's red: a second level, both machine"
 tap_is "$(hit "$PORT" red)" 200 "daemon A: red again"
 tap_is "$(two)" "1|1 3|1 1|1 " \
 	"A sees B's green (its summary was reloaded): machine"
-kill "$A_PID" "$STARTED"
-wait "$A_PID" "$STARTED" 2>/dev/null
+kill "$A_PID" "$MMD_PID"
+wait "$A_PID" "$MMD_PID" 2>/dev/null
 tap_done

@@ -7,7 +7,6 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
-MMD=$B/src/mailmoodd
 MK=$B/tests/integration/mm-mksurvey
 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
@@ -66,13 +65,7 @@ csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 hdr() { grep -i "^$1:" "$MM_TMP/hdr" | cut -d' ' -f2- | tr -d '\r'; }
 
 read -r SID TOK < <(mk -a 3600) || tap_bail "mm-mksurvey failed"
-"$MMD" -f -c "$MM_TMP/mm.conf" 2>"$MM_TMP/mailmoodd.log" &
-MMD_PID=$!
-mm_track_pid "$MMD_PID"
-mm_wait_listen "$PORT" 10 || {
-	tap_diag <"$MM_TMP/mailmoodd.log"
-	tap_bail "mailmoodd did not start"
-}
+mm_mailmoodd "$MM_TMP/mm.conf" "$PORT"
 
 # 1-2 health and pid file
 tap_is "$(get /healthz)$(cat "$MM_TMP/body")" "200ok" "GET /healthz answers ok"
