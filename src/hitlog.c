@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "burst.h"
+#include "clock.h"
 #include "hitlog.h"
 #include "log.h"
 #include "metrics.h"
@@ -79,8 +80,8 @@
 
 struct item {
 	struct item *next;
-	struct timespec queued; /* CLOCK_MONOTONIC */
-	struct hitlog_hit h;	/* strings point into the same allocation */
+	int64_t queued_ns;   /* clock_mono_ns */
+	struct hitlog_hit h; /* strings point into the same allocation */
 	char *dsn;
 	int machine;
 	enum burst_reason reason;
@@ -443,15 +444,6 @@ static int64_t newest_hit(struct writer *w)
 	return v;
 }
 
-static int64_t held_ms(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int64_t)(now.tv_sec - since->tv_sec) * 1000 +
-	       (now.tv_nsec - since->tv_nsec) / 1000000;
-}
-
 /* Records items first..end (same dsn) in one transaction, or fewer when
  * a rating waits for the write lock: *rest is the first item not
  * recorded (end when all were). 0, or -1 when the transaction failed as
@@ -459,14 +451,14 @@ static int64_t held_ms(const struct timespec *since)
 static int write_batch(struct writer *w, struct item *first, struct item *end,
 		       struct item **rest)
 {
-	struct timespec began;
+	int64_t began;
 	struct item *it;
 	int64_t newest;
 	size_t count;
 
 	if (store_begin(w->st) != STORE_OK)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &began);
+	began = clock_mono_ms();
 	/* under the write lock: nobody else adds hits until the commit */
 	newest = newest_hit(w);
 	if (newest < 0 || newest != w->newest_id)
@@ -501,7 +493,7 @@ static int write_batch(struct writer *w, struct item *first, struct item *end,
 		it->machine = res.reason != BURST_HUMAN;
 		it->reason = res.reason;
 		if (store_sqlite_wanted(w->st) &&
-		    held_ms(&began) >= HITLOG_HOLD_MS) {
+		    clock_mono_ms() - began >= HITLOG_HOLD_MS) {
 			it = it->next;
 			break;
 		}
@@ -601,15 +593,13 @@ static void checkpoint(struct writer *w)
 static void gather(int loaded)
 {
 	struct timespec until;
+	int64_t ns;
 
 	if (!q.head || q.queued >= HITLOG_BATCH || !loaded)
 		return;
-	until = q.head->queued;
-	until.tv_nsec += HITLOG_LINGER_MS * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-	}
+	ns = q.head->queued_ns + (int64_t)HITLOG_LINGER_MS * 1000000;
+	until.tv_sec = (time_t)(ns / 1000000000);
+	until.tv_nsec = (long)(ns % 1000000000);
 	q.gathering = 1;
 	while (q.queued < HITLOG_BATCH && !q.stop && !q.checkpoint &&
 	       !q.syncers)
@@ -621,8 +611,8 @@ static void gather(int loaded)
 static void *writer_main(void *arg)
 {
 	struct writer w;
-	struct timespec since = {0, 0}; /* the rate is measured since */
-	size_t taken = 0;		/* hits taken since then */
+	int64_t since = 0; /* the rate is measured since (clock_mono_ms) */
+	size_t taken = 0;  /* hits taken since then */
 	int loaded = 0;
 	size_t n;
 
@@ -631,7 +621,7 @@ static void *writer_main(void *arg)
 	pthread_mutex_lock(&q.lock);
 	for (;;) {
 		struct item *list;
-		int64_t ms;
+		int64_t now;
 		int ckpt;
 
 		while (!q.head && !q.stop && !q.checkpoint) {
@@ -641,10 +631,11 @@ static void *writer_main(void *arg)
 		}
 		/* a few clicks in a row are no load; an idle spell counts
 		 * in the time, so the first hit after it is taken at once */
-		if ((ms = held_ms(&since)) >= HITLOG_RATE_MS) {
+		now = clock_mono_ms();
+		if (now - since >= HITLOG_RATE_MS) {
 			loaded = (int64_t)taken * 1000 >=
-				 (int64_t)HITLOG_LOADED_RATE * ms;
-			clock_gettime(CLOCK_MONOTONIC, &since);
+				 (int64_t)HITLOG_LOADED_RATE * (now - since);
+			since = now;
 			taken = 0;
 		}
 		gather(loaded);
@@ -761,7 +752,7 @@ int hitlog_add(const char *dsn, const struct hitlog_hit *h)
 	it->h.ip = put(&p, h->ip);
 	it->h.user_agent = ua ? put(&p, ua) : NULL;
 	it->h.level_key = put(&p, key);
-	clock_gettime(CLOCK_MONOTONIC, &it->queued);
+	it->queued_ns = clock_mono_ns();
 	pthread_mutex_lock(&q.lock);
 	if (q.stop) {
 		pthread_mutex_unlock(&q.lock);

@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 
 #include "ack.h"
+#include "clock.h"
 #include "dashboard.h"
 #include "hitlog.h"
 #include "http.h"
@@ -264,14 +265,6 @@ static struct store *thread_store(const char *dsn)
 	return ts->st;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static struct http_env *env_get(struct http_server *h)
 {
 	struct http_env *e;
@@ -360,7 +353,8 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct http_req *rq,
 		MHD_add_response_header(resp, "Allow", "GET, HEAD, POST");
 	ret = MHD_queue_response(conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
-	metrics_request(route, status, (double)(now_ns() - rq->start_ns) / 1e9);
+	metrics_request(route, status,
+			(double)(clock_mono_ns() - rq->start_ns) / 1e9);
 	return ret;
 }
 
@@ -479,7 +473,7 @@ static enum MHD_Result route_dashboard(struct http_server *h,
 	ret = MHD_queue_response(conn, (unsigned)ds.status, resp);
 	MHD_destroy_response(resp);
 	metrics_request(METRICS_OTHER, ds.status,
-			(double)(now_ns() - rq->start_ns) / 1e9);
+			(double)(clock_mono_ns() - rq->start_ns) / 1e9);
 	env_put(h, e);
 	return ret;
 }
@@ -611,7 +605,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		if (!rq)
 			return MHD_NO;
 		buf_init(&rq->body);
-		rq->start_ns = now_ns();
+		rq->start_ns = clock_mono_ns();
 		*con_cls = rq;
 		atomic_fetch_add(&h->active, 1);
 		/* answering before the (empty) body is read would make
@@ -671,7 +665,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (ci && ci->socket_context) {
 		struct conn_slot *s = ci->socket_context;
 		pthread_mutex_lock(&h->lock);
-		s->since_ms = now_ns() / 1000000;
+		s->since_ms = clock_mono_ms();
 		pthread_mutex_unlock(&h->lock);
 	}
 }
@@ -694,7 +688,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 			return;
 		}
 		s->fd = ci->connect_fd;
-		s->since_ms = now_ns() / 1000000;
+		s->since_ms = clock_mono_ms();
 		pthread_mutex_lock(&h->lock);
 		s->next = h->conns;
 		if (h->conns)
@@ -721,7 +715,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 
 void http_reap(struct http_server *h)
 {
-	int64_t now = now_ns() / 1000000;
+	int64_t now = clock_mono_ms();
 
 	pthread_mutex_lock(&h->lock);
 	for (struct conn_slot *s = h->conns; s; s = s->next)
@@ -864,14 +858,14 @@ int http_reload(struct http_server *h, struct rate_env *env)
 void http_stop(struct http_server *h, int grace)
 {
 	MHD_socket lfd;
-	int64_t until = now_ns() + (int64_t)grace * 1000000000;
+	int64_t until = clock_mono_ns() + (int64_t)grace * 1000000000;
 
 	if (!h)
 		return;
 	lfd = MHD_quiesce_daemon(h->d);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd);
-	while (atomic_load(&h->active) > 0 && now_ns() < until) {
+	while (atomic_load(&h->active) > 0 && clock_mono_ns() < until) {
 		struct timespec ts = {0, 20 * 1000000};
 		nanosleep(&ts, NULL);
 	}

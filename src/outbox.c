@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "alert_mail.h"
+#include "clock.h"
 #include "log.h"
 #include "outbox.h"
 #include "rating.h"
@@ -219,7 +220,6 @@ static struct smtp_session *session_open(const struct conf *c)
 
 /* "done" must land: a row the relay took and the store forgot would be
  * sent again after the lease. A locked store is waited out. */
-static int64_t mono(void);
 static atomic_int outbox_stopping;
 
 /* The mail is out: if the row is not marked, another worker sends it
@@ -232,21 +232,21 @@ static void mark_done(struct store *st, const struct outbox_item *o,
 		      const char *owner, int64_t lease_end)
 {
 	enum store_rc rc = store_outbox_done(st, o->id, owner);
-	int64_t start = mono();
+	int64_t start = clock_mono_s();
 	struct timespec nap = {0, 50 * 1000000L};
 
-	while (rc == STORE_BUSY && mono() < lease_end &&
+	while (rc == STORE_BUSY && clock_mono_s() < lease_end &&
 	       (!atomic_load(&outbox_stopping) ||
-		mono() - start < DONE_STOP_WAIT)) {
+		clock_mono_s() - start < DONE_STOP_WAIT)) {
 		nanosleep(&nap, NULL);
 		if (nap.tv_nsec < 800 * 1000000L)
 			nap.tv_nsec *= 2;
 		rc = store_outbox_done(st, o->id, owner);
 	}
-	if (rc == STORE_OK && mono() - start > 0)
+	if (rc == STORE_OK && clock_mono_s() - start > 0)
 		log_info("outbox %lld: marked sent after %lld s of store "
 			 "trouble",
-			 (long long)o->id, (long long)(mono() - start));
+			 (long long)o->id, (long long)(clock_mono_s() - start));
 	if (rc == STORE_NOTFOUND)
 		log_warn("outbox %lld: sent, but the claim had expired and "
 			 "another process took the row: it may be sent twice "
@@ -304,14 +304,6 @@ static void mark_failed(struct store *st, const struct conf *c,
 	}
 }
 
-static int64_t mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
-}
-
 /* Sends the claimed rows; stops early (releasing the rest) when the
  * lease would run out before the next mail could time out. */
 /* outbox_stopping, set by outbox_stop: a batch in progress hands its
@@ -323,7 +315,7 @@ static void send_batch(struct store *st, const struct conf *c,
 		       struct outbox_item *rows, size_t n,
 		       struct smtp_session **sess, struct outbox_pass *ps)
 {
-	int64_t claimed = mono();
+	int64_t claimed = clock_mono_s();
 	int64_t lease = c->listener.outbox_lease;
 	int64_t per_mail = c->listener.smtp_timeout;
 
@@ -342,7 +334,7 @@ static void send_batch(struct store *st, const struct conf *c,
 					  "released at shutdown");
 			continue;
 		}
-		if (mono() - claimed + per_mail >= lease) {
+		if (clock_mono_s() - claimed + per_mail >= lease) {
 			/* released as a retry due now, not a failure */
 			store_outbox_fail(st, o->id, owner, 0, now,
 					  "lease ran out before sending");

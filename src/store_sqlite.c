@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "store.h"
 #include "store_backend.h"
 
@@ -300,9 +301,9 @@ struct sq {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[SQ_COUNT];
-	int busy_ms;		 /* give up waiting for a lock after this */
-	struct timespec busy_t0; /* when the current wait began */
-	struct sq_wlock *wl;	 /* NULL: in-memory, or out of memory */
+	int busy_ms;	     /* give up waiting for a lock after this */
+	int64_t busy_t0_ms;  /* when the current wait began */
+	struct sq_wlock *wl; /* NULL: in-memory, or out of memory */
 	int wl_held;
 };
 
@@ -697,15 +698,12 @@ static enum store_rc sq_ping(struct store *st)
 static int sq_busy_handler(void *arg, int count)
 {
 	struct sq *q = arg;
-	struct timespec now, nap;
-	long waited_ms;
+	struct timespec nap;
+	int64_t now = clock_mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (count == 0)
-		q->busy_t0 = now;
-	waited_ms = (now.tv_sec - q->busy_t0.tv_sec) * 1000 +
-		    (now.tv_nsec - q->busy_t0.tv_nsec) / 1000000;
-	if (waited_ms >= q->busy_ms)
+		q->busy_t0_ms = now;
+	if (now - q->busy_t0_ms >= q->busy_ms)
 		return 0;
 	nap.tv_sec = 0;
 	nap.tv_nsec = count < 20 ? 50000 : count < 100 ? 500000 : 2000000;
