@@ -11,9 +11,9 @@
 enum store_rc {
 	STORE_OK = 0,
 	STORE_NOTFOUND = 1,
-	STORE_ERROR = -1, /* broken: disk, corruption, schema */
-	STORE_BUSY = -2,  /* locked beyond busy_timeout, or the server is
-			     unreachable: retry later */
+	STORE_ERROR = -1,  /* broken: disk, corruption, schema */
+	STORE_BUSY = -2,   /* locked beyond busy_timeout, or the server is
+			      unreachable: retry later */
 	STORE_SCHEMA = -3, /* schema older or newer than this build */
 };
 
@@ -122,6 +122,9 @@ enum store_rc store_rating_add(struct store *st, struct rating *r);
 /* Sets the comments of an existing rating (the form after the click). */
 enum store_rc store_rating_comment(struct store *st, int64_t rating_id,
 				   const char *why, const char *better);
+/* The rating that counts; STORE_NOTFOUND when none. Inside a transaction
+ * the answer holds until the commit: other writers of the survey's
+ * ratings wait (read, then write on it, without losing theirs). */
 enum store_rc store_rating_current(struct store *st, int64_t survey_id,
 				   struct rating *out);
 enum store_rc store_rating_list(struct store *st, int64_t survey_id,
@@ -380,8 +383,7 @@ enum store_rc store_digest_stats(struct store *st, const char *team,
 
 /* ------------------------------------- copy-store (store_copy.c) */
 
-typedef void (*store_copy_progress)(void *arg, const char *table,
-				    int64_t rows);
+typedef void (*store_copy_progress)(void *arg, const char *table, int64_t rows);
 /* Copies every row of every table from one store into an empty one of
  * the same schema version, ids and all, in one transaction on `to`; each
  * table's row count is compared on both sides before the commit. err

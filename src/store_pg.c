@@ -1288,6 +1288,19 @@ static enum store_rc spg_rating_current(struct store *st, int64_t survey_id,
 	enum store_rc rc;
 
 	memset(out, 0, sizeof(*out));
+	/* In a transaction the caller writes on this answer (a comment
+	 * joined to it, a new rating or an update decided by it): the
+	 * survey's lock first, so that another listener's rating or comment
+	 * waits instead of being lost or doubled (READ COMMITTED; on
+	 * SQLite, BEGIN IMMEDIATE holds the write lock already). */
+	if (st->depth > 0) {
+		int64_t one;
+		rc = store_pg_one_int(
+		    st, "SELECT 1 FROM surveys WHERE id = $1 FOR UPDATE", 1,
+		    params, &one, "rating current");
+		if (rc != STORE_OK)
+			return rc;
+	}
 	rc = store_pg_query(st,
 			    "SELECT " RATING_COLS " FROM ratings WHERE "
 			    "survey_id = $1 AND current = 1",

@@ -1181,6 +1181,73 @@ static void test_rating_race(void **state)
 	assert_true(overlapped);
 }
 
+/* A comment by mail joins the current rating's text; a click decides
+ * between a new rating and a comment by it. What the current rating was
+ * must still hold when the transaction writes: another listener rating
+ * the survey meanwhile waits for the commit (on PostgreSQL, READ
+ * COMMITTED let it through, and one of the two was lost or doubled). */
+static void test_rating_current_holds(void **state)
+{
+	struct fx *f = *state;
+	struct store *st;
+	struct rating cur, mine = {0};
+	char sql[256];
+	int64_t sid;
+	pid_t pid, early;
+
+	st = open_ok(f->dsn);
+	sid = add_survey(st, "holds@x.example", 100, SURVEY_SENT, NULL);
+	store_close(st); /* nothing open across the fork */
+	gate_open_fds();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *b = NULL;
+		struct rating r = {0};
+		char err[256];
+		int rc;
+
+		if (store_open(f->dsn, &b, err, sizeof(err)) != STORE_OK)
+			_exit(2);
+		gate_wait();
+		r.survey_id = sid;
+		r.at = 300;
+		r.level = 4;
+		r.source = RATING_WEB;
+		rc = store_rating_add(b, &r);
+		store_close(b);
+		_exit(rc == STORE_OK ? 0 : 1);
+	}
+	st = open_ok(f->dsn);
+	assert_int_equal(store_begin(st), STORE_OK);
+	assert_int_equal(store_rating_current(st, sid, &cur), STORE_NOTFOUND);
+	gate_release(1);
+	usleep(300 * 1000);
+	/* the other rating must still wait for this transaction: asserted
+	 * after the commit, since a failed assertion here would leave the
+	 * transaction open and the teardown waiting for it */
+	early = waitpid(pid, NULL, WNOHANG);
+	mine.survey_id = sid;
+	mine.at = 200;
+	mine.level = 1;
+	mine.source = RATING_MAIL;
+	assert_int_equal(store_rating_add(st, &mine), STORE_OK);
+	assert_int_equal(store_commit(st), STORE_OK);
+	if (early == 0)
+		wait_ok(pid);
+	assert_int_equal(early, 0);
+	/* both kept; the waiting one came second and counts */
+	assert_int_equal(store_rating_current(st, sid, &cur), STORE_OK);
+	assert_int_equal(cur.level, 4);
+	assert_true(cur.id > mine.id);
+	rating_free(&cur);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM ratings WHERE survey_id = %lld",
+		 (long long)sid);
+	assert_int_equal(raw_int(f, sql), 2);
+	store_close(st);
+}
+
 /* ------------------------------------------------------- copy-store */
 
 /* Text that breaks naive quoting, escaping or encoding: SQL, printf,
@@ -1873,6 +1940,7 @@ int main(void)
 	    T(test_concurrent_writers),
 	    T(test_concurrent_claim),
 	    T(test_rating_race),
+	    T(test_rating_current_holds),
 	    T(test_copy_round_trip),
 	    T(test_fill_matches_sqlite),
 	};
