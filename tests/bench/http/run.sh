@@ -82,25 +82,9 @@ done >>"$T/tokens" || exit 1
 mm_track_pid $!
 mm_wait_listen "$MM_PORT" 10 || { cat "$T/mailmoodd.log"; exit 1; }
 
-# The CSRF value of each survey's page (token_csrf(key, token, "rate")),
-# scraped from its landing page over one keep-alive connection; also the
-# landing page's size for nginx's file.
-python3 - "$MM_PORT" "$T/tokens" "$T/post-tokens" "$T/page.html" "$UA" <<'PY' || exit 1
-import http.client, re, sys
-port, toks, out, page, ua = sys.argv[1:6]
-c = http.client.HTTPConnection("127.0.0.1", int(port))
-rx = re.compile(rb'name="csrf" value="([^"]+)"')
-with open(out, "w") as o:
-    for n, line in enumerate(open(toks)):
-        sid, tok = line.split()
-        c.request("GET", "/r/%s/%d" % (tok, n % 4 + 1), headers={"User-Agent": ua})
-        r = c.getresponse()
-        body = r.read()
-        assert r.status == 200, (r.status, tok)
-        o.write("%s %s\n" % (tok, rx.search(body).group(1).decode()))
-        if n == 0:
-            open(page, "wb").write(body)
-PY
+# The CSRF value of each survey's page, for post.lua; also the landing
+# page's size for nginx's file.
+python3 "$HERE/csrf.py" "$MM_PORT" "$T/tokens" "$T/post-tokens" "$UA" "$T/page.html" || exit 1
 PAGE_SIZE=$(stat -c %s "$T/page.html")
 
 mkdir -p "$T/www" "$T/nginx"

@@ -276,20 +276,8 @@ done
 # same tokens, the PostgreSQL side reuses SQLite's list (its listeners
 # then see POSTs only, no GET, no hits).
 scrape() { # STORE
-	python3 - "${PORT[$1-1]}" "${D[$1]}/tokens" "${D[$1]}/all/post-tokens" "$UA" <<'PY'
-import http.client, re, sys
-port, toks, out, ua = sys.argv[1:5]
-c = http.client.HTTPConnection("127.0.0.1", int(port))
-rx = re.compile(rb'name="csrf" value="([^"]+)"')
-with open(out, "w") as o:
-    for n, line in enumerate(open(toks)):
-        sid, tok = line.split()
-        c.request("GET", "/r/%s/%d" % (tok, n % 4 + 1), headers={"User-Agent": ua})
-        r = c.getresponse()
-        body = r.read()
-        assert r.status == 200, (r.status, tok)
-        o.write("%s %s\n" % (tok, rx.search(body).group(1).decode()))
-PY
+	python3 "$top_srcdir/tests/bench/http/csrf.py" "${PORT[$1-1]}" \
+		"${D[$1]}/tokens" "${D[$1]}/all/post-tokens" "$UA"
 }
 for s in $STORES; do
 	mkdir -p "${D[$s]}/all" "${D[$s]}/a" "${D[$s]}/b"
