@@ -330,7 +330,8 @@ static void test_url_is_example(void)
 	assert_false(conf_url_is_example("https://example.com.evil.test"));
 	assert_false(conf_url_is_example("http://127.0.0.1:8080"));
 	assert_false(conf_url_is_example("http://[::1]:8080"));
-	assert_false(conf_url_is_example("https://fb.acme.com/?u=x@example.com"));
+	assert_false(
+	    conf_url_is_example("https://fb.acme.com/?u=x@example.com"));
 	assert_false(conf_url_is_example("example.com"));
 }
 
