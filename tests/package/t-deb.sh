@@ -192,7 +192,8 @@ tap_is "$left" "" "dpkg knows none of the packages any more"
 left=$(while read -r f; do [ -e "$f" ] && [ ! -d "$f" ] && echo "$f"; done <<<"$files")
 tap_is "$left" "" "no file of the packages is left"
 left=$(ls -d /etc/mailmood /var/lib/mailmood /run/mailmood /etc/systemd/system/*/mailmood* \
-	/etc/systemd/system/*/mailmoodd* 2>/dev/null)
+	/var/lib/systemd/deb-systemd-helper-enabled/*mailmood* \
+	/var/lib/systemd/deb-systemd-helper-enabled/*/mailmood* 2>/dev/null)
 tap_is "$left" "" "no /etc/mailmood, /var/lib/mailmood, /run/mailmood, unit links"
 tap_ok "no mailmood user or group; postfix left alone" \
 	test -z "$(getent passwd mailmood)$(getent group mailmood)" -a -n "$(getent passwd postfix)"
