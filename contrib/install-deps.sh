@@ -13,6 +13,8 @@ export DEBIAN_FRONTEND=noninteractive
 # libpq-dev for the PostgreSQL store, postgresql (a private throwaway
 # cluster per test, never the system's) and python3-psycopg2 for the
 # integration tests' second run on it
+# packaging (tests/package/t-deb.sh): debhelper (dpkg-dev, dh-autoreconf)
+# for dpkg-buildpackage, lintian
 packages="autoconf automake make gcc clang libclang-rt-14-dev pkg-config
 	libmilter-dev libetpan-dev libsqlite3-dev sqlite3 libcurl4-gnutls-dev
 	libpq-dev postgresql python3-psycopg2
@@ -21,7 +23,8 @@ packages="autoconf automake make gcc clang libclang-rt-14-dev pkg-config
 	postfix swaks miltertest python3 curl ca-certificates procps iproute2
 	valgrind dovecot-imapd openssl
 	chromium fonts-noto-color-emoji nodejs
-	groff-base systemd"
+	groff-base systemd
+	debhelper dpkg-dev lintian"
 # --list: the package names only (.ci/run installs them itself)
 if [ "${1:-}" = --list ]; then
 	echo $packages

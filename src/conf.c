@@ -999,6 +999,35 @@ const char *conf_default_path(const char *opt)
 	return SYSCONFDIR "/mailmood/mailmood.conf";
 }
 
+bool conf_url_is_example(const char *url)
+{
+	static const char *const reserved[] = {"example", "example.com",
+					       "example.net", "example.org"};
+	const char *host = strstr(url, "://"), *end, *at;
+	size_t len;
+
+	if (!host)
+		return false;
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(end - host));
+	if (at)
+		host = at + 1;
+	if (*host == '[') /* an IP literal */
+		return false;
+	len = strcspn(host, ":/?#");
+	if (len && host[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		size_t rl = strlen(reserved[i]);
+		if (len < rl || strncasecmp(host + len - rl, reserved[i], rl))
+			continue;
+		if (len == rl || host[len - rl - 1] == '.')
+			return true;
+	}
+	return false;
+}
+
 const struct conf_team *conf_team_for_address(const struct conf *c,
 					      const char *addr)
 {

@@ -146,6 +146,11 @@ void conf_free(struct conf *c);
  * SYSCONFDIR/mailmood/mailmood.conf. */
 const char *conf_default_path(const char *opt);
 
+/* Whether url's host is a name reserved for examples (RFC 2606: example,
+ * example.com, .net, .org and their subdomains): a link there reaches
+ * nobody, so check-config refuses it in base_url. */
+bool conf_url_is_example(const char *url);
+
 /* "10M", "512k", "2G", "1048576" -> bytes. 0 ok, -1 bad. */
 int conf_parse_size(const char *s, uint64_t *out);
 /* "7d", "12h", "30m", "45s", "2w", "90" (seconds) -> seconds. */

@@ -55,8 +55,19 @@ static int cmd_check_config(const char *path)
 
 	if (!c)
 		return EX_CONFIG;
-	/* A missing key is fine for a config still being written (the
-	 * example passes as it is), a present but unsafe one is not. */
+	/* The example's base_url passes the parser, but links there reach
+	 * nobody: the packaged units run this before starting, so a config
+	 * not yet edited keeps them stopped, saying what to set. */
+	if (conf_url_is_example(c->general.base_url)) {
+		fprintf(stderr,
+			"%s: [general] base_url: %s is an example name "
+			"(RFC 2606): set it to the public URL of mailmoodd's "
+			"rating pages, the links in the mails point there\n",
+			path, c->general.base_url);
+		rc = EX_CONFIG;
+	}
+	/* A missing key file is fine for a config still being written, a
+	 * present but unsafe one is not. */
 	if (stat(c->general.secret_file, &st) < 0 && errno == ENOENT) {
 		fprintf(stderr,
 			"%s: warning: [general] secret_file: %s does not "

@@ -5,7 +5,7 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 
 mans=("$top_srcdir"/src/*.[158])
-tap_plan $((${#mans[@]} + 9))
+tap_plan $((${#mans[@]} + 10))
 mm_tmpdir
 dest=$MM_TMP/dest
 make -s -C "$top_builddir" install DESTDIR="$dest" >"$MM_TMP/install.log" 2>&1
@@ -22,14 +22,24 @@ for m in "${mans[@]}"; do
 	warn=$(LC_ALL=C.UTF-8 groff -ww -man -Tutf8 -z "$m" 2>&1)
 	tap_is "$warn" "" "$(basename "$m") renders without groff warnings"
 done
-# The installed example config passes check-config as it is.
-out=$("$dest$prefix/bin/mailmoodctl" -c "$dest$sysconfdir/mailmood/mailmood.conf" check-config 2>&1)
-tap_ok $? "the installed example config passes check-config"
+# The installed example is refused until base_url is set (the units run
+# check-config before starting), with a message naming the key; with it
+# set, the example passes.
+conf=$dest$sysconfdir/mailmood/mailmood.conf
+out=$("$dest$prefix/bin/mailmoodctl" -c "$conf" check-config 2>&1)
+rc=$?
+tap_ok "check-config refuses the example's base_url, saying what to set" \
+	test $rc -ne 0 -a -n "$(echo "$out" | grep -F '[general] base_url: https://feedback.example.com is an example name')"
+[ $rc -ne 0 ] || tap_diag "$out"
+sed 's|^base_url *=.*|base_url = https://feedback.mailmood.test|' "$conf" >"$MM_TMP/edited.conf"
+out=$("$dest$prefix/bin/mailmoodctl" -c "$MM_TMP/edited.conf" check-config 2>&1)
+tap_ok $? "the installed example with base_url set passes check-config"
 [ $? -eq 0 ] || tap_diag "$out"
 # systemd units, with ExecStart pointing at the programs just installed
 mkdir -p "$MM_TMP/units"
 for u in mailmood-milter mailmoodd; do
-	sed "s|/usr/sbin/|$dest$prefix/sbin/|" "$top_srcdir/contrib/systemd/$u.service" \
+	sed -e "s|/usr/sbin/|$dest$prefix/sbin/|" -e "s|/usr/bin/|$dest$prefix/bin/|" \
+		"$top_srcdir/contrib/systemd/$u.service" \
 		>"$MM_TMP/units/$u.service"
 done
 out=$(systemd-analyze verify --man=no "$MM_TMP"/units/*.service 2>&1)

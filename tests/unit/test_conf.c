@@ -319,6 +319,22 @@ static void test_parsers(void **state)
 	assert_int_equal(conf_parse_duration("5y", &d), -1);
 }
 
+static void test_url_is_example(void)
+{
+	assert_true(conf_url_is_example("https://feedback.example.com"));
+	assert_true(conf_url_is_example("https://EXAMPLE.org/x"));
+	assert_true(conf_url_is_example("http://fb.example:8080/"));
+	assert_true(conf_url_is_example("https://user@a.b.example.net./r"));
+	assert_false(conf_url_is_example("https://feedback.acme.com"));
+	assert_false(conf_url_is_example("https://notexample.com"));
+	assert_false(conf_url_is_example("https://example.com.evil.test"));
+	assert_false(conf_url_is_example("http://127.0.0.1:8080"));
+	assert_false(conf_url_is_example("http://[::1]:8080"));
+	assert_false(
+	    conf_url_is_example("https://fb.acme.com/?u=x@example.com"));
+	assert_false(conf_url_is_example("example.com"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +357,7 @@ int main(void)
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_conninfo_file),
 	    cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_url_is_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
