@@ -42,6 +42,9 @@ for u in mailmood-milter mailmoodd; do
 		"$top_srcdir/contrib/systemd/$u.service" \
 		>"$MM_TMP/units/$u.service"
 done
-out=$(systemd-analyze verify --man=no "$MM_TMP"/units/*.service 2>&1)
+# Only what it says of our units: verify also loads the system's units, and
+# some packages' (request-tracker5's, say) warn about themselves.
+out=$(systemd-analyze verify --man=no "$MM_TMP"/units/*.service 2>&1 |
+	grep -Ev '^(/usr)?/lib/systemd/system/')
 tap_is "$out" "" "systemd-analyze verify passes on both units"
 tap_done
