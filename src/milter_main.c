@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
-	if (daemon_write_pid_file(pid_file) < 0 ||
+	if (daemon_write_pid_file(pid_file, c->general.user) < 0 ||
 	    daemon_drop_privileges(c->general.user) < 0) {
 		milter_state_shutdown();
 		return EX_OSERR;

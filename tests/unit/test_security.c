@@ -10,11 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "conf.h"
+#include "daemon.h"
+#include "lmtp.h"
+#include "log.h"
 #include "reply_sender.h"
+#include "smtp.h"
 
 static void test_reply_sender(void **state)
 {
@@ -61,10 +68,121 @@ static void test_reply_sender(void **state)
 	    reply_sender_allowed(&c, "no-at-sign", "x@acme.example", NULL));
 }
 
+static void test_log_escape(void **state)
+{
+	char out[64];
+
+	(void)state;
+	/* a login name that would forge a line and talk to a terminal */
+	log_escape("alice\nmailmoodd: admin logged in\x1b[2J", out,
+		   sizeof(out));
+	assert_string_equal(out,
+			    "alice\\x0amailmoodd: admin logged in\\x1b[2J");
+	log_escape("tab\there\r\x7f", out, sizeof(out));
+	assert_string_equal(out, "tab\\x09here\\x0d\\x7f");
+	/* U+009B (CSI) in UTF-8 is escaped, other UTF-8 stays */
+	log_escape("caf\xc3\xa9 \xc2\x9b"
+		   "1m",
+		   out, sizeof(out));
+	assert_string_equal(out, "caf\xc3\xa9 \\x9b1m");
+	/* an escape that does not fit is left out whole */
+	assert_int_equal(log_escape("ab\n", out, 6), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(log_escape("abcdef", out, 4), 3);
+	assert_string_equal(out, "abc");
+}
+
+static void slurp(const char *path, char *buf, size_t n)
+{
+	FILE *fp = fopen(path, "r");
+	size_t k;
+
+	assert_non_null(fp);
+	k = fread(buf, 1, n - 1, fp);
+	buf[k] = '\0';
+	fclose(fp);
+}
+
+/* A pid file is written as root: a symlink planted where it goes must not
+ * redirect the write, and a directory others can write to is refused. */
+static void test_pid_file(void **state)
+{
+	char dir[] = "/tmp/test_security.XXXXXX", pid[128], victim[128];
+	char buf[64], want[32];
+	struct stat sb;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(pid, sizeof(pid), "%s/mailmoodd.pid", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	fp = fopen(victim, "w");
+	assert_non_null(fp);
+	fputs("precious\n", fp);
+	fclose(fp);
+	assert_int_equal(symlink(victim, pid), 0);
+	assert_int_equal(daemon_write_pid_file(pid, NULL), 0);
+	slurp(victim, buf, sizeof(buf));
+	assert_string_equal(buf, "precious\n");
+	assert_int_equal(lstat(pid, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 07777, 0644 & ~(mode_t)0);
+	slurp(pid, buf, sizeof(buf));
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	assert_string_equal(buf, want);
+	/* written again over an old one (a restart) */
+	assert_int_equal(daemon_write_pid_file(pid, NULL), 0);
+	/* group- or world-writable directory: refused, nothing written */
+	assert_int_equal(unlink(pid), 0);
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_int_equal(daemon_write_pid_file(pid, NULL), -1);
+	assert_int_equal(chmod(dir, 01777), 0);
+	assert_int_equal(daemon_write_pid_file(pid, NULL), -1);
+	assert_int_equal(lstat(pid, &sb), -1);
+	assert_int_equal(chmod(dir, 0755), 0);
+	/* a directory of someone else (as root: owned by nobody) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(dir, 65534, 65534), 0);
+		assert_int_equal(daemon_write_pid_file(pid, NULL), -1);
+		assert_int_equal(daemon_write_pid_file(pid, "nobody"), 0);
+		assert_int_equal(unlink(pid), 0);
+	}
+	assert_int_equal(daemon_write_pid_file(pid, "no-such-user-here"), -1);
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* With credentials, "auto" must not fall back to clear text. */
+static void test_smtp_tls(void **state)
+{
+	(void)state;
+	assert_int_equal(smtp_use_ssl("auto", 1), CURLUSESSL_ALL);
+	assert_int_equal(smtp_use_ssl(NULL, 1), CURLUSESSL_ALL);
+	assert_int_equal(smtp_use_ssl("auto", 0), CURLUSESSL_TRY);
+	assert_int_equal(smtp_use_ssl("required", 0), CURLUSESSL_ALL);
+	assert_int_equal(smtp_use_ssl("none", 1), CURLUSESSL_NONE);
+	assert_int_equal(smtp_use_ssl("none", 0), CURLUSESSL_NONE);
+}
+
+static void test_lmtp_idle(void **state)
+{
+	(void)state;
+	assert_int_equal(lmtp_idle_limit_ms(0), 300000);
+	assert_int_equal(lmtp_idle_limit_ms(20), 300000);
+	assert_int_equal(lmtp_idle_limit_ms(95), 300000);
+	assert_int_equal(lmtp_idle_limit_ms(96), 5000);
+	assert_int_equal(lmtp_idle_limit_ms(128), 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_reply_sender),
+	    cmocka_unit_test(test_log_escape),
+	    cmocka_unit_test(test_pid_file),
+	    cmocka_unit_test(test_smtp_tls),
+	    cmocka_unit_test(test_lmtp_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
