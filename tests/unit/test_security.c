@@ -22,6 +22,7 @@
 #include "log.h"
 #include "reply_sender.h"
 #include "smtp.h"
+#include "store.h"
 
 static void test_reply_sender(void **state)
 {
@@ -175,6 +176,71 @@ static void test_lmtp_idle(void **state)
 	assert_int_equal(lmtp_idle_limit_ms(128), 5000);
 }
 
+static mode_t mode_of(const char *dir, const char *name)
+{
+	char p[256];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if (lstat(p, &sb) < 0)
+		fail_msg("%s: missing", p);
+	return sb.st_mode & 07777;
+}
+
+/* Whatever the umask, the store and its WAL and SHM are not for others;
+ * an old world-readable store loses that on the next open. */
+static void test_store_modes(void **state)
+{
+	char dir[] = "/tmp/test_security.XXXXXX", db[128], err[512], p[160];
+	const char *suffix[] = {"", "-wal", "-shm"};
+	struct store *st;
+	struct survey s;
+	mode_t old = umask(0);
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/mm.db", dir);
+	assert_int_equal(store_open(db, &st, err, sizeof(err)), STORE_OK);
+	memset(&s, 0, sizeof(s));
+	s.sent_at = 1;
+	s.requester = "a@b";
+	assert_int_equal(store_survey_insert(st, &s), STORE_OK);
+	assert_int_equal(mode_of(dir, "mm.db"), 0640);
+	assert_int_equal(mode_of(dir, "mm.db-wal"), 0640);
+	assert_int_equal(mode_of(dir, "mm.db-shm"), 0640);
+	store_close(st);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
+		unlink(p);
+	}
+	/* made world-readable by an older version */
+	fp = fopen(db, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_int_equal(chmod(db, 0644), 0);
+	assert_int_equal(store_open(db, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_survey_insert(st, &s), STORE_OK);
+	assert_int_equal(mode_of(dir, "mm.db"), 0640);
+	assert_int_equal(mode_of(dir, "mm.db-wal"), 0640);
+	store_close(st);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
+		unlink(p);
+	}
+	/* a stricter umask is kept */
+	umask(077);
+	assert_int_equal(store_open(db, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(mode_of(dir, "mm.db"), 0600);
+	store_close(st);
+	umask(old);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", db, suffix[i]);
+		unlink(p);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +249,7 @@ int main(void)
 	    cmocka_unit_test(test_pid_file),
 	    cmocka_unit_test(test_smtp_tls),
 	    cmocka_unit_test(test_lmtp_idle),
+	    cmocka_unit_test(test_store_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
