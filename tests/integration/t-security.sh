@@ -3,7 +3,7 @@
 # `user = postfix`, as an install outside systemd runs them.
 # - the milter creates the store as its run user: a closure mail gets its
 #   links, and (SQLite) the database, WAL and SHM are postfix's, mode 0640,
-#   under umask 022
+#   under umask 022; mailmoodctl makes a store 0640 even under umask 000
 # - pid files: a symlink planted in the pid directory is replaced, never
 #   followed (the file it pointed to stays as it was)
 # - a reply with the closure mail's Message-ID from someone who is not the
@@ -22,7 +22,7 @@ B=${top_builddir:?}
 CTL=$B/src/mailmoodctl
 data=$top_srcdir/tests/data/mail
 
-if [ "$MM_STORE" = sqlite ]; then tap_plan 28; else tap_plan 25; fi
+if [ "$MM_STORE" = sqlite ]; then tap_plan 29; else tap_plan 25; fi
 mm_tmpdir
 umask 022
 _mm_port MM_HTTP_PORT
@@ -118,6 +118,10 @@ if [ "$MM_STORE" = sqlite ]; then
 		tap_is "$(stat -c '%U %a' "$MM_STORE_DSN$f" 2>&1)" "postfix 640" \
 			"store file mailmood.db$f: postfix's, mode 0640 (umask 022)"
 	done
+	sed "s|^store .*|store = $MM_TMP/ctl.db|" "$MM_CONF" >"$MM_TMP/ctl.conf"
+	(umask 000 && "$CTL" -c "$MM_TMP/ctl.conf" migrate >/dev/null)
+	tap_is "$(stat -c '%a' "$MM_TMP/ctl.db" 2>&1)" 640 \
+		"mailmoodctl migrate under umask 000 creates the store 0640"
 fi
 
 # ---- 5-7: mailmoodd, root with user = postfix; LMTP on a unix socket
