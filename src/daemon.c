@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -52,19 +54,80 @@ int daemon_drop_privileges(const char *user)
 	return 0;
 }
 
-int daemon_write_pid_file(const char *path)
+/* The directory decides who could swap the file for a symlink between
+ * our unlink and open: only root and the run user may own it, and nobody
+ * else may write to it. */
+static int pid_dir_check(const char *path, const char *user)
 {
-	FILE *fp;
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+	uid_t run_uid = geteuid();
+	gid_t gid;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (user && *user && daemon_lookup_user(user, &run_uid, &gid) < 0) {
+		log_error("pid file %s: unknown user '%s'", path, user);
+		return -1;
+	}
+	if (stat(dir, &sb) < 0) {
+		log_error("pid file %s: directory %s: %s", path, dir,
+			  strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		log_error("pid file %s: %s is not a directory", path, dir);
+		return -1;
+	}
+	if (sb.st_uid != 0 && sb.st_uid != run_uid) {
+		log_error("pid file %s: directory %s belongs to uid %lu, "
+			  "neither root nor the run user: refused",
+			  path, dir, (unsigned long)sb.st_uid);
+		return -1;
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		log_error("pid file %s: directory %s is writable by group or "
+			  "others (mode %04o): refused",
+			  path, dir, (unsigned)(sb.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+int daemon_write_pid_file(const char *path, const char *user)
+{
+	char line[32];
+	int fd, n;
 
 	if (!path || !*path)
 		return 0;
-	fp = fopen(path, "w");
-	if (!fp) {
+	if (pid_dir_check(path, user) < 0)
+		return -1;
+	/* Written as root: never through a link someone left there, never
+	 * into a file that already exists (O_EXCL after the unlink). */
+	if (unlink(path) < 0 && errno != ENOENT) {
 		log_error("pid file %s: %s", path, strerror(errno));
 		return -1;
 	}
-	fprintf(fp, "%ld\n", (long)getpid());
-	if (fclose(fp) != 0) {
+	fd = open(path, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		log_error("pid file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (write(fd, line, (size_t)n) != n) {
+		log_error("pid file %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	if (close(fd) < 0) {
 		log_error("pid file %s: %s", path, strerror(errno));
 		return -1;
 	}

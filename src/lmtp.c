@@ -22,16 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "lmtp.h"
 #include "log.h"
 #include "store.h"
 
-/* Connections served at once: Postfix opens up to
- * lmtp_destination_concurrency_limit (default 20) and keeps them cached,
- * so each connection gets its own thread; more than this get a 421. */
-#define LMTP_CONN_MAX 128
-/* RFC 5321 4.5.3.2.7: a server waits at least 5 minutes for a command */
-#define LMTP_IDLE_TIMEOUT 300
 #define LMTP_TICK_MS 500
 
 struct lmtp_env {
@@ -99,7 +94,32 @@ static void env_put(struct lmtp_server *srv, struct lmtp_env *e)
 
 /* ------------------------------------------------------------ listen */
 
-int lmtp_listen(const char *spec, char *err, size_t errlen)
+static int socket_owner(const char *path, const char *owner, char *err,
+			size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+
+	if (!owner || !*owner)
+		return 0;
+	if (daemon_lookup_user(owner, &uid, &gid) < 0) {
+		snprintf(err, errlen,
+			 "[listener] lmtp_socket_owner: unknown user or group "
+			 "'%s'",
+			 owner);
+		return -1;
+	}
+	if (chown(path, uid, gid) < 0) {
+		snprintf(err, errlen,
+			 "[listener] lmtp_socket_owner: chown %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int lmtp_listen(const char *spec, int mode, const char *owner, char *err,
+		size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char host[256];
@@ -130,7 +150,14 @@ int lmtp_listen(const char *spec, char *err, size_t errlen)
 		/* a socket file left by a crash: nobody listens on it */
 		unlink(path);
 		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-		    chmod(path, 0666) < 0 || listen(fd, 64) < 0)
+		    chmod(path, (mode_t)mode) < 0)
+			goto sys_fail;
+		if (socket_owner(path, owner, err, errlen) < 0) {
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		if (listen(fd, 64) < 0)
 			goto sys_fail;
 		return fd;
 	}
@@ -356,7 +383,8 @@ static void serve(struct lmtp_server *srv, int fd)
 		if (rc == 0) {
 			idle_ms += LMTP_TICK_MS;
 			if (atomic_load(&srv->stopping) ||
-			    idle_ms >= LMTP_IDLE_TIMEOUT * 1000) {
+			    idle_ms >=
+				lmtp_idle_limit_ms(atomic_load(&srv->active))) {
 				buf_puts(&out,
 					 atomic_load(&srv->stopping)
 					     ? "421 4.3.2 Shutting down\r\n"

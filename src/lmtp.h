@@ -95,12 +95,29 @@ int lmtp_session_busy(const struct lmtp_session *s);
 
 /* ------------------------------------------------------------ server */
 
+/* Connections served at once: Postfix opens up to
+ * lmtp_destination_concurrency_limit (default 20) and keeps them cached,
+ * so each connection gets its own thread; more than this get a 421. */
+#define LMTP_CONN_MAX 128
+/* RFC 5321 4.5.3.2.7: a server waits at least 5 minutes for a command;
+ * but idle connections near the limit would lock out every delivery for
+ * that long, so from LMTP_BUSY_AT on they get LMTP_IDLE_BUSY (Postfix
+ * itself caches an LMTP connection for 2 s). */
+#define LMTP_IDLE_TIMEOUT 300
+#define LMTP_IDLE_BUSY 5
+#define LMTP_BUSY_AT (LMTP_CONN_MAX * 3 / 4)
+
 struct lmtp_server;
 
 /* Binds "host:port", "[v6]:port", "*:port" or "unix:PATH" (a stale socket
- * file is replaced; mode 0666, the directory decides who may connect).
- * Call before dropping privileges. The descriptor, or -1 with err. */
-int lmtp_listen(const char *spec, char *err, size_t errlen);
+ * file is replaced; it gets mode, and owner "user[:group]" unless that is
+ * NULL). Call before dropping privileges. The descriptor, or -1 with
+ * err. */
+int lmtp_listen(const char *spec, int mode, const char *owner, char *err,
+		size_t errlen);
+/* How long a connection may sit idle with `active` connections open:
+ * 5 minutes, but seconds once they near the limit. */
+int lmtp_idle_limit_ms(int active);
 
 /* Starts the worker threads on fd; takes conf (freed at stop or on
  * reload) and copies key. 0, or -1 with err (fd closed, conf freed). */

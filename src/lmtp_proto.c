@@ -594,3 +594,9 @@ int lmtp_session_input(struct lmtp_session *s, const char *data, size_t len,
 		return 0;
 	return go_on;
 }
+
+int lmtp_idle_limit_ms(int active)
+{
+	return (active >= LMTP_BUSY_AT ? LMTP_IDLE_BUSY : LMTP_IDLE_TIMEOUT) *
+	       1000;
+}

@@ -29,20 +29,52 @@ enum log_level log_get_level(void)
 	return log_threshold;
 }
 
+size_t log_escape(const char *in, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+
+	if (!outlen)
+		return 0;
+	for (; *p; p++) {
+		unsigned c = *p;
+		/* C0 controls, DEL, and the C1 controls in UTF-8 (U+0080 to
+		 * U+009F: a terminal may obey them too) */
+		int c1 = c == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+
+		if (c < 0x20 || c == 0x7f || c1) {
+			if (c1)
+				c = *++p;
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 	static const char *const tag[] = {"error: ", "warning: ", "",
 					  "debug: "};
-	char line[2048];
+	char raw[2048], line[2048];
 
 	if (level > log_threshold)
 		return;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	/* A value from a mail must never forge a second log line. */
-	for (char *p = line; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* A value from a mail or a login form must never forge a second
+	 * log line nor reach an admin's terminal as an escape sequence. */
+	log_escape(raw, line, sizeof(line));
 	if (!log_to_stderr) {
 		syslog(prio[level], "%s%s", tag[level], line);
 		return;

@@ -5,6 +5,7 @@
 #define MM_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_ERROR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
@@ -16,6 +17,12 @@ enum log_level log_get_level(void);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
+
+/* Copies in to out (outlen bytes, always terminated), each control
+ * character (C0, DEL, C1 in UTF-8) as \xHH; an escape that does not
+ * fit is left out whole. Returns the length written. log_msg applies it
+ * to every line. */
+size_t log_escape(const char *in, char *out, size_t outlen);
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)

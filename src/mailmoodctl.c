@@ -78,6 +78,12 @@ static int cmd_check_config(const char *path)
 		fprintf(stderr, "%s: [general] secret_file: %s\n", path, err);
 		rc = EX_CONFIG;
 	}
+	if (c->listener.smtp_user && !strcmp(c->listener.smtp_tls, "none") &&
+	    strncmp(c->listener.smtp_url, "smtps://", 8) != 0)
+		fprintf(stderr,
+			"%s: warning: [listener] smtp_tls = none with "
+			"smtp_user: the relay password goes out without TLS\n",
+			path);
 	if (rc == EX_OK) {
 		char shown[512];
 

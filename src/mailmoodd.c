@@ -184,8 +184,10 @@ int main(int argc, char **argv)
 		return EX_UNAVAILABLE;
 	}
 	if (lmtp_enabled(env->conf)) {
-		lmtp_fd =
-		    lmtp_listen(env->conf->listener.lmtp, err, sizeof(err));
+		lmtp_fd = lmtp_listen(env->conf->listener.lmtp,
+				      env->conf->listener.lmtp_socket_mode,
+				      env->conf->listener.lmtp_socket_owner,
+				      err, sizeof(err));
 		if (lmtp_fd < 0) {
 			log_error("%s", err);
 			fprintf(stderr, "mailmoodd: %s\n", err);
@@ -200,7 +202,7 @@ int main(int argc, char **argv)
 	}
 	if (env->conf->listener.pid_file)
 		pid_file = strdup(env->conf->listener.pid_file);
-	if (daemon_write_pid_file(pid_file) < 0 ||
+	if (daemon_write_pid_file(pid_file, env->conf->general.user) < 0 ||
 	    daemon_drop_privileges(env->conf->general.user) < 0) {
 		rate_env_free(env);
 		return EX_OSERR;

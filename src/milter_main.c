@@ -161,23 +161,6 @@ int main(int argc, char **argv)
 		log_set_level(LOG_LVL_DEBUG);
 	sock = socket_opt ? socket_opt : c->milter.socket;
 	pid_file = pid_opt ? pid_opt : c->milter.pid_file;
-	/* The store is checked once at start (a SQLite file is migrated
-	 * then) so a broken path shows up here; at run time on_error covers
-	 * an unreachable store. A schema this build does not fit is for an
-	 * admin to mend (mailmoodctl migrate): the milter does not start. */
-	src = store_open(c->general.store, &st, err, sizeof(err));
-	if (src == STORE_SCHEMA) {
-		fprintf(stderr, "mailmood-milter: %s\n", err);
-		log_error("%s", err);
-		conf_free(c);
-		return EX_CONFIG;
-	}
-	if (src != STORE_OK)
-		log_warn("%s; closure mails pass %s until it works", err,
-			 c->milter.on_error == ON_ERROR_TEMPFAIL ? "to tempfail"
-								 : "unchanged");
-	else
-		store_close(st);
 	if (milter_state_install(c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mailmood-milter: %s\n", err);
 		log_error("%s", err);
@@ -207,11 +190,32 @@ int main(int argc, char **argv)
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
-	if (daemon_write_pid_file(pid_file) < 0 ||
+	if (daemon_write_pid_file(pid_file, c->general.user) < 0 ||
 	    daemon_drop_privileges(c->general.user) < 0) {
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
+	/* The store is checked once at start (a SQLite file is migrated
+	 * then) so a broken path shows up here; at run time on_error covers
+	 * an unreachable store. A schema this build does not fit is for an
+	 * admin to mend (mailmoodctl migrate): the milter does not start.
+	 * Opened as the run user, so a SQLite file it creates is the run
+	 * user's (made as root it would refuse every insert later). */
+	src = store_open(c->general.store, &st, err, sizeof(err));
+	if (src == STORE_SCHEMA) {
+		fprintf(stderr, "mailmood-milter: %s\n", err);
+		log_error("%s", err);
+		milter_state_shutdown();
+		if (pid_file && *pid_file)
+			unlink(pid_file);
+		return EX_CONFIG;
+	}
+	if (src != STORE_OK)
+		log_warn("%s; closure mails pass %s until it works", err,
+			 c->milter.on_error == ON_ERROR_TEMPFAIL ? "to tempfail"
+								 : "unchanged");
+	else
+		store_close(st);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);

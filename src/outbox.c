@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/crypto.h>
+
 #include "alert_mail.h"
 #include "clock.h"
 #include "log.h"
@@ -87,6 +89,30 @@ static const char *domain_of(const char *addr)
 }
 
 /* 0; 1 permanent failure (reason in err); -1 store trouble. */
+/* An alert's Message-ID comes back in every reply to it, and the alert's
+ * Reply-To is the customer: so it must not hold the acknowledge token, nor
+ * anything it can be derived from. A MAC of the row id under its own label
+ * reads as random to anyone without the key, yet is the same on every
+ * attempt, so a mail sent twice (the relay took it, "done" did not land)
+ * is still one message to the recipients' mail programs. */
+static int alert_message_id(const struct token_key *key, const char *kind,
+			    int64_t id, const char *domain, char *out,
+			    size_t len)
+{
+	unsigned char mac[32];
+	char data[64], b64[32];
+	int n = snprintf(data, sizeof(data), "mailmood-message-id.%s.%lld",
+			 kind, (long long)id);
+
+	if (n < 0 || (size_t)n >= sizeof(data) ||
+	    gnutls_hmac_fast(GNUTLS_MAC_SHA256, key->bytes, key->len, data,
+			     (size_t)n, mac) < 0)
+		return -1;
+	b64[token_b64url_encode(mac, 18, b64)] = '\0';
+	snprintf(out, len, "%s.%s@%s", kind, b64, domain);
+	return 0;
+}
+
 static int compose_rating_mail(struct store *st, const struct conf *c,
 			       const struct token_key *key,
 			       const struct outbox_item *o,
@@ -152,9 +178,13 @@ static int compose_rating_mail(struct store *st, const struct conf *c,
 		goto out;
 	}
 	snprintf(ack, sizeof(ack), "%s/a/%s", c->general.base_url, tok);
-	/* the same on every attempt, so a duplicate can be recognised */
-	snprintf(msgid, sizeof(msgid), "%s.%s@%s", o->kind, tok,
-		 domain_of(c->listener.alert_from));
+	if (alert_message_id(key, o->kind, o->id,
+			     domain_of(c->listener.alert_from), msgid,
+			     sizeof(msgid)) < 0) {
+		snprintf(err, errlen, "cannot make a Message-ID");
+		ret = -1;
+		goto out;
+	}
 	memset(&a, 0, sizeof(a));
 	a.lang = conf_team_language(c, team);
 	a.scale = sc;

@@ -63,6 +63,19 @@ enum smtp_result smtp_classify(int curlcode, long reply_code)
 	return SMTP_TEMPORARY;
 }
 
+/* "auto" is STARTTLS when offered; with a password to send it is TLS or
+ * nothing, so a relay (or anyone in between) that drops STARTTLS from its
+ * EHLO answer never gets AUTH PLAIN in clear. Only an explicit "none"
+ * sends credentials without TLS. */
+long smtp_use_ssl(const char *tls, int has_user)
+{
+	if (tls && !strcmp(tls, "none"))
+		return CURLUSESSL_NONE;
+	if (tls && !strcmp(tls, "required"))
+		return CURLUSESSL_ALL;
+	return has_user ? CURLUSESSL_ALL : CURLUSESSL_TRY;
+}
+
 static int read_password(const char *path, char **out, char *err, size_t errlen)
 {
 	FILE *fp = fopen(path, "re");
@@ -108,9 +121,7 @@ int smtp_open(struct smtp_session **out, const struct smtp_conf *c, char *err,
 		return -1;
 	}
 	s->timeout = c->timeout > 0 ? c->timeout : 60;
-	s->use_ssl = !c->tls || !strcmp(c->tls, "auto") ? CURLUSESSL_TRY
-		     : !strcmp(c->tls, "required")	? CURLUSESSL_ALL
-							: CURLUSESSL_NONE;
+	s->use_ssl = smtp_use_ssl(c->tls, c->user != NULL);
 	*out = s;
 	return 0;
 }

@@ -44,5 +44,8 @@ void smtp_close(struct smtp_session *s);
  * code and the relay's last reply code (0: none). */
 enum smtp_result smtp_classify(int curlcode, long reply_code);
 const char *smtp_result_name(enum smtp_result r);
+/* The CURLOPT_USE_SSL value for a smtp_tls setting ("auto", "required",
+ * "none"; NULL is "auto"): "auto" with AUTH credentials requires TLS. */
+long smtp_use_ssl(const char *tls, int has_user);
 
 #endif

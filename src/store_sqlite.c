@@ -7,13 +7,16 @@
  * connection; no SQL text is ever assembled from data. Timestamps are unix
  * seconds in INTEGER columns so reports can group with plain arithmetic. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "store.h"
@@ -608,6 +611,41 @@ static int sq_pragma_is(struct sq *q, const char *sql, const char *want)
 	return ok;
 }
 
+/* The store holds requester addresses, comments and password hashes.
+ * SQLite would create it 0644 less the umask, and gives its -wal, -shm and
+ * journal files the database file's mode (and, as root, its owner): so the
+ * file is made here first, 0640 less the umask, whatever program opens it
+ * first. Files left readable by everyone (an older version made them so)
+ * lose that. */
+static int sq_prepare_files(struct store *st, const char *path)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char p[4096];
+	struct stat sb;
+	int fd;
+
+	if (!*path || !strcmp(path, ":memory:"))
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0640);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno != EEXIST) {
+		store_set_err(st, "cannot create: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", path, suffix[i]);
+		/* not root: a file of another user stays as it is */
+		if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    (sb.st_mode & 0007))
+			(void)chmod(p, sb.st_mode & 07770);
+	}
+	return 0;
+}
+
 /* A SQLite file belongs to one host, whose programs share one build: it
  * is brought up to date on every open but an inspecting one. */
 static enum store_rc sq_open(struct store *st, const char *path, int mode,
@@ -622,6 +660,8 @@ static enum store_rc sq_open(struct store *st, const char *path, int mode,
 		store_set_err(st, "out of memory");
 		goto fail;
 	}
+	if (sq_prepare_files(st, path) < 0)
+		goto fail;
 	/* NOMUTEX: a connection is used by one thread at a time (store.h),
 	 * so SQLite's per-connection mutex would be pure cost. No URI
 	 * parsing: a path is a path. */
