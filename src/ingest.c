@@ -8,6 +8,7 @@
 #include "ingest.h"
 #include "outbox.h"
 #include "log.h"
+#include "metrics.h"
 #include "rate.h"
 #include "rating.h"
 #include "reply.h"
@@ -450,6 +451,23 @@ static char *mail_text(const char *msg, size_t len)
 	return buf_steal(&b, NULL);
 }
 
+/* An unmatched reply can come from anyone: its header block is kept whole
+ * (it says who sent it and why it did not match), its body only up to max
+ * bytes, so strangers cannot fill the store. */
+static void cut_unmatched(char *mail, uint64_t max, struct ingest_outcome *o)
+{
+	char *sep = strstr(mail, "\n\n");
+	char *body = sep ? sep + 2 : mail + strlen(mail);
+	size_t len = strlen(body), n;
+
+	if (len <= max)
+		return;
+	n = rate_utf8_cut(body, len, (size_t)max);
+	body[n] = '\0';
+	o->cut = len - n;
+	metrics_cut(METRICS_CUT_UNMATCHED_REPLY, len - n);
+}
+
 static char *join_comment(const char *old, const char *add)
 {
 	struct buf b;
@@ -511,8 +529,16 @@ static void log_outcome(const struct ingest_envelope *ev,
 		return;
 	}
 	if (!strcmp(o->status, "unmatched")) {
-		log_info("%s %s: reply %lld unmatched (%s) from=%s", tag,
-			 o->qid, (long long)o->reply_id, o->reason, from);
+		if (o->cut)
+			log_info("%s %s: reply %lld unmatched (%s) from=%s, "
+				 "%zu bytes of its body not kept "
+				 "(max_unmatched_size)",
+				 tag, o->qid, (long long)o->reply_id, o->reason,
+				 from, o->cut);
+		else
+			log_info("%s %s: reply %lld unmatched (%s) from=%s",
+				 tag, o->qid, (long long)o->reply_id, o->reason,
+				 from);
 		return;
 	}
 	if (!strcmp(o->status, "auto")) {
@@ -671,6 +697,7 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 
 	if (!m.found) {
 		r.status = "unmatched";
+		cut_unmatched(w.body, c->listener.max_unmatched_size, out);
 	} else if (auto_why) {
 		r.status = "auto";
 		snprintf(out->reason, sizeof(out->reason), "%s", auto_why);
