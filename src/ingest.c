@@ -288,13 +288,13 @@ int ingest_addr_token(const char *addr, char *tok)
 	 * one the rating block uses */
 	for (plus = at; plus > addr && plus[-1] != '+'; plus--)
 		;
-	if (plus == addr || at - plus != TOKEN_LEN)
+	if (plus == addr || !TOKEN_LEN_OK(at - plus))
 		return -1;
 	for (const char *p = plus; p < at; p++)
 		if (!b64url(*p))
 			return -1;
-	memcpy(tok, plus, TOKEN_LEN);
-	tok[TOKEN_LEN] = '\0';
+	memcpy(tok, plus, (size_t)(at - plus));
+	tok[at - plus] = '\0';
 	return 0;
 }
 
@@ -303,10 +303,11 @@ int ingest_text_tokens(const char *text, size_t len,
 {
 	const char *p = text, *end = text + len;
 
-	while (p + 4 + TOKEN_LEN <= end) {
+	while (p + 4 + TOKEN_LEN_V1 <= end) {
 		const char *r = memchr(p, 'R', (size_t)(end - p));
 		const char *t;
 		char tok[TOKEN_BUFSZ];
+		size_t n;
 		int rc;
 
 		if (!r || r + 4 > end)
@@ -319,18 +320,15 @@ int ingest_text_tokens(const char *text, size_t len,
 		 * between "Ref:" and the token; blanks may */
 		while (t < end && (*t == ' ' || *t == '\t'))
 			t++;
-		if (end - t < TOKEN_LEN)
-			break;
-		if (t + TOKEN_LEN < end && b64url(t[TOKEN_LEN]))
+		/* a token of either form, a whole word */
+		for (n = 0; t + n < end && n <= TOKEN_LEN && b64url(t[n]); n++)
+			;
+		if (!TOKEN_LEN_OK(n))
 			continue;
-		for (int i = 0; i < TOKEN_LEN; i++)
-			if (!b64url(t[i]))
-				goto next;
-		memcpy(tok, t, TOKEN_LEN);
-		tok[TOKEN_LEN] = '\0';
+		memcpy(tok, t, n);
+		tok[n] = '\0';
 		if ((rc = fn(tok, arg)) != 0)
 			return rc;
-	next:;
 	}
 	return 0;
 }
@@ -365,7 +363,7 @@ static int match_token(const char *tok, void *arg)
 	struct match_ctx *m = arg;
 	int64_t id;
 
-	if (token_verify(m->env->key, tok, TOKEN_LEN, &id) < 0)
+	if (token_verify(m->env->key, tok, strlen(tok), &id) < 0)
 		return 0;
 	return match_survey_id(m, id);
 }

@@ -478,7 +478,7 @@ static int load_survey(const struct rate_env *env, struct store *st,
 	int valid;
 
 	memset(rv, 0, sizeof(*rv));
-	valid = toklen == TOKEN_LEN &&
+	valid = TOKEN_LEN_OK(toklen) &&
 		token_verify(&env->key, tok, toklen, &id) == 0;
 	rc = survey_lookup(st, valid ? id : 0, rq->now, &rv->s, &rv->cached);
 	if (rc == STORE_OK)
@@ -496,8 +496,8 @@ static int load_survey(const struct rate_env *env, struct store *st,
 		rate_not_found(env, rq->accept_language, rs);
 		return -1;
 	}
-	memcpy(rv->token, tok, TOKEN_LEN);
-	rv->token[TOKEN_LEN] = '\0';
+	memcpy(rv->token, tok, toklen);
+	rv->token[toklen] = '\0';
 	rv->team = rv->s.team ? conf_team_by_name(env->conf, rv->s.team) : NULL;
 	rv->scale = rv->s.scale ? scale_by_name(rv->s.scale) : NULL;
 	if (!rv->scale)
