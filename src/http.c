@@ -694,7 +694,7 @@ static int count_proxied(struct http_server *h, struct MHD_Connection *conn,
 			 struct http_req *rq)
 {
 	struct http_env *e = env_get(h);
-	char peer[64], ip[64];
+	char peer[64];
 	int rc = 0;
 
 	if (!e->proxies->n) { /* no proxy: connections are counted */
@@ -703,6 +703,8 @@ static int count_proxied(struct http_server *h, struct MHD_Connection *conn,
 	}
 	peer_ip(conn, peer, sizeof(peer));
 	if (proxies_trust(e->proxies, peer)) {
+		char ip[64];
+
 		http_client_ip(e->proxies, peer,
 			       header(conn, "X-Forwarded-For"), ip, sizeof(ip));
 		/* the proxy itself (a health check) is not limited */

@@ -455,7 +455,8 @@ static char *mail_text(const char *msg, size_t len)
 static void cut_unmatched(char *mail, uint64_t max, struct ingest_outcome *o)
 {
 	char *sep = strstr(mail, "\n\n");
-	char *body = sep ? sep + 2 : mail + strlen(mail);
+	/* no blank line: no header block to keep either */
+	char *body = sep ? sep + 2 : mail;
 	size_t len = strlen(body), n;
 
 	if (len <= max)

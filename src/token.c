@@ -153,7 +153,7 @@ int token_key_load(const char *path, struct token_key *key, char *err,
 	struct stat st;
 	ssize_t n = 0;
 	size_t got = 0;
-	int fd, rc;
+	int fd;
 
 	memset(key, 0, sizeof(*key));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -188,7 +188,8 @@ int token_key_load(const char *path, struct token_key *key, char *err,
 	    !memcmp(text, TOKEN_KEYS_MAGIC, strlen(TOKEN_KEYS_MAGIC)) &&
 	    (text[strlen(TOKEN_KEYS_MAGIC)] == '\n' ||
 	     text[strlen(TOKEN_KEYS_MAGIC)] == '\r')) {
-		rc = keys_parse(path, text, key, err, errlen);
+		int rc = keys_parse(path, text, key, err, errlen);
+
 		gnutls_memset(text, 0, sizeof(text));
 		return rc;
 	}
@@ -218,6 +219,7 @@ int token_key_add(const char *path, size_t *count, char *err, size_t errlen)
 {
 	struct token_key *old = calloc(1, sizeof(*old));
 	unsigned char fresh[TOKEN_KEY_MIN];
+	struct stat st;
 	char tmp[4096];
 	size_t n;
 	FILE *fp = NULL;
@@ -229,6 +231,10 @@ int token_key_add(const char *path, size_t *count, char *err, size_t errlen)
 	}
 	if (token_key_load(path, old, err, errlen) < 0)
 		goto out;
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
 	n = 1 + old->nold;
 	if (n + 1 > TOKEN_KEYS_MAX) {
 		snprintf(err, errlen,
@@ -246,7 +252,9 @@ int token_key_add(const char *path, size_t *count, char *err, size_t errlen)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0600);
 	created = fd >= 0;
-	if (fd < 0 || fchmod(fd, 0600) < 0 || !(fp = fdopen(fd, "w"))) {
+	/* the daemons read it again on reload, as the owner of the old one */
+	if (fd < 0 || fchmod(fd, 0600) < 0 ||
+	    fchown(fd, st.st_uid, st.st_gid) < 0 || !(fp = fdopen(fd, "w"))) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}

@@ -203,10 +203,11 @@ tap_is "$(code -H 'X-Forwarded-For: 2001:db8::7' "$URL/metrics")" 200 \
 # ------------------------------------------------------------ 31-38 per_ip_limit
 # hold SRC N [XFF]: N requests in flight (headers sent, body not) from SRC
 hold() {
-	python3 - "$PORT" "$@" <<'PY' &
+	rm -f "$MM_TMP/held"
+	python3 - "$PORT" "$MM_TMP/held" "$@" <<'PY' &
 import socket, sys, time
-port, src, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-xff = sys.argv[4] if len(sys.argv) > 4 else None
+port, ready, src, n = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+xff = sys.argv[5] if len(sys.argv) > 5 else None
 socks = []
 for i in range(n):
     s = socket.socket()
@@ -217,11 +218,13 @@ for i in range(n):
                    "Content-Type: application/x-www-form-urlencoded\r\n"
                    "Content-Length: 100\r\n\r\na" % xff).encode())
     socks.append(s)
+open(ready, "w").write("%d\n" % n)
 time.sleep(30)
 PY
 	HOLD_PID=$!
 	mm_track_pid "$HOLD_PID"
-	sleep 1
+	mm_wait_for 20 test -s "$MM_TMP/held" || tap_bail "the holder did not connect"
+	sleep 0.5 # the server reads what was sent
 }
 hold 127.0.0.2 3
 tap_is "$(code --interface 127.0.0.2 "$URL/healthz")" 000 \
