@@ -140,7 +140,7 @@ static int load(const struct rate_env *env, struct store *st,
 	const struct conf_team *team;
 
 	memset(a, 0, sizeof(*a));
-	valid = toklen == TOKEN_LEN &&
+	valid = TOKEN_LEN_OK(toklen) &&
 		token_verify_ack(&env->key, tok, toklen, &a->outbox_id) == 0;
 	rc = store_outbox_get(st, valid ? a->outbox_id : 0, &a->o, NULL);
 	if (rc == STORE_OK)
@@ -173,8 +173,8 @@ static int load(const struct rate_env *env, struct store *st,
 			}
 		rating_list_free(r, n);
 	}
-	memcpy(a->token, tok, TOKEN_LEN);
-	a->token[TOKEN_LEN] = '\0';
+	memcpy(a->token, tok, toklen);
+	a->token[toklen] = '\0';
 	team = conf_team_by_name(env->conf, a->s.team);
 	lang = page_lang_id(conf_team_language(env->conf, team));
 	a->nl = lang == PAGE_NL;

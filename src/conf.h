@@ -113,15 +113,18 @@ struct conf {
 		int64_t http_timeout; /* seconds */
 		int http_threads;
 		int per_ip_limit;
-		uint64_t max_request;	  /* bytes */
-		uint64_t max_reply_size;  /* LMTP, bytes */
-		int comment_max;	  /* characters */
-		char *smtp_ca_file;	  /* NULL: the system's CAs */
-		int64_t smtp_timeout;	  /* seconds per mail */
-		int64_t outbox_lease;	  /* seconds a claim holds */
-		int64_t outbox_backoff;	  /* first retry delay, seconds */
-		int64_t outbox_retry_for; /* seconds before FAILED */
-		int64_t outbox_interval;  /* seconds between passes */
+		uint64_t max_request;	     /* bytes */
+		uint64_t max_reply_size;     /* LMTP, bytes */
+		char *metrics_allow;	     /* who may GET /metrics */
+		uint64_t max_unmatched_size; /* body kept of an unmatched
+						reply, bytes */
+		int comment_max;	     /* characters */
+		char *smtp_ca_file;	     /* NULL: the system's CAs */
+		int64_t smtp_timeout;	     /* seconds per mail */
+		int64_t outbox_lease;	     /* seconds a claim holds */
+		int64_t outbox_backoff;	     /* first retry delay, seconds */
+		int64_t outbox_retry_for;    /* seconds before FAILED */
+		int64_t outbox_interval;     /* seconds between passes */
 	} listener;
 	/* [imap]: the poller for replies that land in a mailbox (imap.c) */
 	struct {

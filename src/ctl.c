@@ -37,6 +37,10 @@ static const struct ctl_verb ctl_verbs[] = {
      "passwd USER [--team T]... [--admin]  dashboard user; password "
      "from stdin\n                          or prompted",
      ctl_passwd},
+    {"user",
+     "user list | user delete NAME  the dashboard users; delete ends "
+     "their\n                          sessions",
+     ctl_user},
     {"send-pending",
      "send-pending                one pass of the outbox: send the alerts, "
      "kudos\n                          and digests that are due",

@@ -28,6 +28,7 @@ int ctl_report(const char *config_path, int argc, char **argv);
 int ctl_export(const char *config_path, int argc, char **argv);
 int ctl_purge(const char *config_path, int argc, char **argv);
 int ctl_passwd(const char *config_path, int argc, char **argv);
+int ctl_user(const char *config_path, int argc, char **argv);
 /* ctl_store.c */
 int ctl_migrate(const char *config_path, int argc, char **argv);
 int ctl_copy_store(const char *config_path, int argc, char **argv);

@@ -614,13 +614,77 @@ int ctl_passwd(const char *config_path, int argc, char **argv)
 		rc = EX_UNAVAILABLE;
 		goto out;
 	}
-	printf("user %s: password set%s%s%s\n", u.name, admin ? ", admin" : "",
-	       teams.len ? ", teams " : "", teams.len ? u.teams : "");
+	printf("user %s: password set%s%s%s; earlier sessions ended\n", u.name,
+	       admin ? ", admin" : "", teams.len ? ", teams " : "",
+	       teams.len ? u.teams : "");
 out:
 	explicit_bzero(pw, sizeof(pw));
 	explicit_bzero(again, sizeof(again));
 	store_close(st);
 	conf_free(c);
 	buf_free(&teams);
+	return rc;
+}
+
+/* ------------------------------------------------------------ user */
+
+static int user_list(struct store *st)
+{
+	struct store_user *all = NULL;
+	size_t n = 0;
+
+	if (store_user_list(st, &all, &n) != STORE_OK) {
+		fprintf(stderr, "mailmoodctl: user list: %s\n",
+			store_errmsg(st));
+		return EX_UNAVAILABLE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char day[16] = "-";
+		time_t t = (time_t)all[i].created_at;
+		struct tm tm;
+
+		if (t > 0 && gmtime_r(&t, &tm))
+			strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+		printf("%s\t%s\t%s\t%s\n", all[i].name,
+		       all[i].is_admin ? "admin" : "-",
+		       *all[i].teams ? all[i].teams : "-", day);
+		store_user_free(&all[i]);
+	}
+	free(all);
+	return EX_OK;
+}
+
+int ctl_user(const char *config_path, int argc, char **argv)
+{
+	struct conf *c = NULL;
+	struct store *st;
+	enum store_rc src;
+	int list = argc == 2 && !strcmp(argv[1], "list");
+	int del = argc == 3 && !strcmp(argv[1], "delete") && *argv[2];
+	int rc;
+
+	if (!list && !del) {
+		fprintf(stderr,
+			"usage: mailmoodctl user list | user delete NAME\n");
+		return EX_USAGE;
+	}
+	if (!(st = ctl_store(config_path, &c)))
+		return c ? EX_UNAVAILABLE : EX_CONFIG;
+	if (list) {
+		rc = user_list(st);
+	} else if ((src = store_user_delete(st, argv[2])) == STORE_OK) {
+		printf("user %s: deleted, sessions ended\n", argv[2]);
+		rc = EX_OK;
+	} else if (src == STORE_NOTFOUND) {
+		fprintf(stderr, "mailmoodctl: user delete: no user %s\n",
+			argv[2]);
+		rc = EX_DATAERR;
+	} else {
+		fprintf(stderr, "mailmoodctl: user delete: %s\n",
+			store_errmsg(st));
+		rc = EX_UNAVAILABLE;
+	}
+	store_close(st);
+	conf_free(c);
 	return rc;
 }

@@ -460,7 +460,9 @@ int ctl_show(const char *config_path, int argc, char **argv)
 			json = true;
 		else if (!strcmp(argv[i], "--") && i + 1 == argc - 1 && !arg)
 			arg = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1])
+		/* a token may start with '-' (base64url) */
+		else if (argv[i][0] == '-' && argv[i][1] &&
+			 !TOKEN_LEN_OK(strlen(argv[i])))
 			return usage();
 		else if (arg)
 			return usage();

@@ -222,6 +222,125 @@ static void error_page(const struct rate_env *env,
 
 /* ------------------------------------------------------------ login */
 
+/* Failed logins per (user name, client address), in this process: a
+ * bounded table (the oldest entry of a full probe window gives way), keyed
+ * by an HMAC under a per-process random key so nobody can aim collisions
+ * at another pair. */
+#define THROTTLE_SLOTS 4096
+#define THROTTLE_PROBE 8
+#define THROTTLE_FORGET (24 * 3600)
+
+struct throttle_slot {
+	unsigned char key[16];
+	int failures;
+	int64_t last;
+};
+
+static struct throttle_slot throttle[THROTTLE_SLOTS];
+static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char throttle_secret[32];
+static pthread_once_t throttle_once = PTHREAD_ONCE_INIT;
+static int throttle_ready;
+
+static void throttle_init(void)
+{
+	throttle_ready = gnutls_rnd(GNUTLS_RND_KEY, throttle_secret,
+				    sizeof(throttle_secret)) == 0;
+}
+
+static int throttle_key(const char *user, const char *ip, unsigned char *key)
+{
+	unsigned char mac[32];
+	struct buf b;
+	int rc;
+
+	pthread_once(&throttle_once, throttle_init);
+	if (!throttle_ready)
+		return -1;
+	buf_init(&b);
+	buf_puts(&b, user);
+	buf_putc(&b, '\0');
+	buf_puts(&b, ip ? ip : "");
+	rc = b.data
+		 ? gnutls_hmac_fast(GNUTLS_MAC_SHA256, throttle_secret,
+				    sizeof(throttle_secret), b.data, b.len, mac)
+		 : -1;
+	buf_free(&b);
+	if (rc < 0)
+		return -1;
+	memcpy(key, mac, 16);
+	return 0;
+}
+
+/* The slot of key, or NULL; with add, a fresh one for it. Under lock. */
+static struct throttle_slot *throttle_find(const unsigned char *key,
+					   int64_t now, int add)
+{
+	size_t at = ((size_t)key[0] << 8 | key[1]) % THROTTLE_SLOTS;
+	struct throttle_slot *oldest = NULL;
+
+	for (size_t i = 0; i < THROTTLE_PROBE; i++) {
+		struct throttle_slot *s = &throttle[(at + i) % THROTTLE_SLOTS];
+		if (s->failures && now - s->last > THROTTLE_FORGET)
+			s->failures = 0;
+		if (s->failures && !memcmp(s->key, key, sizeof(s->key)))
+			return s;
+		if (!oldest || !s->failures ||
+		    (oldest->failures && s->last < oldest->last))
+			oldest = s;
+	}
+	if (!add)
+		return NULL;
+	memcpy(oldest->key, key, sizeof(oldest->key));
+	oldest->failures = 0;
+	oldest->last = now;
+	return oldest;
+}
+
+/* Seconds until key may try again, 0 when it may now. */
+static int64_t throttle_wait(const unsigned char *key, int64_t now)
+{
+	struct throttle_slot *s;
+	int64_t wait = 0;
+
+	pthread_mutex_lock(&throttle_lock);
+	s = throttle_find(key, now, 0);
+	if (s && s->failures >= DASHBOARD_MAX_FAILURES) {
+		int shift = s->failures - DASHBOARD_MAX_FAILURES;
+		int64_t delay = shift > 12
+				    ? DASHBOARD_DELAY_MAX
+				    : (int64_t)DASHBOARD_DELAY_SECONDS << shift;
+		if (delay > DASHBOARD_DELAY_MAX)
+			delay = DASHBOARD_DELAY_MAX;
+		wait = s->last + delay - now;
+	}
+	pthread_mutex_unlock(&throttle_lock);
+	return wait > 0 ? wait : 0;
+}
+
+static void throttle_fail(const unsigned char *key, int64_t now)
+{
+	struct throttle_slot *s;
+
+	pthread_mutex_lock(&throttle_lock);
+	s = throttle_find(key, now, 1);
+	if (s->failures < 1000)
+		s->failures++;
+	s->last = now;
+	pthread_mutex_unlock(&throttle_lock);
+}
+
+static void throttle_clear(const unsigned char *key, int64_t now)
+{
+	struct throttle_slot *s;
+
+	pthread_mutex_lock(&throttle_lock);
+	s = throttle_find(key, now, 0);
+	if (s)
+		s->failures = 0;
+	pthread_mutex_unlock(&throttle_lock);
+}
+
 static void login_form(const struct rate_env *env,
 		       struct dashboard_response *rs, int status,
 		       const char *msg, const char *user)
@@ -275,6 +394,7 @@ static void do_login(const struct rate_env *env, struct store *st,
 	struct buf fu, fp, fc;
 	const char *user, *pw, *csrf;
 	char pre[SID_LEN + 8], sid[SID_LEN + 1], key[65];
+	unsigned char tkey[16];
 	struct store_user u;
 	enum store_rc rc;
 	int ok;
@@ -296,28 +416,29 @@ static void do_login(const struct rate_env *env, struct store *st,
 		login_form(env, rs, 400, "User and password, please.", user);
 		goto out;
 	}
+	if (throttle_key(user, rq->ip, tkey) < 0) {
+		error_page(env, rs, 503, "Try again later");
+		goto out;
+	}
+	/* whether the user exists is not asked yet: a throttled name, known
+	 * or not, gets this answer after the same work */
+	if (throttle_wait(tkey, rq->now) > 0) {
+		auth_verify(pw, NULL);
+		log_warn("dashboard: login for %s throttled ip=%s", user,
+			 rq->ip);
+		login_form(env, rs, 429,
+			   "Too many failed attempts: try again later.", user);
+		goto out;
+	}
 	rc = store_user_get(st, user, &u);
 	if (rc == STORE_ERROR || rc == STORE_BUSY) {
 		log_error("dashboard: %s", store_errmsg(st));
 		error_page(env, rs, 503, "Try again later");
 		goto out;
 	}
-	if (rc == STORE_OK && u.locked_until > rq->now) {
-		auth_verify(pw, NULL); /* same time as any answer */
-		log_warn("dashboard: login for locked user %s ip=%s", user,
-			 rq->ip);
-		login_form(env, rs, 429,
-			   "Too many failed attempts: locked for a while.",
-			   user);
-		store_user_free(&u);
-		goto out;
-	}
 	ok = auth_verify(pw, rc == STORE_OK ? u.pwhash : NULL);
 	if (!ok) {
-		if (rc == STORE_OK &&
-		    store_user_failed(st, user, rq->now, DASHBOARD_MAX_FAILURES,
-				      DASHBOARD_LOCK_SECONDS) != STORE_OK)
-			log_error("dashboard: %s", store_errmsg(st));
+		throttle_fail(tkey, rq->now);
 		log_warn("dashboard: failed login for %s ip=%s", user, rq->ip);
 		login_form(env, rs, 401, "Wrong user or password.", user);
 		if (rc == STORE_OK)
@@ -334,6 +455,7 @@ static void do_login(const struct rate_env *env, struct store *st,
 		store_user_free(&u);
 		goto out;
 	}
+	throttle_clear(tkey, rq->now);
 	log_info("dashboard: %s logged in ip=%s", user, rq->ip);
 	store_user_free(&u);
 	set_cookie(env, rs, 0, COOKIE_SESSION, sid, DASHBOARD_SESSION_SECONDS);

@@ -10,8 +10,12 @@
  * Sessions: a random cookie (HttpOnly, SameSite=Strict, Path=/admin/,
  * Secure when base_url is https); the store keeps only its SHA-256.
  * Every POST carries a CSRF value bound to the session (login: to a
- * pre-session cookie). DASHBOARD_MAX_FAILURES wrong passwords in a row
- * lock the user for DASHBOARD_LOCK_SECONDS. A team user sees their
+ * pre-session cookie). Logins are throttled per (user name, client
+ * address): after DASHBOARD_MAX_FAILURES wrong answers in a row, each
+ * further attempt waits DASHBOARD_DELAY_SECONDS, doubling with every
+ * failure up to DASHBOARD_DELAY_MAX; a stranger elsewhere cannot lock a
+ * user out. Known and unknown user names get the same answers in the
+ * same time (the password hash runs for both). A team user sees their
  * teams only; another team's page is 404, as if it did not exist. */
 #ifndef MM_DASHBOARD_H
 #define MM_DASHBOARD_H
@@ -24,7 +28,8 @@
 #include "store.h"
 
 #define DASHBOARD_MAX_FAILURES 5
-#define DASHBOARD_LOCK_SECONDS (15 * 60)
+#define DASHBOARD_DELAY_SECONDS 15
+#define DASHBOARD_DELAY_MAX (60 * 60)
 #define DASHBOARD_SESSION_SECONDS (8 * 3600)
 
 struct dashboard_request {

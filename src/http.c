@@ -76,8 +76,8 @@ static int net_parse(const char *s, struct http_net *n)
 	return 0;
 }
 
-int http_proxies_parse(const char *spec, struct http_proxies **out, char *err,
-		       size_t errlen)
+static int nets_parse(const char *spec, const char *key,
+		      struct http_proxies **out, char *err, size_t errlen)
 {
 	struct http_proxies *p = calloc(1, sizeof(*p));
 	char *copy = spec ? strdup(spec) : strdup(""), *save = NULL, *tok;
@@ -93,9 +93,8 @@ int http_proxies_parse(const char *spec, struct http_proxies **out, char *err,
 		p->nets = nn;
 		if (net_parse(tok, &p->nets[p->n]) < 0) {
 			snprintf(err, errlen,
-				 "[listener] trusted_proxies: bad address "
-				 "'%s'",
-				 tok);
+				 "[listener] %s: bad address or prefix '%s'",
+				 key, tok);
 			free(copy);
 			http_proxies_free(p);
 			return -1;
@@ -110,6 +109,12 @@ oom:
 	free(copy);
 	http_proxies_free(p);
 	return -1;
+}
+
+int http_proxies_parse(const char *spec, struct http_proxies **out, char *err,
+		       size_t errlen)
+{
+	return nets_parse(spec, "trusted_proxies", out, err, errlen);
 }
 
 void http_proxies_free(struct http_proxies *p)
@@ -185,6 +190,7 @@ void http_client_ip(const struct http_proxies *p, const char *peer,
 struct http_env {
 	struct rate_env *rate;
 	struct http_proxies *proxies;
+	struct http_proxies *metrics_allow;
 	int refs;
 };
 
@@ -193,6 +199,18 @@ struct conn_slot {
 	int fd;
 	int64_t since_ms; /* connection start or end of its last request */
 	int reaped;
+	char peer[64]; /* counted in the client table, "" when not */
+};
+
+/* Connections (or, through a trusted proxy, requests) per client address,
+ * for per_ip_limit. libmicrohttpd's own limit counts the TCP peer, which
+ * behind a reverse proxy is the proxy: one cap for every customer. */
+#define CLIENTS_BUCKETS 1024
+
+struct client_count {
+	struct client_count *next;
+	int n;
+	char ip[64];
 };
 
 struct http_server {
@@ -204,13 +222,72 @@ struct http_server {
 	int64_t deadline_ms;
 	char *http_spec;
 	int threads;
+	pthread_mutex_t clients_lock;
+	struct client_count *clients[CLIENTS_BUCKETS];
 };
 
 struct http_req {
 	struct buf body;
 	int too_large;
 	int64_t start_ns;
+	char client[64]; /* counted in the client table, "" when not */
 };
+
+static size_t clients_bucket(const char *ip)
+{
+	size_t h = 5381;
+
+	for (; *ip; ip++)
+		h = h * 33 + (unsigned char)*ip;
+	return h % CLIENTS_BUCKETS;
+}
+
+/* One more for ip: 0, or -1 (nothing counted) when ip already has limit
+ * (limit 0: no limit, only counted) or no memory is left. */
+static int clients_add(struct http_server *h, const char *ip, int limit)
+{
+	struct client_count **head = &h->clients[clients_bucket(ip)], *c;
+	int rc = 0;
+
+	pthread_mutex_lock(&h->clients_lock);
+	for (c = *head; c && strcmp(c->ip, ip); c = c->next)
+		;
+	if (!c && (c = calloc(1, sizeof(*c)))) {
+		snprintf(c->ip, sizeof(c->ip), "%s", ip);
+		c->next = *head;
+		*head = c;
+	}
+	if (!c || (limit > 0 && c->n >= limit))
+		rc = -1;
+	else
+		c->n++;
+	pthread_mutex_unlock(&h->clients_lock);
+	return rc;
+}
+
+static void clients_del(struct http_server *h, const char *ip)
+{
+	struct client_count **p = &h->clients[clients_bucket(ip)], *c;
+
+	pthread_mutex_lock(&h->clients_lock);
+	while ((c = *p) && strcmp(c->ip, ip))
+		p = &c->next;
+	if (c && --c->n <= 0) {
+		*p = c->next;
+		free(c);
+	}
+	pthread_mutex_unlock(&h->clients_lock);
+}
+
+static void clients_free(struct http_server *h)
+{
+	for (size_t i = 0; i < CLIENTS_BUCKETS; i++)
+		while (h->clients[i]) {
+			struct client_count *c = h->clients[i];
+			h->clients[i] = c->next;
+			free(c);
+		}
+}
 
 /* One store per MHD thread: SQLite connections must not be shared
  * without a lock, and a lock would serialise every page. */
@@ -280,6 +357,7 @@ static void env_free(struct http_env *e)
 {
 	rate_env_free(e->rate);
 	http_proxies_free(e->proxies);
+	http_proxies_free(e->metrics_allow);
 	free(e);
 }
 
@@ -306,7 +384,9 @@ static struct http_env *env_new(struct rate_env *rate, char *err, size_t errlen)
 	e->rate = rate;
 	e->refs = 1;
 	if (http_proxies_parse(rate->conf->listener.trusted_proxies,
-			       &e->proxies, err, errlen) < 0) {
+			       &e->proxies, err, errlen) < 0 ||
+	    nets_parse(rate->conf->listener.metrics_allow, "metrics_allow",
+		       &e->metrics_allow, err, errlen) < 0) {
 		env_free(e);
 		return NULL;
 	}
@@ -513,6 +593,18 @@ static void handle_signed_link(
 	handler(env, st, &rr, rs);
 }
 
+/* The client address (after trusted_proxies) is in metrics_allow. */
+static int metrics_allowed(struct MHD_Connection *conn,
+			   const struct http_env *e)
+{
+	char peer[64], ip[64];
+
+	peer_ip(conn, peer, sizeof(peer));
+	http_client_ip(e->proxies, peer, header(conn, "X-Forwarded-For"), ip,
+		       sizeof(ip));
+	return proxies_trust(e->metrics_allow, ip);
+}
+
 static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 			     struct http_req *rq, const char *url,
 			     const char *method)
@@ -558,6 +650,9 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 			rs.status = 503;
 			buf_puts(&rs.body, "store unavailable\n");
 		}
+	} else if (!strcmp(url, "/metrics") && !metrics_allowed(conn, e)) {
+		/* as if there were no such page */
+		rate_not_found(env, header(conn, "Accept-Language"), &rs);
 	} else if (!strcmp(url, "/metrics")) {
 		mr = METRICS_METRICS;
 		rs.status = 200;
@@ -591,6 +686,46 @@ send:
 	return ret;
 }
 
+/* A request through a trusted proxy counts for its client (the address
+ * X-Forwarded-For names) while it runs: behind a proxy every request
+ * has a connection of its own, so this is the client's connection
+ * count. -1 when the client is over per_ip_limit. */
+static int count_proxied(struct http_server *h, struct MHD_Connection *conn,
+			 struct http_req *rq)
+{
+	struct http_env *e = env_get(h);
+	char peer[64];
+	int rc = 0;
+
+	if (!e->proxies->n) { /* no proxy: connections are counted */
+		env_put(h, e);
+		return 0;
+	}
+	peer_ip(conn, peer, sizeof(peer));
+	if (proxies_trust(e->proxies, peer)) {
+		char ip[64];
+
+		http_client_ip(e->proxies, peer,
+			       header(conn, "X-Forwarded-For"), ip, sizeof(ip));
+		/* the proxy itself (a health check) is not limited */
+		if (strcmp(ip, peer) != 0) {
+			rc = clients_add(h, ip,
+					 e->rate->conf->listener.per_ip_limit);
+			if (rc == 0)
+				snprintf(rq->client, sizeof(rq->client), "%s",
+					 ip);
+			else
+				log_info("http: client %s over per_ip_limit "
+					 "(%d) behind proxy %s",
+					 ip,
+					 e->rate->conf->listener.per_ip_limit,
+					 peer);
+		}
+	}
+	env_put(h, e);
+	return rc;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -608,6 +743,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		rq->start_ns = clock_mono_ns();
 		*con_cls = rq;
 		atomic_fetch_add(&h->active, 1);
+		if (count_proxied(h, conn, rq) < 0) {
+			struct http_env *e = env_get(h);
+			enum MHD_Result ret =
+			    answer_error(conn, rq, e->rate, METRICS_OTHER, 503);
+			env_put(h, e);
+			return ret;
+		}
 		/* answering before the (empty) body is read would make
 		 * libmicrohttpd close the connection: no keep-alive */
 		if (strcmp(method, "POST") != 0)
@@ -656,6 +798,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (!rq)
 		return;
+	if (rq->client[0])
+		clients_del(h, rq->client);
 	buf_free(&rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -668,6 +812,31 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		s->since_ms = clock_mono_ms();
 		pthread_mutex_unlock(&h->lock);
 	}
+}
+
+/* A connection from anyone but a trusted proxy counts for its peer; one
+ * over per_ip_limit is shut down at once (libmicrohttpd then closes it,
+ * as it would have refused it). A proxy's connections count per request
+ * (count_proxied). */
+static void count_peer(struct http_server *h, struct MHD_Connection *conn,
+		       struct conn_slot *s)
+{
+	struct http_env *e = env_get(h);
+	char peer[64];
+	int limit = e->rate->conf->listener.per_ip_limit;
+
+	peer_ip(conn, peer, sizeof(peer));
+	if (proxies_trust(e->proxies, peer)) {
+		env_put(h, e);
+		return;
+	}
+	env_put(h, e);
+	if (clients_add(h, peer, limit) == 0) {
+		snprintf(s->peer, sizeof(s->peer), "%s", peer);
+		return;
+	}
+	s->reaped = 1;
+	shutdown(s->fd, SHUT_RDWR);
 }
 
 /* Slots are unlinked here, before libmicrohttpd closes the descriptor, so
@@ -689,6 +858,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 		}
 		s->fd = ci->connect_fd;
 		s->since_ms = clock_mono_ms();
+		count_peer(h, conn, s);
 		pthread_mutex_lock(&h->lock);
 		s->next = h->conns;
 		if (h->conns)
@@ -709,6 +879,8 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
 	if (s->next)
 		s->next->prev = s->prev;
 	pthread_mutex_unlock(&h->lock);
+	if (s->peer[0])
+		clients_del(h, s->peer);
 	free(s);
 	*socket_context = NULL;
 }
@@ -797,6 +969,7 @@ int http_start(struct http_server **out, int fd, struct rate_env *env,
 		return -1;
 	}
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->clients_lock, NULL);
 	h->deadline_ms = 2 * c->listener.http_timeout * 1000;
 	h->http_spec = strdup(c->listener.http);
 	h->threads = c->listener.http_threads;
@@ -811,8 +984,6 @@ int http_start(struct http_server **out, int fd, struct rate_env *env,
 	    NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
 	    (unsigned)c->listener.http_threads, MHD_OPTION_CONNECTION_TIMEOUT,
 	    (unsigned)c->listener.http_timeout,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned)c->listener.per_ip_limit,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_MEMORY_LIMIT,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_END);
@@ -829,6 +1000,7 @@ fail:
 		env_free(h->env);
 	free(h->http_spec);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->clients_lock);
 	free(h);
 	close(fd);
 	return -1;
@@ -876,6 +1048,8 @@ void http_stop(struct http_server *h, int grace)
 	hitlog_stop(); /* records every queued hit */
 	env_put(h, h->env);
 	free(h->http_spec);
+	clients_free(h);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->clients_lock);
 	free(h);
 }

@@ -8,6 +8,7 @@
 #include "ingest.h"
 #include "outbox.h"
 #include "log.h"
+#include "metrics.h"
 #include "rate.h"
 #include "rating.h"
 #include "reply.h"
@@ -291,13 +292,13 @@ int ingest_addr_token(const char *addr, char *tok)
 	 * one the rating block uses */
 	for (plus = at; plus > addr && plus[-1] != '+'; plus--)
 		;
-	if (plus == addr || at - plus != TOKEN_LEN)
+	if (plus == addr || !TOKEN_LEN_OK(at - plus))
 		return -1;
 	for (const char *p = plus; p < at; p++)
 		if (!b64url(*p))
 			return -1;
-	memcpy(tok, plus, TOKEN_LEN);
-	tok[TOKEN_LEN] = '\0';
+	memcpy(tok, plus, (size_t)(at - plus));
+	tok[at - plus] = '\0';
 	return 0;
 }
 
@@ -306,10 +307,11 @@ int ingest_text_tokens(const char *text, size_t len,
 {
 	const char *p = text, *end = text + len;
 
-	while (p + 4 + TOKEN_LEN <= end) {
+	while (p + 4 + TOKEN_LEN_V1 <= end) {
 		const char *r = memchr(p, 'R', (size_t)(end - p));
 		const char *t;
 		char tok[TOKEN_BUFSZ];
+		size_t n;
 		int rc;
 
 		if (!r || r + 4 > end)
@@ -322,18 +324,15 @@ int ingest_text_tokens(const char *text, size_t len,
 		 * between "Ref:" and the token; blanks may */
 		while (t < end && (*t == ' ' || *t == '\t'))
 			t++;
-		if (end - t < TOKEN_LEN)
-			break;
-		if (t + TOKEN_LEN < end && b64url(t[TOKEN_LEN]))
+		/* a token of either form, a whole word */
+		for (n = 0; t + n < end && n <= TOKEN_LEN && b64url(t[n]); n++)
+			;
+		if (!TOKEN_LEN_OK(n))
 			continue;
-		for (int i = 0; i < TOKEN_LEN; i++)
-			if (!b64url(t[i]))
-				goto next;
-		memcpy(tok, t, TOKEN_LEN);
-		tok[TOKEN_LEN] = '\0';
+		memcpy(tok, t, n);
+		tok[n] = '\0';
 		if ((rc = fn(tok, arg)) != 0)
 			return rc;
-	next:;
 	}
 	return 0;
 }
@@ -368,7 +367,7 @@ static int match_token(const char *tok, void *arg)
 	struct match_ctx *m = arg;
 	int64_t id;
 
-	if (token_verify(m->env->key, tok, TOKEN_LEN, &id) < 0)
+	if (token_verify(m->env->key, tok, strlen(tok), &id) < 0)
 		return 0;
 	return match_survey_id(m, id);
 }
@@ -454,6 +453,24 @@ static char *mail_text(const char *msg, size_t len)
 	return buf_steal(&b, NULL);
 }
 
+/* An unmatched reply can come from anyone: its header block is kept whole
+ * (it says who sent it and why it did not match), its body only up to max
+ * bytes, so strangers cannot fill the store. */
+static void cut_unmatched(char *mail, uint64_t max, struct ingest_outcome *o)
+{
+	char *sep = strstr(mail, "\n\n");
+	/* no blank line: no header block to keep either */
+	char *body = sep ? sep + 2 : mail;
+	size_t len = strlen(body), n;
+
+	if (len <= max)
+		return;
+	n = rate_utf8_cut(body, len, (size_t)max);
+	body[n] = '\0';
+	o->cut = len - n;
+	metrics_cut(METRICS_CUT_UNMATCHED_REPLY, len - n);
+}
+
 static char *join_comment(const char *old, const char *add)
 {
 	struct buf b;
@@ -515,8 +532,16 @@ static void log_outcome(const struct ingest_envelope *ev,
 		return;
 	}
 	if (!strcmp(o->status, "unmatched")) {
-		log_info("%s %s: reply %lld unmatched (%s) from=%s", tag,
-			 o->qid, (long long)o->reply_id, o->reason, from);
+		if (o->cut)
+			log_info("%s %s: reply %lld unmatched (%s) from=%s, "
+				 "%zu bytes of its body not kept "
+				 "(max_unmatched_size)",
+				 tag, o->qid, (long long)o->reply_id, o->reason,
+				 from, o->cut);
+		else
+			log_info("%s %s: reply %lld unmatched (%s) from=%s",
+				 tag, o->qid, (long long)o->reply_id, o->reason,
+				 from);
 		return;
 	}
 	if (!strcmp(o->status, "auto")) {
@@ -685,6 +710,7 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 
 	if (!m.found) {
 		r.status = "unmatched";
+		cut_unmatched(w.body, c->listener.max_unmatched_size, out);
 	} else if (auto_why) {
 		r.status = "auto";
 		snprintf(out->reason, sizeof(out->reason), "%s", auto_why);

@@ -61,6 +61,7 @@ struct ingest_outcome {
 	int64_t rating_id;
 	int64_t reply_id;
 	int level;    /* when rated */
+	size_t cut;   /* bytes of an unmatched body not kept */
 	char qid[64]; /* the MTA's queue id from Received:, else "NOQUEUE" */
 	char reason[200]; /* why ignored / failed / unmatched */
 };

@@ -26,6 +26,9 @@ static void usage(FILE *out)
 		"as FILE:LINE\n"
 		"  keygen [FILE]           write a new 32-byte secret key "
 		"(mode 0600)\n"
+		"  keygen --add [FILE]     rotation: a new signing key in "
+		"front, the old ones\n"
+		"                          still verify\n"
 		"  link SURVEY_ID [LEVEL]  print the signed rating link(s) of "
 		"a survey\n");
 	ctl_usage_extra(out);
@@ -103,7 +106,16 @@ static int cmd_keygen(const char *config_path, int argc, char **argv)
 	char err[512];
 	const char *file;
 	struct conf *c = NULL;
+	int add = argc > 1 && !strcmp(argv[1], "--add");
 
+	if (add) {
+		argc--;
+		argv++;
+	}
+	if (argc > 2) {
+		fprintf(stderr, "usage: mailmoodctl keygen [--add] [FILE]\n");
+		return EX_USAGE;
+	}
 	if (argc > 1) {
 		file = argv[1];
 	} else {
@@ -111,6 +123,21 @@ static int cmd_keygen(const char *config_path, int argc, char **argv)
 		if (!c)
 			return EX_CONFIG;
 		file = c->general.secret_file;
+	}
+	if (add) {
+		size_t n = 0;
+
+		if (token_key_add(file, &n, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mailmoodctl: keygen --add: %s\n", err);
+			conf_free(c);
+			return EX_CANTCREAT;
+		}
+		printf("added a new signing key in front of %s (%zu keys, the "
+		       "older ones still verify); reload mailmood-milter and "
+		       "mailmoodd\n",
+		       file, n);
+		conf_free(c);
+		return EX_OK;
 	}
 	if (token_key_generate(file, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mailmoodctl: keygen: %s\n", err);

@@ -19,6 +19,18 @@ static atomic_ulong latency[NBOUNDS + 1]; /* non-cumulative; last: +Inf */
 static atomic_ulong latency_us_sum;
 static atomic_ulong ratings[METRICS_MAX_LEVEL + 1];
 static atomic_ulong hits, machine_hits;
+static atomic_ulong cuts[METRICS_NCUTS], cut_bytes[METRICS_NCUTS];
+static const char *const cut_names[METRICS_NCUTS] = {"user_agent",
+						     "unmatched_reply"};
+
+void metrics_cut(enum metrics_cut what, size_t bytes_dropped)
+{
+	if ((unsigned)what >= METRICS_NCUTS)
+		return;
+	atomic_fetch_add_explicit(&cuts[what], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&cut_bytes[what], bytes_dropped,
+				  memory_order_relaxed);
+}
 
 void metrics_request(enum metrics_route route, int status, double seconds)
 {
@@ -122,4 +134,20 @@ void metrics_render(struct buf *out)
 		   "mailmood_machine_hits_total %lu\n",
 		   atomic_load_explicit(&hits, memory_order_relaxed),
 		   atomic_load_explicit(&machine_hits, memory_order_relaxed));
+	buf_puts(out, "# HELP mailmood_truncated_total Values cut to their "
+		      "limit before they were stored.\n"
+		      "# TYPE mailmood_truncated_total counter\n");
+	for (size_t i = 0; i < METRICS_NCUTS; i++)
+		buf_printf(
+		    out, "mailmood_truncated_total{what=\"%s\"} %lu\n",
+		    cut_names[i],
+		    atomic_load_explicit(&cuts[i], memory_order_relaxed));
+	buf_puts(out, "# HELP mailmood_truncated_bytes_total Bytes dropped by "
+		      "those cuts.\n"
+		      "# TYPE mailmood_truncated_bytes_total counter\n");
+	for (size_t i = 0; i < METRICS_NCUTS; i++)
+		buf_printf(
+		    out, "mailmood_truncated_bytes_total{what=\"%s\"} %lu\n",
+		    cut_names[i],
+		    atomic_load_explicit(&cut_bytes[i], memory_order_relaxed));
 }

@@ -22,6 +22,14 @@ void metrics_request(enum metrics_route route, int status, double seconds);
 void metrics_rating(int level);
 void metrics_machine_hit(void);
 void metrics_hit(void);
+/* What the listener cut before storing it (a hit's User-Agent, the body of
+ * an unmatched reply): counted, and the bytes dropped. */
+enum metrics_cut {
+	METRICS_CUT_USER_AGENT,
+	METRICS_CUT_UNMATCHED_REPLY,
+	METRICS_NCUTS
+};
+void metrics_cut(enum metrics_cut what, size_t bytes_dropped);
 void metrics_render(struct buf *out);
 
 #endif

@@ -159,6 +159,19 @@ void rate_utf8_truncate(char *s, int max)
 	}
 }
 
+size_t rate_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	/* back up to the start of the character that straddles the cut */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 /* ------------------------------------------------------------ pages */
 
 struct rate_survey {
@@ -465,7 +478,7 @@ static int load_survey(const struct rate_env *env, struct store *st,
 	int valid;
 
 	memset(rv, 0, sizeof(*rv));
-	valid = toklen == TOKEN_LEN &&
+	valid = TOKEN_LEN_OK(toklen) &&
 		token_verify(&env->key, tok, toklen, &id) == 0;
 	rc = survey_lookup(st, valid ? id : 0, rq->now, &rv->s, &rv->cached);
 	if (rc == STORE_OK)
@@ -483,8 +496,8 @@ static int load_survey(const struct rate_env *env, struct store *st,
 		rate_not_found(env, rq->accept_language, rs);
 		return -1;
 	}
-	memcpy(rv->token, tok, TOKEN_LEN);
-	rv->token[TOKEN_LEN] = '\0';
+	memcpy(rv->token, tok, toklen);
+	rv->token[toklen] = '\0';
 	rv->team = rv->s.team ? conf_team_by_name(env->conf, rv->s.team) : NULL;
 	rv->scale = rv->s.scale ? scale_by_name(rv->s.scale) : NULL;
 	if (!rv->scale)
@@ -533,6 +546,7 @@ static void rate_get(const struct rate_env *env, struct store *st,
 {
 	struct rate_survey rv;
 	struct hitlog_hit h;
+	char ua[RATE_UA_MAX + 1];
 	int level;
 
 	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
@@ -550,6 +564,17 @@ static void rate_get(const struct rate_env *env, struct store *st,
 	h.window = env->conf->listener.burst_window;
 	h.ip = rq->ip;
 	h.user_agent = rq->user_agent;
+	if (rq->user_agent) {
+		size_t len = strnlen(rq->user_agent, RATE_UA_MAX + 1);
+		size_t n = rate_utf8_cut(rq->user_agent, len, RATE_UA_MAX);
+		if (n < len) {
+			memcpy(ua, rq->user_agent, n);
+			ua[n] = '\0';
+			h.user_agent = ua;
+			metrics_cut(METRICS_CUT_USER_AGENT,
+				    strlen(rq->user_agent) - n);
+		}
+	}
 	h.level_key = scale_level(rv.scale, level)->key;
 	/* The hit is bookkeeping and the page does not depend on it: it is
 	 * queued for the hit writer (hitlog.h: classified and stored within

@@ -479,7 +479,39 @@ void store_user_free(struct store_user *u)
 
 enum store_rc store_user_put(struct store *st, const struct store_user *u)
 {
-	return st->ops->user_put(st, u);
+	enum store_rc rc = store_begin(st);
+	int64_t n;
+
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = st->ops->user_put(st, u)) != STORE_OK ||
+	    (rc = st->ops->user_end(st, u->name, 0, &n)) != STORE_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+enum store_rc store_user_delete(struct store *st, const char *name)
+{
+	enum store_rc rc = store_begin(st);
+	int64_t n = 0;
+
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = st->ops->user_end(st, name, 1, &n)) != STORE_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	if ((rc = store_commit(st)) != STORE_OK)
+		return rc;
+	return n ? STORE_OK : STORE_NOTFOUND;
+}
+
+enum store_rc store_user_list(struct store *st, struct store_user **out,
+			      size_t *n)
+{
+	return st->ops->user_list(st, out, n);
 }
 
 enum store_rc store_user_get(struct store *st, const char *name,

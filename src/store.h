@@ -279,8 +279,16 @@ struct store_user {
 	int64_t created_at;
 };
 void store_user_free(struct store_user *u); /* members, not u */
-/* Creates or updates name; a new password clears failures and lock. */
+/* Creates or updates name; a new password clears failures and lock and
+ * ends every session of the user (a changed password locks out whoever
+ * knew the old one, cookie or not). */
 enum store_rc store_user_put(struct store *st, const struct store_user *u);
+/* Deletes name and its sessions; NOTFOUND when there is no such user. */
+enum store_rc store_user_delete(struct store *st, const char *name);
+/* Every user by name into a new array (free each with store_user_free,
+ * then the array). */
+enum store_rc store_user_list(struct store *st, struct store_user **out,
+			      size_t *n);
 enum store_rc store_user_get(struct store *st, const char *name,
 			     struct store_user *out);
 /* One more failed login; at max_failures the user is locked until

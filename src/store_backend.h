@@ -86,6 +86,11 @@ struct store_ops {
 				     int64_t now, int max_failures,
 				     int64_t lock_seconds);
 	enum store_rc (*user_succeeded)(struct store *st, const char *name);
+	/* deletes the user's sessions, then the user when with_user */
+	enum store_rc (*user_end)(struct store *st, const char *name,
+				  int with_user, int64_t *deleted);
+	enum store_rc (*user_list)(struct store *st, struct store_user **out,
+				   size_t *n);
 	enum store_rc (*session_put)(struct store *st, const char *id,
 				     const char *user, int64_t created,
 				     int64_t expires);
@@ -183,6 +188,10 @@ enum store_rc sqr_user_get(struct store *st, const char *name,
 enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 			      int max_failures, int64_t lock_seconds);
 enum store_rc sqr_user_succeeded(struct store *st, const char *name);
+enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
+			   int64_t *deleted);
+enum store_rc sqr_user_list(struct store *st, struct store_user **out,
+			    size_t *n);
 enum store_rc sqr_session_put(struct store *st, const char *id,
 			      const char *user, int64_t created,
 			      int64_t expires);

@@ -78,6 +78,10 @@ enum store_rc spr_user_get(struct store *st, const char *name,
 enum store_rc spr_user_failed(struct store *st, const char *name, int64_t now,
 			      int max_failures, int64_t lock_seconds);
 enum store_rc spr_user_succeeded(struct store *st, const char *name);
+enum store_rc spr_user_end(struct store *st, const char *name, int with_user,
+			   int64_t *deleted);
+enum store_rc spr_user_list(struct store *st, struct store_user **out,
+			    size_t *n);
 enum store_rc spr_session_put(struct store *st, const char *id,
 			      const char *user, int64_t created,
 			      int64_t expires);

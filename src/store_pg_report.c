@@ -493,6 +493,64 @@ enum store_rc spr_user_succeeded(struct store *st, const char *name)
 			     1, p, NULL, "user succeeded");
 }
 
+enum store_rc spr_user_end(struct store *st, const char *name, int with_user,
+			   int64_t *deleted)
+{
+	const char *p[1] = {name};
+	enum store_rc rc;
+
+	*deleted = 0;
+	rc = store_pg_exec(st, "DELETE FROM sessions WHERE user_name = $1", 1,
+			   p, NULL, "user sessions end");
+	if (rc != STORE_OK || !with_user)
+		return rc;
+	return store_pg_exec(st, "DELETE FROM users WHERE name = $1", 1, p,
+			     deleted, "user delete");
+}
+
+enum store_rc spr_user_list(struct store *st, struct store_user **out,
+			    size_t *n)
+{
+	struct store_user *all;
+	enum store_rc ret;
+	PGresult *r;
+	int rows;
+
+	*out = NULL;
+	*n = 0;
+	if ((ret = store_pg_query(
+		 st, "SELECT " SPR_USER_COLS " FROM users u ORDER BY u.name", 0,
+		 NULL, &r, "user list")) != STORE_OK)
+		return ret;
+	rows = PQntuples(r);
+	all = calloc((size_t)rows + 1, sizeof(*all));
+	if (!all) {
+		PQclear(r);
+		store_set_err(st, "user list: out of memory");
+		return STORE_ERROR;
+	}
+	for (int i = 0; i < rows; i++) {
+		all[i].is_admin = (int)store_pg_int(r, i, 2);
+		all[i].failures = (int)store_pg_int(r, i, 4);
+		all[i].locked_until = store_pg_int(r, i, 5);
+		all[i].created_at = store_pg_int(r, i, 6);
+		if (spr_dup(store_pg_col(r, i, 0), &all[i].name) < 0 ||
+		    spr_dup(store_pg_col(r, i, 1), &all[i].pwhash) < 0 ||
+		    spr_dup(store_pg_col(r, i, 3), &all[i].teams) < 0) {
+			for (int j = 0; j <= i; j++)
+				store_user_free(&all[j]);
+			free(all);
+			PQclear(r);
+			store_set_err(st, "user list: out of memory");
+			return STORE_ERROR;
+		}
+	}
+	PQclear(r);
+	*out = all;
+	*n = (size_t)rows;
+	return STORE_OK;
+}
+
 enum store_rc spr_session_put(struct store *st, const char *id,
 			      const char *user, int64_t created,
 			      int64_t expires)

@@ -543,6 +543,84 @@ enum store_rc sqr_user_succeeded(struct store *st, const char *name)
 	return sqr_exec(st, s, "user succeeded");
 }
 
+enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
+			   int64_t *deleted)
+{
+	sqlite3_stmt *s =
+	    sqr_prepare(st, "DELETE FROM sessions WHERE user_name = ?1");
+	enum store_rc rc;
+
+	*deleted = 0;
+	if (!s)
+		return STORE_ERROR;
+	sqr_text(s, 1, name);
+	if ((rc = sqr_exec(st, s, "user sessions end")) != STORE_OK ||
+	    !with_user)
+		return rc;
+	if (!(s = sqr_prepare(st, "DELETE FROM users WHERE name = ?1")))
+		return STORE_ERROR;
+	sqr_text(s, 1, name);
+	if ((rc = sqr_exec(st, s, "user delete")) == STORE_OK)
+		*deleted = sqlite3_changes(store_sqlite_db(st));
+	return rc;
+}
+
+enum store_rc sqr_user_list(struct store *st, struct store_user **out,
+			    size_t *n)
+{
+	sqlite3_stmt *s = sqr_prepare(st, "SELECT " SQR_USER_COLS
+					  " FROM users u ORDER BY u.name");
+	struct store_user *all = NULL;
+	enum store_rc rc = STORE_OK;
+	size_t k = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return STORE_ERROR;
+	for (;;) {
+		struct store_user *more = realloc(all, (k + 1) * sizeof(*all));
+		if (!more) {
+			store_set_err(st, "user list: out of memory");
+			rc = STORE_ERROR;
+			break;
+		}
+		all = more;
+		/* sqr_user_row steps and finalizes: step here instead */
+		int r = sqlite3_step(s);
+		if (r == SQLITE_DONE)
+			break;
+		if (r != SQLITE_ROW) {
+			rc = store_sqlite_fail(st, r, "user list");
+			break;
+		}
+		memset(&all[k], 0, sizeof(all[k]));
+		all[k].is_admin = sqlite3_column_int(s, 2);
+		all[k].failures = sqlite3_column_int(s, 4);
+		all[k].locked_until = sqlite3_column_int64(s, 5);
+		all[k].created_at = sqlite3_column_int64(s, 6);
+		if (sqr_dup(sqr_col(s, 0), &all[k].name) < 0 ||
+		    sqr_dup(sqr_col(s, 1), &all[k].pwhash) < 0 ||
+		    sqr_dup(sqr_col(s, 3), &all[k].teams) < 0) {
+			store_user_free(&all[k]);
+			store_set_err(st, "user list: out of memory");
+			rc = STORE_ERROR;
+			break;
+		}
+		k++;
+	}
+	sqlite3_finalize(s);
+	if (rc != STORE_OK) {
+		for (size_t i = 0; i < k; i++)
+			store_user_free(&all[i]);
+		free(all);
+		return rc;
+	}
+	*out = all;
+	*n = k;
+	return STORE_OK;
+}
+
 enum store_rc sqr_session_put(struct store *st, const char *id,
 			      const char *user, int64_t created,
 			      int64_t expires)

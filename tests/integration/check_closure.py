@@ -2,8 +2,10 @@
 """Checks a closure mail as delivered after mailmood-milter, with Python's
 own MIME parser (an independent reader, not ours).
 
-usage: check_closure.py ORIGINAL DELIVERED STORE BASE_URL TICKET
-(STORE: a SQLite path or a postgresql:// DSN, opened with mmdb.py)
+usage: check_closure.py ORIGINAL DELIVERED STORE BASE_URL TICKET CTL CONF
+(STORE: a SQLite path or a postgresql:// DSN, opened with mmdb.py; CTL
+CONF: mailmoodctl and the config with the key, which alone can read a
+token)
 
 - the delivered mail parses (email, policy=default), has the original's
   part count, and its headers equal the original's except Content-Type /
@@ -11,20 +13,21 @@ usage: check_closure.py ORIGINAL DELIVERED STORE BASE_URL TICKET
 - every displayable text part holds one link per level (4, thermometer)
   of the form BASE_URL/r/TOKEN/LEVEL, with one TOKEN throughout, and the
   original text before the block;
-- the TOKEN's survey id exists in the store with TICKET, requester and
-  status 0 (sent);
+- the TOKEN's survey (mailmoodctl show --json TOKEN) exists in the store
+  with TICKET, requester and status 0 (sent);
 - every non-text part decodes to the same bytes as in the original.
 Prints "survey ID" on success; problems go to stderr, exit 1.
 """
-import base64
 import email
 import email.policy
+import json
 import re
+import subprocess
 import sys
 
 import mmdb
 
-orig_path, got_path, db, base_url, ticket = sys.argv[1:6]
+orig_path, got_path, db, base_url, ticket, ctl, conf = sys.argv[1:8]
 problems = []
 
 
@@ -49,7 +52,7 @@ hg = [(k.lower(), str(v)) for k, v in got.items()
 if ho != hg:
     problems.append("headers differ: %r vs %r" % (hg, ho))
 
-link_re = re.compile(re.escape(base_url) + r"/r/([A-Za-z0-9_-]{27})/([0-9]+)")
+link_re = re.compile(re.escape(base_url) + r"/r/([A-Za-z0-9_-]{39})/([0-9]+)")
 tokens = set()
 texts = 0
 for a, b in zip(po, pg):
@@ -76,8 +79,9 @@ if len(tokens) != 1:
     problems.append("tokens: %r (want exactly one)" % sorted(tokens))
 else:
     tok = tokens.pop()
-    raw = base64.urlsafe_b64decode(tok + "=")
-    sid = int.from_bytes(raw[:8], "big")
+    shown = subprocess.run([ctl, "-c", conf, "show", "--json", tok],
+                           capture_output=True, text=True)
+    sid = json.loads(shown.stdout)["id"] if shown.returncode == 0 else 0
     row = mmdb.connect(db).execute(
         "select ticket, requester, status from surveys where id = ?",
         (sid,)).fetchone()

@@ -4,6 +4,8 @@
  *                             [-l LANG] [-S STATUS]  -> "ID TOKEN"
  *   mm-mksurvey ack KEYFILE OUTBOX_ID  -> the signed acknowledge token
  *                                         of that alert (the /a/ link)
+ *   mm-mksurvey tokens KEYFILE         tokens on stdin, one a line -> the
+ *                                         survey id of each (0: invalid)
  *   mm-mksurvey show DB ID
  *     hit LEVEL MACHINE                 (one line per hit, oldest first)
  *     rating LEVEL CURRENT SOURCE       then "why=..." "better=..." raw
@@ -96,6 +98,27 @@ static int ack(const char *keyfile, int64_t outbox_id)
 	return 0;
 }
 
+/* A token's survey id can only be read with the key. */
+static int tokens(const char *keyfile)
+{
+	struct token_key key;
+	char err[512], line[256];
+
+	if (token_key_load(keyfile, &key, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mm-mksurvey: %s\n", err);
+		return 1;
+	}
+	while (fgets(line, sizeof(line), stdin)) {
+		int64_t id = 0;
+
+		line[strcspn(line, "\r\n")] = '\0';
+		if (token_verify(&key, line, strlen(line), &id) < 0)
+			id = 0;
+		printf("%lld\n", (long long)id);
+	}
+	return 0;
+}
+
 static int show(const char *db, int64_t id)
 {
 	struct store *st;
@@ -141,9 +164,12 @@ int main(int argc, char **argv)
 		return ack(argv[2], atoll(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "show"))
 		return show(argv[2], atoll(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "tokens"))
+		return tokens(argv[2]);
 	fprintf(stderr, "usage: mm-mksurvey mk DB KEYFILE [-t TEAM] [-k "
 			"TICKET] [-a AGO] [-s SCALE] [-l LANG] [-S STATUS]\n"
 			"       mm-mksurvey ack KEYFILE OUTBOX_ID\n"
-			"       mm-mksurvey show DB ID\n");
+			"       mm-mksurvey show DB ID\n"
+			"       mm-mksurvey tokens KEYFILE < TOKENS\n");
 	return 2;
 }

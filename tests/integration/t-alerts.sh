@@ -96,7 +96,7 @@ m = email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.default
 body = m.get_body(("plain",)).get_content()
 html = m.get_body(("html",)).get_content()
 import re
-ack = re.search(r"http://\S+/a/[A-Za-z0-9_-]{27}", body)
+ack = re.search(r"http://\S+/a/[A-Za-z0-9_-]{39}", body)
 print("|".join([str(m["Subject"]), str(m["Reply-To"]), str(m["Auto-Submitted"]),
 	str(m["To"]), ack.group(0) if ack else "-",
 	"html" if "<html>" in html.lower() or "<!doctype" in html.lower() else "nohtml"]))

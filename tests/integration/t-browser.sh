@@ -76,7 +76,7 @@ for f in $(sink_messages); do sink_body "$f" >"$MM_TMP/mails/${f##*/}.eml"; done
 python3 - "$MM_TMP" "$URL" "$MM_TMP/mails" >"$MM_TMP/links" <<'PY'
 import email, email.policy, glob, re, sys
 tmp, url, sink = sys.argv[1:4]
-link = re.compile(re.escape(url) + r"/r/[A-Za-z0-9_-]{27}/[a-z0-9]+")
+link = re.compile(re.escape(url) + r"/r/[A-Za-z0-9_-]{39}/[a-z0-9]+")
 for path in sorted(glob.glob(sink + "/*.eml")):
     m = email.message_from_binary_file(open(path, "rb"), policy=email.policy.default)
     mid = m["Message-ID"]

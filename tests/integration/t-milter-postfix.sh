@@ -39,7 +39,7 @@ tap_is "$(sink_count)" 5 "all five mails delivered to the sink"
 
 got=$(delivered inc1001@desk.example.com)
 out=$(mm_py "$check" "$data/closure-text.eml" "$got" "$MM_STORE_DSN" \
-	"http://127.0.0.1:8080" INC-1001 2>&1)
+	"http://127.0.0.1:8080" INC-1001 "$MM_BIN/mailmoodctl" "$MM_CONF" 2>&1)
 tap_ok $? "plain-text closure mail (SMTP) has the links, survey in the store"
 tap_diag "$out"
 grep -q "^mailmood-milter: $qid_text: survey [0-9]* ticket=INC-1001 rule=servicedesk .*requester=j.doe@acme.example injected text$" "$MM_DIR/milter.log"
@@ -47,7 +47,7 @@ tap_ok $? "milter log line starts with Postfix's queue id ($qid_text)"
 
 got=$(delivered inc1002@desk.example.com)
 out=$(mm_py "$check" "$data/closure-alt.eml" "$got" "$MM_STORE_DSN" \
-	"http://127.0.0.1:8080" INC-1002 2>&1)
+	"http://127.0.0.1:8080" INC-1002 "$MM_BIN/mailmoodctl" "$MM_CONF" 2>&1)
 tap_ok $? "multipart closure mail: text+html get links, PDF unchanged"
 tap_diag "$out"
 tail -n 2 "$got" | grep -q "^epilogue stays$"
@@ -55,7 +55,7 @@ tap_ok $? "epilogue kept"
 
 got=$(delivered local1001@desk.example.com)
 out=$(mm_py "$check" "$MM_TMP/local.eml" "$got" "$MM_STORE_DSN" \
-	"http://127.0.0.1:8080" INC-1001 2>&1)
+	"http://127.0.0.1:8080" INC-1001 "$MM_BIN/mailmoodctl" "$MM_CONF" 2>&1)
 tap_ok $? "closure mail submitted with sendmail(1) (non_smtpd_milters)"
 
 got=$(delivered other1003@example.com)

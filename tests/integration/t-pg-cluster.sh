@@ -328,12 +328,13 @@ check "both queues drained, $MAILS mails at the sink ($(sink_count))" $?
 # Output: a summary line of counts, then "linked N SID TOKEN" per mail with
 # links and "nolink N" per mail without.
 sink_messages >"$MM_TMP/sink.list"
-python3 - "$MM_TMP/sink.list" "$MAILS" >"$MM_TMP/mails.txt" 2>"$MM_TMP/mails.err" <<'PY'
-import base64, collections, email, email.policy, re, sys
+python3 - "$MM_TMP/sink.list" "$MAILS" "$B/tests/integration/mm-mksurvey" \
+	"$MM_TMP/secret.key" >"$MM_TMP/mails.txt" 2>"$MM_TMP/mails.err" <<'PY'
+import collections, email, email.policy, re, subprocess, sys
 files = open(sys.argv[1]).read().split()
 want = int(sys.argv[2])
 mid_re = re.compile(rb"^Message-ID: <c(\d+)@desk\.example\.com>", re.M | re.I)
-link_re = re.compile(r"http://127\.0\.0\.1:\d+/r/([A-Za-z0-9_-]{27})/([0-9]+)")
+link_re = re.compile(r"http://127\.0\.0\.1:\d+/r/([A-Za-z0-9_-]{39})/([0-9]+)")
 seen = collections.Counter()
 rows, bad = [], 0
 for f in files:
@@ -359,9 +360,15 @@ for f in files:
         print("mail %d: tokens %r levels %r" % (n, toks, levels), file=sys.stderr)
         bad += 1
         continue
-    tok = toks.pop()
-    sid = int.from_bytes(base64.urlsafe_b64decode(tok + "=")[:8], "big")
-    rows.append("linked %d %d %s" % (n, sid, tok))
+    rows.append((n, toks.pop()))
+# only the key reads a token's survey id
+ids = subprocess.run([sys.argv[3], "tokens", sys.argv[4]], check=True,
+                     capture_output=True, text=True,
+                     input="".join(r[1] + "\n" for r in rows
+                                   if isinstance(r, tuple))).stdout.split()
+it = iter(ids)
+rows = [("linked %d %s %s" % (r[0], next(it), r[1])) if isinstance(r, tuple)
+        else r for r in rows]
 dups = sum(1 for c in seen.values() if c > 1)
 missing = sum(1 for n in range(1, want + 1) if n not in seen)
 print("files=%d unique=%d dups=%d missing=%d bad=%d" % (len(files), len(seen), dups, missing, bad))

@@ -19,7 +19,7 @@ tap_is "$rc" 0 "quickstart exits 0"
 # stop the demo even if a check below fails
 trap '"$demo/stop.sh" >/dev/null 2>&1; _mm_cleanup' EXIT
 
-link=$(grep -oE "http://127.0.0.1:$H/r/[A-Za-z0-9_-]{27}/4" "$out" | head -n 1)
+link=$(grep -oE "http://127.0.0.1:$H/r/[A-Za-z0-9_-]{39}/4" "$out" | head -n 1)
 tap_ok $([ -n "$link" ]; echo $?) "it prints a rating link ($link)"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$link")
 tap_is "$code" 200 "the link resolves to the rating page"

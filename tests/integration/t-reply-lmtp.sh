@@ -49,12 +49,12 @@ tap_is "$(sink_count)" 3 "three closure mails delivered"
 token_of() { # ID -> the Ref: token of the delivered closure mail
 	local f
 	f=$(sink_grep "^Message-ID: <$1@desk.example.com>" | head -n 1)
-	sed -n 's/^Ref: \([A-Za-z0-9_-]\{27\}\)$/\1/p' "$f" | head -n 1
+	sed -n 's/^Ref: \([A-Za-z0-9_-]\{39\}\)$/\1/p' "$f" | head -n 1
 }
 T_TEN=$(token_of ten)
 T_ACME=$(token_of acme)
 T_BOB=$(token_of bob)
-[ ${#T_TEN} = 27 ] && [ ${#T_ACME} = 27 ] && [ ${#T_BOB} = 27 ]
+[ ${#T_TEN} = 39 ] && [ ${#T_ACME} = 39 ] && [ ${#T_BOB} = 39 ]
 tap_ok $? "the delivered mails carry a Ref: token"
 tap_is "$(mm_sql "select count(*) from surveys where status = 0")" 3 \
 	"three surveys in the store"

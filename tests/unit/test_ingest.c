@@ -143,7 +143,8 @@ static int collect(const char *tok, void *arg)
 
 static void test_tokens(void **state)
 {
-	const char *t = "AAAAAAAAAAEbVgpcb3Ws8L0dn6A"; /* 27 chars */
+	const char *t = "AAAAAAAAAAEbVgpcb3Ws8L0dn6A"; /* 27 chars, old form */
+	const char *t2 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"; /* 39 */
 	char tok[TOKEN_BUFSZ], addr[128], text[512];
 	struct buf b;
 
@@ -165,6 +166,20 @@ static void test_tokens(void **state)
 	ingest_text_tokens(text, strlen(text), collect, &b);
 	/* "XRef:" and a longer run do not count */
 	snprintf(text, sizeof(text), "%s,%s,", t, t);
+	assert_string_equal(b.data, text);
+	buf_free(&b);
+
+	/* the current form, 39 characters */
+	snprintf(addr, sizeof(addr), "<feedback+%s@fb.example>", t2);
+	assert_int_equal(ingest_addr_token(addr, tok), 0);
+	assert_string_equal(tok, t2);
+	snprintf(addr, sizeof(addr), "feedback+%.38s@fb.example", t2);
+	assert_int_equal(ingest_addr_token(addr, tok), -1);
+	buf_init(&b);
+	snprintf(text, sizeof(text), "Ref: %sX\nRef: %.38s\n> Ref: %s\n", t2,
+		 t2, t2);
+	ingest_text_tokens(text, strlen(text), collect, &b);
+	snprintf(text, sizeof(text), "%s,", t2);
 	assert_string_equal(b.data, text);
 	buf_free(&b);
 }

@@ -267,7 +267,8 @@ static void test_ack_token(void **state)
 	char t[TOKEN_BUFSZ];
 	int64_t id;
 
-	memset(&k, 7, sizeof(k));
+	memset(&k, 0, sizeof(k));
+	memset(k.bytes, 7, 32);
 	k.len = 32;
 	assert_int_equal(token_make_ack(&k, 17, t), 0);
 	assert_int_equal(token_verify_ack(&k, t, strlen(t), &id), 0);
