@@ -741,7 +741,7 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		goto fail;
 	if (!update) {
 		outbox_notify(); /* the worker sends what is due at once */
-		metrics_rating(level);
+		metrics_rating(RATING_WEB, level);
 		log_info("survey %lld ticket=%s rated %s (web%s) ip=%s",
 			 (long long)rv.s.id, rv.s.ticket ? rv.s.ticket : "-",
 			 scale_level(rv.scale, level)->key,
