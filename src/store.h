@@ -258,6 +258,7 @@ struct store_alert_row {
 	int64_t outbox_id, survey_id, created_at, acked_at; /* 0: not acked */
 	int state, level;
 	const char *team, *agent, *ticket, *scale, *acked_by;
+	const char *subject; /* the closure mail's */
 };
 
 typedef int (*store_alert_emit)(void *arg, const struct store_alert_row *a);
