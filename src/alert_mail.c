@@ -747,8 +747,9 @@ static int compose_rating(struct buf *out, const struct alert_head *h,
 	char *subject = subject_line(a->subject, ALERT_SUBJECT_MAX);
 	int has_ticket = a->ticket && *a->ticket;
 	/* without a ticket the subject stands in for it */
-	char *ticket = one_line(has_ticket ? a->ticket : a->subject,
-				has_ticket ? 64 : ALERT_SUBJECT_MAX, L->no_ticket);
+	char *ticket =
+	    one_line(has_ticket ? a->ticket : a->subject,
+		     has_ticket ? 64 : ALERT_SUBJECT_MAX, L->no_ticket);
 	char *req = one_line(a->requester, 254, L->none);
 	char *name = a->requester_name ? one_line(a->requester_name, 64, "")
 				       : strdup("");

@@ -40,10 +40,10 @@ struct alert_rating {
 	int level;
 	const char *team; /* display name */
 	const char *ticket, *requester, *requester_name, *agent; /* or NULL */
-	const char *subject; /* the closure mail's (decoded), or NULL */
-	const char *why, *better;				 /* or NULL */
-	const char *ticket_url; /* "https://desk/ticket/{ticket}" or NULL */
-	int64_t sent_at;	/* closure mail */
+	const char *subject;	  /* the closure mail's (decoded), or NULL */
+	const char *why, *better; /* or NULL */
+	const char *ticket_url;	  /* "https://desk/ticket/{ticket}" or NULL */
+	int64_t sent_at;	  /* closure mail */
 	int64_t rated_at;
 	int64_t prior_alerts;  /* red before, other surveys */
 	int64_t prior_last_at; /* newest of them */

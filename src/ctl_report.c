@@ -297,7 +297,8 @@ static int export_row(void *arg, const struct store_rating_row *r)
 	const char *src = r->source == RATING_MAIL ? "mail" : "web";
 
 	if (x->json) {
-		buf_puts(b, x->n ? ",\n {\"rating_id\":" : "\n {\"rating_id\":");
+		buf_puts(b,
+			 x->n ? ",\n {\"rating_id\":" : "\n {\"rating_id\":");
 		if (r->rating_id)
 			buf_printf(b, "%lld", (long long)r->rating_id);
 		else

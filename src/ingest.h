@@ -55,8 +55,8 @@ struct ingest_envelope {
 
 struct ingest_outcome {
 	enum ingest_result result;
-	int status;	  /* enum reply_status, or -1 (duplicate, failure) */
-	int matched_by;	  /* enum reply_match */
+	int status;	/* enum reply_status, or -1 (duplicate, failure) */
+	int matched_by; /* enum reply_match */
 	int64_t survey_id;
 	int64_t rating_id;
 	int64_t reply_id;

@@ -123,10 +123,11 @@ void metrics_render(struct buf *out)
 			v = atomic_load_explicit(&ratings[s][l],
 						 memory_order_relaxed);
 			if (v)
-				buf_printf(out,
-					   "mailmood_ratings_total{source=\"%s\","
-					   "level=\"%d\"} %lu\n",
-					   source_names[s], l, v);
+				buf_printf(
+				    out,
+				    "mailmood_ratings_total{source=\"%s\","
+				    "level=\"%d\"} %lu\n",
+				    source_names[s], l, v);
 		}
 	/* every status, zeros too: a dashboard can tell "none" from
 	 * "not exported" */
@@ -134,10 +135,10 @@ void metrics_render(struct buf *out)
 		      "this listener (LMTP, IMAP), by status.\n"
 		      "# TYPE mailmood_replies_total counter\n");
 	for (int st = 0; st < REPLY_NSTATUS; st++)
-		buf_printf(out, "mailmood_replies_total{status=\"%s\"} %lu\n",
-			   store_reply_status_name(st),
-			   atomic_load_explicit(&replies[st],
-						memory_order_relaxed));
+		buf_printf(
+		    out, "mailmood_replies_total{status=\"%s\"} %lu\n",
+		    store_reply_status_name(st),
+		    atomic_load_explicit(&replies[st], memory_order_relaxed));
 	buf_printf(out,
 		   "# HELP mailmood_hits_total Link hits (GET of a rating "
 		   "link).\n"

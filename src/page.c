@@ -12,9 +12,9 @@ const char *const page_names[PAGE_COUNT][24] = {
 		      "action", "csrf", "level", "label", "emoji",
 		      "level_class", "levels", "comment_max", "why", "better",
 		      NULL},
-    [PAGE_THANKS] = {"lang", "base_path", "team", "ticket", "subject",
-		     "label", "emoji", "level_class", "why", "better", "action",
-		     "csrf", "level", "comment_max", "levels", NULL},
+    [PAGE_THANKS] = {"lang", "base_path", "team", "ticket", "subject", "label",
+		     "emoji", "level_class", "why", "better", "action", "csrf",
+		     "level", "comment_max", "levels", NULL},
     [PAGE_EXPIRED] = {"lang", "base_path", NULL},
 };
 

@@ -111,8 +111,7 @@ void report_write_html(struct buf *b, const struct report *r,
 /* " &middot; TICKET <span class="subject">SUBJECT</span>", escaped; the
  * subject stands in where the rule captured no ticket; nothing when
  * neither is known. */
-void report_html_ticket(struct buf *b, const char *ticket,
-			const char *subject);
+void report_html_ticket(struct buf *b, const char *ticket, const char *subject);
 /* A <ul> of comments, every text escaped. */
 void report_html_comments(struct buf *b, const struct report_comment *c,
 			  size_t nc);

@@ -265,18 +265,21 @@ enum store_rc spr_rating_rows(struct store *st,
 			      store_rating_emit emit, void *arg)
 {
 	struct spr_rating_ctx c = {emit, arg};
-	const char *order = f->oldest_first ? " ORDER BY 3 ASC, 1 ASC, 15 ASC"
-					    : " ORDER BY 3 DESC, 1 DESC, 15 DESC";
+	const char *order = f->oldest_first
+				? " ORDER BY 3 ASC, 1 ASC, 15 ASC"
+				: " ORDER BY 3 DESC, 1 DESC, 15 DESC";
 	struct spr_sql s = {.len = 0};
 
-	spr_put(&s, "SELECT r.id, r.survey_id, r.at, s.sent_at, r.level, "
-		    "r.source, r.current, s.team, s.agent, s.rule, s.ticket, "
-		    "s.scale, r.why, r.better, 0::bigint, s.subject FROM "
-		    "ratings r JOIN surveys s ON s.id = r.survey_id WHERE true");
+	spr_put(&s,
+		"SELECT r.id, r.survey_id, r.at, s.sent_at, r.level, "
+		"r.source, r.current, s.team, s.agent, s.rule, s.ticket, "
+		"s.scale, r.why, r.better, 0::bigint, s.subject FROM "
+		"ratings r JOIN surveys s ON s.id = r.survey_id WHERE true");
 	if (!f->history)
 		spr_put(&s, " AND r.current = 1");
 	spr_rating_where(&s, f, " AND r.at >= ", " AND r.at < ",
-			 " AND (" SPR_FIND("r.why"), " OR " SPR_FIND("r.better"));
+			 " AND (" SPR_FIND("r.why"),
+			 " OR " SPR_FIND("r.better"));
 	if (f->commented)
 		spr_put(&s, " AND (coalesce(r.why, '') <> '' OR "
 			    "coalesce(r.better, '') <> '')");
@@ -294,9 +297,9 @@ enum store_rc spr_rating_rows(struct store *st,
 			    "JOIN surveys s ON s.id = p.survey_id WHERE "
 			    "p.status = 'comment' AND p.rating_id IS NULL AND "
 			    "coalesce(p.comment, '') <> ''");
-		spr_rating_where(&s, f, " AND p.received_at >= ",
-				 " AND p.received_at < ",
-				 " AND (" SPR_FIND("p.comment"), NULL);
+		spr_rating_where(
+		    &s, f, " AND p.received_at >= ", " AND p.received_at < ",
+		    " AND (" SPR_FIND("p.comment"), NULL);
 	}
 	spr_put(&s, order);
 	if (f->limit > 0)

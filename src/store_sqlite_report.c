@@ -266,8 +266,8 @@ static int sqr_rating_row(sqlite3_stmt *s, void *p)
  * time column. Parameters: ?1 team, ?2 agent, ?3 text, ?4 since,
  * ?5 until (?6 the limit). */
 static int sqr_rating_where(char *out, size_t size,
-			    const struct store_rating_filter *f,
-			    const char *at, const char *why, const char *better)
+			    const struct store_rating_filter *f, const char *at,
+			    const char *why, const char *better)
 {
 	char text[256] = "";
 

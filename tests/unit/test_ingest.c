@@ -367,7 +367,8 @@ static void test_red_alert_in_reply_to(void **state)
 	    run(f, "feedback@fb.example", "j.doe@acme.example", mail, &o),
 	    INGEST_STORED);
 	assert_string_equal(store_reply_status_name(o.status), "rated");
-	assert_string_equal(store_reply_match_name(o.matched_by), "in-reply-to");
+	assert_string_equal(store_reply_match_name(o.matched_by),
+			    "in-reply-to");
 	assert_int_equal(o.survey_id, sid);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_OK);
 	assert_int_equal(r.level, 1);

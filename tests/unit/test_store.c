@@ -1655,8 +1655,9 @@ static void test_copy_round_trip(void **state)
 		struct rating r = {.survey_id = sid, .at = 3001, .level = 1};
 		struct hit h = {.survey_id = sid, .at = 3002, .level = 1};
 		struct outbox_item o = {.kind = "alert", .due = 3003};
-		struct store_reply rp = {
-		    .received_at = 3004, .status = REPLY_UNMATCHED, .body = "x"};
+		struct store_reply rp = {.received_at = 3004,
+					 .status = REPLY_UNMATCHED,
+					 .body = "x"};
 
 		assert_true(sid > max[0]);
 		assert_int_equal(store_rating_add(mid, &r), STORE_OK);
