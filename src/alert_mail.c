@@ -412,8 +412,8 @@ struct lang {
 	    *history[2], *why[2], *better[2], *ack[2], *red_foot[2],
 	    *kudos_foot[2];
 	/* row labels */
-	const char *l_rating, *l_ticket, *l_requester, *l_agent, *l_team,
-	    *l_sent, *l_rated;
+	const char *l_rating, *l_ticket, *l_subject, *l_requester, *l_agent,
+	    *l_team, *l_sent, *l_rated;
 	const char *digest_subject, *digest_period_daily, *digest_period_weekly;
 	const char *digest_head[2], *digest_levels[2], *digest_comments[2],
 	    *digest_foot[2];
@@ -475,7 +475,8 @@ static const struct lang lang_en = {
 		"\n-- \nmailmood kudos for team {{team}}\n",
 		"<p style=\"color:#666\">mailmood kudos for team {{team}}</p>\n"
 		HTML_CLOSE},
-	.l_rating = "Rating", .l_ticket = "Ticket", .l_requester = "Requester",
+	.l_rating = "Rating", .l_ticket = "Ticket", .l_subject = "Subject",
+	.l_requester = "Requester",
 	.l_agent = "Agent", .l_team = "Team",
 	.l_sent = "Closure mail sent", .l_rated = "Rated",
 	.digest_subject = "Digest {{team}}: {{rated}} rating(s), {{red}} red "
@@ -562,7 +563,7 @@ static const struct lang lang_nl = {
 		"\n-- \nmailmood compliment voor team {{team}}\n",
 		"<p style=\"color:#666\">mailmood compliment voor team {{team}}"
 		"</p>\n" HTML_CLOSE},
-	.l_rating = "Beoordeling", .l_ticket = "Ticket",
+	.l_rating = "Beoordeling", .l_ticket = "Ticket", .l_subject = "Onderwerp",
 	.l_requester = "Aanvrager", .l_agent = "Behandelaar", .l_team = "Team",
 	.l_sent = "Afsluitmail verstuurd", .l_rated = "Beoordeeld",
 	.digest_subject = "Overzicht {{team}}: {{rated}} beoordeling(en), "
@@ -704,6 +705,28 @@ static char *one_line(const char *in, size_t max, const char *dflt)
 	return buf_steal(&b, NULL);
 }
 
+/* The closure mail's subject for a header: cleaned, cut at max
+ * characters with "…" after the cut; "" when there is none. */
+static char *subject_line(const char *in, size_t max)
+{
+	struct buf b, whole;
+
+	buf_init(&b);
+	buf_init(&whole);
+	alert_clean_header(&b, in, max);
+	alert_clean_header(&whole, in, 0);
+	if (whole.len > b.len) {
+		/* the cut may leave a space at the end */
+		while (b.len && b.data[b.len - 1] == ' ')
+			b.data[--b.len] = '\0';
+		buf_puts(&b, "\xE2\x80\xA6");
+	}
+	buf_free(&whole);
+	if (!b.data)
+		buf_puts(&b, "");
+	return buf_steal(&b, NULL);
+}
+
 static char *body_text(const char *in)
 {
 	struct buf b;
@@ -721,7 +744,12 @@ static int compose_rating(struct buf *out, const struct alert_head *h,
 	const struct lang *L = lang_for(a->lang);
 	const char *lang = L == &lang_nl ? "nl" : "en";
 	const struct scale_level *lv = scale_level(a->scale, a->level);
-	char *ticket = one_line(a->ticket, 64, L->no_ticket);
+	char *subject = subject_line(a->subject, ALERT_SUBJECT_MAX);
+	int has_ticket = a->ticket && *a->ticket;
+	/* without a ticket the subject stands in for it */
+	char *ticket =
+	    one_line(has_ticket ? a->ticket : a->subject,
+		     has_ticket ? 64 : ALERT_SUBJECT_MAX, L->no_ticket);
 	char *req = one_line(a->requester, 254, L->none);
 	char *name = a->requester_name ? one_line(a->requester_name, 64, "")
 				       : strdup("");
@@ -739,9 +767,19 @@ static int compose_rating(struct buf *out, const struct alert_head *h,
 	memset(&p, 0, sizeof(p));
 	buf_init(&p.txt);
 	buf_init(&p.html);
-	if (!ticket || !req || !name || !agent || !team || !why || !better ||
-	    !lv)
+	if (!ticket || !subject || !req || !name || !agent || !team || !why ||
+	    !better || !lv)
 		goto out;
+	/* one_line() may have found nothing printable in the ticket */
+	if (has_ticket && !strcmp(ticket, L->no_ticket) && *subject)
+		has_ticket = 0;
+	if (!has_ticket && *subject) {
+		free(ticket);
+		ticket = subject;
+		subject = strdup("");
+		if (!subject)
+			goto out;
+	}
 	snprintf(label, sizeof(label), "%s",
 		 scale_label(a->scale, a->level, lang));
 	if (a->scale->id == SCALE_THERMOMETER)
@@ -766,20 +804,27 @@ static int compose_rating(struct buf *out, const struct alert_head *h,
 		    {"prior_last", prior_last}, {"why", why},
 		    {"better", better},		{"ack_url", a->ack_url},
 		};
-		const struct tmpl_var rows[] = {
+		struct tmpl_var rows[] = {
 		    {"k", L->l_rating},	   {"v", label},
 		    {"k", L->l_ticket},	   {"v", ticket},
+		    {"k", L->l_subject},   {"v", subject},
 		    {"k", L->l_requester}, {"v", who},
 		    {"k", L->l_agent},	   {"v", agent},
 		    {"k", L->l_team},	   {"v", team},
 		    {"k", L->l_sent},	   {"v", sent},
 		    {"k", L->l_rated},	   {"v", rated},
 		};
-		size_t nv = sizeof(vars) / sizeof(vars[0]);
+		size_t nv = sizeof(vars) / sizeof(vars[0]), nrows = 8;
 
+		if (!*subject) {
+			/* no subject row: the rows after it move up */
+			memmove(&rows[4], &rows[6],
+				sizeof(rows) - 6 * sizeof(rows[0]));
+			nrows = 7;
+		}
 		piece(&p, kudos ? L->kudos_head : L->red_head, vars, nv, NULL,
 		      0, 0);
-		piece(&p, L->rows, vars, nv, rows, 7, 2);
+		piece(&p, L->rows, vars, nv, rows, nrows, 2);
 		if (link)
 			piece(&p, L->ticket_link, vars, nv, NULL, 0, 0);
 		if (!kudos && a->prior_alerts > 0)
@@ -793,8 +838,9 @@ static int compose_rating(struct buf *out, const struct alert_head *h,
 		piece(&p, kudos ? L->kudos_foot : L->red_foot, vars, nv, NULL,
 		      0, 0);
 	}
-	/* "RED: INC-1234 — j.doe@acme.example" */
-	buf_printf(&subj, "%s: %s \xE2\x80\x94 %s", word, ticket, req);
+	/* "RED: INC-1234 Printer on fire — j.doe@acme.example" */
+	buf_printf(&subj, "%s: %s%s%s \xE2\x80\x94 %s", word, ticket,
+		   *subject ? " " : "", subject, req);
 	if (subj.failed)
 		goto out;
 	rc = assemble(out, h, subj.data, &p);
@@ -803,6 +849,7 @@ out:
 	buf_free(&p.txt);
 	buf_free(&p.html);
 	free(ticket);
+	free(subject);
 	free(req);
 	free(name);
 	free(agent);

@@ -28,16 +28,22 @@ struct alert_head {
 	int64_t date;		/* unix seconds, for Date: */
 };
 
-/* A red alert or kudos: one rating of one survey. */
+/* A red alert or kudos: one rating of one survey. Its Subject reads
+ * "RED: TICKET SUBJECT — REQUESTER"; without a ticket the closure mail's
+ * subject stands in ("RED: SUBJECT — REQUESTER"); that subject is cut
+ * at ALERT_SUBJECT_MAX characters (with "…"). */
+#define ALERT_SUBJECT_MAX 80
+
 struct alert_rating {
 	const char *lang; /* "en" or "nl" (else en) */
 	const struct scale *scale;
 	int level;
 	const char *team; /* display name */
 	const char *ticket, *requester, *requester_name, *agent; /* or NULL */
-	const char *why, *better;				 /* or NULL */
-	const char *ticket_url; /* "https://desk/ticket/{ticket}" or NULL */
-	int64_t sent_at;	/* closure mail */
+	const char *subject;	  /* the closure mail's (decoded), or NULL */
+	const char *why, *better; /* or NULL */
+	const char *ticket_url;	  /* "https://desk/ticket/{ticket}" or NULL */
+	int64_t sent_at;	  /* closure mail */
 	int64_t rated_at;
 	int64_t prior_alerts;  /* red before, other surveys */
 	int64_t prior_last_at; /* newest of them */

@@ -128,7 +128,7 @@ int ctl_ingest(const char *config_path, int argc, char **argv)
 	ie.key = &key;
 	ie.tx_lock = NULL;
 	memset(&ev, 0, sizeof(ev));
-	ev.tag = "ingest";
+	ev.source = REPLY_SOURCE_INGEST;
 	ev.sender = sender;
 	ev.rcpts = rcpts;
 	ev.nrcpts = nrcpts;

@@ -215,6 +215,7 @@ int ctl_report(const char *config_path, int argc, char **argv)
 		cf.since = q.since;
 		cf.until = q.until;
 		cf.commented = 1;
+		cf.replies = 1;
 		cf.limit = ncomments > 0 ? ncomments : 10;
 		if (report_comments(st, &cf, &cm, &ncm) != STORE_OK)
 			fprintf(stderr, "mailmoodctl: comments: %s\n",
@@ -296,10 +297,13 @@ static int export_row(void *arg, const struct store_rating_row *r)
 	const char *src = r->source == RATING_MAIL ? "mail" : "web";
 
 	if (x->json) {
-		buf_printf(b,
-			   "%s\n {\"rating_id\":%lld,\"survey_id\":%lld,"
-			   "\"at\":\"",
-			   x->n ? "," : "", (long long)r->rating_id,
+		buf_puts(b,
+			 x->n ? ",\n {\"rating_id\":" : "\n {\"rating_id\":");
+		if (r->rating_id)
+			buf_printf(b, "%lld", (long long)r->rating_id);
+		else
+			buf_puts(b, "null");
+		buf_printf(b, ",\"survey_id\":%lld,\"at\":\"",
 			   (long long)r->survey_id);
 		iso(b, r->at);
 		buf_puts(b, "\",\"sent_at\":\"");
@@ -310,16 +314,26 @@ static int export_row(void *arg, const struct store_rating_row *r)
 		ex_json(b, "rule", r->rule);
 		ex_json(b, "ticket", r->ticket);
 		ex_json(b, "scale", r->scale);
-		buf_printf(b, ",\"level\":%d", r->level);
+		if (r->level >= 0)
+			buf_printf(b, ",\"level\":%d", r->level);
+		else
+			buf_puts(b, ",\"level\":null");
 		ex_json(b, "level_key", l ? l->key : NULL);
 		ex_json(b, "source", src);
 		buf_printf(b, ",\"current\":%s", r->current ? "true" : "false");
 		ex_json(b, "why", r->why);
 		ex_json(b, "better", r->better);
+		if (r->reply_id)
+			buf_printf(b, ",\"reply_id\":%lld",
+				   (long long)r->reply_id);
+		else
+			buf_puts(b, ",\"reply_id\":null");
+		ex_json(b, "subject", r->subject);
 		buf_putc(b, '}');
 	} else {
-		buf_printf(b, "%lld,%lld,", (long long)r->rating_id,
-			   (long long)r->survey_id);
+		if (r->rating_id)
+			buf_printf(b, "%lld", (long long)r->rating_id);
+		buf_printf(b, ",%lld,", (long long)r->survey_id);
 		iso(b, r->at);
 		buf_putc(b, ',');
 		iso(b, r->sent_at);
@@ -328,11 +342,19 @@ static int export_row(void *arg, const struct store_rating_row *r)
 		ex_csv(b, r->rule);
 		ex_csv(b, r->ticket);
 		ex_csv(b, r->scale);
-		buf_printf(b, ",%d", r->level);
+		if (r->level >= 0)
+			buf_printf(b, ",%d", r->level);
+		else
+			buf_putc(b, ',');
 		ex_csv(b, l ? l->key : NULL);
 		buf_printf(b, ",%s,%d", src, r->current);
 		ex_csv(b, r->why);
 		ex_csv(b, r->better);
+		if (r->reply_id)
+			buf_printf(b, ",%lld", (long long)r->reply_id);
+		else
+			buf_putc(b, ',');
+		ex_csv(b, r->subject);
 		buf_puts(b, "\r\n");
 	}
 	x->n++;
@@ -360,6 +382,7 @@ int ctl_export(const char *config_path, int argc, char **argv)
 	memset(&f, 0, sizeof(f));
 	f.history = 1;
 	f.oldest_first = 1;
+	f.replies = 1;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "f:t:s:u:o:", opts, NULL)) != -1) {
 		switch (ch) {
@@ -400,7 +423,7 @@ int ctl_export(const char *config_path, int argc, char **argv)
 	else
 		buf_puts(&b, "rating_id,survey_id,at,sent_at,team,agent,rule,"
 			     "ticket,scale,level,level_key,source,current,why,"
-			     "better\r\n");
+			     "better,reply_id,subject\r\n");
 	if (store_rating_rows(st, &f, export_row, &x) != STORE_OK) {
 		fprintf(stderr, "mailmoodctl: export: %s\n", store_errmsg(st));
 		rc = EX_UNAVAILABLE;

@@ -8,6 +8,7 @@
  *   hits[]    at level level_key machine ip user_agent
  *   ratings[] id at level level_key source comment why better current
  *   alerts[]  id kind state rating_id due attempts last_error
+ *   replies[] id at source matched_by status level comment
  * Times are ISO 8601 UTC strings ("2025-05-20T10:00:00Z"). */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,6 +38,8 @@ struct show_data {
 	size_t nr;
 	struct outbox_item *o;
 	size_t no;
+	struct store_reply *p;
+	size_t np;
 };
 
 static void show_data_free(struct show_data *d)
@@ -45,6 +48,7 @@ static void show_data_free(struct show_data *d)
 	hit_list_free(d->h, d->nh);
 	rating_list_free(d->r, d->nr);
 	outbox_list_free(d->o, d->no);
+	store_reply_list_free(d->p, d->np);
 }
 
 static const char *state_name(int state)
@@ -331,7 +335,30 @@ static void print_json(FILE *out, const struct show_data *d)
 		json_str(out, o->last_error);
 		putc('}', out);
 	}
-	fputs(d->no ? "\n  ]\n}\n" : "]\n}\n", out);
+	fputs(d->no ? "\n  ]" : "]", out);
+
+	fputs(",\n  \"replies\": [", out);
+	for (size_t i = 0; i < d->np; i++) {
+		const struct store_reply *p = &d->p[i];
+		iso_time(p->received_at, t);
+		fprintf(out, "%s{\"id\": %" PRId64 ", \"at\": ",
+			i ? ",\n    " : "\n    ", p->id);
+		json_str(out, t);
+		fputs(", \"source\": ", out);
+		json_str(out, store_reply_source_name(p->source));
+		fputs(", \"matched_by\": ", out);
+		json_str(out, store_reply_match_name(p->matched_by));
+		fputs(", \"status\": ", out);
+		json_str(out, store_reply_status_name(p->status));
+		if (p->level >= 0)
+			fprintf(out, ", \"level\": %d", p->level);
+		else
+			fputs(", \"level\": null", out);
+		fputs(", \"comment\": ", out);
+		json_str(out, p->comment);
+		putc('}', out);
+	}
+	fputs(d->np ? "\n  ]\n}\n" : "]\n}\n", out);
 }
 
 static void text_field(FILE *out, const char *name, const char *value)
@@ -422,6 +449,26 @@ static void print_text(FILE *out, const struct show_data *d)
 			text_str(out, o->last_error);
 		}
 		putc('\n', out);
+	}
+	fprintf(out, "replies (%zu)\n", d->np);
+	for (size_t i = 0; i < d->np; i++) {
+		const struct store_reply *p = &d->p[i];
+		const char *src = store_reply_source_name(p->source);
+		const char *by = store_reply_match_name(p->matched_by);
+		const char *status = store_reply_status_name(p->status);
+		iso_time(p->received_at, t);
+		fprintf(out, "  %s  %-9s  ", t, status ? status : "?");
+		if (p->level >= 0)
+			text_level(out, d, p->level);
+		else
+			fprintf(out, "%-10s", "-");
+		fprintf(out, "  via %s  by %s\n", src ? src : "-",
+			by ? by : "-");
+		if (p->comment && *p->comment) {
+			fputs("      comment: ", out);
+			text_str(out, p->comment);
+			putc('\n', out);
+		}
 	}
 }
 
@@ -539,7 +586,8 @@ int ctl_show(const char *config_path, int argc, char **argv)
 	if (src != STORE_OK ||
 	    store_hit_list(st, id, 0, &d.h, &d.nh) != STORE_OK ||
 	    store_rating_list(st, id, &d.r, &d.nr) != STORE_OK ||
-	    store_outbox_list(st, id, &d.o, &d.no) != STORE_OK) {
+	    store_outbox_list(st, id, &d.o, &d.no) != STORE_OK ||
+	    store_reply_list(st, id, &d.p, &d.np) != STORE_OK) {
 		fprintf(stderr, "mailmoodctl show: store: %s\n",
 			store_errmsg(st));
 		rc = EX_UNAVAILABLE;

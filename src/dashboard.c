@@ -734,6 +734,7 @@ static void team_page(const struct rate_env *env, struct store *st,
 	memset(&f, 0, sizeof(f));
 	f.team = team;
 	f.commented = 1;
+	f.replies = 1;
 	f.limit = 20;
 	if (run(st, team, STORE_GROUP_TEAM, STORE_PERIOD_NONE,
 		rq->now - HEADLINE_DAYS * 86400, &head) != STORE_OK ||
@@ -814,8 +815,11 @@ static int alert_li(void *arg, const struct store_alert_row *a)
 
 	gmtime_r(&t, &tm);
 	strftime(d, sizeof(d), "%Y-%m-%d %H:%M", &tm);
-	buf_printf(b, "<li><span class=\"when\">%s</span> ticket ", d);
-	html(b, a->ticket ? a->ticket : "?");
+	buf_printf(b, "<li><span class=\"when\">%s</span>", d);
+	if ((a->ticket && *a->ticket) || (a->subject && *a->subject))
+		report_html_ticket(b, a->ticket, a->subject);
+	else
+		buf_puts(b, " ticket ?");
 	if (a->agent) {
 		buf_puts(b, ", agent ");
 		html(b, a->agent);
@@ -863,6 +867,7 @@ static void search_page(const struct rate_env *env, struct store *st,
 	memset(&f, 0, sizeof(f));
 	f.text = q && *q ? q : NULL;
 	f.commented = 1;
+	f.replies = 1;
 	f.limit = 100;
 	/* an admin searches everything; a team user each of their teams */
 	for (const char *p = u->is_admin ? "" : u->teams; p;) {

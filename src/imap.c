@@ -378,7 +378,7 @@ static int poll_folder(struct imap_poller *p, mailimap *imap)
 			continue;
 		}
 		memset(&ev, 0, sizeof(ev));
-		ev.tag = "imap";
+		ev.source = REPLY_SOURCE_IMAP;
 		ev.now = (int64_t)time(NULL);
 		if (len > p->conf->listener.max_reply_size) {
 			log_warn("imap: UID %u: %zu bytes, over max_reply_size;"

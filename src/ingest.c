@@ -513,9 +513,12 @@ static void log_outcome(const struct ingest_envelope *ev,
 			const struct ingest_outcome *o, const struct survey *s,
 			const struct scale *sc, const char *sender)
 {
-	const char *tag = ev->tag ? ev->tag : "ingest";
+	const char *tag = store_reply_source_name(ev->source);
+	const char *by = store_reply_match_name(o->matched_by);
 	char from[128];
 
+	if (!tag)
+		tag = "ingest";
 	clean_copy(from, sizeof(from), sender && *sender ? sender : "<>");
 	if (o->result == INGEST_TEMPFAIL) {
 		log_error("%s %s: reply not stored, to be retried: %s", tag,
@@ -526,12 +529,8 @@ static void log_outcome(const struct ingest_envelope *ev,
 		log_warn("%s %s: not a mail: %s", tag, o->qid, o->reason);
 		return;
 	}
-	if (!o->status) {
-		log_info("%s %s: ignored: %s from=%s", tag, o->qid, o->reason,
-			 from);
-		return;
-	}
-	if (!strcmp(o->status, "unmatched")) {
+	switch (o->status) {
+	case REPLY_UNMATCHED:
 		if (o->cut)
 			log_info("%s %s: reply %lld unmatched (%s) from=%s, "
 				 "%zu bytes of its body not kept "
@@ -543,27 +542,29 @@ static void log_outcome(const struct ingest_envelope *ev,
 				 tag, o->qid, (long long)o->reply_id, o->reason,
 				 from);
 		return;
-	}
-	if (!strcmp(o->status, "auto")) {
+	case REPLY_AUTO:
 		log_info("%s %s: survey %lld ticket=%s auto-reply ignored "
 			 "(%s) from=%s",
 			 tag, o->qid, (long long)o->survey_id,
 			 s->ticket ? s->ticket : "-", o->reason, from);
 		return;
-	}
-	if (!strcmp(o->status, "rated")) {
+	case REPLY_RATED:
 		log_info("%s %s: survey %lld ticket=%s rated %s (mail) "
 			 "by %s from=%s",
 			 tag, o->qid, (long long)o->survey_id,
 			 s->ticket ? s->ticket : "-",
-			 scale_level(sc, o->level)->key, o->matched_by, from);
+			 scale_level(sc, o->level)->key, by, from);
+		return;
+	case REPLY_COMMENT:
+		log_info("%s %s: survey %lld ticket=%s comment without a "
+			 "grade%s by %s from=%s",
+			 tag, o->qid, (long long)o->survey_id,
+			 s->ticket ? s->ticket : "-",
+			 o->rating_id ? " (added to the rating)" : "", by,
+			 from);
 		return;
 	}
-	log_info(
-	    "%s %s: survey %lld ticket=%s comment without a grade%s "
-	    "by %s from=%s",
-	    tag, o->qid, (long long)o->survey_id, s->ticket ? s->ticket : "-",
-	    o->rating_id ? " (added to the rating)" : "", o->matched_by, from);
+	log_info("%s %s: ignored: %s from=%s", tag, o->qid, o->reason, from);
 }
 
 enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
@@ -584,6 +585,7 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 	int locked = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->status = -1;
 	memset(&w, 0, sizeof(w));
 	memset(&m, 0, sizeof(m));
 	memset(&r, 0, sizeof(r));
@@ -652,14 +654,14 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 		if (ingest_addr_token(w.h.addrs[i], tok) == 0)
 			match_token(tok, &m);
 	if (m.found)
-		out->matched_by = "address";
+		out->matched_by = REPLY_MATCH_ADDRESS;
 	/* 2. the closure mail's Message-ID */
 	if (!m.found && !m.err && w.h.in_reply_to)
 		match_msgids(&m, w.h.in_reply_to);
 	if (!m.found && !m.err && w.h.references)
 		match_msgids(&m, w.h.references);
 	if (m.found && !out->matched_by)
-		out->matched_by = "in-reply-to";
+		out->matched_by = REPLY_MATCH_IN_REPLY_TO;
 	/* 3. the ref code of the quoted block: in the decoded text, else in
 	 * the raw mail (an HTML-only reply, an attached original) */
 	if (!m.found && !m.err && w.text)
@@ -667,23 +669,25 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 	if (!m.found && !m.err)
 		ingest_text_tokens(w.body, strlen(w.body), match_token, &m);
 	if (m.found && !out->matched_by)
-		out->matched_by = "ref";
+		out->matched_by = REPLY_MATCH_REF;
 	if (m.err) {
 		rc = m.err;
 		goto store_fail_tx;
 	}
 	/* Message-IDs and ref codes are seen by others than the requester:
 	 * only the +TOKEN address rates from anyone */
-	if (m.found && strcmp(out->matched_by, "address") != 0 &&
+	if (m.found && out->matched_by != REPLY_MATCH_ADDRESS &&
 	    !reply_sender_allowed(c, m.s.requester, w.h.from, sender)) {
 		m.found = 0;
 		snprintf(out->reason, sizeof(out->reason),
 			 "by %s to survey %lld, not the requester",
-			 out->matched_by, (long long)m.s.id);
-		out->matched_by = NULL;
+			 store_reply_match_name(out->matched_by),
+			 (long long)m.s.id);
+		out->matched_by = REPLY_MATCH_NONE;
 	}
 
 	r.received_at = ev->now;
+	r.source = ev->source;
 	r.sender = (char *)(sender ? sender : "");
 	r.message_id = w.h.message_id;
 	r.subject = w.h.subject;
@@ -702,17 +706,21 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 		snprintf(out->reason, sizeof(out->reason),
 			 "no token, In-Reply-To or ref code of a survey");
 	}
-	if (m.found)
+	if (m.found) {
 		r.survey_id = out->survey_id = m.s.id;
+		r.matched_by = out->matched_by;
+	} else {
+		out->matched_by = REPLY_MATCH_NONE;
+	}
 
 	auto_why = ingest_auto_reason(&w.h, sender);
 	r.comment = w.stripped;
 
 	if (!m.found) {
-		r.status = "unmatched";
+		r.status = REPLY_UNMATCHED;
 		cut_unmatched(w.body, c->listener.max_unmatched_size, out);
 	} else if (auto_why) {
-		r.status = "auto";
+		r.status = REPLY_AUTO;
 		snprintf(out->reason, sizeof(out->reason), "%s", auto_why);
 	} else {
 		int expired = ev->now > m.s.sent_at + c->listener.link_ttl;
@@ -739,13 +747,13 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 			ri.scale = sc;
 			if ((rc = rating_record(st, &ri, &ro)) != STORE_OK)
 				goto store_fail_tx;
-			r.status = "rated";
+			r.status = REPLY_RATED;
 			r.rating_id = out->rating_id = ro.rating_id;
 			out->level = w.g.value;
 		} else {
 			const char *text = w.have_grade ? w.g.comment : "";
 
-			r.status = "comment";
+			r.status = REPLY_COMMENT;
 			if (expired)
 				snprintf(out->reason, sizeof(out->reason),
 					 "survey expired");
@@ -773,12 +781,14 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 		goto store_fail_tx;
 	if ((rc = store_commit(st)) != STORE_OK)
 		goto store_fail_tx;
-	if (out->rating_id && !strcmp(r.status, "rated"))
+	if (out->rating_id && r.status == REPLY_RATED) {
 		outbox_notify(); /* an alert or kudos may be due now */
+		metrics_rating(RATING_MAIL, out->level);
+	}
+	metrics_reply(r.status);
 	out->reply_id = r.id;
 	out->status = r.status;
-	out->result =
-	    !strcmp(r.status, "auto") ? INGEST_IGNORED : INGEST_STORED;
+	out->result = r.status == REPLY_AUTO ? INGEST_IGNORED : INGEST_STORED;
 	goto done;
 
 oom_tx:
@@ -793,7 +803,7 @@ store_fail_tx:
 store_fail:
 	out->result = INGEST_TEMPFAIL;
 	out->rating_id = 0;
-	out->status = NULL;
+	out->status = -1;
 	snprintf(out->reason, sizeof(out->reason), "store: %s",
 		 rc == STORE_BUSY ? "busy" : store_errmsg(st));
 done:

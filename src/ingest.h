@@ -44,7 +44,8 @@ struct ingest_env {
 };
 
 struct ingest_envelope {
-	const char *tag;	  /* log prefix: "lmtp", "ingest", "imap" */
+	enum reply_source source; /* the door it came in by; its name is the
+				   * log prefix ("lmtp", "ingest", "imap") */
 	const char *sender;	  /* envelope MAIL FROM ("" for <>); NULL when
 				   * unknown (IMAP: Return-Path is read instead) */
 	const char *const *rcpts; /* envelope recipients, may be none */
@@ -54,9 +55,8 @@ struct ingest_envelope {
 
 struct ingest_outcome {
 	enum ingest_result result;
-	const char *status;	/* "rated", "comment", "unmatched", "auto" or
-				 * NULL (duplicate, failure) */
-	const char *matched_by; /* "address", "in-reply-to", "ref" or NULL */
+	int status;	/* enum reply_status, or -1 (duplicate, failure) */
+	int matched_by; /* enum reply_match */
 	int64_t survey_id;
 	int64_t rating_id;
 	int64_t reply_id;

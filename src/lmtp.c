@@ -310,7 +310,7 @@ static enum ingest_result deliver(void *arg, const struct lmtp_message *m,
 	enum ingest_result r;
 
 	memset(&ev, 0, sizeof(ev));
-	ev.tag = "lmtp";
+	ev.source = REPLY_SOURCE_LMTP;
 	ev.sender = m->sender;
 	ev.rcpts = m->rcpts;
 	ev.nrcpts = m->nrcpts;
@@ -320,10 +320,11 @@ static enum ingest_result deliver(void *arg, const struct lmtp_message *m,
 	if (r == INGEST_TEMPFAIL)
 		conn_store_close(cs); /* start afresh next time */
 	env_put(srv, e);
-	if (o.status && o.reply_id)
-		snprintf(why, whylen, "%s as reply %lld", o.status,
+	if (o.status >= 0 && o.reply_id)
+		snprintf(why, whylen, "%s as reply %lld",
+			 store_reply_status_name(o.status),
 			 (long long)o.reply_id);
-	if ((!o.status || r == INGEST_IGNORED) && o.reason[0])
+	if ((o.status < 0 || r == INGEST_IGNORED) && o.reason[0])
 		snprintf(why + strlen(why), whylen - strlen(why), "%s%s",
 			 *why ? ", " : "", o.reason);
 	return r;

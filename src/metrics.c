@@ -1,6 +1,7 @@
 #include <stdatomic.h>
 
 #include "metrics.h"
+#include "store.h"
 
 static const char *const route_names[METRICS_NROUTES] = {
     "rate_get", "rate_post", "static", "healthz", "metrics", "other"};
@@ -17,7 +18,11 @@ static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
 static atomic_ulong requests[METRICS_NROUTES][NSTATUS + 1];
 static atomic_ulong latency[NBOUNDS + 1]; /* non-cumulative; last: +Inf */
 static atomic_ulong latency_us_sum;
-static atomic_ulong ratings[METRICS_MAX_LEVEL + 1];
+/* by rating_source (web, mail), then level */
+static const char *const source_names[] = {"web", "mail"};
+#define NSOURCES (sizeof(source_names) / sizeof(source_names[0]))
+static atomic_ulong ratings[NSOURCES][METRICS_MAX_LEVEL + 1];
+static atomic_ulong replies[REPLY_NSTATUS];
 static atomic_ulong hits, machine_hits;
 static atomic_ulong cuts[METRICS_NCUTS], cut_bytes[METRICS_NCUTS];
 static const char *const cut_names[METRICS_NCUTS] = {"user_agent",
@@ -49,10 +54,18 @@ void metrics_request(enum metrics_route route, int status, double seconds)
 				  memory_order_relaxed);
 }
 
-void metrics_rating(int level)
+void metrics_rating(int source, int level)
 {
-	if (level >= 0 && level <= METRICS_MAX_LEVEL)
-		atomic_fetch_add_explicit(&ratings[level], 1,
+	if (source >= 0 && (size_t)source < NSOURCES && level >= 0 &&
+	    level <= METRICS_MAX_LEVEL)
+		atomic_fetch_add_explicit(&ratings[source][level], 1,
+					  memory_order_relaxed);
+}
+
+void metrics_reply(int status)
+{
+	if (status >= 0 && status < REPLY_NSTATUS)
+		atomic_fetch_add_explicit(&replies[status], 1,
 					  memory_order_relaxed);
 }
 
@@ -113,16 +126,31 @@ void metrics_render(struct buf *out)
 		   atomic_load_explicit(&latency_us_sum, memory_order_relaxed) /
 		       1e6,
 		   cum);
-	buf_puts(out, "# HELP mailmood_ratings_total Ratings recorded over "
-		      "the web, by level on the survey's scale.\n"
+	buf_puts(out, "# HELP mailmood_ratings_total Ratings recorded, by "
+		      "source (web: a click, mail: a reply) and level on the "
+		      "survey's scale.\n"
 		      "# TYPE mailmood_ratings_total counter\n");
-	for (int l = 0; l <= METRICS_MAX_LEVEL; l++) {
-		v = atomic_load_explicit(&ratings[l], memory_order_relaxed);
-		if (v)
-			buf_printf(out,
-				   "mailmood_ratings_total{level=\"%d\"} %lu\n",
-				   l, v);
-	}
+	for (size_t s = 0; s < NSOURCES; s++)
+		for (int l = 0; l <= METRICS_MAX_LEVEL; l++) {
+			v = atomic_load_explicit(&ratings[s][l],
+						 memory_order_relaxed);
+			if (v)
+				buf_printf(
+				    out,
+				    "mailmood_ratings_total{source=\"%s\","
+				    "level=\"%d\"} %lu\n",
+				    source_names[s], l, v);
+		}
+	/* every status, zeros too: a dashboard can tell "none" from
+	 * "not exported" */
+	buf_puts(out, "# HELP mailmood_replies_total Reply mails kept by "
+		      "this listener (LMTP, IMAP), by status.\n"
+		      "# TYPE mailmood_replies_total counter\n");
+	for (int st = 0; st < REPLY_NSTATUS; st++)
+		buf_printf(
+		    out, "mailmood_replies_total{status=\"%s\"} %lu\n",
+		    store_reply_status_name(st),
+		    atomic_load_explicit(&replies[st], memory_order_relaxed));
 	buf_printf(out,
 		   "# HELP mailmood_hits_total Link hits (GET of a rating "
 		   "link).\n"

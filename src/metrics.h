@@ -18,8 +18,11 @@ enum metrics_route {
 #define METRICS_MAX_LEVEL 10 /* highest level value of any scale */
 
 void metrics_request(enum metrics_route route, int status, double seconds);
-/* A rating that counted, by its value on the survey's scale. */
-void metrics_rating(int level);
+/* A rating that counted, by where it came from (enum rating_source: web,
+ * mail) and its value on the survey's scale. */
+void metrics_rating(int source, int level);
+/* A reply mail this process kept, by its status (enum reply_status). */
+void metrics_reply(int status);
 void metrics_machine_hit(void);
 void metrics_hit(void);
 /* What the listener cut before storing it (a hit's User-Agent, the body of

@@ -191,6 +191,7 @@ static int compose_rating_mail(struct store *st, const struct conf *c,
 	a.level = use->level;
 	a.team = team->display_name ? team->display_name : team->name;
 	a.ticket = s.ticket;
+	a.subject = s.subject;
 	a.requester = s.requester;
 	a.agent = s.agent;
 	a.why = use->why;

@@ -8,12 +8,13 @@
 #include "scale.h"
 
 const char *const page_names[PAGE_COUNT][24] = {
-    [PAGE_LANDING] = {"lang", "base_path", "team", "ticket", "action", "csrf",
-		      "level", "label", "emoji", "level_class", "levels",
-		      "comment_max", "why", "better", NULL},
-    [PAGE_THANKS] = {"lang", "base_path", "team", "ticket", "label", "emoji",
-		     "level_class", "why", "better", "action", "csrf", "level",
-		     "comment_max", "levels", NULL},
+    [PAGE_LANDING] = {"lang", "base_path", "team", "ticket", "subject",
+		      "action", "csrf", "level", "label", "emoji",
+		      "level_class", "levels", "comment_max", "why", "better",
+		      NULL},
+    [PAGE_THANKS] = {"lang", "base_path", "team", "ticket", "subject", "label",
+		     "emoji", "level_class", "why", "better", "action", "csrf",
+		     "level", "comment_max", "levels", NULL},
     [PAGE_EXPIRED] = {"lang", "base_path", NULL},
 };
 

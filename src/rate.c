@@ -418,6 +418,11 @@ static void render_rating_page(const struct rate_env *env,
 	const char *team = rv->team && rv->team->display_name
 			       ? rv->team->display_name
 			       : rv->s.team;
+	/* the closure mail's subject beside the ticket; in its place when
+	 * the rule captured no ticket */
+	int has_ticket = rv->s.ticket && *rv->s.ticket;
+	const char *ticket = has_ticket ? rv->s.ticket : rv->s.subject;
+	const char *subject = has_ticket ? rv->s.subject : NULL;
 
 	snprintf(action, sizeof(action), "%s/r/%s", env->base_path, rv->token);
 	if (token_csrf(&env->key, rv->token, "rate", csrf) < 0) {
@@ -433,7 +438,8 @@ static void render_rating_page(const struct rate_env *env,
 		    {"lang", page_lang_name(rv->lang)},
 		    {"base_path", env->base_path},
 		    {"team", team},
-		    {"ticket", rv->s.ticket},
+		    {"ticket", ticket},
+		    {"subject", subject},
 		    {"action", action},
 		    {"csrf", csrf},
 		    {"level", l->key},
@@ -766,7 +772,7 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		goto fail;
 	if (!update) {
 		outbox_notify(); /* the worker sends what is due at once */
-		metrics_rating(level);
+		metrics_rating(RATING_WEB, level);
 		log_info("survey %lld ticket=%s rated %s (web%s) ip=%s",
 			 (long long)rv.s.id, rv.s.ticket ? rv.s.ticket : "-",
 			 scale_level(rv.scale, level)->key,

@@ -681,6 +681,7 @@ static int take_comment(void *arg, const struct store_rating_row *r)
 	if (dup_or_null(r->team, &c->team) < 0 ||
 	    dup_or_null(r->agent, &c->agent) < 0 ||
 	    dup_or_null(r->ticket, &c->ticket) < 0 ||
+	    dup_or_null(r->subject, &c->subject) < 0 ||
 	    dup_or_null(r->why, &c->why) < 0 ||
 	    dup_or_null(r->better, &c->better) < 0)
 		return x->failed = -1;
@@ -711,6 +712,7 @@ void report_comments_free(struct report_comment *c, size_t n)
 		free(c[i].team);
 		free(c[i].agent);
 		free(c[i].ticket);
+		free(c[i].subject);
 		free(c[i].why);
 		free(c[i].better);
 	}

@@ -82,9 +82,9 @@ int64_t report_parse_date(const char *s);
 /* Comments shown beside figures. */
 struct report_comment {
 	int64_t at;
-	int level;
+	int level; /* -1: a reply without a grade (a comment only) */
 	const struct scale *scale; /* never NULL (default thermometer) */
-	char *team, *agent, *ticket, *why, *better;
+	char *team, *agent, *ticket, *subject, *why, *better;
 };
 enum store_rc report_comments(struct store *st,
 			      const struct store_rating_filter *f,
@@ -108,6 +108,10 @@ void report_write_html(struct buf *b, const struct report *r,
 		       const struct report_comment *c, size_t nc,
 		       const char *title);
 
+/* " &middot; TICKET <span class="subject">SUBJECT</span>", escaped; the
+ * subject stands in where the rule captured no ticket; nothing when
+ * neither is known. */
+void report_html_ticket(struct buf *b, const char *ticket, const char *subject);
 /* A <ul> of comments, every text escaped. */
 void report_html_comments(struct buf *b, const struct report_comment *c,
 			  size_t nc);

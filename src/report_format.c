@@ -543,6 +543,23 @@ static void html_row(struct buf *b, const struct report_row *w)
 	buf_puts(b, "</td></tr>\n");
 }
 
+void report_html_ticket(struct buf *b, const char *ticket, const char *subject)
+{
+	int has_subject = subject && *subject;
+
+	if (!(ticket && *ticket) && !has_subject)
+		return;
+	buf_puts(b, " &middot; ");
+	if (ticket && *ticket)
+		html(b, ticket);
+	if (has_subject) {
+		buf_puts(b, ticket && *ticket ? " <span class=\"subject\">"
+					      : "<span class=\"subject\">");
+		html(b, subject);
+		buf_puts(b, "</span>");
+	}
+}
+
 void report_html_comments(struct buf *b, const struct report_comment *c,
 			  size_t nc)
 {
@@ -554,17 +571,15 @@ void report_html_comments(struct buf *b, const struct report_comment *c,
 		buf_puts(b, "<li><span class=\"when\">");
 		html_date(b, c[i].at);
 		buf_puts(b, "</span> <b>");
-		html(b, l ? l->key : "?");
+		/* a reply without a grade is a comment all the same */
+		html(b, l ? l->key : c[i].level < 0 ? "comment" : "?");
 		buf_puts(b, "</b> ");
 		html(b, c[i].team);
 		if (c[i].agent) {
 			buf_puts(b, " / ");
 			html(b, c[i].agent);
 		}
-		if (c[i].ticket) {
-			buf_puts(b, " &middot; ");
-			html(b, c[i].ticket);
-		}
+		report_html_ticket(b, c[i].ticket, c[i].subject);
 		if (c[i].why && *c[i].why) {
 			buf_puts(b, "<br>Why: ");
 			html(b, c[i].why);

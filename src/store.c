@@ -552,18 +552,88 @@ enum store_rc store_session_delete(struct store *st, const char *id,
 
 /* ------------------------------------------------ replies (ingest.c) */
 
+static const char *const reply_status_names[REPLY_NSTATUS] = {
+    [REPLY_RATED] = "rated",
+    [REPLY_COMMENT] = "comment",
+    [REPLY_AUTO] = "auto",
+    [REPLY_UNMATCHED] = "unmatched",
+};
+static const char *const reply_source_names[REPLY_NSOURCES] = {
+    [REPLY_SOURCE_LMTP] = "lmtp",
+    [REPLY_SOURCE_INGEST] = "ingest",
+    [REPLY_SOURCE_IMAP] = "imap",
+    [REPLY_SOURCE_MILTER] = "milter",
+};
+static const char *const reply_match_names[REPLY_NMATCHES] = {
+    [REPLY_MATCH_NONE] = NULL,
+    [REPLY_MATCH_ADDRESS] = "address",
+    [REPLY_MATCH_IN_REPLY_TO] = "in-reply-to",
+    [REPLY_MATCH_REF] = "ref",
+    [REPLY_MATCH_LINK] = "link",
+};
+
+static const char *name_of(const char *const *names, int n, int v)
+{
+	return v >= 0 && v < n ? names[v] : NULL;
+}
+
+static int parse_of(const char *const *names, int n, const char *s, int none)
+{
+	for (int i = 0; s && i < n; i++)
+		if (names[i] && !strcmp(names[i], s))
+			return i;
+	return none;
+}
+
+const char *store_reply_status_name(int status)
+{
+	return name_of(reply_status_names, REPLY_NSTATUS, status);
+}
+
+const char *store_reply_source_name(int source)
+{
+	return name_of(reply_source_names, REPLY_NSOURCES, source);
+}
+
+const char *store_reply_match_name(int match)
+{
+	return name_of(reply_match_names, REPLY_NMATCHES, match);
+}
+
+int store_reply_status_parse(const char *s)
+{
+	return parse_of(reply_status_names, REPLY_NSTATUS, s, -1);
+}
+
+int store_reply_source_parse(const char *s)
+{
+	return parse_of(reply_source_names, REPLY_NSOURCES, s,
+			REPLY_SOURCE_UNKNOWN);
+}
+
+int store_reply_match_parse(const char *s)
+{
+	return parse_of(reply_match_names, REPLY_NMATCHES, s, REPLY_MATCH_NONE);
+}
+
 void store_reply_free(struct store_reply *r)
 {
 	if (!r)
 		return;
-	free(r->status);
 	free(r->sender);
 	free(r->message_id);
 	free(r->subject);
 	free(r->body);
 	free(r->comment);
-	r->status = r->sender = r->message_id = NULL;
+	r->sender = r->message_id = NULL;
 	r->subject = r->body = r->comment = NULL;
+}
+
+void store_reply_list_free(struct store_reply *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++)
+		store_reply_free(&r[i]);
+	free(r);
 }
 
 enum store_rc store_reply_add(struct store *st, struct store_reply *r)
@@ -575,6 +645,14 @@ enum store_rc store_reply_get(struct store *st, int64_t id,
 			      struct store_reply *out)
 {
 	return st->ops->reply_get(st, id, out);
+}
+
+enum store_rc store_reply_list(struct store *st, int64_t survey_id,
+			       struct store_reply **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return st->ops->reply_list(st, survey_id, out, n);
 }
 
 enum store_rc store_reply_by_message_id(struct store *st,

@@ -223,21 +223,29 @@ typedef int (*store_report_emit)(void *arg, const struct store_report_cell *c);
 enum store_rc store_report(struct store *st, const struct store_report_query *q,
 			   store_report_emit emit, void *arg);
 
-/* Ratings with their survey, for comments, search and export. */
+/* Ratings with their survey, for comments, search and export. With
+ * replies set, comment-only replies (status "comment" with a text and no
+ * rating of their own) come too, in the same order, as rows with
+ * rating_id 0, reply_id set, level -1, source RATING_MAIL, current 1 and
+ * the reply's text as why: what a person wrote is shown wherever
+ * comments are. */
 struct store_rating_filter {
 	const char *team, *agent;
 	const char *text;     /* substring of why or better (ASCII case) */
 	int64_t since, until; /* rating time in [since, until); 0: open */
 	int history;	      /* 1: every rating, 0: the current ones */
 	int commented;	      /* 1: only ratings with a comment */
+	int replies;	      /* 1: comment-only replies too */
 	int oldest_first;     /* default newest first */
 	int64_t limit;	      /* 0: no limit */
 };
 
 struct store_rating_row {
 	int64_t rating_id, survey_id, at, sent_at;
-	int level, source, current;
+	int64_t reply_id; /* a comment-only reply's row: its id, else 0 */
+	int level, source, current; /* level -1: a reply without a grade */
 	const char *team, *agent, *rule, *ticket, *scale, *why, *better;
+	const char *subject; /* the closure mail's */
 };
 
 typedef int (*store_rating_emit)(void *arg, const struct store_rating_row *r);
@@ -250,6 +258,7 @@ struct store_alert_row {
 	int64_t outbox_id, survey_id, created_at, acked_at; /* 0: not acked */
 	int state, level;
 	const char *team, *agent, *ticket, *scale, *acked_by;
+	const char *subject; /* the closure mail's */
 };
 
 typedef int (*store_alert_emit)(void *arg, const struct store_alert_row *a);
@@ -308,13 +317,56 @@ enum store_rc store_session_delete(struct store *st, const char *id,
 				   int64_t now);
 
 /* Reply mails (DESIGN.md "Reply"): every one is kept, matched or not, so
- * nothing a person wrote is lost and an unmatched one can be looked at. */
+ * nothing a person wrote is lost and an unmatched one can be looked at.
+ * Status, source and match are kept as the strings of the *_name
+ * functions below (the one mapping between the enums and the store). */
+enum reply_status {
+	REPLY_RATED = 0,     /* "rated": its grade became a rating */
+	REPLY_COMMENT = 1,   /* "comment": matched, no grade (or too late) */
+	REPLY_AUTO = 2,	     /* "auto": an auto-reply, never a rating */
+	REPLY_UNMATCHED = 3, /* "unmatched": no survey found */
+	REPLY_NSTATUS
+};
+
+enum reply_source {
+	REPLY_SOURCE_UNKNOWN = -1, /* kept before the source was recorded */
+	REPLY_SOURCE_LMTP = 0,	   /* "lmtp": mailmoodd's LMTP listener */
+	REPLY_SOURCE_INGEST = 1,   /* "ingest": mailmoodctl ingest */
+	REPLY_SOURCE_IMAP = 2,	   /* "imap": the IMAP poller */
+	REPLY_SOURCE_MILTER = 3,   /* "milter": a ticket reply in the milter */
+	REPLY_NSOURCES
+};
+
+enum reply_match {
+	REPLY_MATCH_NONE = 0,	     /* unmatched (or not recorded): NULL */
+	REPLY_MATCH_ADDRESS = 1,     /* "address": +TOKEN in a recipient */
+	REPLY_MATCH_IN_REPLY_TO = 2, /* "in-reply-to": In-Reply-To or
+					References names the closure mail */
+	REPLY_MATCH_REF = 3,	     /* "ref": a "Ref: TOKEN" in the text */
+	REPLY_MATCH_LINK = 4,	     /* "link": a rating link in the text */
+	REPLY_NMATCHES
+};
+
+/* The stored string of a value; NULL for a value out of range (and for
+ * REPLY_SOURCE_UNKNOWN, REPLY_MATCH_NONE: stored as NULL). */
+const char *store_reply_status_name(int status);
+const char *store_reply_source_name(int source);
+const char *store_reply_match_name(int match);
+/* The value of a stored string: -1 (status), REPLY_SOURCE_UNKNOWN,
+ * REPLY_MATCH_NONE for NULL or a string no build wrote. */
+int store_reply_status_parse(const char *s);
+int store_reply_source_parse(const char *s);
+int store_reply_match_parse(const char *s);
+
 struct store_reply {
 	int64_t id;
 	int64_t received_at;
 	int64_t survey_id; /* 0 when unmatched */
 	int64_t rating_id; /* 0 when the reply made no rating */
-	char *status;	   /* "rated", "comment", "unmatched", "auto" */
+	int status;	   /* enum reply_status */
+	int source;	   /* enum reply_source */
+	int matched_by;	   /* enum reply_match */
+	int level;	   /* store_reply_list: its rating's level, -1 none */
 	char *sender;	   /* envelope sender, "" for a bounce */
 	char *message_id;
 	char *subject; /* decoded */
@@ -330,6 +382,12 @@ enum store_rc store_reply_get(struct store *st, int64_t id,
  * answer lost on the way, an IMAP move that failed) is recognised. */
 enum store_rc store_reply_by_message_id(struct store *st,
 					const char *message_id, int64_t *id);
+/* The replies of a survey, oldest first, without body (NULL); level is
+ * the level of the rating a "rated" reply made, else -1. *out is
+ * malloc'd (free with store_reply_list_free). */
+enum store_rc store_reply_list(struct store *st, int64_t survey_id,
+			       struct store_reply **out, size_t *n);
+void store_reply_list_free(struct store_reply *r, size_t n);
 
 /* ------------------------------------------ alerts (outbox.c, ack.c) */
 

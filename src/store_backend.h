@@ -105,6 +105,8 @@ struct store_ops {
 	enum store_rc (*reply_by_message_id)(struct store *st,
 					     const char *message_id,
 					     int64_t *id);
+	enum store_rc (*reply_list)(struct store *st, int64_t survey_id,
+				    struct store_reply **out, size_t *n);
 	/* alerts, acknowledgements, digests (store_sqlite_alert.c) */
 	enum store_rc (*outbox_get)(struct store *st, int64_t id,
 				    struct outbox_item *out,

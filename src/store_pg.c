@@ -167,6 +167,9 @@ static const char *const spg_migrations[] = {
 	/* 5 */
 	"CREATE INDEX surveys_sent_cover ON surveys"
 	" (sent_at, team, agent, rule, scale, status);",
+	/* 6 */
+	"ALTER TABLE replies ADD COLUMN source TEXT;"
+	"ALTER TABLE replies ADD COLUMN matched_by TEXT;",
 };
 /* clang-format on */
 
@@ -1489,22 +1492,48 @@ static enum store_rc spg_reply_add(struct store *st, struct store_reply *r)
 	const char *params[] = {store_pg_i64(b1, r->received_at),
 				store_pg_id_or_null(b2, r->survey_id),
 				store_pg_id_or_null(b3, r->rating_id),
-				r->status,
+				store_reply_status_name(r->status),
 				r->sender,
 				r->message_id,
 				r->subject,
 				r->body,
-				r->comment};
+				r->comment,
+				store_reply_source_name(r->source),
+				store_reply_match_name(r->matched_by)};
 
 	return spg_insert_id(
 	    st,
 	    "INSERT INTO replies (received_at, survey_id, rating_id, status, "
-	    "sender, message_id, subject, body, comment) SELECT $1, "
-	    "$2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9 WHERE ($2::bigint "
-	    "IS NULL OR EXISTS (SELECT 1 FROM surveys WHERE id = $2::bigint)) "
-	    "AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM ratings WHERE "
-	    "id = $3::bigint)) RETURNING id",
-	    9, params, &r->id, "reply add");
+	    "sender, message_id, subject, body, comment, source, matched_by) "
+	    "SELECT $1, $2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9, $10, "
+	    "$11 WHERE ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM surveys "
+	    "WHERE id = $2::bigint)) AND ($3::bigint IS NULL OR EXISTS "
+	    "(SELECT 1 FROM ratings WHERE id = $3::bigint)) RETURNING id",
+	    11, params, &r->id, "reply add");
+}
+
+static int spg_row_reply(const PGresult *r, int i, void *el)
+{
+	struct store_reply *out = el;
+
+	memset(out, 0, sizeof(*out));
+	out->id = store_pg_int(r, i, 0);
+	out->received_at = store_pg_int(r, i, 1);
+	out->survey_id = store_pg_int(r, i, 2);
+	out->rating_id = store_pg_int(r, i, 3);
+	out->status = store_reply_status_parse(store_pg_col(r, i, 4));
+	out->source = store_reply_source_parse(store_pg_col(r, i, 10));
+	out->matched_by = store_reply_match_parse(store_pg_col(r, i, 11));
+	out->level = (int)store_pg_int(r, i, 12);
+	if (store_pg_text(r, i, 5, &out->sender) < 0 ||
+	    store_pg_text(r, i, 6, &out->message_id) < 0 ||
+	    store_pg_text(r, i, 7, &out->subject) < 0 ||
+	    store_pg_text(r, i, 8, &out->body) < 0 ||
+	    store_pg_text(r, i, 9, &out->comment) < 0) {
+		store_reply_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 static enum store_rc spg_reply_get(struct store *st, int64_t id,
@@ -1517,10 +1546,12 @@ static enum store_rc spg_reply_get(struct store *st, int64_t id,
 
 	memset(out, 0, sizeof(*out));
 	rc = store_pg_query(st,
-			    "SELECT id, received_at, coalesce(survey_id, 0), "
-			    "coalesce(rating_id, 0), status, sender, "
-			    "message_id, subject, body, comment FROM replies "
-			    "WHERE id = $1",
+			    "SELECT p.id, p.received_at, "
+			    "coalesce(p.survey_id, 0), "
+			    "coalesce(p.rating_id, 0), p.status, p.sender, "
+			    "p.message_id, p.subject, p.body, p.comment, "
+			    "p.source, p.matched_by, -1 FROM replies p "
+			    "WHERE p.id = $1",
 			    1, params, &r, "reply get");
 	if (rc != STORE_OK)
 		return rc;
@@ -1528,22 +1559,35 @@ static enum store_rc spg_reply_get(struct store *st, int64_t id,
 		PQclear(r);
 		return STORE_NOTFOUND;
 	}
-	out->id = store_pg_int(r, 0, 0);
-	out->received_at = store_pg_int(r, 0, 1);
-	out->survey_id = store_pg_int(r, 0, 2);
-	out->rating_id = store_pg_int(r, 0, 3);
-	if (store_pg_text(r, 0, 4, &out->status) < 0 ||
-	    store_pg_text(r, 0, 5, &out->sender) < 0 ||
-	    store_pg_text(r, 0, 6, &out->message_id) < 0 ||
-	    store_pg_text(r, 0, 7, &out->subject) < 0 ||
-	    store_pg_text(r, 0, 8, &out->body) < 0 ||
-	    store_pg_text(r, 0, 9, &out->comment) < 0) {
-		store_reply_free(out);
+	if (spg_row_reply(r, 0, out) < 0) {
 		store_set_err(st, "reply get: out of memory");
 		rc = STORE_ERROR;
 	}
 	PQclear(r);
 	return rc;
+}
+
+static void free_replies(void *p, size_t n)
+{
+	store_reply_list_free(p, n);
+}
+
+static enum store_rc spg_reply_list(struct store *st, int64_t survey_id,
+				    struct store_reply **out, size_t *n)
+{
+	char b[STORE_PG_I64];
+	const char *params[] = {store_pg_i64(b, survey_id)};
+
+	return spg_list(
+	    st,
+	    "SELECT p.id, p.received_at, coalesce(p.survey_id, 0), "
+	    "coalesce(p.rating_id, 0), p.status, p.sender, p.message_id, "
+	    "p.subject, NULL, p.comment, p.source, p.matched_by, "
+	    "CASE WHEN p.status = 'rated' THEN coalesce(r.level, -1) ELSE -1 "
+	    "END FROM replies p LEFT JOIN ratings r ON r.id = p.rating_id "
+	    "WHERE p.survey_id = $1 ORDER BY p.received_at, p.id",
+	    1, params, sizeof(struct store_reply), spg_row_reply, free_replies,
+	    (void **)out, n, "reply list");
 }
 
 static enum store_rc
@@ -1684,6 +1728,7 @@ const struct store_ops store_pg_ops = {
     .reply_add = spg_reply_add,
     .reply_get = spg_reply_get,
     .reply_by_message_id = spg_reply_by_message_id,
+    .reply_list = spg_reply_list,
     .outbox_get = spa_outbox_get,
     .alert_ack = spa_alert_ack,
     .requester_alerts = spa_requester_alerts,

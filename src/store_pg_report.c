@@ -14,7 +14,7 @@
 #include "store_pg.h"
 
 #define SPR_SQL_MAX 2048
-#define SPR_ARGS 8
+#define SPR_ARGS 12
 
 /* SQLite's lower() folds ASCII only; under the "C" collation PostgreSQL's
  * does the same, whatever the database's locale. */
@@ -223,6 +223,8 @@ static int spr_rating_row(const PGresult *r, void *p)
 	    .scale = store_pg_col(r, 0, 11),
 	    .why = store_pg_col(r, 0, 12),
 	    .better = store_pg_col(r, 0, 13),
+	    .reply_id = store_pg_int(r, 0, 14),
+	    .subject = store_pg_col(r, 0, 15),
 	};
 
 	return c->emit(c->arg, &row);
@@ -233,40 +235,72 @@ static int spr_rating_row(const PGresult *r, void *p)
 #define SPR_FIND(col) "strpos(" SPR_FOLD("coalesce(" col ", '')") ", lower("
 #define SPR_FIND_END "::text COLLATE \"C\")) > 0"
 
+/* The filter of both halves: team, agent, the text in why (and better),
+ * the time column in [since, until). */
+static void spr_rating_where(struct spr_sql *s,
+			     const struct store_rating_filter *f,
+			     const char *at_ge, const char *at_lt,
+			     const char *find_why, const char *find_better)
+{
+	if (f->team)
+		spr_param(s, " AND s.team = ", f->team, "");
+	if (f->agent)
+		spr_param(s, " AND s.agent = ", f->agent, "");
+	if (f->text && *f->text) {
+		/* Once per column: a second $n is simpler than a subquery
+		 * that names it once. */
+		spr_param(s, find_why, f->text, SPR_FIND_END);
+		if (find_better)
+			spr_param(s, find_better, f->text, SPR_FIND_END);
+		spr_put(s, ")");
+	}
+	if (f->since)
+		spr_param_int(s, at_ge, f->since, "");
+	if (f->until)
+		spr_param_int(s, at_lt, f->until, "");
+}
+
 enum store_rc spr_rating_rows(struct store *st,
 			      const struct store_rating_filter *f,
 			      store_rating_emit emit, void *arg)
 {
 	struct spr_rating_ctx c = {emit, arg};
-	const char *order = f->oldest_first ? " ORDER BY r.at ASC, r.id ASC"
-					    : " ORDER BY r.at DESC, r.id DESC";
+	const char *order = f->oldest_first
+				? " ORDER BY 3 ASC, 1 ASC, 15 ASC"
+				: " ORDER BY 3 DESC, 1 DESC, 15 DESC";
 	struct spr_sql s = {.len = 0};
 
-	spr_put(&s, "SELECT r.id, r.survey_id, r.at, s.sent_at, r.level, "
-		    "r.source, r.current, s.team, s.agent, s.rule, s.ticket, "
-		    "s.scale, r.why, r.better FROM ratings r JOIN surveys s "
-		    "ON s.id = r.survey_id WHERE true");
+	spr_put(&s,
+		"SELECT r.id, r.survey_id, r.at, s.sent_at, r.level, "
+		"r.source, r.current, s.team, s.agent, s.rule, s.ticket, "
+		"s.scale, r.why, r.better, 0::bigint, s.subject FROM "
+		"ratings r JOIN surveys s ON s.id = r.survey_id WHERE true");
 	if (!f->history)
 		spr_put(&s, " AND r.current = 1");
-	if (f->team)
-		spr_param(&s, " AND s.team = ", f->team, "");
-	if (f->agent)
-		spr_param(&s, " AND s.agent = ", f->agent, "");
-	if (f->text && *f->text) {
-		/* Once per column: a second $n is simpler than a subquery
-		 * that names it once. */
-		spr_param(&s, " AND (" SPR_FIND("r.why"), f->text,
-			  SPR_FIND_END);
-		spr_param(&s, " OR " SPR_FIND("r.better"), f->text,
-			  SPR_FIND_END ")");
-	}
-	if (f->since)
-		spr_param_int(&s, " AND r.at >= ", f->since, "");
-	if (f->until)
-		spr_param_int(&s, " AND r.at < ", f->until, "");
+	spr_rating_where(&s, f, " AND r.at >= ", " AND r.at < ",
+			 " AND (" SPR_FIND("r.why"),
+			 " OR " SPR_FIND("r.better"));
 	if (f->commented)
 		spr_put(&s, " AND (coalesce(r.why, '') <> '' OR "
 			    "coalesce(r.better, '') <> '')");
+	if (f->replies) {
+		/* a comment-only reply: matched, no grade, no rating to
+		 * join */
+		char src[48];
+
+		snprintf(src, sizeof(src), "%d", RATING_MAIL);
+		spr_put(&s, " UNION ALL SELECT 0, p.survey_id, p.received_at, "
+			    "s.sent_at, -1, ");
+		spr_put(&s, src);
+		spr_put(&s, ", 1, s.team, s.agent, s.rule, s.ticket, s.scale, "
+			    "p.comment, NULL, p.id, s.subject FROM replies p "
+			    "JOIN surveys s ON s.id = p.survey_id WHERE "
+			    "p.status = 'comment' AND p.rating_id IS NULL AND "
+			    "coalesce(p.comment, '') <> ''");
+		spr_rating_where(
+		    &s, f, " AND p.received_at >= ", " AND p.received_at < ",
+		    " AND (" SPR_FIND("p.comment"), NULL);
+	}
 	spr_put(&s, order);
 	if (f->limit > 0)
 		spr_param_int(&s, " LIMIT ", f->limit, "::bigint");
@@ -300,6 +334,7 @@ static int spr_alert_row(const PGresult *r, void *p)
 	    .ticket = store_pg_col(r, 0, 8),
 	    .scale = store_pg_col(r, 0, 9),
 	    .acked_by = store_pg_col(r, 0, 10),
+	    .subject = store_pg_col(r, 0, 11),
 	};
 
 	return c->emit(c->arg, &a);
@@ -313,7 +348,7 @@ enum store_rc spr_alert_rows(struct store *st, const char *team, int open_only,
 
 	spr_put(&s, "SELECT o.id, o.survey_id, o.created_at, "
 		    "coalesce(a.acked_at, 0), o.state, coalesce(r.level, -1), "
-		    "s.team, s.agent, s.ticket, s.scale, a.acked_by "
+		    "s.team, s.agent, s.ticket, s.scale, a.acked_by, s.subject "
 		    "FROM outbox o JOIN surveys s ON s.id = o.survey_id "
 		    "LEFT JOIN ratings r ON r.id = o.rating_id "
 		    "LEFT JOIN alert_acks a ON a.outbox_id = o.id "

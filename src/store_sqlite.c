@@ -168,6 +168,11 @@ static const char *const sq_migrations[] = {
 	 * and hit (tests/bench/report, 10^6 surveys: overview p99 3.5 s). */
 	"CREATE INDEX surveys_sent_cover ON surveys"
 	" (sent_at, team, agent, rule, scale, status);",
+	/* 6: where a reply came in (lmtp, ingest, imap, milter) and how it
+	 * found its survey (address, in-reply-to, ref, link), for
+	 * mailmoodctl show. */
+	"ALTER TABLE replies ADD COLUMN source TEXT;"
+	"ALTER TABLE replies ADD COLUMN matched_by TEXT;",
 };
 /* clang-format on */
 
@@ -208,6 +213,7 @@ enum sq_id {
 	SQ_REPLY_INSERT,
 	SQ_REPLY_GET,
 	SQ_REPLY_BY_MSGID,
+	SQ_REPLY_LIST,
 	SQ_COUNT
 };
 
@@ -273,11 +279,19 @@ static const char *const sq_sql[SQ_COUNT] = {
 		       "survey_id IS ?1 ORDER BY id",
     [SQ_REPLY_INSERT] =
 	"INSERT INTO replies (received_at, survey_id, rating_id, status, "
-	"sender, message_id, subject, body, comment) VALUES (?1, ?2, ?3, "
-	"?4, ?5, ?6, ?7, ?8, ?9)",
+	"sender, message_id, subject, body, comment, source, matched_by) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     [SQ_REPLY_GET] = "SELECT id, received_at, coalesce(survey_id, 0), "
 		     "coalesce(rating_id, 0), status, sender, message_id, "
-		     "subject, body, comment FROM replies WHERE id = ?1",
+		     "subject, body, comment, source, matched_by, -1 "
+		     "FROM replies WHERE id = ?1",
+    [SQ_REPLY_LIST] =
+	"SELECT p.id, p.received_at, coalesce(p.survey_id, 0), "
+	"coalesce(p.rating_id, 0), p.status, p.sender, p.message_id, "
+	"p.subject, NULL, p.comment, p.source, p.matched_by, "
+	"CASE WHEN p.status = 'rated' THEN coalesce(r.level, -1) ELSE -1 END "
+	"FROM replies p LEFT JOIN ratings r ON r.id = p.rating_id "
+	"WHERE p.survey_id = ?1 ORDER BY p.received_at, p.id",
     [SQ_REPLY_BY_MSGID] = "SELECT id FROM replies WHERE message_id = ?1 "
 			  "ORDER BY id DESC LIMIT 1",
 };
@@ -1376,12 +1390,14 @@ static enum store_rc sq_reply_add(struct store *st, struct store_reply *r)
 	sqlite3_bind_int64(q, 1, r->received_at);
 	sq_id_or_null(q, 2, r->survey_id);
 	sq_id_or_null(q, 3, r->rating_id);
-	sq_text(q, 4, r->status);
+	sq_text(q, 4, store_reply_status_name(r->status));
 	sq_text(q, 5, r->sender);
 	sq_text(q, 6, r->message_id);
 	sq_text(q, 7, r->subject);
 	sq_text(q, 8, r->body);
 	sq_text(q, 9, r->comment);
+	sq_text(q, 10, store_reply_source_name(r->source));
+	sq_text(q, 11, store_reply_match_name(r->matched_by));
 	return sq_insert_child(st, q, &r->id, "reply add");
 }
 
@@ -1389,12 +1405,19 @@ static int sq_reply_fill(sqlite3_stmt *q, void *arg)
 {
 	struct store_reply *out = arg;
 
+	memset(out, 0, sizeof(*out));
 	out->id = sqlite3_column_int64(q, 0);
 	out->received_at = sqlite3_column_int64(q, 1);
 	out->survey_id = sqlite3_column_int64(q, 2);
 	out->rating_id = sqlite3_column_int64(q, 3);
-	if (store_sqlite_col_text(q, 4, &out->status) < 0 ||
-	    store_sqlite_col_text(q, 5, &out->sender) < 0 ||
+	out->status =
+	    store_reply_status_parse((const char *)sqlite3_column_text(q, 4));
+	out->source =
+	    store_reply_source_parse((const char *)sqlite3_column_text(q, 10));
+	out->matched_by =
+	    store_reply_match_parse((const char *)sqlite3_column_text(q, 11));
+	out->level = sqlite3_column_int(q, 12);
+	if (store_sqlite_col_text(q, 5, &out->sender) < 0 ||
 	    store_sqlite_col_text(q, 6, &out->message_id) < 0 ||
 	    store_sqlite_col_text(q, 7, &out->subject) < 0 ||
 	    store_sqlite_col_text(q, 8, &out->body) < 0 ||
@@ -1411,6 +1434,29 @@ static enum store_rc sq_reply_get(struct store *st, int64_t id,
 	memset(out, 0, sizeof(*out));
 	return sq_get_by_id(st, sq_stmt(st, SQ_REPLY_GET), id, sq_reply_fill,
 			    out, "reply get");
+}
+
+static void free_replies(void *p, size_t n)
+{
+	store_reply_list_free(p, n);
+}
+
+static enum store_rc sq_reply_list(struct store *st, int64_t survey_id,
+				   struct store_reply **out, size_t *n)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_REPLY_LIST);
+	void *arr;
+	enum store_rc rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, survey_id);
+	rc = sq_list(st, q, sizeof(struct store_reply), sq_reply_fill,
+		     free_replies, &arr, n, "reply list");
+	*out = arr;
+	return rc;
 }
 
 static enum store_rc sq_reply_by_message_id(struct store *st,
@@ -1581,6 +1627,7 @@ const struct store_ops store_sqlite_ops = {
     .reply_add = sq_reply_add,
     .reply_get = sq_reply_get,
     .reply_by_message_id = sq_reply_by_message_id,
+    .reply_list = sq_reply_list,
     .outbox_get = sqa_outbox_get,
     .alert_ack = sqa_alert_ack,
     .requester_alerts = sqa_requester_alerts,

@@ -255,9 +255,41 @@ static int sqr_rating_row(sqlite3_stmt *s, void *p)
 	    .scale = sqr_col(s, 11),
 	    .why = sqr_col(s, 12),
 	    .better = sqr_col(s, 13),
+	    .reply_id = sqlite3_column_int64(s, 14),
+	    .subject = sqr_col(s, 15),
 	};
 
 	return c->emit(c->arg, &r);
+}
+
+/* The filter of both halves; why and better are the text columns, at the
+ * time column. Parameters: ?1 team, ?2 agent, ?3 text, ?4 since,
+ * ?5 until (?6 the limit). */
+static int sqr_rating_where(char *out, size_t size,
+			    const struct store_rating_filter *f, const char *at,
+			    const char *why, const char *better)
+{
+	char text[256] = "";
+
+	if (f->text && *f->text) {
+		if (better)
+			snprintf(text, sizeof(text),
+				 " AND (instr(lower(coalesce(%s, '')), "
+				 "lower(?3)) > 0 OR instr(lower(coalesce(%s, "
+				 "'')), lower(?3)) > 0)",
+				 why, better);
+		else
+			snprintf(text, sizeof(text),
+				 " AND instr(lower(coalesce(%s, '')), "
+				 "lower(?3)) > 0",
+				 why);
+	}
+	return snprintf(out, size, "%s%s%s%s%s%s%s%s%s",
+			f->team ? " AND s.team = ?1" : "",
+			f->agent ? " AND s.agent = ?2" : "", text,
+			f->since ? " AND " : "", f->since ? at : "",
+			f->since ? " >= ?4" : "", f->until ? " AND " : "",
+			f->until ? at : "", f->until ? " < ?5" : "");
 }
 
 enum store_rc sqr_rating_rows(struct store *st,
@@ -265,29 +297,39 @@ enum store_rc sqr_rating_rows(struct store *st,
 			      store_rating_emit emit, void *arg)
 {
 	struct sqr_rating_ctx c = {emit, arg};
-	char sql[SQR_SQL_MAX];
+	char sql[SQR_SQL_MAX], w1[512], w2[512], half[SQR_SQL_MAX / 2] = "";
+	const char *dir = f->oldest_first ? "ASC" : "DESC";
 	sqlite3_stmt *s;
 	int n;
 
+	if (sqr_rating_where(w1, sizeof(w1), f, "r.at", "r.why", "r.better") >=
+		(int)sizeof(w1) ||
+	    sqr_rating_where(w2, sizeof(w2), f, "p.received_at", "p.comment",
+			     NULL) >= (int)sizeof(w2)) {
+		store_set_err(st, "rating rows: statement too long");
+		return STORE_ERROR;
+	}
+	/* a comment-only reply: matched, no grade, no rating to join */
+	if (f->replies)
+		snprintf(half, sizeof(half),
+			 " UNION ALL SELECT 0, p.survey_id, p.received_at, "
+			 "s.sent_at, -1, %d, 1, s.team, s.agent, s.rule, "
+			 "s.ticket, s.scale, p.comment, NULL, p.id, s.subject "
+			 "FROM replies p JOIN surveys s ON s.id = p.survey_id "
+			 "WHERE p.status = 'comment' AND p.rating_id IS NULL "
+			 "AND coalesce(p.comment, '') <> ''%s",
+			 RATING_MAIL, w2);
 	n = snprintf(
 	    sql, sizeof(sql),
 	    "SELECT r.id, r.survey_id, r.at, s.sent_at, r.level, r.source, "
 	    "r.current, s.team, s.agent, s.rule, s.ticket, s.scale, r.why, "
-	    "r.better FROM ratings r JOIN surveys s ON s.id = r.survey_id "
-	    "WHERE 1%s%s%s%s%s%s%s ORDER BY r.at %s, r.id %s%s",
-	    f->history ? "" : " AND r.current = 1",
-	    f->team ? " AND s.team = ?1" : "",
-	    f->agent ? " AND s.agent = ?2" : "",
-	    f->text && *f->text
-		? " AND (instr(lower(coalesce(r.why, '')), lower(?3)) > 0 OR "
-		  "instr(lower(coalesce(r.better, '')), lower(?3)) > 0)"
-		: "",
-	    f->since ? " AND r.at >= ?4" : "", f->until ? " AND r.at < ?5" : "",
+	    "r.better, 0, s.subject FROM ratings r JOIN surveys s ON s.id = "
+	    "r.survey_id WHERE 1%s%s%s%s ORDER BY 3 %s, 1 %s, 15 %s%s",
+	    f->history ? "" : " AND r.current = 1", w1,
 	    f->commented ? " AND (coalesce(r.why, '') <> '' OR "
 			   "coalesce(r.better, '') <> '')"
 			 : "",
-	    f->oldest_first ? "ASC" : "DESC", f->oldest_first ? "ASC" : "DESC",
-	    f->limit > 0 ? " LIMIT ?6" : "");
+	    half, dir, dir, dir, f->limit > 0 ? " LIMIT ?6" : "");
 	if (n < 0 || (size_t)n >= sizeof(sql)) {
 		store_set_err(st, "rating rows: statement too long");
 		return STORE_ERROR;
@@ -325,6 +367,7 @@ static int sqr_alert_row(sqlite3_stmt *s, void *p)
 	    .ticket = sqr_col(s, 8),
 	    .scale = sqr_col(s, 9),
 	    .acked_by = sqr_col(s, 10),
+	    .subject = sqr_col(s, 11),
 	};
 
 	return c->emit(c->arg, &a);
@@ -340,7 +383,7 @@ enum store_rc sqr_alert_rows(struct store *st, const char *team, int open_only,
 	snprintf(sql, sizeof(sql),
 		 "SELECT o.id, o.survey_id, o.created_at, "
 		 "coalesce(a.acked_at, 0), o.state, coalesce(r.level, -1), "
-		 "s.team, s.agent, s.ticket, s.scale, a.acked_by "
+		 "s.team, s.agent, s.ticket, s.scale, a.acked_by, s.subject "
 		 "FROM outbox o JOIN surveys s ON s.id = o.survey_id "
 		 "LEFT JOIN ratings r ON r.id = o.rating_id "
 		 "LEFT JOIN alert_acks a ON a.outbox_id = o.id "

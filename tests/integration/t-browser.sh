@@ -141,8 +141,8 @@ PY
 }
 
 # With JavaScript (phone): page shown, script confirms, comment sent.
-tap_is "$(obs 'o["js"]["title"]')" "How did we do? INC-1001" "JS: landing page title"
-tap_is "$(obs 'o["js"]["context"]')" "Team Acme · ticket INC-1001" "JS: shows the team's name and the ticket"
+tap_is "$(obs 'o["js"]["title"]')" "How did we do? INC-1001 [INC-1001] Printer on fire: resolved" "JS: landing page title, with the closure mail's subject"
+tap_is "$(obs 'o["js"]["context"]')" "Team Acme · ticket INC-1001 [INC-1001] Printer on fire: resolved" "JS: shows the team's name, the ticket and its subject"
 tap_is "$(obs '[o["js"]["chosen"], o["js"]["checked"]]')" '["Good", "green"]' \
 	"JS: the clicked level (green) is shown big and preselected"
 tap_is "$(obs 'o["js"]["statusClass"]')" "status status-recorded" \
@@ -154,7 +154,7 @@ show_json "$JS_TOK"
 tap_is "$(js "$JS_TOK" '[(r["level"], r["source"], r["current"]) for r in d["ratings"]]')" \
 	'[[3, "web", true]]' "store: script confirmation recorded green (3) before any comment"
 tap_is "$(obs '[o["js"]["thanksTitle"], o["js"]["thanksWhy"]]')" \
-	"$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:], ensure_ascii=False))' "Thank you! INC-1001" "$WHY")" \
+	"$(python3 -c 'import json,sys; print(json.dumps(sys.argv[1:], ensure_ascii=False))' "Thank you! INC-1001 [INC-1001] Printer on fire: resolved" "$WHY")" \
 	"JS: submit shows the thanks page with the comment"
 show_json "$JS_TOK"
 tap_is "$(js "$JS_TOK" '[len(d["ratings"]), d["ratings"][0]["why"], d["ratings"][0]["better"]]')" \
@@ -175,14 +175,14 @@ tap_is "$(js "$JS_TOK" '[len(d["ratings"]), d["ratings"][0]["why"] is not None, 
 tap_is "$(obs 'o["mail"]["links"]')" 4 "rendered mail: four rating links"
 tap_is "$(obs 'o["mail"]["clicked"]')" "2" "rendered mail: the amber (2) link clicked"
 tap_is "$(obs '[o["nojs"]["title"], o["nojs"]["checked"], o["nojs"]["statusText"]]')" \
-	'["How did we do? INC-2002", "amber", ""]' \
+	'["How did we do? INC-2002 [INC-2002] Docking station not detecting monitors: resolved", "amber", ""]' \
 	"no JS: landing page with amber preselected, nothing confirmed by script"
 NOJS_TOK=$(obs 'o["nojs"]["url"].split("/")[-2]')
 show_json "$NOJS_TOK"
 tap_is "$(js "$NOJS_TOK" '[len(d["hits"]), d["ticket"], d["agent"]]')|$(obs 'o["nojs"]["postsBefore"]')" \
 	'[1, "INC-2002", "Alice"]|[]' "no JS: the visit is one hit; nothing posted before the click"
 tap_is "$(obs '[o["nojs"]["thanksTitle"], o["nojs"]["thanksWhy"]]')" \
-	'["Thank you! INC-2002", "Printer works again"]' "no JS: the button records, thanks page"
+	'["Thank you! INC-2002 [INC-2002] Docking station not detecting monitors: resolved", "Printer works again"]' "no JS: the button records, thanks page"
 show_json "$NOJS_TOK"
 tap_is "$(js "$NOJS_TOK" '[(r["level"], r["level_key"], r["source"], r["current"], r["comment"]) for r in d["ratings"]]')" \
 	'[[2, "amber", "web", true, "Printer works again"]]' "store: amber (2) with the comment"

@@ -175,7 +175,7 @@ tap_ok $? "log line with the client address from X-Forwarded-For"
 
 # 40 metrics
 get /metrics >/dev/null
-grep -q '^mailmood_ratings_total{level="4"} [1-9]' "$MM_TMP/body" &&
+grep -q '^mailmood_ratings_total{source="web",level="4"} [1-9]' "$MM_TMP/body" &&
 	grep -q '^mailmood_machine_hits_total [1-9]' "$MM_TMP/body" &&
 	grep -q '^mailmood_http_requests_total{route="rate_get",status="404"} [1-9]' "$MM_TMP/body" &&
 	grep -q 'mailmood_http_request_duration_seconds_bucket{le="+Inf"}' "$MM_TMP/body"

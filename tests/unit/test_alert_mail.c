@@ -432,6 +432,112 @@ static void test_dutch_and_kudos(void **state)
 	buf_free(&b);
 }
 
+/* The closure mail's subject beside the ticket: in the Subject header
+ * ("RED: TICKET SUBJECT — REQUESTER"), standing in for a missing ticket,
+ * header-safe (encoded-words, no CR/LF, capped) and escaped in HTML. */
+static void test_ticket_subject(void **state)
+{
+	struct alert_head h;
+	struct alert_rating a;
+	struct buf b, longs;
+	struct hdrs hs;
+	char *subj, *body;
+	const char *raw;
+
+	head_init(&h);
+	red_init(&a);
+	a.subject = "Printer <b>on fire</b> & smoking";
+	buf_init(&b);
+	assert_int_equal(alert_compose_red(&b, &h, &a), 0);
+	split(b.data, &hs);
+	subj = decode_words(hdr(&hs, "Subject"));
+	assert_string_equal(subj, "RED: INC-1234 Printer <b>on fire</b> & "
+				  "smoking \xE2\x80\x94 j.doe@acme.example");
+	free(subj);
+	body = qp_body(hs.body);
+	assert_non_null(
+	    strstr(body, "Subject: Printer <b>on fire</b> & smoking\r\n"));
+	assert_non_null(strstr(body, "<td>Printer &lt;b&gt;on fire&lt;/b&gt; "
+				     "&amp; smoking</td>"));
+	free(body);
+	hdrs_free(&hs);
+	buf_free(&b);
+
+	/* no ticket: the subject stands in, with no empty row beside it */
+	a.ticket = NULL;
+	a.subject = "VPN drops every hour";
+	buf_init(&b);
+	assert_int_equal(alert_compose_red(&b, &h, &a), 0);
+	split(b.data, &hs);
+	subj = decode_words(hdr(&hs, "Subject"));
+	assert_string_equal(
+	    subj, "RED: VPN drops every hour \xE2\x80\x94 j.doe@acme.example");
+	free(subj);
+	body = qp_body(hs.body);
+	assert_non_null(strstr(body, "rated ticket VPN drops every hour "));
+	assert_non_null(strstr(body, "Ticket: VPN drops every hour\r\n"));
+	assert_null(strstr(body, "Subject:"));
+	assert_null(strstr(body, "(no ticket)"));
+	free(body);
+	hdrs_free(&hs);
+	buf_free(&b);
+
+	/* non-ASCII with a line break and a header behind it */
+	a.ticket = "INC-7";
+	a.subject = "Drucker \xC3\xBC"
+		    "berhitzt\r\nBcc: victim@evil.example";
+	buf_init(&b);
+	assert_int_equal(alert_compose_red(&b, &h, &a), 0);
+	raw = strstr(b.data, "Subject: ");
+	assert_non_null(raw);
+	assert_memory_equal(raw, "Subject: =?UTF-8?B?", 19);
+	split(b.data, &hs);
+	only_known_headers(&hs);
+	assert_null(hdr(&hs, "Bcc"));
+	subj = decode_words(hdr(&hs, "Subject"));
+	assert_string_equal(subj, "RED: INC-7 Drucker \xC3\xBC"
+				  "berhitzt Bcc: victim@evil.example "
+				  "\xE2\x80\x94 j.doe@acme.example");
+	free(subj);
+	hdrs_free(&hs);
+	buf_free(&b);
+
+	/* a subject of 300 characters is cut at ALERT_SUBJECT_MAX */
+	buf_init(&longs);
+	for (int i = 0; i < 30; i++)
+		buf_puts(&longs, "\xC3\xA9t\xC3\xA9 tr\xC3\xA8s ");
+	a.subject = longs.data;
+	buf_init(&b);
+	assert_int_equal(alert_compose_red(&b, &h, &a), 0);
+	for (const char *p = strstr(b.data, "Subject: ");;) {
+		const char *nl = strstr(p, "\r\n");
+		assert_true(nl - p <= 78);
+		p = nl + 2;
+		if (*p != ' ')
+			break;
+	}
+	split(b.data, &hs);
+	subj = decode_words(hdr(&hs, "Subject"));
+	assert_true(codec_utf8_valid(subj, strlen(subj)));
+	{
+		/* "RED: INC-7 " + at most 80 characters + "…" + " — req" */
+		const char *s = subj + strlen("RED: INC-7 ");
+		const char *e = strstr(s, "\xE2\x80\xA6 \xE2\x80\x94 "
+					  "j.doe@acme.example");
+		size_t chars = 0;
+		assert_non_null(e);
+		assert_null(strstr(e + 3, "\xE2\x80\xA6"));
+		for (const char *q = s; q < e; q++)
+			chars += ((unsigned char)*q & 0xC0) != 0x80;
+		assert_true(chars <= ALERT_SUBJECT_MAX);
+		assert_true(chars >= ALERT_SUBJECT_MAX - 1);
+	}
+	free(subj);
+	hdrs_free(&hs);
+	buf_free(&b);
+	buf_free(&longs);
+}
+
 static void test_digest(void **state)
 {
 	struct alert_head h;
@@ -498,6 +604,7 @@ int main(void)
 	    cmocka_unit_test(test_clean),
 	    cmocka_unit_test(test_ticket_link),
 	    cmocka_unit_test(test_dutch_and_kudos),
+	    cmocka_unit_test(test_ticket_subject),
 	    cmocka_unit_test(test_digest),
 	};
 	setenv("TZ", "UTC", 1);

@@ -286,7 +286,7 @@ static enum ingest_result run(struct fx *f, const char *rcpt,
 	const char *rcpts[1] = {rcpt};
 
 	memset(&ev, 0, sizeof(ev));
-	ev.tag = "test";
+	ev.source = REPLY_SOURCE_INGEST;
 	ev.sender = sender;
 	ev.rcpts = rcpts;
 	ev.nrcpts = rcpt ? 1 : 0;
@@ -330,8 +330,8 @@ static void test_rated_by_address(void **state)
 		 rcpt);
 	assert_int_equal(run(f, rcpt, "j.doe@ten.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "rated");
-	assert_string_equal(o.matched_by, "address");
+	assert_string_equal(store_reply_status_name(o.status), "rated");
+	assert_string_equal(store_reply_match_name(o.matched_by), "address");
 	assert_int_equal(o.survey_id, sid);
 	assert_int_equal(o.level, 8);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_OK);
@@ -341,7 +341,10 @@ static void test_rated_by_address(void **state)
 	assert_int_equal(r.id, o.rating_id);
 	rating_free(&r);
 	reply_row(f, o.reply_id, &rr);
-	assert_string_equal(rr.status, "rated");
+	assert_string_equal(store_reply_status_name(rr.status), "rated");
+	/* where it came in and how it found its survey are kept */
+	assert_int_equal(rr.source, REPLY_SOURCE_INGEST);
+	assert_int_equal(rr.matched_by, REPLY_MATCH_ADDRESS);
 	assert_int_equal(rr.survey_id, sid);
 	assert_int_equal(rr.rating_id, o.rating_id);
 	assert_string_equal(rr.sender, "j.doe@ten.example");
@@ -356,7 +359,7 @@ static void test_rated_by_address(void **state)
 	/* the same mail again (a lost LMTP answer): not twice */
 	assert_int_equal(run(f, rcpt, "j.doe@ten.example", mail, &o),
 			 INGEST_IGNORED);
-	assert_null(o.status);
+	assert_int_equal(o.status, -1);
 	assert_non_null(strstr(o.reason, "already recorded"));
 }
 
@@ -378,8 +381,9 @@ static void test_red_alert_in_reply_to(void **state)
 	assert_int_equal(
 	    run(f, "feedback@fb.example", "j.doe@acme.example", mail, &o),
 	    INGEST_STORED);
-	assert_string_equal(o.status, "rated");
-	assert_string_equal(o.matched_by, "in-reply-to");
+	assert_string_equal(store_reply_status_name(o.status), "rated");
+	assert_string_equal(store_reply_match_name(o.matched_by),
+			    "in-reply-to");
 	assert_int_equal(o.survey_id, sid);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_OK);
 	assert_int_equal(r.level, 1);
@@ -464,7 +468,7 @@ static void test_gold_reply_queues_kudos(void **state)
 	snprintf(rcpt, sizeof(rcpt), "feedback+%s@fb.example", tok);
 	assert_int_equal(run(f, rcpt, "j.doe@happy.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "rated");
+	assert_string_equal(store_reply_status_name(o.status), "rated");
 	assert_int_equal(o.level, 4);
 	assert_int_equal(store_outbox_list(f->st, sid, &ob, &n), STORE_OK);
 	for (size_t i = 0; i < n; i++)
@@ -507,8 +511,8 @@ static void test_ref_in_quote_and_replace(void **state)
 		 tok);
 	assert_int_equal(run(f, "desk@x", "j.doe@acme.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "rated");
-	assert_string_equal(o.matched_by, "ref");
+	assert_string_equal(store_reply_status_name(o.status), "rated");
+	assert_string_equal(store_reply_match_name(o.matched_by), "ref");
 	assert_int_equal(o.level, 3);
 	/* same replace rule as the web: history kept, alert cancelled */
 	assert_int_equal(store_rating_list(f->st, sid, &list, &n), STORE_OK);
@@ -535,11 +539,11 @@ static void test_comment_without_grade(void **state)
 		 "Call me about INC-1234 om 10:30 please\n\n-- \nJan\n");
 	assert_int_equal(run(f, rcpt, "u@acme.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "comment");
+	assert_string_equal(store_reply_status_name(o.status), "comment");
 	assert_int_equal(o.rating_id, 0);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_NOTFOUND);
 	reply_row(f, o.reply_id, &rr);
-	assert_string_equal(rr.status, "comment");
+	assert_string_equal(store_reply_status_name(rr.status), "comment");
 	assert_int_equal(rr.survey_id, sid);
 	assert_string_equal(rr.comment,
 			    "Call me about INC-1234 om 10:30 please");
@@ -558,7 +562,7 @@ static void test_comment_without_grade(void **state)
 		 "And nobody called back.\n");
 	assert_int_equal(run(f, rcpt, "u@acme.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "comment");
+	assert_string_equal(store_reply_status_name(o.status), "comment");
 	assert_int_equal(o.rating_id, r.id);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_OK);
 	assert_int_equal(r.level, 2);
@@ -583,11 +587,11 @@ static void test_auto_reply_kept(void **state)
 		 "I am out until the 10th.\n");
 	assert_int_equal(run(f, rcpt, "u@ten.example", mail, &o),
 			 INGEST_IGNORED);
-	assert_string_equal(o.status, "auto");
+	assert_string_equal(store_reply_status_name(o.status), "auto");
 	assert_int_equal(o.survey_id, sid);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_NOTFOUND);
 	reply_row(f, o.reply_id, &rr);
-	assert_string_equal(rr.status, "auto");
+	assert_string_equal(store_reply_status_name(rr.status), "auto");
 	assert_int_equal(rr.rating_id, 0);
 	store_reply_free(&rr);
 
@@ -596,7 +600,7 @@ static void test_auto_reply_kept(void **state)
 		 "From: MAILER-DAEMON@x\nSubject: Undelivered Mail\n"
 		 "Message-ID: <r7@x>\n\n9\n");
 	assert_int_equal(run(f, rcpt, "", mail, &o), INGEST_IGNORED);
-	assert_string_equal(o.status, "auto");
+	assert_string_equal(store_reply_status_name(o.status), "auto");
 	assert_string_equal(o.reason, "empty return path");
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_NOTFOUND);
 }
@@ -612,10 +616,10 @@ static void test_unmatched_and_badmail(void **state)
 
 	assert_int_equal(run(f, "feedback@fb.example", "x@y", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "unmatched");
+	assert_string_equal(store_reply_status_name(o.status), "unmatched");
 	assert_int_equal(o.survey_id, 0);
 	reply_row(f, o.reply_id, &rr);
-	assert_string_equal(rr.status, "unmatched");
+	assert_string_equal(store_reply_status_name(rr.status), "unmatched");
 	assert_int_equal(rr.survey_id, 0);
 	assert_string_equal(rr.comment, "8");
 	store_reply_free(&rr);
@@ -631,7 +635,7 @@ static void test_unmatched_and_badmail(void **state)
 	assert_int_equal(
 	    run(f, rcpt, "x@y", "Subject: s\nMessage-ID: <r9@x>\n\n8\n", &o),
 	    INGEST_STORED);
-	assert_string_equal(o.status, "unmatched");
+	assert_string_equal(store_reply_status_name(o.status), "unmatched");
 
 	assert_int_equal(run(f, NULL, "x@y", "just some bytes\n", &o),
 			 INGEST_BADMAIL);

@@ -1274,7 +1274,7 @@ static const struct {
     {"outbox", "id, kind, survey_id, rating_id, due, attempts, state, "
 	       "owner, lease_until, last_error, created_at, sent_at"},
     {"replies", "id, received_at, survey_id, rating_id, status, sender, "
-		"message_id, subject, body, comment"},
+		"message_id, subject, body, comment, source, matched_by"},
     {"alert_acks", "outbox_id, acked_by, acked_at"},
     {"users",
      "name, pwhash, is_admin, teams, failures, locked_until, created_at"},
@@ -1463,14 +1463,17 @@ static void copy_fill(struct store *st)
 	struct outbox_item o6 = {.kind = "kudos", .due = 35};
 	struct outbox_item *got;
 	struct store_reply rp1 = {.received_at = 1400,
-				  .status = "rated",
+				  .status = REPLY_RATED,
+				  .source = REPLY_SOURCE_LMTP,
+				  .matched_by = REPLY_MATCH_IN_REPLY_TO,
 				  .sender = "j.doe+x@acme.example",
 				  .message_id = "<reply'1@acme.example>",
 				  .subject = "Re: " H_UTF,
 				  .body = H_CTL "\n" H_SQL "\n" H_ESC,
 				  .comment = H_ESC};
 	struct store_reply rp2 = {.received_at = 1500,
-				  .status = "unmatched",
+				  .status = REPLY_UNMATCHED,
+				  .source = REPLY_SOURCE_IMAP,
 				  .sender = "", /* a bounce: not NULL */
 				  .body = ""};
 	struct store_user u1 = {.name = "\xc3\xa4"
@@ -1652,8 +1655,9 @@ static void test_copy_round_trip(void **state)
 		struct rating r = {.survey_id = sid, .at = 3001, .level = 1};
 		struct hit h = {.survey_id = sid, .at = 3002, .level = 1};
 		struct outbox_item o = {.kind = "alert", .due = 3003};
-		struct store_reply rp = {
-		    .received_at = 3004, .status = "unmatched", .body = "x"};
+		struct store_reply rp = {.received_at = 3004,
+					 .status = REPLY_UNMATCHED,
+					 .body = "x"};
 
 		assert_true(sid > max[0]);
 		assert_int_equal(store_rating_add(mid, &r), STORE_OK);

@@ -63,9 +63,11 @@ seed() {
 	sql "PRAGMA busy_timeout = 10000;
 	 BEGIN;
 	 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)
-	 INSERT INTO surveys (sent_at, status, ticket, team, requester, agent, scale)
+	 INSERT INTO surveys (sent_at, status, ticket, team, requester, agent, scale,
+	        subject)
 	 SELECT strftime('%s','now') - 3600, 0, '$1-' || i, 'acme',
-	        'u' || i || '@acme.example', 'agent', 'thermometer' FROM n;
+	        'u' || i || '@acme.example', 'agent', 'thermometer',
+	        '[$1-' || i || '] Drucker überhitzt, Abteilung Süd: resolved' FROM n;
 	 INSERT INTO ratings (survey_id, at, level, current, why)
 	 SELECT id, strftime('%s','now'), 1, 1, 'It took a week and nobody called back.'
 	 FROM surveys WHERE ticket LIKE '$1-%';

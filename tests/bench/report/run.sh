@@ -10,7 +10,12 @@
 #           ROUNDS each; target ratio <= 1.5;
 #   dashboard  REQS sequential GETs of /admin/ (the overview) with a
 #           session cookie against mailmoodd on that store; p50/p99 of
-#           curl's time_total; target p99 < 200 ms.
+#           curl's time_total; target p99 < 200 ms;
+#   comments  REQS GETs each of a team page (its latest comments) and of
+#           a comment search over all teams, and `mailmoodctl export`
+#           (best of ROUNDS): the paths that read ratings together with
+#           comment-only replies (3% of the surveys have one); their times
+#           are printed for a before/after comparison, no target.
 # usage: top_srcdir=... top_builddir=... tests/bench/report/run.sh \
 #        [SURVEYS] [RATINGS] [ROUNDS] [REQS]
 # Exit status 0 when both targets are met.
@@ -98,15 +103,21 @@ SELECT survey_id, at - 5, level, 0, '192.0.2.1', 'Mozilla/5.0' FROM ratings;
 INSERT INTO hits (survey_id, at, level, machine, ip, user_agent)
 SELECT id, sent_at + 30, 4, 1, '198.51.100.7', 'Scanner/1.0' FROM surveys
 WHERE id % 20 = 11;
+INSERT INTO replies (received_at, survey_id, status, sender, message_id,
+	subject, body, comment)
+SELECT sent_at + 7200, id, 'comment', requester,
+	printf('<reply%d@client.example>', id), 'Re: ' || subject, 'reply',
+	printf('reply comment on INC-%d', id)
+FROM surveys WHERE id % 33 = 5;
 COMMIT;
 ANALYZE;
 SQL
 t1=$(date +%s.%N)
 counts=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM surveys), (SELECT count(*) FROM ratings),
 	(SELECT count(*) FROM outbox), (SELECT count(*) FROM alert_acks), (SELECT count(*) FROM hits),
-	(SELECT count(DISTINCT team) FROM surveys),
+	(SELECT count(*) FROM replies), (SELECT count(DISTINCT team) FROM surveys),
 	date(min(sent_at), 'unixepoch') || '..' || date(max(sent_at), 'unixepoch') FROM surveys")
-echo "store: surveys|ratings|alerts|acks|hits|teams|dates = $counts"
+echo "store: surveys|ratings|alerts|acks|hits|replies|teams|dates = $counts"
 echo "store: $(du -m "$DB" | cut -f1) MB, generated in $(python3 -c "print('%.1f' % ($t1 - $t0))") s"
 
 # --- report vs hand-written SQL ---------------------------------------
@@ -206,4 +217,27 @@ print("p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d requests, %d not 200); ratio p9
 PY
 )
 echo "dashboard overview /admin/ ($teams team links): $dash_ok (target p99 < 200 ms)"
+
+# --- comments: team page, search, export ------------------------------
+pct() { # FILE -> "p50 X ms, p99 Y ms (n requests, m not 200)"
+	python3 - "$1" <<'PY'
+import math, sys
+rows = [l.split() for l in open(sys.argv[1])]
+bad = sum(1 for c, _ in rows if c != "200")
+t = sorted(float(s) * 1000 for _, s in rows)
+p = lambda q: t[min(len(t) - 1, math.ceil(q * len(t)) - 1)]
+print("p50 %.1f ms, p99 %.1f ms (%d requests, %d not 200)" % (p(.5), p(.99), len(t), bad))
+PY
+}
+for path in /admin/team/t07 '/admin/search?q=INC-4242'; do
+	for i in $(seq "$REQS"); do
+		curl -s -o "$MM_TMP/body" -b "$JAR" -w '%{http_code} %{time_total}\n' "$URL$path"
+	done >"$MM_TMP/times"
+	echo "comments $path ($(grep -c '<li><span class="when">' "$MM_TMP/body") items): $(pct "$MM_TMP/times")"
+done
+exp=()
+for r in $(seq "$ROUNDS"); do
+	exp+=("$(secs ctl export --format csv)") || exit 1
+done
+echo "export --format csv: $(best "${exp[@]}") s (rounds: ${exp[*]}; $(($(wc -l <"$MM_TMP/out") - 1)) rows)"
 [[ $report_ok == *ok && $dash_ok == *ok ]]
