@@ -39,7 +39,7 @@ sink_wait_count 3 30 || tap_bail "closure mails did not arrive"
 token_of() { # ID -> the Ref: token of the delivered closure mail
 	local f
 	f=$(sink_grep "^Message-ID: <$1@desk.example.com>" | head -n 1)
-	sed -n 's/^Ref: \([A-Za-z0-9_-]\{27\}\)$/\1/p' "$f" | head -n 1
+	sed -n 's/^Ref: \([A-Za-z0-9_-]\{39\}\)$/\1/p' "$f" | head -n 1
 }
 T_ACME=$(token_of acme)
 T_BOB=$(token_of bob)
@@ -47,7 +47,7 @@ sid() { mm_sql "select id from surveys where message_id = '<$1@desk.example.com>
 S_TEN=$(sid ten)
 S_ACME=$(sid acme)
 S_BOB=$(sid bob)
-[ ${#T_ACME} = 27 ] && [ ${#T_BOB} = 27 ] && [ -n "$S_TEN" ] || tap_bail "no surveys"
+[ ${#T_ACME} = 39 ] && [ ${#T_BOB} = 39 ] && [ -n "$S_TEN" ] || tap_bail "no surveys"
 
 reply() { # ID FROM TO BODY -> $MM_TMP/reply-ID.eml, In-Reply-To the closure
 	{

@@ -106,7 +106,7 @@ pf_start "smtpd_milters = { unix:$MM_SOCK, default_action=accept }" \
 pf_send servicedesk@example.com j.doe@acme.example "$data/closure-text.eml"
 sink_wait_count 1 30
 CLOSURE=$(sink_grep '^Message-ID: <inc1001@desk.example.com>' | head -n 1)
-grep -q '^Ref: [A-Za-z0-9_-]\{27\}$' "$CLOSURE" 2>/dev/null
+grep -q '^Ref: [A-Za-z0-9_-]\{39\}$' "$CLOSURE" 2>/dev/null
 tap_ok $? "the closure mail got its rating block (the store took the survey)"
 tap_is "$(mm_sql "select count(*) from surveys where message_id = '<inc1001@desk.example.com>' and status = 0")" 1 \
 	"the survey is in the store"
@@ -232,11 +232,11 @@ write_conf "$MM_DIR/sink.conf" "smtp_url = smtp://127.0.0.1:$SINK_PORT" "smtp_tl
 start_mmd "$MM_DIR/sink.conf"
 mm_wait_for 30 sh -c "grep -lq '^To: team-acme@msp.example' '$SINK_DIR'/* 2>/dev/null"
 ALERT=$(grep -l '^To: team-acme@msp.example' "$SINK_DIR"/* | head -n 1)
-ACK=$(grep -ao "$URL/a/[A-Za-z0-9_-]\{27\}" "$ALERT" | head -n 1)
+ACK=$(grep -ao "$URL/a/[A-Za-z0-9_-]\{39\}" "$ALERT" | head -n 1)
 ACKTOK=${ACK##*/}
 MSGID=$(grep -m1 -i '^Message-ID:' "$ALERT")
 tap_diag "alert $MSGID, acknowledge link $ACK"
-[ ${#ACKTOK} = 27 ]
+[ ${#ACKTOK} = 39 ]
 tap_ok $? "the red alert arrived with an acknowledge link"
 case $MSGID in *"$ACKTOK"*) false ;; *) true ;; esac
 tap_ok $? "the alert's Message-ID does not carry the acknowledge token"

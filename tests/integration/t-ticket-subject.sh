@@ -51,12 +51,12 @@ sink_wait_count 3 30 || tap_bail "closure mails did not arrive"
 token_of() { # MSGID -> the Ref: token of the delivered closure mail
 	local f
 	f=$(sink_grep "^Message-ID: <$1>" | head -n 1)
-	sed -n 's/^Ref: \([A-Za-z0-9_-]\{27\}\)$/\1/p' "$f" | head -n 1
+	sed -n 's/^Ref: \([A-Za-z0-9_-]\{39\}\)$/\1/p' "$f" | head -n 1
 }
 TA=$(token_of a@desk.example.com)
 TB=$(token_of b@desk.example.com)
 TC=$(token_of c@desk.example.com)
-[ ${#TA} = 27 ] && [ ${#TB} = 27 ] && [ ${#TC} = 27 ] || tap_bail "no rating links"
+[ ${#TA} = 39 ] && [ ${#TB} = 39 ] && [ ${#TC} = 39 ] || tap_bail "no rating links"
 
 URL=http://127.0.0.1:$MM_HTTP_PORT
 get() { # PATH [curl args] -> code; body in $MM_TMP/body

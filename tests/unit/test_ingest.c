@@ -410,11 +410,11 @@ static void test_not_the_requester(void **state)
 	assert_int_equal(
 	    run(f, "feedback@fb.example", "mallory@evil.example", mail, &o),
 	    INGEST_STORED);
-	assert_string_equal(o.status, "unmatched");
+	assert_int_equal(o.status, REPLY_UNMATCHED);
 	assert_non_null(strstr(o.reason, "not the requester"));
 	assert_int_equal(o.rating_id, 0);
 	reply_row(f, o.reply_id, &rr);
-	assert_string_equal(rr.status, "unmatched");
+	assert_int_equal(rr.status, REPLY_UNMATCHED);
 	store_reply_free(&rr);
 	/* the ref code of a forwarded closure mail */
 	snprintf(mail, sizeof(mail),
@@ -422,14 +422,14 @@ static void test_not_the_requester(void **state)
 		 "red\n\n> Ref: %s\n",
 		 tok);
 	assert_int_equal(run(f, NULL, "", mail, &o), INGEST_STORED);
-	assert_string_equal(o.status, "unmatched");
+	assert_int_equal(o.status, REPLY_UNMATCHED);
 	/* a colleague of the requester: only by domain */
 	snprintf(mail, sizeof(mail),
 		 "From: Boss <BOSS@Acme.Example>\nIn-Reply-To: <c9@desk>\n"
 		 "Message-ID: <m3@x>\n\nred\n");
 	assert_int_equal(run(f, NULL, "boss@acme.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "unmatched");
+	assert_int_equal(o.status, REPLY_UNMATCHED);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_NOTFOUND);
 	assert_int_equal(outbox_alerts(f, sid), 0);
 	free(f->conf->general.reply_sender);
@@ -439,7 +439,7 @@ static void test_not_the_requester(void **state)
 		 "Message-ID: <m4@x>\n\nred\n");
 	assert_int_equal(run(f, NULL, "boss@acme.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "rated");
+	assert_int_equal(o.status, REPLY_RATED);
 	/* the +TOKEN address rates from anyone */
 	snprintf(rcpt, sizeof(rcpt), "feedback+%s@fb.example", tok);
 	snprintf(mail, sizeof(mail),
@@ -447,8 +447,8 @@ static void test_not_the_requester(void **state)
 		 "gold\n");
 	assert_int_equal(run(f, rcpt, "someone@else.example", mail, &o),
 			 INGEST_STORED);
-	assert_string_equal(o.status, "rated");
-	assert_string_equal(o.matched_by, "address");
+	assert_int_equal(o.status, REPLY_RATED);
+	assert_int_equal(o.matched_by, REPLY_MATCH_ADDRESS);
 }
 
 /* Kudos are queued for a gold reply exactly as for a gold click. */
