@@ -61,9 +61,10 @@ static const struct phrase number_words[] = {
 
 /* Words in front of a number that make it a grade. */
 static const char *const grade_words[] = {
-    "een",    "a",     "an",   "cijfer",      "cijfertje",  "score",
-    "rating", "grade", "mark", "beoordeling", "oordeel",    "geef",
-    "give",   "geven", "rate", "rated",	      "waardering",
+    "een",    "a",	"an",	"cijfer",      "cijfertje",  "score",
+    "rating", "grade",	"mark", "beoordeling", "oordeel",    "geef",
+    "give",   "geven",	"rate", "rated",       "waardering", "say",
+    "zeg",    "zeggen", "gave", "gaf",	       "cijfers",
 };
 
 /* Words in front of a number that make it something else. */
@@ -78,26 +79,66 @@ static const char *const not_before[] = {
     "bel",    "call",	 "ext",	     "toestel", "op",
 };
 
+/* Words in a scale's description: "van 1 tot 10", "scale of 1 to 10". */
+static const char *const scale_words[] = {"of", "to", "tot", "van", "from"};
+
 /* Units after a number: a duration, a count or an amount, not a grade. */
 static const char *const units[] = {
-    "dag",    "dagen",	  "day",	"days",	    "week",	"weken",
-    "weeks",  "wk",	  "maand",	"maanden",  "month",	"months",
-    "jaar",   "jaren",	  "year",	"years",    "uur",	"uren",
-    "hour",   "hours",	  "hr",		"hrs",	    "h",	"u",
-    "min",    "mins",	  "minuut",	"minuten",  "minute",	"minutes",
-    "sec",    "seconden", "seconds",	"keer",	    "times",	"x",
-    "maal",   "procent",  "percent",	"euro",	    "eur",	"pm",
-    "am",     "mails",	  "e-mails",	"emails",   "tickets",	"mensen",
-    "people", "users",	  "gebruikers", "pc",	    "pcs",	"laptops",
-    "stuks",  "pieces",	  "werkdagen",	"workdays", "kwartier", "gb",
-    "mb",     "tb",	  "kb",		"ghz",	    "inch",	"cm",
-    "km",     "m",	  "kg",		"of",	    "van",	"en",
-    "and",    "or",	  "of the",
+    "dag",	"dagen",     "day",	   "days",	"week",	    "weken",
+    "weeks",	"wk",	     "maand",	   "maanden",	"month",    "months",
+    "jaar",	"jaren",     "year",	   "years",	"uur",	    "uren",
+    "hour",	"hours",     "hr",	   "hrs",	"h",	    "u",
+    "min",	"mins",	     "minuut",	   "minuten",	"minute",   "minutes",
+    "sec",	"seconden",  "seconds",	   "keer",	"times",    "x",
+    "maal",	"procent",   "percent",	   "euro",	"eur",	    "pm",
+    "am",	"mails",     "e-mails",	   "emails",	"tickets",  "mensen",
+    "people",	"users",     "gebruikers", "pc",	"pcs",	    "laptops",
+    "stuks",	"pieces",    "werkdagen",  "workdays",	"kwartier", "gb",
+    "mb",	"tb",	     "kb",	   "ghz",	"inch",	    "cm",
+    "km",	"m",	     "kg",	   "of",	"van",	    "en",
+    "and",	"or",	     "of the",	   "things",	"dingen",   "issues",
+    "problems", "problemen", "vragen",	   "questions", "calls",    "keren",
+    "attempts", "pogingen",
 };
 
 /* Words after a number that name the scale. */
 static const char *const scale_units[] = {
     "punten", "points", "sterren", "stars", "star", "ster",
+};
+
+/* Words that grade without a number, by their band on a scale of ten
+ * (mailmood.conf(5)): poor 3, could be better 6, good 8, excellent 10.
+ * They are read only when no number, level word or emoji is found. */
+static const struct phrase band_words[] = {
+    {"poor", 3},	  {"bad", 3},
+    {"very bad", 3},	  {"terrible", 3},
+    {"awful", 3},	  {"horrible", 3},
+    {"not good", 3},	  {"slecht", 3},
+    {"zeer slecht", 3},	  {"heel slecht", 3},
+    {"erg slecht", 3},	  {"waardeloos", 3},
+    {"belabberd", 3},	  {"onvoldoende", 3},
+    {"niet goed", 3},	  {"could be better", 6},
+    {"can be better", 6}, {"kan beter", 6},
+    {"kon beter", 6},	  {"matig", 6},
+    {"mediocre", 6},	  {"average", 6},
+    {"so-so", 6},	  {"redelijk", 6},
+    {"voldoende", 6},	  {"good", 8},
+    {"goed", 8},	  {"prima", 8},
+    {"fine", 8},	  {"very good", 10},
+    {"zeer goed", 10},	  {"heel goed", 10},
+    {"erg goed", 10},	  {"excellent", 10},
+    {"uitstekend", 10},	  {"outstanding", 10},
+    {"perfect", 10},	  {"perfekt", 10},
+    {"fantastic", 10},	  {"fantastisch", 10},
+    {"geweldig", 10},	  {"uitmuntend", 10},
+    {"superb", 10},	  {"great", 10},
+    {"super", 10},	  {"top", 10},
+};
+
+/* Grade words before a band word: not "a"/"een" ("a good chat"). */
+static const char *const band_context[] = {
+    "cijfer",	   "score",   "rating",	    "grade",   "mark",
+    "beoordeling", "oordeel", "waardering", "overall",
 };
 
 struct emoji {
@@ -245,7 +286,7 @@ static const char *word_before(const char *line, size_t i, size_t *wl,
 static int rest_is_punct(const char *p, size_t n, size_t i)
 {
 	for (; i < n; i++)
-		if (!strchr(" \t!.,;:)-?", p[i]))
+		if (!strchr(" \t!.,;:)-?+", p[i]))
 			return 0;
 	return 1;
 }
@@ -256,7 +297,7 @@ static int ends_token(const char *p, size_t n, size_t i)
 {
 	if (i >= n)
 		return 1;
-	if (strchr("!.,;:)?", p[i]))
+	if (strchr("!.,;:)?+", p[i]))
 		return 1;
 	/* "8 - snel", "Groen – prima" */
 	size_t j = skip_blanks(p, n, i);
@@ -278,8 +319,8 @@ struct cand {
  * sets *max (0 for the unit words) or returns 0. */
 static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
 {
-	static const char *const joins[] = {"uit", "out of", "op", "van de",
-					    "van"};
+	static const char *const joins[] = {"uit",    "out of", "op",
+					    "van de", "van",	"of"};
 	size_t j = skip_blanks(p, n, i), k;
 
 	*max = -1;
@@ -316,10 +357,49 @@ static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
 	return 0;
 }
 
-static int numeric_scale(const struct scale *sc)
+/* Does the line name a scale of ten before position s ("Out of 10 I would
+ * say 4", "Op een schaal van 1 tot 10: 7")? Then a number after it is a
+ * grade, wherever it stands. */
+static int ten_named_before(const char *line, size_t s)
 {
-	return sc->id == SCALE_GRADE10 || sc->id == SCALE_NPS ||
-	       sc->id == SCALE_CSAT5;
+	static const char *const marks[] = {
+	    "out of 10",  "out of ten",	  "uit 10",	   "uit tien",
+	    "scale of 1", "schaal van 1", "schaal van 10", "op 10",
+	    "op tien",	  "from 1 to 10", "van 1 tot 10",
+	};
+
+	for (size_t i = 0; i < s; i++) {
+		if (i && is_alnum_byte((unsigned char)line[i - 1]))
+			continue;
+		for (size_t k = 0; k < N(marks); k++)
+			if (word_at(line + i, s - i, marks[k]))
+				return 1;
+	}
+	return 0;
+}
+
+/* The value of number v on the scale: a number on the scale's own range
+ * where that is what people mean (grade10, nps, csat5 up to 5, "3/4" on
+ * the thermometer), else a grade out of ten by the bands of
+ * scale_from_grade10. -1 when it is neither. max is what the suffix named
+ * (-1 none, 0 a unit word such as "sterren"). */
+static int number_value(const struct scale *sc, int v, int max)
+{
+	int own = v >= sc->min && v <= sc->max;
+
+	if (max > 0 && max == sc->max)
+		return own ? v : -1;
+	if (max > 0)
+		return max == 10 ? scale_from_grade10(sc, v) : -1;
+	switch (sc->id) {
+	case SCALE_GRADE10:
+	case SCALE_NPS:
+		return own ? v : -1;
+	case SCALE_CSAT5:
+		return own ? v : scale_from_grade10(sc, v);
+	default:
+		return scale_from_grade10(sc, v);
+	}
 }
 
 /* Tries a number (digits or a number word) of value v spanning [s, e) on
@@ -338,7 +418,7 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 	if (wl && in_list(w, wl, grade_words, N(grade_words)))
 		context = 1;
 	if ((suf = scale_suffix(line, n, e, &max)) > 0) {
-		if (max > 0 && max != sc->max)
+		if (max > 0 && max != sc->max && max != 10)
 			return 0;
 		context = 2;
 		end = suf;
@@ -351,10 +431,12 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 		if (k > j && in_list(line + j, k - j, units, N(units)))
 			return 0;
 	}
-	if (v < sc->min || v > sc->max)
+	if ((v = number_value(sc, v, max)) < 0)
 		return 0;
-	if (context < 2 && !numeric_scale(sc))
-		return 0;
+	/* "1" and "10" of "a scale of 1 to 10" are not the grade. */
+	if (!context && !(wl && in_list(w, wl, scale_words, N(scale_words))) &&
+	    ten_named_before(line, s))
+		context = 3;
 	if (!context) {
 		int alone = at_line_start && rest_is_punct(line, n, e);
 		int first = first_of_reply && at_line_start;
@@ -532,13 +614,55 @@ static int try_smiley(const struct scale *sc, const char *line, size_t n,
 	return 0;
 }
 
-/* Scans one line; first accepted candidate. */
+/* A band word at line[i]: at the start of the line before punctuation or
+ * the end ("Slecht. Het probleem..."), or after a grade word ("rating:
+ * good"). The longest one. */
+static int try_band(const struct scale *sc, const char *line, size_t n,
+		    size_t i, struct cand *c, size_t *skip)
+{
+	size_t best = 0, l, wl, ws;
+	int grade = 0, v;
+
+	for (size_t k = 0; k < N(band_words); k++)
+		if ((l = word_at(line + i, n - i, band_words[k].text)) > best) {
+			best = l;
+			grade = band_words[k].value;
+		}
+	*skip = i + 1;
+	while (*skip < n && is_alnum_byte((unsigned char)line[*skip]))
+		(*skip)++;
+	if (!best || (v = scale_from_grade10(sc, grade)) < 0)
+		return 0;
+	word_before(line, i, &wl, &ws);
+	if (skip_blanks(line, n, 0) == i && ends_token(line, n, i + best))
+		c->start = i;
+	else if (wl && in_list(line + ws, wl, band_context, N(band_context)))
+		c->start = ws;
+	else
+		return 0;
+	c->value = v;
+	c->end = i + best;
+	return 1;
+}
+
+/* Scans one line; first accepted candidate. With bands, only band words
+ * are looked for. */
 static int scan_line(const struct scale *sc, const char *line, size_t n,
-		     int first_of_reply, struct cand *c)
+		     int first_of_reply, int bands, struct cand *c)
 {
 	size_t i = 0, skip;
 
-	while (i < n) {
+	while (bands && i < n) {
+		if (is_alnum_byte((unsigned char)line[i]) &&
+		    (i == 0 || !is_alnum_byte((unsigned char)line[i - 1]))) {
+			if (try_band(sc, line, n, i, c, &skip))
+				return 1;
+			i = skip;
+			continue;
+		}
+		i++;
+	}
+	while (!bands && i < n) {
 		unsigned char ch = (unsigned char)line[i];
 		int word_start =
 		    i == 0 || !is_alnum_byte((unsigned char)line[i - 1]);
@@ -569,6 +693,231 @@ static int scan_line(const struct scale *sc, const char *line, size_t n,
 	return 0;
 }
 
+/* Sign-offs: a closing ends the comment with the name and signature lines
+ * under it. Strong closings go even when nothing follows them; thanks only
+ * as a closing, that is with a name under it or beside it ("Thanks,\nAnna",
+ * "Bedankt, Jan"); "Thanks for the quick help" is content. */
+static const char *const closings[] = {
+    "kind regards",
+    "best regards",
+    "warm regards",
+    "warmest regards",
+    "kindest regards",
+    "with kind regards",
+    "with best regards",
+    "many regards",
+    "regards",
+    "best wishes",
+    "all the best",
+    "best",
+    "cheers",
+    "greetings",
+    "yours sincerely",
+    "sincerely",
+    "yours truly",
+    "yours",
+    "met vriendelijke groet",
+    "met vriendelijke groeten",
+    "met hartelijke groet",
+    "met hartelijke groeten",
+    "met groet",
+    "met groeten",
+    "vriendelijke groet",
+    "vriendelijke groeten",
+    "hartelijke groet",
+    "hartelijke groeten",
+    "hartelijke groetjes",
+    "groet",
+    "groeten",
+    "groetjes",
+    "gegroet",
+    "mvg",
+    "m.v.g.",
+    "m.vr.gr.",
+    "gr.",
+    "gr",
+    "grt",
+    "grtz",
+    "mit freundlichen gr\xc3\xbc\xc3\x9f"
+    "en",
+    "viele gr\xc3\xbc\xc3\x9f"
+    "e",
+    "beste gr\xc3\xbc\xc3\x9f"
+    "e",
+    "liebe gr\xc3\xbc\xc3\x9f"
+    "e",
+    "gru\xc3\x9f",
+    "mfg",
+    "lg",
+    "cordialement",
+    "bien cordialement",
+    "salutations",
+    "saludos",
+    "un saludo",
+    "cordiali saluti",
+    "saluti",
+    "med v\xc3\xa4nliga h\xc3\xa4lsningar",
+    "v\xc3\xa4nliga h\xc3\xa4lsningar",
+    "h\xc3\xa4lsningar",
+    "mvh",
+    "med vennlig hilsen",
+    "vennlig hilsen",
+    "med venlig hilsen",
+    "venlig hilsen",
+    "hilsen",
+    "yst\xc3\xa4v\xc3\xa4llisin terveisin",
+    "terveisin",
+    "\xd1\x81 "
+    "\xd1\x83\xd0\xb2\xd0\xb0\xd0\xb6\xd0\xb5\xd0\xbd\xd0\xb8\xd0\xb5\xd0\xbc",
+};
+
+static const char *const thanks[] = {
+    "thanks",
+    "thank you",
+    "thanks again",
+    "thank you again",
+    "many thanks",
+    "thanks a lot",
+    "thank you very much",
+    "thx",
+    "tnx",
+    "ty",
+    "bedankt",
+    "dank",
+    "dank je",
+    "dank je wel",
+    "dank u",
+    "dank u wel",
+    "dankjewel",
+    "dankuwel",
+    "alvast bedankt",
+    "nogmaals bedankt",
+    "hartelijk dank",
+    "veel dank",
+    "merci",
+    "danke",
+    "vielen dank",
+    "gracias",
+    "grazie",
+    "tack",
+    "takk",
+    "tak",
+    "kiitos",
+};
+
+/* Up to three capitalised words and nothing else: a name ("Anna",
+ * "Jan de Vries", "J. Doe"). */
+static int name_like(const char *p, size_t n)
+{
+	size_t i = 0, words = 0;
+
+	while (n && isspace((unsigned char)p[n - 1]))
+		n--;
+	i = skip_blanks(p, n, 0);
+	while (i < n && strchr("-~", p[i]))
+		i++;
+	i = skip_blanks(p, n, i);
+	if (i >= n || n - i > 40)
+		return 0;
+	/* ASCII capital or a two-byte (Latin, Greek, Cyrillic) letter; not
+	 * an emoji ("Dank je 😀" is content). */
+	if (!(isupper((unsigned char)p[i]) ||
+	      ((unsigned char)p[i] >= 0xC3 && (unsigned char)p[i] <= 0xDF)))
+		return 0;
+	while (i < n) {
+		size_t s = i;
+		while (i < n && (is_alnum_byte((unsigned char)p[i]) ||
+				 strchr(".'-", p[i])))
+			i++;
+		if (i == s)
+			return 0;
+		for (size_t k = s; k < i; k++)
+			if (isdigit((unsigned char)p[k]))
+				return 0;
+		if (++words > 4)
+			return 0;
+		i = skip_blanks(p, n, i);
+	}
+	return 1;
+}
+
+/* A line of a signature: short, not a question or a sentence. */
+static int sig_shaped(const char *p, size_t n)
+{
+	size_t words = 0;
+
+	while (n && isspace((unsigned char)p[n - 1]))
+		n--;
+	if (n > 70 || (n && strchr("?!", p[n - 1])))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isspace((unsigned char)p[i]) &&
+		    (i == 0 || isspace((unsigned char)p[i - 1])))
+			words++;
+	return words <= 8 && !(n && p[n - 1] == '.' && words > 3);
+}
+
+/* A closing at line p: 2 strong, 1 thanks, 0 none. *named when a name
+ * stands beside it. */
+static int closing_at(const char *p, size_t n, int *named)
+{
+	size_t best = 0, l, i;
+	int kind = 0;
+
+	while (n && isspace((unsigned char)p[n - 1]))
+		n--;
+	i = skip_blanks(p, n, 0);
+	for (size_t k = 0; k < N(closings); k++)
+		if ((l = word_at(p + i, n - i, closings[k])) > best) {
+			best = l;
+			kind = 2;
+		}
+	for (size_t k = 0; k < N(thanks); k++)
+		if ((l = word_at(p + i, n - i, thanks[k])) > best) {
+			best = l;
+			kind = 1;
+		}
+	if (!best)
+		return 0;
+	i += best;
+	while (i < n && strchr(" \t,.!", p[i]))
+		i++;
+	*named = i < n;
+	if (i < n && !name_like(p + i, n - i))
+		return 0;
+	return kind;
+}
+
+/* Where the sign-off starts in comment s, or len when there is none. */
+static size_t signoff_at(const char *s, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		const char *e = memchr(s + at, '\n', len - at);
+		size_t n = e ? (size_t)(e - (s + at)) : len - at, q;
+		int named = 0, kind = closing_at(s + at, n, &named);
+		int ok = kind > 0, lines = 0, first = 1;
+
+		for (q = e ? (size_t)(e - s) + 1 : len; ok && q < len;) {
+			const char *f = memchr(s + q, '\n', len - q);
+			size_t m = f ? (size_t)(f - (s + q)) : len - q;
+
+			if (skip_blanks(s + q, m, 0) < m) {
+				if (++lines > 6 || !sig_shaped(s + q, m) ||
+				    (first && !named && !name_like(s + q, m)))
+					ok = 0;
+				first = 0;
+			}
+			q = f ? (size_t)(f - s) + 1 : len;
+		}
+		if (ok && (kind == 2 || named || lines > 0))
+			return at;
+		at = e ? (size_t)(e - s) + 1 : len;
+	}
+	return len;
+}
+
 static int is_quoted(const char *p, size_t n)
 {
 	size_t i = skip_blanks(p, n, 0);
@@ -587,24 +936,28 @@ int reply_read_grade(const struct scale *sc, const char *text,
 	if (!sc || !text || !out)
 		return -1;
 	memset(out, 0, sizeof(*out));
-	/* Pass 1: find the grade. */
-	for (p = text; *p; li++) {
-		size_t n;
-		nl = strchr(p, '\n');
-		n = nl ? (size_t)(nl - p) : strlen(p);
-		if (!is_quoted(p, n) && skip_blanks(p, n, 0) < n) {
-			if (scan_line(sc, p, n, first, &c)) {
-				out->found = 1;
-				out->value = c.value;
-				if (skip_blanks(p, n, 0) == c.start)
-					cut_line = li;
-				break;
+	/* Pass 1: find the grade; band words only when nothing else. */
+	for (int bands = 0; bands < 2 && !out->found; bands++) {
+		first = 1;
+		li = 0;
+		for (p = text; *p; li++) {
+			size_t n;
+			nl = strchr(p, '\n');
+			n = nl ? (size_t)(nl - p) : strlen(p);
+			if (!is_quoted(p, n) && skip_blanks(p, n, 0) < n) {
+				if (scan_line(sc, p, n, first, bands, &c)) {
+					out->found = 1;
+					out->value = c.value;
+					if (skip_blanks(p, n, 0) == c.start)
+						cut_line = li;
+					break;
+				}
+				first = 0;
 			}
-			first = 0;
+			if (!nl)
+				break;
+			p = nl + 1;
 		}
-		if (!nl)
-			break;
-		p = nl + 1;
 	}
 	/* Pass 2: the comment, without quotes and with the grade cut. */
 	buf_init(&b);
@@ -618,7 +971,7 @@ int reply_read_grade(const struct scale *sc, const char *text,
 		if (!is_quoted(p, n)) {
 			if (li == cut_line) {
 				s = c.end;
-				while (s < n && strchr(" \t!.,;:)-", p[s]))
+				while (s < n && strchr(" \t!.,;:)-+", p[s]))
 					s++;
 				/* en/em dash after the grade */
 				while (s + 3 <= n &&
@@ -643,6 +996,11 @@ int reply_read_grade(const struct scale *sc, const char *text,
 		a++;
 	while (z > a && isspace((unsigned char)b.data[z - 1]))
 		z--;
+	if (!b.failed) {
+		z = a + signoff_at(b.data + a, z - a);
+		while (z > a && isspace((unsigned char)b.data[z - 1]))
+			z--;
+	}
 	if (b.failed || !(out->comment = malloc(z - a + 1))) {
 		buf_free(&b);
 		memset(out, 0, sizeof(*out));

@@ -52,8 +52,9 @@ static const struct grade_case grade_cases[] = {
     {"grade10", "8 maar het duurde 3 dagen", 1, 8, "maar het duurde 3 dagen"},
     {"grade10", "5 sterren", 1, 5, ""},
     {"grade10", "  9  ", 1, 9, ""},
+    /* the sign-off with the name beside it goes */
     {"grade10", "Hoi,\n\n7, netjes opgelost.\n\nGroet, Jan", 1, 7,
-     "Hoi,\n\nnetjes opgelost.\n\nGroet, Jan"},
+     "Hoi,\n\nnetjes opgelost."},
     /* grade10: not grades */
     {"grade10", "11", 0, 0, "11"},
     {"grade10", "0", 0, 0, "0"},
@@ -84,7 +85,12 @@ static const struct grade_case grade_cases[] = {
     {"nps", "I would say 6 out of 10", 1, 6, "I would say 6 out of 10"},
     /* csat5 */
     {"csat5", "4", 1, 4, ""},
-    {"csat5", "6", 0, 0, "6"},
+    /* 1..5 are csat5's own; above that a grade out of ten */
+    {"csat5", "6", 1, 3, ""},
+    {"csat5", "8/10", 1, 4, ""},
+    {"csat5", "2/10", 1, 1, ""},
+    {"csat5", "een 9", 1, 5, ""},
+    {"csat5", "12", 0, 0, "12"},
     {"csat5", "Zeer tevreden!", 1, 5, ""},
     {"csat5", "Tevreden, dank", 1, 4, "dank"},
     {"csat5", "\xF0\x9F\x98\x83", 1, 5, ""},
@@ -99,7 +105,18 @@ static const struct grade_case grade_cases[] = {
     {"thermometer", "red", 1, 1, ""},
     {"thermometer", "goud", 1, 4, ""},
     {"thermometer", "Kan beter", 1, 2, ""},
-    {"thermometer", "4", 0, 0, "4"},
+    /* a bare number is a grade out of ten: 1-5 red, 6 amber, 7-8 green,
+     * 9-10 gold; "3/4" stays the explicit level */
+    {"thermometer", "4", 1, 1, ""},
+    {"thermometer", "6", 1, 2, ""},
+    {"thermometer", "Een 8, netjes", 1, 3, "netjes"},
+    {"thermometer", "acht", 1, 3, ""},
+    {"thermometer", "9/10", 1, 4, ""},
+    {"thermometer", "7,5", 1, 3, ""},
+    {"thermometer", "4 uit 4", 1, 4, ""},
+    {"thermometer", "11", 0, 0, "11"},
+    {"thermometer", "Om 10 uur kwam de monteur", 0, 0,
+     "Om 10 uur kwam de monteur"},
     {"thermometer", "3/4", 1, 3, ""},
     {"thermometer", "The green button did not work", 0, 0,
      "The green button did not work"},
@@ -116,7 +133,10 @@ static const struct grade_case grade_cases[] = {
     {"binary", "Goed", 1, 2, ""},
     {"binary", "Niet goed, nog steeds kapot", 1, 1, "nog steeds kapot"},
     {"binary", "bad", 1, 1, ""},
-    {"binary", "2", 0, 0, "2"},
+    {"binary", "2", 1, 1, ""},
+    {"binary", "6", 1, 1, ""},
+    {"binary", "7/10", 1, 2, ""},
+    {"binary", "een 9", 1, 2, ""},
     {"binary", "\xF0\x9F\x98\x90", 0, 0, "\xF0\x9F\x98\x90"},
     /* grade10 has no emoji */
     {"grade10", "\xF0\x9F\x91\x8D", 0, 0, "\xF0\x9F\x91\x8D"},
@@ -126,9 +146,14 @@ static const struct grade_case grade_cases[] = {
      "wrote:\n> Rate us 1-10\n",
      1, 7, ""},
     {"grade10",
+     "Opgelost!\n\nOp ma 4 mrt 2024 om 10:00 schreef Servicedesk "
+     "<desk@example.com>:\n> Geef een 10",
+     0, 0, "Opgelost!"},
+    /* a word grade on a numeric scale: the middle of its band */
+    {"grade10",
      "Prima!\n\nOp ma 4 mrt 2024 om 10:00 schreef Servicedesk "
      "<desk@example.com>:\n> Geef een 10",
-     0, 0, "Prima!"},
+     1, 8, ""},
     {"grade10", "9 top\n\n-- \nJan Jansen\n06-12345678", 1, 9, "top"},
     {"grade10", "6\n\nVerzonden vanaf mijn iPhone", 1, 6, ""},
 };
