@@ -282,6 +282,18 @@ static const char *word_before(const char *line, size_t i, size_t *wl,
 	return line + s;
 }
 
+/* Does a new sentence start at i ("Op zich prima. Groen!")? A '.', '!'
+ * or '?' after a word, then a blank. */
+static int sentence_start(const char *line, size_t i)
+{
+	size_t e = i;
+
+	while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t'))
+		e--;
+	return e < i && e >= 2 && strchr(".!?", line[e - 1]) &&
+	       isalpha((unsigned char)line[e - 2]);
+}
+
 /* Only blanks and punctuation from i to the end of the line? */
 static int rest_is_punct(const char *p, size_t n, size_t i)
 {
@@ -440,7 +452,8 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 	if (!context) {
 		int alone = at_line_start && rest_is_punct(line, n, e);
 		int first = first_of_reply && at_line_start;
-		int line_first = at_line_start && ends_token(line, n, e);
+		int line_first = (at_line_start || sentence_start(line, s)) &&
+				 ends_token(line, n, e);
 		/* "Snel geholpen: 9" */
 		size_t b = s;
 		while (b > 0 && (line[b - 1] == ' ' || line[b - 1] == '\t'))
@@ -546,7 +559,8 @@ static int try_word(const struct scale *sc, const char *line, size_t n,
 		if ((l = word_at(line + i, n - i, number_words[k].text))) {
 			int max;
 			size_t suf = scale_suffix(line, n, i + l, &max);
-			int at_start = skip_blanks(line, n, 0) == i;
+			int at_start = skip_blanks(line, n, 0) == i ||
+				       sentence_start(line, i);
 			word_before(line, i, &wl, &ws);
 			/* Words need more than digits: "one more thing"
 			 * and "ten days" are not grades. */
@@ -559,7 +573,8 @@ static int try_word(const struct scale *sc, const char *line, size_t n,
 					  c);
 		}
 	if ((l = level_at(sc, line + i, n - i, &v)) > 0) {
-		int at_start = skip_blanks(line, n, 0) == i;
+		int at_start =
+		    skip_blanks(line, n, 0) == i || sentence_start(line, i);
 		const char *w = word_before(line, i, &wl, &ws);
 
 		*skip = i + l;
@@ -634,7 +649,8 @@ static int try_band(const struct scale *sc, const char *line, size_t n,
 	if (!best || (v = scale_from_grade10(sc, grade)) < 0)
 		return 0;
 	word_before(line, i, &wl, &ws);
-	if (skip_blanks(line, n, 0) == i && ends_token(line, n, i + best))
+	if ((skip_blanks(line, n, 0) == i || sentence_start(line, i)) &&
+	    ends_token(line, n, i + best))
 		c->start = i;
 	else if (wl && in_list(line + ws, wl, band_context, N(band_context)))
 		c->start = ws;
