@@ -52,7 +52,8 @@
  * and no grade in the line: "Sent on time and it works, 9/10" is a
  * reply. */
 static const char *const sig_patterns[] = {
-    "^[(<\\[]*\\s*sent from (?!.*\\d\\s*/\\s*10)\\S.{0,80}$",
+    ("^[(<\\[]*\\s*sent from (?!the )"
+     "(?!.*(\\d\\s*/\\s*10|\\b(a|an|een) \\d\\d?\\b|\\d out of))\\S.{0,80}$"),
     "^[(<\\[]*\\s*sent (via|with|by|using) [^,\\d]{1,60}$",
     "^[(<\\[]*\\s*sent on (my|the go|a|an)\\b.{0,60}$",
     "^(verzonden|verstuurd) (vanaf|van|met|via) \\S.{0,60}$",
@@ -74,6 +75,10 @@ static const char *const sig_patterns[] = {
     "^envoy\\x{e9} (\\x{e0} partir|depuis|de) .{0,60}$",
     "^wys\\x{142}ane z \\S.{0,60}$",
     "^sendt fra \\S.{0,60}$",
+    /* "Outlook voor Android downloaden<https://aka.ms/...>" */
+    ("^.{0,40}\\boutlook\\b.{0,30}\\b(ios|android)\\b.{0,40}"
+     "(aka\\.ms/\\S*|downloaden|herunterladen|download|t\\x{e9}l\\x{e9}charger)"
+     "\\W*$"),
 };
 
 /* Matched against the line without leading '>' and blanks, and against
@@ -143,7 +148,7 @@ static const char *const header_pattern =
 /* "-----Original Message-----", "-- rate this service --", "---- On ...
  * wrote ----": dashes, words, dashes. */
 static const char *const delim_pattern =
-    "^[*\\s]*-{2,}\\s*\\S.{0,200}\\S\\s*-{2,}[*\\s]*$";
+    "^[*\\s]*-{2,}\\s*[^-*\\s].{0,200}[^-*\\s]\\s*-{2,}[*\\s]*$";
 
 /* The ref line of the mailmood rating block (a 27-character token, see
  * token.h). When the block comes back quoted without '>', its paragraph
@@ -187,7 +192,7 @@ static const struct gate sig_gates[] = {
     {"from ", 0},	{NULL, G_NONASCII},   {"e", G_FIRST},
     {"i", G_FIRST},	{NULL, G_NONASCII},   {NULL, G_NONASCII},
     {NULL, G_NONASCII}, {"g", G_FIRST},	      {NULL, G_NONASCII},
-    {NULL, G_NONASCII}, {"fra ", 0},
+    {NULL, G_NONASCII}, {"fra ", 0},	      {"outlook", 0},
 };
 
 static const struct gate attr_gates[] = {

@@ -67,6 +67,15 @@ static const char *const grade_words[] = {
     "zeg",    "zeggen", "gave", "gaf",	       "cijfers",
 };
 
+/* Between a grade word and its number: "een dikke 8", "a solid 7". */
+static const char *const grade_adjectives[] = {
+    "dikke", "ruime",	 "mooie",  "goede",  "magere",	      "krappe",
+    "nette", "vette",	 "zwakke", "hele",   "verdiende",     "welverdiende",
+    "solid", "strong",	 "good",   "clear",  "big",	      "fat",
+    "weak",  "low",	 "high",   "decent", "well-deserved", "solide",
+    "easy",  "generous",
+};
+
 /* Words in front of a number that make it something else. */
 static const char *const not_before[] = {
     "om",     "at",	 "sinds",    "since",	"nr",	    "no",     "nummer",
@@ -429,6 +438,14 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 		return 0;
 	if (wl && in_list(w, wl, grade_words, N(grade_words)))
 		context = 1;
+	if (wl && in_list(w, wl, grade_adjectives, N(grade_adjectives))) {
+		size_t wl2, ws2;
+		const char *w2 = word_before(line, ws, &wl2, &ws2);
+		if (wl2 && in_list(w2, wl2, grade_words, N(grade_words))) {
+			context = 1;
+			ws = ws2;
+		}
+	}
 	if ((suf = scale_suffix(line, n, e, &max)) > 0) {
 		if (max > 0 && max != sc->max && max != 10)
 			return 0;
@@ -749,6 +766,11 @@ static const char *const closings[] = {
     "gegroet",
     "mvg",
     "m.v.g.",
+    "vg",
+    "br",
+    "brgds",
+    "rgds",
+    "kr",
     "m.vr.gr.",
     "gr.",
     "gr",
@@ -821,6 +843,11 @@ static const char *const thanks[] = {
     "kiitos",
 };
 
+static const char *const particles[] = {
+    "van", "de", "der", "den", "het", "ten", "ter", "te", "von",
+    "la",  "le", "du",	"da",  "di",  "del", "dos", "op", "in",
+};
+
 /* Up to three capitalised words and nothing else: a name ("Anna",
  * "Jan de Vries", "J. Doe"). */
 static int name_like(const char *p, size_t n)
@@ -843,34 +870,62 @@ static int name_like(const char *p, size_t n)
 	while (i < n) {
 		size_t s = i;
 		while (i < n && (is_alnum_byte((unsigned char)p[i]) ||
-				 strchr(".'-", p[i])))
+				 strchr(".'-|/&", p[i])))
 			i++;
 		if (i == s)
 			return 0;
 		for (size_t k = s; k < i; k++)
 			if (isdigit((unsigned char)p[k]))
 				return 0;
-		if (++words > 4)
+		/* every word capitalised but the particles of names; a
+		 * full stop only after an initial ("J.") */
+		if (islower((unsigned char)p[s]) &&
+		    !in_list(p + s, i - s, particles, N(particles)))
+			return 0;
+		if (p[i - 1] == '.' && i - s > 3)
+			return 0;
+		if (++words > 5)
 			return 0;
 		i = skip_blanks(p, n, i);
 	}
 	return 1;
 }
 
-/* A line of a signature: short, not a question or a sentence. */
+/* The legal text some companies put under every mail. */
+static int disclaimer(const char *p, size_t n)
+{
+	static const char *const marks[] = {
+	    "confidential",  "vertrouwelijk", "intended recipient",
+	    "geadresseerde", "disclaimer",    "vertraulich",
+	    "privileged",    "bestemd voor",  "aansprakelijk",
+	    "confidentiel",  "riservat",      "konfidentiell",
+	};
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < N(marks); k++)
+			if (n - i >= strlen(marks[k]) &&
+			    !strncasecmp(p + i, marks[k], strlen(marks[k])))
+				return 1;
+	return 0;
+}
+
+/* A line of a signature: short, not a question or a sentence; or a
+ * disclaimer. */
 static int sig_shaped(const char *p, size_t n)
 {
 	size_t words = 0;
 
 	while (n && isspace((unsigned char)p[n - 1]))
 		n--;
+	if (disclaimer(p, n))
+		return 1;
 	if (n > 70 || (n && strchr("?!", p[n - 1])))
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!isspace((unsigned char)p[i]) &&
 		    (i == 0 || isspace((unsigned char)p[i - 1])))
 			words++;
-	return words <= 8 && !(n && p[n - 1] == '.' && words > 3);
+	return words <= 10 && !(n && p[n - 1] == '.' && words > 3);
 }
 
 /* A closing at line p: 2 strong, 1 thanks, 0 none. *named when a name
@@ -898,10 +953,71 @@ static int closing_at(const char *p, size_t n, int *named)
 	i += best;
 	while (i < n && strchr(" \t,.!", p[i]))
 		i++;
+	/* "Groeten uit Keulen,", "Greetings from Berlin," */
+	if (kind == 2 && i < n && p[n - 1] == ',' && i + 30 > n &&
+	    (word_at(p + i, n - i, "uit") || word_at(p + i, n - i, "from") ||
+	     word_at(p + i, n - i, "aus") || word_at(p + i, n - i, "van") ||
+	     word_at(p + i, n - i, "to all"))) {
+		*named = 0;
+		return kind;
+	}
+	/* "Met vriendelijke groet / Kind regards," */
+	if (i < n && p[i] == '/') {
+		int again = 0;
+		if (!closing_at(p + i + 1, n - i - 1, &again) || again)
+			return 0;
+		i = n;
+	}
 	*named = i < n;
 	if (i < n && !name_like(p + i, n - i))
 		return 0;
 	return kind;
+}
+
+/* A name alone on the last line, under the text after a blank line or a
+ * finished sentence ("...closed.\n\nAnna", "Kate x"), is the writer
+ * signing, not the comment. Where it starts, or len. */
+static size_t bare_name_at(const char *s, size_t len)
+{
+	size_t z = len, a, m, p, words = 0;
+
+	while (z && isspace((unsigned char)s[z - 1]))
+		z--;
+	for (a = z; a && s[a - 1] != '\n'; a--)
+		;
+	if (!a)
+		return len;
+	m = z;
+	/* "Kate x", "Anna xx" */
+	while (m > a && (s[m - 1] == 'x' || s[m - 1] == 'X'))
+		m--;
+	if (m < z && m > a && s[m - 1] == ' ')
+		m--;
+	else
+		m = z;
+	for (p = a; p < m; p++)
+		words += !isspace((unsigned char)s[p]) &&
+			 (p == a || isspace((unsigned char)s[p - 1]));
+	if (words == 0 || words > 3 || !name_like(s + a, m - a))
+		return len;
+	for (size_t k = 0; k < N(band_words); k++)
+		if (word_at(s + a, m - a, band_words[k].text) == m - a)
+			return len;
+	for (size_t k = 0; k < N(thanks); k++)
+		if (word_at(s + a, m - a, thanks[k]) == m - a)
+			return len;
+	for (size_t k = 0; k < N(number_words); k++)
+		if (word_at(s + a, m - a, number_words[k].text) == m - a)
+			return len;
+	/* what is above: a blank line or a finished sentence */
+	p = a - 1;
+	while (p > 0 && (s[p - 1] == ' ' || s[p - 1] == '\t'))
+		p--;
+	if (p == 0)
+		return len;
+	if (s[p - 1] != '\n' && !strchr(".!?,", s[p - 1]))
+		return len;
+	return a;
 }
 
 /* Where the sign-off starts in comment s, or len when there is none. */
@@ -920,7 +1036,7 @@ static size_t signoff_at(const char *s, size_t len)
 			size_t m = f ? (size_t)(f - (s + q)) : len - q;
 
 			if (skip_blanks(s + q, m, 0) < m) {
-				if (++lines > 6 || !sig_shaped(s + q, m) ||
+				if (++lines > 10 || !sig_shaped(s + q, m) ||
 				    (first && !named && !name_like(s + q, m)))
 					ok = 0;
 				first = 0;
@@ -931,7 +1047,7 @@ static size_t signoff_at(const char *s, size_t len)
 			return at;
 		at = e ? (size_t)(e - s) + 1 : len;
 	}
-	return len;
+	return bare_name_at(s, len);
 }
 
 static int is_quoted(const char *p, size_t n)
