@@ -48,15 +48,20 @@
 #define ATTR_MAX 400
 #define ATTR_SPAN 5
 
+/* Any character, or a whole <link> as one: footers carry long links
+ * ("Sent from Yahoo Mail for iPhone<https://...>"). */
+#define L "(?:<[^<>\\s]{1,400}>|.)"
+
 /* Mobile footers, on a line of their own. "Sent" needs its preposition
  * and no grade in the line: "Sent on time and it works, 9/10" is a
  * reply. */
 static const char *const sig_patterns[] = {
     ("^[(<\\[]*\\s*sent from (?!the )"
-     "(?!.*(\\d\\s*/\\s*10|\\b(a|an|een) \\d\\d?\\b|\\d out of))\\S.{0,80}$"),
+     "(?!.*(\\d\\s*/\\s*10|\\b(a|an|een) \\d\\d?\\b|\\d out of))\\S" L
+     "{0,80}$"),
     "^[(<\\[]*\\s*sent (via|with|by|using) [^,\\d]{1,60}$",
-    "^[(<\\[]*\\s*sent on (my|the go|a|an)\\b.{0,60}$",
-    "^(verzonden|verstuurd) (vanaf|van|met|via) \\S.{0,60}$",
+    "^[(<\\[]*\\s*sent on (my|the go|a|an)\\b" L "{0,60}$",
+    "^(verzonden|verstuurd) (vanaf|vanuit|van|met|via) \\S" L "{0,60}$",
     "^envoy\\x{e9} (depuis|de|avec) (mon|ma) ",
     "^von meine[mr]? .{0,60}gesendet",
     "^diese nachricht wurde von meinem .{0,80}gesendet",
@@ -65,21 +70,22 @@ static const char *const sig_patterns[] = {
     ("^\\S{0,20}\\s?\\S{0,20}\\s?from (my )?(mobile|iphone|ipad|android|"
      "phone|smartphone|blackberry)\\b.{0,20}$"),
     "\\x{5f9e}\\x{6211}\\x{7684}.{0,20}\\x{50b3}\\x{9001}",
-    "^enviado (desde|de|do) (mi|meu|o meu|my)? ?\\S.{0,60}$",
-    "^inviato da(l mio| il mio)? \\S.{0,60}$",
-    "^skickat fr\\x{e5}n (min |mitt )?\\S.{0,60}$",
-    "^l\\x{e4}hetetty \\S+(sta|st\\x{e4})\\b.{0,40}$",
+    "^enviado (desde|de|do) (mi|meu|o meu|my)? ?\\S" L "{0,60}$",
+    "^inviato da(l mio| il mio)? \\S" L "{0,60}$",
+    "^skickat fr\\x{e5}n (min |mitt )?\\S" L "{0,60}$",
+    "^l\\x{e4}hetetty \\S+(sta|st\\x{e4})\\b" L "{0,40}$",
     ("^\\x{41e}\\x{442}\\x{43f}\\x{440}\\x{430}\\x{432}\\x{43b}\\x{435}"
-     "\\x{43d}\\x{43e} (\\x{441}|\\x{438}\\x{437}) \\S.{0,60}$"),
-    "^gesendet (von|mit|vom) \\S.{0,60}$",
-    "^envoy\\x{e9} (\\x{e0} partir|depuis|de) .{0,60}$",
-    "^wys\\x{142}ane z \\S.{0,60}$",
-    "^sendt fra \\S.{0,60}$",
+     "\\x{43d}\\x{43e} (\\x{441}|\\x{438}\\x{437}) \\S" L "{0,60}$"),
+    "^gesendet (von|mit|vom) \\S" L "{0,60}$",
+    "^envoy\\x{e9} (\\x{e0} partir|depuis|de) " L "{0,60}$",
+    "^wys\\x{142}ane z \\S" L "{0,60}$",
+    "^sendt fra \\S" L "{0,60}$",
     /* "Outlook voor Android downloaden<https://aka.ms/...>" */
     ("^.{0,40}\\boutlook\\b.{0,30}\\b(ios|android)\\b.{0,40}"
      "(aka\\.ms/\\S*|downloaden|herunterladen|download|t\\x{e9}l\\x{e9}charger)"
      "\\W*$"),
 };
+#undef L
 
 /* Matched against the line without leading '>' and blanks, and against
  * wrapped lines joined with single spaces. All but the forward markers must
@@ -98,7 +104,7 @@ static const char *const attr_patterns[] = {
     "^.{3,250}\\bnapisa\\x{142}(\\(a\\))?\\s*:?$",
     ("^.{3,250}\\b\\x{43d}\\x{430}\\x{43f}\\x{438}\\x{441}\\x{430}\\x{43b}"
      "\\S*\\s*:?$"),
-    "^.{3,250}\\b\\x{43f}\\x{438}\\x{448}\\x{435}\\s*:?$",
+    "^.{3,250}\\b\\x{43f}\\x{438}\\x{448}\\x{435}\\x{442}?\\s*:?$",
     "^.{0,250}\\x{5199}\\x{9053}[:\\x{ff1a}]$",
     "^.{1,250}\\S@\\S.{0,80}\\b(wrote|schreef)\\s*:$",
     "^at\\b.{3,100}\\byou wrote\\s*:$",

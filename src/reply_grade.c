@@ -88,6 +88,10 @@ static const char *const not_before[] = {
     "bel",    "call",	 "ext",	     "toestel", "op",
 };
 
+/* After a number at a sentence start, words that make it a grade. */
+static const char *const for_words[] = {"for", "voor", "from me", "van mij",
+					"from my side"};
+
 /* Words in a scale's description: "van 1 tot 10", "scale of 1 to 10". */
 static const char *const scale_words[] = {"of", "to", "tot", "van", "from"};
 
@@ -270,6 +274,18 @@ static size_t skip_blanks(const char *p, size_t n, size_t i)
 	return i;
 }
 
+/* Is the text after position e (blanks skipped) one of the phrases? */
+static int followed_by(const char *line, size_t n, size_t e,
+		       const char *const *list, size_t nlist)
+{
+	size_t j = skip_blanks(line, n, e);
+
+	for (size_t k = 0; k < nlist; k++)
+		if (word_at(line + j, n - j, list[k]))
+			return 1;
+	return 0;
+}
+
 /* The word before position i on the line, or wl = 0. A ':' between it
  * and the number is allowed ("Rating: 8"). */
 static const char *word_before(const char *line, size_t i, size_t *wl,
@@ -301,6 +317,27 @@ static int sentence_start(const char *line, size_t i)
 		e--;
 	return e < i && e >= 2 && strchr(".!?", line[e - 1]) &&
 	       isalpha((unsigned char)line[e - 2]);
+}
+
+/* One or two words and a comma before i open the line ("Helaas, slecht.",
+ * "Honestly, poor."). */
+static int lead_in(const char *line, size_t i)
+{
+	size_t b = i, words = 0;
+
+	while (b > 0 && (line[b - 1] == ' ' || line[b - 1] == '\t'))
+		b--;
+	if (b == i || b == 0 || line[b - 1] != ',')
+		return 0;
+	for (size_t k = 0; k + 1 < b; k++) {
+		unsigned char ch = (unsigned char)line[k];
+		if (!is_alnum_byte(ch) && ch != ' ' && ch != '\t' && ch != '\'')
+			return 0;
+		if (is_alnum_byte(ch) &&
+		    (k == 0 || line[k - 1] == ' ' || line[k - 1] == '\t'))
+			words++;
+	}
+	return words >= 1 && words <= 2;
 }
 
 /* Only blanks and punctuation from i to the end of the line? */
@@ -432,18 +469,23 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 	size_t wl, ws, j;
 	const char *w = word_before(line, s, &wl, &ws);
 	int context = 0, max, at_line_start = skip_blanks(line, n, 0) == s;
+	int worded = 0; /* a grade word stands before it: the grade's start */
 	size_t end = e, suf;
 
 	if (wl && in_list(w, wl, not_before, N(not_before)))
 		return 0;
 	if (wl && in_list(w, wl, grade_words, N(grade_words)))
-		context = 1;
+		context = worded = 1;
+	/* "een dikke 8", "Solid 8+" */
 	if (wl && in_list(w, wl, grade_adjectives, N(grade_adjectives))) {
 		size_t wl2, ws2;
 		const char *w2 = word_before(line, ws, &wl2, &ws2);
 		if (wl2 && in_list(w2, wl2, grade_words, N(grade_words))) {
-			context = 1;
+			context = worded = 1;
 			ws = ws2;
+		} else if (skip_blanks(line, n, 0) == ws ||
+			   sentence_start(line, ws)) {
+			context = 1;
 		}
 	}
 	if ((suf = scale_suffix(line, n, e, &max)) > 0) {
@@ -457,7 +499,8 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 		while (k < n && (is_alnum_byte((unsigned char)line[k]) ||
 				 line[k] == '-'))
 			k++;
-		if (k > j && in_list(line + j, k - j, units, N(units)))
+		if (k > j && in_list(line + j, k - j, units, N(units)) &&
+		    !followed_by(line, n, e, for_words, N(for_words)))
 			return 0;
 	}
 	if ((v = number_value(sc, v, max)) < 0)
@@ -478,11 +521,14 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 		int tail = b > 0 &&
 			   (line[b - 1] == ':' || line[b - 1] == ',') &&
 			   rest_is_punct(line, n, e);
-		if (!alone && !first && !line_first && !tail)
+		/* "8 for the quick fix", "9 voor de snelle hulp" */
+		int for_what = (at_line_start || sentence_start(line, s)) &&
+			       followed_by(line, n, e, for_words, N(for_words));
+		if (!alone && !first && !line_first && !tail && !for_what)
 			return 0;
 	}
 	c->value = v;
-	c->start = context == 1 ? ws : s;
+	c->start = worded ? ws : s;
 	c->end = end;
 	return 1;
 }
@@ -666,7 +712,8 @@ static int try_band(const struct scale *sc, const char *line, size_t n,
 	if (!best || (v = scale_from_grade10(sc, grade)) < 0)
 		return 0;
 	word_before(line, i, &wl, &ws);
-	if ((skip_blanks(line, n, 0) == i || sentence_start(line, i)) &&
+	if ((skip_blanks(line, n, 0) == i || sentence_start(line, i) ||
+	     lead_in(line, i)) &&
 	    ends_token(line, n, i + best))
 		c->start = i;
 	else if (wl && in_list(line + ws, wl, band_context, N(band_context)))
@@ -857,7 +904,7 @@ static int name_like(const char *p, size_t n)
 	while (n && isspace((unsigned char)p[n - 1]))
 		n--;
 	i = skip_blanks(p, n, 0);
-	while (i < n && strchr("-~", p[i]))
+	while (i < n && strchr("-~/", p[i]))
 		i++;
 	i = skip_blanks(p, n, i);
 	if (i >= n || n - i > 40)
@@ -974,20 +1021,14 @@ static int closing_at(const char *p, size_t n, int *named)
 	return kind;
 }
 
-/* A name alone on the last line, under the text after a blank line or a
- * finished sentence ("...closed.\n\nAnna", "Kate x"), is the writer
- * signing, not the comment. Where it starts, or len. */
-static size_t bare_name_at(const char *s, size_t len)
+/* A name on a line of its own under the text ("Anna", "Kate x", "/Sven"),
+ * maybe with a company or phone line under it, after a blank line or a
+ * finished sentence, is the writer signing, not the comment. Is the line
+ * [a, m) such a name? */
+static int lone_name(const char *s, size_t a, size_t m)
 {
-	size_t z = len, a, m, p, words = 0;
+	size_t z = m, p, words = 0;
 
-	while (z && isspace((unsigned char)s[z - 1]))
-		z--;
-	for (a = z; a && s[a - 1] != '\n'; a--)
-		;
-	if (!a)
-		return len;
-	m = z;
 	/* "Kate x", "Anna xx" */
 	while (m > a && (s[m - 1] == 'x' || s[m - 1] == 'X'))
 		m--;
@@ -999,25 +1040,58 @@ static size_t bare_name_at(const char *s, size_t len)
 		words += !isspace((unsigned char)s[p]) &&
 			 (p == a || isspace((unsigned char)s[p - 1]));
 	if (words == 0 || words > 3 || !name_like(s + a, m - a))
-		return len;
+		return 0;
 	for (size_t k = 0; k < N(band_words); k++)
 		if (word_at(s + a, m - a, band_words[k].text) == m - a)
-			return len;
+			return 0;
 	for (size_t k = 0; k < N(thanks); k++)
 		if (word_at(s + a, m - a, thanks[k]) == m - a)
-			return len;
+			return 0;
 	for (size_t k = 0; k < N(number_words); k++)
 		if (word_at(s + a, m - a, number_words[k].text) == m - a)
+			return 0;
+	return 1;
+}
+
+/* Where such a name block starts in comment s, or len. */
+static size_t bare_name_at(const char *s, size_t len)
+{
+	size_t z = len, a = 0, e, p;
+
+	while (z && isspace((unsigned char)s[z - 1]))
+		z--;
+	/* up to three lines from the end, the first of them the name */
+	for (int lines = 1; lines <= 3; lines++) {
+		e = z; /* the end of the line looked at */
+		for (a = e; a && s[a - 1] != '\n'; a--)
+			;
+		if (!a)
 			return len;
-	/* what is above: a blank line or a finished sentence */
-	p = a - 1;
-	while (p > 0 && (s[p - 1] == ' ' || s[p - 1] == '\t'))
-		p--;
-	if (p == 0)
-		return len;
-	if (s[p - 1] != '\n' && !strchr(".!?,", s[p - 1]))
-		return len;
-	return a;
+		size_t m = e;
+		while (m > a && isspace((unsigned char)s[m - 1]))
+			m--;
+		if (m == a)
+			return len; /* a blank line: no name above it */
+		if (!lone_name(s, a, m)) {
+			/* a company or phone line under the name */
+			if (m - a > 40 || !sig_shaped(s + a, m - a))
+				return len;
+			z = a ? a - 1 : 0;
+			continue;
+		}
+		/* what is above: a blank line or a finished sentence; a
+		 * name with lines under it needs the blank line */
+		p = a - 1;
+		while (p > 0 && (s[p - 1] == ' ' || s[p - 1] == '\t'))
+			p--;
+		if (p == 0)
+			return len;
+		if (s[p - 1] != '\n' &&
+		    (lines > 1 || !strchr(".!?,", s[p - 1])))
+			return len;
+		return a;
+	}
+	return len;
 }
 
 /* Where the sign-off starts in comment s, or len when there is none. */
@@ -1070,21 +1144,31 @@ int reply_read_grade(const struct scale *sc, const char *text,
 	memset(out, 0, sizeof(*out));
 	/* Pass 1: find the grade; band words only when nothing else. */
 	for (int bands = 0; bands < 2 && !out->found; bands++) {
+		int wrapped = 0;
+
 		first = 1;
 		li = 0;
 		for (p = text; *p; li++) {
 			size_t n;
 			nl = strchr(p, '\n');
 			n = nl ? (size_t)(nl - p) : strlen(p);
+			if (is_quoted(p, n) || skip_blanks(p, n, 0) == n)
+				wrapped = 0;
 			if (!is_quoted(p, n) && skip_blanks(p, n, 0) < n) {
 				if (scan_line(sc, p, n, first, bands, &c)) {
 					out->found = 1;
 					out->value = c.value;
-					if (skip_blanks(p, n, 0) == c.start)
+					if (skip_blanks(p, n, 0) == c.start &&
+					    !wrapped)
 						cut_line = li;
 					break;
 				}
 				first = 0;
+				/* a line ending in a word goes on below */
+				size_t z = n;
+				while (z && isspace((unsigned char)p[z - 1]))
+					z--;
+				wrapped = z && isalpha((unsigned char)p[z - 1]);
 			}
 			if (!nl)
 				break;
