@@ -96,6 +96,8 @@ static const char *const attr_patterns[] = {
     "^op\\b.{3,250}\\b(schreef|geschreven)\\b.{0,100}:$",
     "^(am|on)\\b.{3,250}\\bschrieb\\b.{0,120}:$",
     "^.{1,250}\\bschrieb( am\\b.{0,100})?:$",
+    /* Roundcube: "Service Desk schreef op 2025-05-26 14:48:" */
+    "^.{1,120}\\b(schreef|wrote) (op|on)\\b.{3,80}:$",
     "^le\\b.{3,250}\\ba \\x{e9}crit\\s*:?$",
     "^el\\b.{3,250}\\bescribi\\x{f3}\\s*:?$",
     "^il\\b.{3,250}\\bha scritto\\s*:?$",
@@ -206,6 +208,7 @@ static const struct gate attr_gates[] = {
     {"chre", G_COLON_END},
     {"chrieb", G_COLON_END},
     {"chrieb", G_COLON_END},
+    {NULL, G_COLON_END},
     {"crit", 0},
     {"cribi", 0},
     {"critto", 0},

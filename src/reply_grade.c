@@ -76,6 +76,11 @@ static const char *const grade_adjectives[] = {
     "easy",  "generous",
 };
 
+/* Between a grading verb and its number: "I rate it 6". */
+static const char *const pronouns[] = {"it",	 "you", "them", "u",
+				       "jullie", "het", "jou",	"ze",
+				       "this",	 "dit", "that", "dat"};
+
 /* Words in front of a number that make it something else. */
 static const char *const not_before[] = {
     "om",     "at",	 "sinds",    "since",	"nr",	    "no",     "nummer",
@@ -396,13 +401,24 @@ static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
 		size_t l = word_at(p + j, n - j, joins[w]);
 		if (!l)
 			continue;
-		size_t d = skip_blanks(p, n, j + l);
+		size_t d = skip_blanks(p, n, j + l), t;
+		/* "negen van de tien", "nine out of ten" */
+		if ((t = word_at(p + d, n - d, "tien")) ||
+		    (t = word_at(p + d, n - d, "ten"))) {
+			*max = 10;
+			return d + t;
+		}
 		k = d;
 		while (k < n && isdigit((unsigned char)p[k]) && k - d < 3)
 			k++;
 		if (k == d || (k < n && is_alnum_byte((unsigned char)p[k])))
 			continue;
 		*max = atoi(p + d);
+		/* "4 out of 5 stars" */
+		d = skip_blanks(p, n, k);
+		for (size_t u = 0; u < N(scale_units); u++)
+			if ((t = word_at(p + d, n - d, scale_units[u])))
+				return d + t;
 		return k;
 	}
 	for (size_t w = 0; w < N(scale_units); w++) {
@@ -472,12 +488,24 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 	int worded = 0; /* a grade word stands before it: the grade's start */
 	size_t end = e, suf;
 
-	if (wl && in_list(w, wl, not_before, N(not_before)))
+	/* "ticket 12" is a number of something; "About the ticket: 6 out of
+	 * 10" is not */
+	if (wl && in_list(w, wl, not_before, N(not_before)) &&
+	    !memchr(w + wl, ':', s - (ws + wl)) &&
+	    !(scale_suffix(line, n, e, &max) > 0 && max > 0))
 		return 0;
 	if (wl && in_list(w, wl, grade_words, N(grade_words)))
 		context = worded = 1;
-	/* "een dikke 8", "Solid 8+" */
-	if (wl && in_list(w, wl, grade_adjectives, N(grade_adjectives))) {
+	/* "een dikke 8", "Solid 8+", "I rate it 6", "geef jullie 8" */
+	if (wl && in_list(w, wl, pronouns, N(pronouns))) {
+		size_t wl2, ws2;
+		const char *w2 = word_before(line, ws, &wl2, &ws2);
+		if (wl2 && in_list(w2, wl2, grade_words, N(grade_words))) {
+			context = worded = 1;
+			ws = ws2;
+		}
+	} else if (wl &&
+		   in_list(w, wl, grade_adjectives, N(grade_adjectives))) {
 		size_t wl2, ws2;
 		const char *w2 = word_before(line, ws, &wl2, &ws2);
 		if (wl2 && in_list(w2, wl2, grade_words, N(grade_words))) {
@@ -485,7 +513,7 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 			ws = ws2;
 		} else if (skip_blanks(line, n, 0) == ws ||
 			   sentence_start(line, ws)) {
-			context = 1;
+			context = worded = 1;
 		}
 	}
 	if ((suf = scale_suffix(line, n, e, &max)) > 0) {
@@ -775,8 +803,8 @@ static int scan_line(const struct scale *sc, const char *line, size_t n,
 
 /* Sign-offs: a closing ends the comment with the name and signature lines
  * under it. Strong closings go even when nothing follows them; thanks only
- * as a closing, that is with a name under it or beside it ("Thanks,\nAnna",
- * "Bedankt, Jan"); "Thanks for the quick help" is content. */
+ * as a closing, that is with a name under it ("Thanks,\nAnna"): "Thanks
+ * Mark" thanks someone, "Thanks for the quick help" is content. */
 static const char *const closings[] = {
     "kind regards",
     "best regards",
@@ -813,6 +841,32 @@ static const char *const closings[] = {
     "gegroet",
     "mvg",
     "m.v.g.",
+    "vr.gr.",
+    "vr. gr.",
+    "vrgr",
+    "met vr. gr.",
+    "met vr.gr.",
+    "doei",
+    "bye",
+    "ciao",
+    "tot ziens",
+    "take care",
+    "talk soon",
+    "speak soon",
+    "fijne dag",
+    "fijne dag nog",
+    "fijne avond",
+    "fijn weekend",
+    "prettige dag",
+    "prettig weekend",
+    "have a nice day",
+    "have a great day",
+    "have a good day",
+    "have a nice weekend",
+    "have a great weekend",
+    "have a good weekend",
+    "enjoy your day",
+    "enjoy your weekend",
     "vg",
     "br",
     "brgds",
@@ -960,7 +1014,7 @@ static int disclaimer(const char *p, size_t n)
  * disclaimer. */
 static int sig_shaped(const char *p, size_t n)
 {
-	size_t words = 0;
+	size_t words = 0, lower = 0;
 
 	while (n && isspace((unsigned char)p[n - 1]))
 		n--;
@@ -970,9 +1024,13 @@ static int sig_shaped(const char *p, size_t n)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (!isspace((unsigned char)p[i]) &&
-		    (i == 0 || isspace((unsigned char)p[i - 1])))
+		    (i == 0 || isspace((unsigned char)p[i - 1]))) {
 			words++;
-	return words <= 10 && !(n && p[n - 1] == '.' && words > 3);
+			lower += islower((unsigned char)p[i]) != 0;
+		}
+	/* a sentence: "PS: de printer doet het nog steeds niet." (a
+	 * company such as "Jansen & Zonen B.V." is no sentence) */
+	return words <= 10 && !(n && p[n - 1] == '.' && words > 3 && lower > 1);
 }
 
 /* A closing at line p: 2 strong, 1 thanks, 0 none. *named when a name
@@ -1016,7 +1074,8 @@ static int closing_at(const char *p, size_t n, int *named)
 		i = n;
 	}
 	*named = i < n;
-	if (i < n && !name_like(p + i, n - i))
+	/* "Thanks Mark" thanks the engineer; "Groet, Jan" signs */
+	if (i < n && (kind == 1 || !name_like(p + i, n - i)))
 		return 0;
 	return kind;
 }
@@ -1087,7 +1146,7 @@ static size_t bare_name_at(const char *s, size_t len)
 		if (p == 0)
 			return len;
 		if (s[p - 1] != '\n' &&
-		    (lines > 1 || !strchr(".!?,", s[p - 1])))
+		    !strchr(lines > 1 ? ".!" : ".!?,", s[p - 1]))
 			return len;
 		return a;
 	}
