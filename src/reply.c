@@ -802,6 +802,39 @@ oom:
 	return -1;
 }
 
+/* A name: capitalised words ("Jan de Vries", "J. Doe"), nothing else. */
+static int name_words(const char *p, size_t n)
+{
+	static const char *const particles[] = {"van", "de",  "der", "den",
+						"von", "ten", "ter", "la",
+						"le",  "du",  "da",  "di"};
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s = i, k;
+		while (i < n && p[i] != ' ')
+			i++;
+		unsigned char c0 = (unsigned char)p[s];
+		int cap =
+		    (c0 >= 'A' && c0 <= 'Z') || (c0 >= 0xC3 && c0 <= 0xDF);
+		for (k = 0; !cap && k < sizeof(particles) / sizeof(*particles);
+		     k++)
+			cap = strlen(particles[k]) == i - s &&
+			      !strncmp(p + s, particles[k], i - s);
+		if (!cap)
+			return 0;
+		for (k = s; k < i; k++)
+			if (!isalpha((unsigned char)p[k]) &&
+			    (unsigned char)p[k] < 0x80 && !strchr(".'-", p[k]))
+				return 0;
+		if (p[i - 1] == '.' && i - s > 3)
+			return 0;
+		while (i < n && p[i] == ' ')
+			i++;
+	}
+	return 1;
+}
+
 /* Signature-shaped lines from k to the quoted mail or the end: at most
  * six short lines, the first a name ("Jan de Vries") or contact data (an
  * address, a URL, a phone number). */
@@ -827,10 +860,7 @@ static int sig_block(const struct strip_ctx *c, size_t k)
 		if (memchr(p, '@', n) || has_word(p, n, "www.") ||
 		    has_word(p, n, "http") || digits >= 6)
 			continue;
-		if (words > 4 ||
-		    !((p[0] >= 'A' && p[0] <= 'Z') ||
-		      (unsigned char)p[0] >= 0xC3) ||
-		    p[n - 1] == '.' || p[n - 1] == ':')
+		if (words > 4 || digits || !name_words(p, n))
 			return 0;
 	}
 	return lines > 0;

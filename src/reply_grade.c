@@ -51,20 +51,45 @@ struct phrase {
 };
 
 static const struct phrase number_words[] = {
-    {"zero", 0},  {"nul", 0},	{"one", 1},   {"\xc3\xa9\xc3\xa9n", 1},
-    {"two", 2},	  {"twee", 2},	{"three", 3}, {"drie", 3},
-    {"four", 4},  {"vier", 4},	{"five", 5},  {"vijf", 5},
-    {"six", 6},	  {"zes", 6},	{"seven", 7}, {"zeven", 7},
-    {"eight", 8}, {"acht", 8},	{"nine", 9},  {"negen", 9},
-    {"ten", 10},  {"tien", 10},
+    {"zero", 0},
+    {"nul", 0},
+    {"one", 1},
+    {"\xc3\xa9\xc3\xa9n", 1},
+    {"two", 2},
+    {"twee", 2},
+    {"three", 3},
+    {"drie", 3},
+    {"four", 4},
+    {"vier", 4},
+    {"five", 5},
+    {"vijf", 5},
+    {"six", 6},
+    {"zes", 6},
+    {"seven", 7},
+    {"zeven", 7},
+    {"eight", 8},
+    {"acht", 8},
+    {"nine", 9},
+    {"negen", 9},
+    {"ten", 10},
+    {"tien", 10},
+    /* Dutch diminutives: "een achtje" */
+    {"viertje", 4},
+    {"vijfje", 5},
+    {"zesje", 6},
+    {"zevenje", 7},
+    {"achtje", 8},
+    {"negentje", 9},
+    {"tientje", 10},
 };
 
 /* Words in front of a number that make it a grade. */
 static const char *const grade_words[] = {
-    "een",    "a",	"an",	"cijfer",      "cijfertje",  "score",
-    "rating", "grade",	"mark", "beoordeling", "oordeel",    "geef",
-    "give",   "geven",	"rate", "rated",       "waardering", "say",
-    "zeg",    "zeggen", "gave", "gaf",	       "cijfers",
+    "een",     "a",	     "an",	"cijfer", "cijfertje",
+    "score",   "rating",     "grade",	"mark",	  "beoordeling",
+    "oordeel", "geef",	     "give",	"geven",  "rate",
+    "rated",   "waardering", "say",	"zeg",	  "zeggen",
+    "gave",    "gaf",	     "cijfers", "so",	  "dus",
 };
 
 /* Between a grade word and its number: "een dikke 8", "a solid 7". */
@@ -842,6 +867,30 @@ static const char *const closings[] = {
     "mvg",
     "m.v.g.",
     "vr.gr.",
+    "hgr",
+    "hgr.",
+    "mvgr",
+    "mvgr.",
+    "respectfully",
+    "yours faithfully",
+    "faithfully",
+    "cordially",
+    "liefs",
+    "thanks and regards",
+    "thanks & regards",
+    "thanks and best regards",
+    "thanks and kind regards",
+    "thanks & best regards",
+    "many thanks and best regards",
+    "many thanks and kind regards",
+    "with thanks",
+    "met dank",
+    "met dank en groet",
+    "bedankt en groet",
+    "dank en groet",
+    "groeten en bedankt",
+    "groetjes en bedankt",
+    "bedankt en groetjes",
     "vr. gr.",
     "vrgr",
     "met vr. gr.",
@@ -1131,24 +1180,18 @@ static size_t bare_name_at(const char *s, size_t len)
 			m--;
 		if (m == a)
 			return len; /* a blank line: no name above it */
-		if (!lone_name(s, a, m)) {
-			/* a company or phone line under the name */
-			if (m - a > 40 || !sig_shaped(s + a, m - a))
-				return len;
-			z = a ? a - 1 : 0;
-			continue;
-		}
-		/* what is above: a blank line or a finished sentence; a
-		 * name with lines under it needs the blank line */
+		/* what is above: a blank line or a finished sentence */
 		p = a - 1;
 		while (p > 0 && (s[p - 1] == ' ' || s[p - 1] == '\t'))
 			p--;
-		if (p == 0)
+		if (lone_name(s, a, m) && p > 0 &&
+		    (s[p - 1] == '\n' ||
+		     strchr(lines > 1 ? ".!" : ".!?,", s[p - 1])))
+			return a;
+		/* a company or phone line under the name */
+		if (m - a > 40 || !sig_shaped(s + a, m - a))
 			return len;
-		if (s[p - 1] != '\n' &&
-		    !strchr(lines > 1 ? ".!" : ".!?,", s[p - 1]))
-			return len;
-		return a;
+		z = a ? a - 1 : 0;
 	}
 	return len;
 }
@@ -1271,7 +1314,7 @@ int reply_read_grade(const struct scale *sc, const char *text,
 		a++;
 	while (z > a && isspace((unsigned char)b.data[z - 1]))
 		z--;
-	if (!b.failed) {
+	if (!b.failed && z > a) {
 		z = a + signoff_at(b.data + a, z - a);
 		while (z > a && isspace((unsigned char)b.data[z - 1]))
 			z--;
