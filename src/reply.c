@@ -965,19 +965,26 @@ static void apply_rules(struct strip_ctx *c)
 		}
 	/* 2. Mobile footers go; a footer is near the end, so a line like
 	 * one with the reply going on under it is text. */
-	for (i = 0; i < c->n; i++) {
+	{
+		/* from the end up: the text lines below each footer, up to
+		 * the quoted mail */
 		size_t texts = 0, longest = 0;
 
-		if (c->cls[i] != 's')
-			continue;
-		for (k = i + 1; k < c->n && !strchr("qbhd", c->cls[k]); k++)
-			if (c->cls[k] == 't') {
+		for (i = c->n; i-- > 0;) {
+			if (strchr("qbhd", c->cls[i])) {
+				texts = longest = 0;
+			} else if (c->cls[i] == 't') {
 				texts++;
-				if (c->lines[k].n > longest)
-					longest = c->lines[k].n;
+				if (c->lines[i].n > longest)
+					longest = c->lines[i].n;
+			} else if (c->cls[i] == 's' &&
+				   (texts > 4 || longest > 60)) {
+				c->cls[i] = 'T'; /* counted below as text */
 			}
-		if (texts > 4 || longest > 60)
-			c->cls[i] = 't';
+		}
+		for (i = 0; i < c->n; i++)
+			if (c->cls[i] == 'T')
+				c->cls[i] = 't';
 	}
 	for (i = 0; i < c->n;)
 		if (c->cls[i] == 's')

@@ -357,7 +357,7 @@ static int lead_in(const char *line, size_t i)
 
 	while (b > 0 && (line[b - 1] == ' ' || line[b - 1] == '\t'))
 		b--;
-	if (b == i || b == 0 || line[b - 1] != ',')
+	if (b == i || b == 0 || b > 40 || line[b - 1] != ',')
 		return 0;
 	for (size_t k = 0; k + 1 < b; k++) {
 		unsigned char ch = (unsigned char)line[k];
@@ -467,7 +467,8 @@ static int ten_named_before(const char *line, size_t s)
 	    "op tien",	  "from 1 to 10", "van 1 tot 10",
 	};
 
-	for (size_t i = 0; i < s; i++) {
+	/* close before the number: a bounded look keeps long lines linear */
+	for (size_t i = s > 80 ? s - 80 : 0; i < s; i++) {
 		if (i && is_alnum_byte((unsigned char)line[i - 1]))
 			continue;
 		for (size_t k = 0; k < N(marks); k++)
