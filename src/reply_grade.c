@@ -85,11 +85,11 @@ static const struct phrase number_words[] = {
 
 /* Words in front of a number that make it a grade. */
 static const char *const grade_words[] = {
-    "een",     "a",	     "an",	"cijfer", "cijfertje",
-    "score",   "rating",     "grade",	"mark",	  "beoordeling",
-    "oordeel", "geef",	     "give",	"geven",  "rate",
-    "rated",   "waardering", "say",	"zeg",	  "zeggen",
-    "gave",    "gaf",	     "cijfers", "so",	  "dus",
+    "een",    "a",	 "an",	 "cijfer",	"cijfertje",  "score",
+    "rating", "grade",	 "mark", "beoordeling", "oordeel",    "geef",
+    "give",   "geven",	 "rate", "rated",	"waardering", "say",
+    "zeg",    "zeggen",	 "gave", "gaf",		"cijfers",    "so",
+    "dus",    "overall",
 };
 
 /* Between a grade word and its number: "een dikke 8", "a solid 7". */
@@ -100,6 +100,9 @@ static const char *const grade_adjectives[] = {
     "weak",  "low",	 "high",   "decent", "well-deserved", "solide",
     "easy",  "generous",
 };
+
+/* Between a grade word and its number: "my rating is 9". */
+static const char *const copulas[] = {"is", "was", "be", "zijn", "wordt"};
 
 /* Between a grading verb and its number: "I rate it 6". */
 static const char *const pronouns[] = {"it",	 "you", "them", "u",
@@ -325,7 +328,7 @@ static const char *word_before(const char *line, size_t i, size_t *wl,
 
 	while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t'))
 		e--;
-	if (e > 0 && line[e - 1] == ':')
+	if (e > 0 && (line[e - 1] == ':' || line[e - 1] == '='))
 		e--;
 	while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t'))
 		e--;
@@ -405,11 +408,11 @@ struct cand {
 /* A scale suffix after a number: "/10", "uit 10", "out of 10", "op 10",
  * "van de 10", or "punten/sterren". Returns the end of the suffix and
  * sets *max (0 for the unit words) or returns 0. */
-static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
+static size_t scale_suffix_at(const char *p, size_t n, size_t j, int *max)
 {
 	static const char *const joins[] = {"uit",    "out of", "op",
 					    "van de", "van",	"of"};
-	size_t j = skip_blanks(p, n, i), k;
+	size_t k, d, t;
 
 	*max = -1;
 	if (j < n && p[j] == '/') {
@@ -420,13 +423,13 @@ static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
 		if (k == j || (k < n && is_alnum_byte((unsigned char)p[k])))
 			return 0;
 		*max = atoi(p + j);
-		return k;
+		goto unit;
 	}
 	for (size_t w = 0; w < N(joins); w++) {
 		size_t l = word_at(p + j, n - j, joins[w]);
 		if (!l)
 			continue;
-		size_t d = skip_blanks(p, n, j + l), t;
+		d = skip_blanks(p, n, j + l);
 		/* "negen van de tien", "nine out of ten" */
 		if ((t = word_at(p + d, n - d, "tien")) ||
 		    (t = word_at(p + d, n - d, "ten"))) {
@@ -439,12 +442,7 @@ static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
 		if (k == d || (k < n && is_alnum_byte((unsigned char)p[k])))
 			continue;
 		*max = atoi(p + d);
-		/* "4 out of 5 stars" */
-		d = skip_blanks(p, n, k);
-		for (size_t u = 0; u < N(scale_units); u++)
-			if ((t = word_at(p + d, n - d, scale_units[u])))
-				return d + t;
-		return k;
+		goto unit;
 	}
 	for (size_t w = 0; w < N(scale_units); w++) {
 		size_t l = word_at(p + j, n - j, scale_units[w]);
@@ -454,6 +452,28 @@ static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
 		}
 	}
 	return 0;
+unit:
+	/* "4 out of 5 stars", "8/10 punten" */
+	d = skip_blanks(p, n, k);
+	for (size_t u = 0; u < N(scale_units); u++)
+		if ((t = word_at(p + d, n - d, scale_units[u])))
+			return d + t;
+	return k;
+}
+
+/* A scale suffix after a number, also in brackets: "8 (out of 10)". */
+static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
+{
+	size_t j = skip_blanks(p, n, i), k;
+
+	if (j < n && p[j] == '(') {
+		k = scale_suffix_at(p, n, skip_blanks(p, n, j + 1), max);
+		if (k && (k = skip_blanks(p, n, k)) < n && p[k] == ')')
+			return k + 1;
+		*max = -1;
+		return 0;
+	}
+	return scale_suffix_at(p, n, j, max);
 }
 
 /* Does the line name a scale of ten before position s ("Out of 10 I would
@@ -522,8 +542,10 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 		return 0;
 	if (wl && in_list(w, wl, grade_words, N(grade_words)))
 		context = worded = 1;
-	/* "een dikke 8", "Solid 8+", "I rate it 6", "geef jullie 8" */
-	if (wl && in_list(w, wl, pronouns, N(pronouns))) {
+	/* "een dikke 8", "Solid 8+", "I rate it 6", "geef jullie 8", "my
+	 * rating is 9" */
+	if (wl && (in_list(w, wl, pronouns, N(pronouns)) ||
+		   in_list(w, wl, copulas, N(copulas)))) {
 		size_t wl2, ws2;
 		const char *w2 = word_before(line, ws, &wl2, &ws2);
 		if (wl2 && in_list(w2, wl2, grade_words, N(grade_words))) {
