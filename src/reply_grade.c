@@ -891,6 +891,16 @@ static const char *const closings[] = {
     "m.v.g.",
     "vr.gr.",
     "hgr",
+    "beste groet",
+    "beste groeten",
+    "warme groet",
+    "warme groeten",
+    "lieve groet",
+    "lieve groeten",
+    "zonnige groet",
+    "zonnige groeten",
+    "warmly",
+    "best wishes and thanks",
     "hgr.",
     "mvgr",
     "mvgr.",
@@ -1220,10 +1230,23 @@ static size_t bare_name_at(const char *s, size_t len)
 }
 
 /* Where the sign-off starts in comment s, or len when there is none. */
-static size_t signoff_at(const char *s, size_t len)
+/* "PS", "P.S.": what the writer adds under the signature is content. */
+static int postscript(const char *p, size_t n)
+{
+	size_t i = skip_blanks(p, n, 0);
+
+	return word_at(p + i, n - i, "ps") || word_at(p + i, n - i, "p.s.") ||
+	       word_at(p + i, n - i, "p.s");
+}
+
+/* Where the sign-off starts in comment s, or len when there is none.
+ * *resume is where the comment goes on under it (a postscript), else
+ * len. */
+static size_t signoff_at(const char *s, size_t len, size_t *resume)
 {
 	size_t at = 0;
 
+	*resume = len;
 	while (at < len) {
 		const char *e = memchr(s + at, '\n', len - at);
 		size_t n = e ? (size_t)(e - (s + at)) : len - at, q;
@@ -1235,6 +1258,10 @@ static size_t signoff_at(const char *s, size_t len)
 			size_t m = f ? (size_t)(f - (s + q)) : len - q;
 
 			if (skip_blanks(s + q, m, 0) < m) {
+				if (postscript(s + q, m) && !first) {
+					*resume = q;
+					break;
+				}
 				if (++lines > 10 || !sig_shaped(s + q, m) ||
 				    (first && !named && !name_like(s + q, m)))
 					ok = 0;
@@ -1244,6 +1271,7 @@ static size_t signoff_at(const char *s, size_t len)
 		}
 		if (ok && (kind == 2 || named || lines > 0))
 			return at;
+		*resume = len;
 		at = e ? (size_t)(e - s) + 1 : len;
 	}
 	return bare_name_at(s, len);
@@ -1338,9 +1366,22 @@ int reply_read_grade(const struct scale *sc, const char *text,
 	while (z > a && isspace((unsigned char)b.data[z - 1]))
 		z--;
 	if (!b.failed && z > a) {
-		z = a + signoff_at(b.data + a, z - a);
-		while (z > a && isspace((unsigned char)b.data[z - 1]))
-			z--;
+		size_t resume, cut = a + signoff_at(b.data + a, z - a, &resume);
+
+		resume += a;
+		/* the postscript moves up under the text */
+		while (cut > a && isspace((unsigned char)b.data[cut - 1]))
+			cut--;
+		if (resume < z) {
+			size_t gap = cut > a ? 2 : 0;
+
+			memmove(b.data + cut + gap, b.data + resume,
+				z - resume);
+			memset(b.data + cut, '\n', gap);
+			z = cut + gap + (z - resume);
+		} else {
+			z = cut;
+		}
 	}
 	if (b.failed || !(out->comment = malloc(z - a + 1))) {
 		buf_free(&b);

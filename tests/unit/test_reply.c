@@ -454,6 +454,13 @@ static const struct grade_case mail_cases[] = {
      "Aan: Joost Kuipers <joost@example.nl>\n"
      "Onderwerp: [INC-20481] opgelost\n\n" CLOSURE_PLAIN,
      1, 8, ""},
+    /* a postscript under the signature is the writer's too */
+    {"grade10",
+     "8, fixed.\n\nKind regards,\nJohn Doe\nAcme\n\nP.S. The scanner on "
+     "floor 2 still jams.\n\n"
+     "On Mon, 12 May 2025 at 10:02, Service Desk <desk@example.com> "
+     "wrote:\n" CLOSURE_EN,
+     1, 8, "fixed.\n\nP.S. The scanner on floor 2 still jams."},
     /* quote headers in other shapes and languages */
     {"grade10",
      "9, thanks\n\n"
