@@ -464,10 +464,10 @@ unit:
 /* A scale suffix after a number, also in brackets: "8 (out of 10)". */
 static size_t scale_suffix(const char *p, size_t n, size_t i, int *max)
 {
-	size_t j = skip_blanks(p, n, i), k;
+	size_t j = skip_blanks(p, n, i);
 
 	if (j < n && p[j] == '(') {
-		k = scale_suffix_at(p, n, skip_blanks(p, n, j + 1), max);
+		size_t k = scale_suffix_at(p, n, skip_blanks(p, n, j + 1), max);
 		if (k && (k = skip_blanks(p, n, k)) < n && p[k] == ')')
 			return k + 1;
 		*max = -1;
@@ -774,14 +774,16 @@ static int try_smiley(const struct scale *sc, const char *line, size_t n,
 static int try_band(const struct scale *sc, const char *line, size_t n,
 		    size_t i, struct cand *c, size_t *skip)
 {
-	size_t best = 0, l, wl, ws;
+	size_t best = 0, wl, ws;
 	int grade = 0, v;
 
-	for (size_t k = 0; k < N(band_words); k++)
-		if ((l = word_at(line + i, n - i, band_words[k].text)) > best) {
+	for (size_t k = 0; k < N(band_words); k++) {
+		size_t l = word_at(line + i, n - i, band_words[k].text);
+		if (l > best) {
 			best = l;
 			grade = band_words[k].value;
 		}
+	}
 	*skip = i + 1;
 	while (*skip < n && is_alnum_byte((unsigned char)line[*skip]))
 		(*skip)++;
@@ -1197,18 +1199,18 @@ static int lone_name(const char *s, size_t a, size_t m)
 /* Where such a name block starts in comment s, or len. */
 static size_t bare_name_at(const char *s, size_t len)
 {
-	size_t z = len, a = 0, e, p;
+	size_t z = len;
 
 	while (z && isspace((unsigned char)s[z - 1]))
 		z--;
 	/* up to three lines from the end, the first of them the name */
 	for (int lines = 1; lines <= 3; lines++) {
-		e = z; /* the end of the line looked at */
-		for (a = e; a && s[a - 1] != '\n'; a--)
+		size_t a, p, m = z; /* the line looked at ends at z */
+
+		for (a = z; a && s[a - 1] != '\n'; a--)
 			;
 		if (!a)
 			return len;
-		size_t m = e;
 		while (m > a && isspace((unsigned char)s[m - 1]))
 			m--;
 		if (m == a)
@@ -1288,7 +1290,6 @@ int reply_read_grade(const struct scale *sc, const char *text,
 {
 	struct buf b;
 	const char *p, *nl;
-	int first = 1;
 	struct cand c;
 	size_t cut_line = (size_t)-1, li = 0;
 
@@ -1297,9 +1298,8 @@ int reply_read_grade(const struct scale *sc, const char *text,
 	memset(out, 0, sizeof(*out));
 	/* Pass 1: find the grade; band words only when nothing else. */
 	for (int bands = 0; bands < 2 && !out->found; bands++) {
-		int wrapped = 0;
+		int wrapped = 0, first = 1;
 
-		first = 1;
 		li = 0;
 		for (p = text; *p; li++) {
 			size_t n;
