@@ -5,14 +5,19 @@
  * dates, times, phone numbers and durations. The rules, in reading order,
  * first accepted candidate wins; quoted lines ('>') are never read:
  *
- * - Numbers count on the numeric scales (grade10, nps, csat5) when they are
- *   the first word of the reply, stand alone on a line ("8", "8!", "8,"),
- *   end a line after ':' or ',' ("Snel geholpen: 9"), follow a grade word
- *   ("een 8", "a 9", "cijfer 7", "rating: 8") or carry the scale
- *   ("8/10", "8 uit 10", "8 out of 10", "4 sterren").
- *   On thermometer and binary only the explicit "3/4", "3 uit 4" forms
- *   count: a bare "4" from someone thinking in school grades would read as
- *   gold.
+ * - Numbers count when they are the first word of the reply, stand alone
+ *   on a line ("8", "8!", "8,"), start a line or a sentence before
+ *   punctuation ("Op zich prima. 8!") or before "for"/"voor" ("8 for the
+ *   quick fix"), end a line after ':' or ',' ("Snel geholpen: 9"), follow
+ *   a grade word ("een 8", "a 9", "cijfer 7", "rating: 8", "my rating is
+ *   9", "I rate it 6", "een dikke 8"), follow a scale of ten named before
+ *   them ("Out of 10 I would say 4") or carry the scale ("8/10", "8 uit
+ *   10", "8 out of 10", "8 (out of 10)", "4 sterren"). "8+" is 8, "6-" 6.
+ * - Every scale reads a grade out of ten, by the bands of
+ *   scale_from_grade10 (thermometer 1-5 red, 6 amber, 7-8 green, 9-10
+ *   gold). A scale's own range wins where people mean it: grade10 and nps
+ *   as written, csat5 up to 5, and the explicit "3/4", "3 uit 4" on the
+ *   thermometer.
  * - A number is not a grade when it is out of the scale, has more than two
  *   digits, is glued to letters or signs ("INC-1234", "#123", "3e", "5G",
  *   "€5"), is part of a date, time, range or phone number ("12-03-2024",
@@ -21,22 +26,30 @@
  *   number of something ("om 10", "ticket 12", "versie 2", "stap 3").
  * - A decimal grade ("7,5", "8.5") is rounded half up, as Dutch school
  *   reports do.
- * - Number words (en, nl: "acht", "nine"; not the Dutch article "een") and
- *   level words of the scale (thermometer red/amber/green/gold and
- *   rood/oranje/groen/goud plus the scale's own labels such as "Kan beter",
- *   binary good/bad/goed/slecht, csat5 "Zeer tevreden") count as the first
- *   word of the reply or alone on a line, followed by punctuation or the
- *   end of the line ("Groen, snel geholpen"; "Good morning" is not a
- *   grade), or after a grade word ("rating: gold").
+ * - Number words (en, nl: "acht", "nine", "een achtje"; not the Dutch
+ *   article "een") and level words of the scale (thermometer
+ *   red/amber/green/gold and rood/oranje/groen/goud plus the scale's own
+ *   labels such as "Kan beter", binary good/bad/goed/slecht, csat5 "Zeer
+ *   tevreden") count at the start of a line or a sentence, followed by
+ *   punctuation or the end of the line ("Groen, snel geholpen"; "Good
+ *   morning" is not a grade), or after a grade word ("rating: gold").
  * - Emoji count anywhere on thermometer, binary and csat5 (👍 🙂 😀 😐
  * 😞 👎 ☹ 😠 ...), by their mood; ASCII smileys (":)", ":(") only as the first
  * word or alone. grade10 and nps have no emoji mapping.
+ * - Only when none of the above is found: word grades on any scale, the
+ *   middle of their band (poor/slecht 3, could be better/matig 6,
+ *   good/goed 8, excellent/uitstekend 10; band_words), where level words
+ *   count and after a short lead-in ("Helaas, slecht.").
  *
  * The comment is the reply without quoted lines. When the grade (with its
  * grade word) starts a line, it is cut from that line together with the
  * punctuation after it ("8, but it took three days" -> "but it took three
- * days"), and a line left empty goes; a grade inside a sentence stays in
- * the comment ("Ik geef jullie een 8" stays whole). */
+ * days"), and a line left empty goes; a grade inside a sentence, or at the
+ * start of a line that continues a wrapped sentence, stays in the comment
+ * ("Ik geef jullie een 8" stays whole). The sign-off goes with the name,
+ * company, phone and disclaimer lines under it ("Kind regards,\nJohn
+ * Doe\nAcme"; thanks only as a closing, "Thanks,\nAnna"), and so does a
+ * name alone under the text; a postscript under them stays. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
