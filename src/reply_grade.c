@@ -8,7 +8,8 @@
  * - Numbers count when they are the first word of the reply, stand alone
  *   on a line ("8", "8!", "8,"), start a line or a sentence before
  *   punctuation ("Op zich prima. 8!") or before "for"/"voor" ("8 for the
- *   quick fix"), end a line after ':' or ',' ("Snel geholpen: 9"), follow
+ *   quick fix"), end a line after ':', ',' or a dash ("Snel geholpen: 9",
+ *   "Solid work - 8"), follow
  *   a grade word ("een 8", "a 9", "cijfer 7", "rating: 8", "my rating is
  *   9", "I rate it 6", "een dikke 8"), follow a scale of ten named before
  *   them ("Out of 10 I would say 4") or carry the scale ("8/10", "8 uit
@@ -607,9 +608,21 @@ static int try_number(const struct scale *sc, const char *line, size_t n,
 		size_t b = s;
 		while (b > 0 && (line[b - 1] == ' ' || line[b - 1] == '\t'))
 			b--;
+		/* "Solid work - 8", "Snel opgelost \u2014 9" */
+		int dash =
+		    (b >= 2 && line[b - 1] == '-' && line[b - 2] == ' ') ||
+		    (b >= 4 && line[b - 4] == ' ' &&
+		     (!strncmp(line + b - 3, "\xE2\x80\x93", 3) ||
+		      !strncmp(line + b - 3, "\xE2\x80\x94", 3)));
+		if (dash) { /* not a range: "3 - 8" */
+			size_t d = b - (line[b - 1] == '-' ? 1 : 3);
+			while (d > 0 && line[d - 1] == ' ')
+				d--;
+			dash = d > 0 && !isdigit((unsigned char)line[d - 1]);
+		}
 		int tail = b > 0 &&
-			   (line[b - 1] == ':' || line[b - 1] == ',') &&
-			   rest_is_punct(line, n, e);
+			   (line[b - 1] == ':' || line[b - 1] == ',' || dash) &&
+			   b < s && rest_is_punct(line, n, e);
 		/* "8 for the quick fix", "9 voor de snelle hulp" */
 		int for_what = (at_line_start || sentence_start(line, s)) &&
 			       followed_by(line, n, e, for_words, N(for_words));

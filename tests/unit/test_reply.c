@@ -84,6 +84,8 @@ static const struct grade_case grade_cases[] = {
     {"grade10", "Good morning, the issue is back", 0, 0,
      "Good morning, the issue is back"},
     {"grade10", "2 out of 3 laptops work", 0, 0, "2 out of 3 laptops work"},
+    {"grade10", "Solid work - 8", 1, 8, "Solid work - 8"},
+    {"grade10", "Between 3 - 8", 0, 0, "Between 3 - 8"},
     {"grade10", "Upgraded to Windows 10, works", 0, 0,
      "Upgraded to Windows 10, works"},
     /* grade10: not grades */
