@@ -829,6 +829,33 @@ static int try_band(const struct scale *sc, const char *line, size_t n,
 	return 1;
 }
 
+/* "Hi John", "Hoi", "Goedemorgen Piet": a short line opening the mail. */
+static int greeting(const char *p, size_t n)
+{
+	static const char *const words[] = {
+	    "hi",	    "hoi",
+	    "hallo",	    "hello",
+	    "hey",	    "dear",
+	    "beste",	    "geachte",
+	    "dag",	    "goedemorgen",
+	    "goedemiddag",  "goedenavond",
+	    "good morning", "good afternoon",
+	    "good evening", "hej",
+	    "moi",	    "ha",
+	    "hai",	    "guten tag",
+	    "bonjour",	    "hola",
+	    "ciao",	    "morning",
+	};
+	size_t i = skip_blanks(p, n, 0);
+
+	if (n > 40)
+		return 0;
+	for (size_t k = 0; k < N(words); k++)
+		if (word_at(p + i, n - i, words[k]))
+			return 1;
+	return 0;
+}
+
 /* Scans one line; first accepted candidate. With bands, only band words
  * are looked for. */
 static int scan_line(const struct scale *sc, const char *line, size_t n,
@@ -1343,11 +1370,14 @@ int reply_read_grade(const struct scale *sc, const char *text,
 					break;
 				}
 				first = 0;
-				/* a line ending in a word goes on below */
+				/* a line ending in a word goes on below;
+				 * a greeting ("Hoi Piet") does not */
 				size_t z = n;
 				while (z && isspace((unsigned char)p[z - 1]))
 					z--;
-				wrapped = z && isalpha((unsigned char)p[z - 1]);
+				wrapped = z &&
+					  isalpha((unsigned char)p[z - 1]) &&
+					  !greeting(p, z);
 			}
 			if (!nl)
 				break;

@@ -86,6 +86,8 @@ static const struct grade_case grade_cases[] = {
     {"grade10", "2 out of 3 laptops work", 0, 0, "2 out of 3 laptops work"},
     {"grade10", "Solid work - 8", 1, 8, "Solid work - 8"},
     {"grade10", "Between 3 - 8", 0, 0, "Between 3 - 8"},
+    /* a greeting without a comma is no wrapped sentence */
+    {"grade10", "Hoi Piet\n8, snel geholpen", 1, 8, "Hoi Piet\nsnel geholpen"},
     {"grade10", "Upgraded to Windows 10, works", 0, 0,
      "Upgraded to Windows 10, works"},
     /* grade10: not grades */
