@@ -17,6 +17,7 @@ struct h2t {
 	int at_bol;   /* nothing written on the current line yet */
 	int space;    /* a collapsed blank is pending */
 	int newlines; /* newlines written in a row (capped at 2) */
+	int blank;    /* only a NBSP on this line: Outlook's empty paragraph */
 };
 
 static void h2t_newline(struct h2t *h, int max)
@@ -44,6 +45,7 @@ static void h2t_text(struct h2t *h, const char *p, size_t n)
 	}
 	h->space = 0;
 	h->newlines = 0;
+	h->blank = 0;
 	buf_append(&h->out, p, n);
 }
 
@@ -58,6 +60,8 @@ static void put_utf8(struct h2t *h, unsigned long cp)
 		/* NBSP reads as a blank */
 		if (!h->at_bol)
 			h->space = 1;
+		else
+			h->blank = 1;
 		return;
 	}
 	if (cp < 0x80) {
@@ -239,7 +243,9 @@ char *reply_html_to_text(const char *html, size_t len)
 				if (!closing && !h.at_bol)
 					h.space = 1;
 			} else if (is_block(name, nl)) {
-				h2t_newline(&h, 1);
+				/* <p>&nbsp;</p> is a blank line */
+				h2t_newline(&h, h.blank ? 2 : 1);
+				h.blank = 0;
 			}
 			continue;
 		}

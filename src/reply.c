@@ -11,7 +11,11 @@
  *      five lines, so wrapped attributions are joined before matching
  *   h  a header of a quoted mail (From:/Van:/Sent:/Verzonden:/...)
  *   s  a mobile footer ("Sent from my iPhone", "Verzonden vanaf mijn ...")
- *   d  a delimiter: everything from here on goes ("-- ", "____",
+ *   r  a rule of dashes, underscores or stars: a delimiter when the
+ *      quoted mail, a footer or a signature follows it, else text (a
+ *      separator or a table inside the reply)
+ *   d  a delimiter: everything from here on goes ("-- ", "____" above a
+ *      quoted mail,
  *      "-----Original Message-----", "-----Oorspronkelijk bericht-----",
  *      the mailmood rating block quoted without ">")
  * The classification and the rules were tuned on discourse's
@@ -44,9 +48,20 @@
 #define ATTR_MAX 400
 #define ATTR_SPAN 5
 
+/* Any character, or a whole <link> as one: footers carry long links
+ * ("Sent from Yahoo Mail for iPhone<https://...>"). */
+#define L "(?:<[^<>\\s]{1,400}>|.)"
+
+/* Mobile footers, on a line of their own. "Sent" needs its preposition
+ * and no grade in the line: "Sent on time and it works, 9/10" is a
+ * reply. */
 static const char *const sig_patterns[] = {
-    "^[(<\\[]*\\s*sent (from|via|with|by|using|on) \\S.{0,80}$",
-    "^(verzonden|verstuurd) (vanaf|van|met|via) \\S.{0,60}$",
+    ("^[(<\\[]*\\s*sent from (?!the )"
+     "(?!.*(\\d\\s*/\\s*10|\\b(a|an|een) \\d\\d?\\b|\\d out of))\\S" L
+     "{0,80}$"),
+    "^[(<\\[]*\\s*sent (via|with|by|using) [^,\\d]{1,60}$",
+    "^[(<\\[]*\\s*sent on (my|the go|a|an)\\b" L "{0,60}$",
+    "^(verzonden|verstuurd) (vanaf|vanuit|van|met|via) \\S" L "{0,60}$",
     "^envoy\\x{e9} (depuis|de|avec) (mon|ma) ",
     "^von meine[mr]? .{0,60}gesendet",
     "^diese nachricht wurde von meinem .{0,80}gesendet",
@@ -55,9 +70,22 @@ static const char *const sig_patterns[] = {
     ("^\\S{0,20}\\s?\\S{0,20}\\s?from (my )?(mobile|iphone|ipad|android|"
      "phone|smartphone|blackberry)\\b.{0,20}$"),
     "\\x{5f9e}\\x{6211}\\x{7684}.{0,20}\\x{50b3}\\x{9001}",
-    "^enviado (desde|de) mi ",
-    "^inviato dal mio ",
+    "^enviado (desde|de|do) (mi|meu|o meu|my)? ?\\S" L "{0,60}$",
+    "^inviato da(l mio| il mio)? \\S" L "{0,60}$",
+    "^skickat fr\\x{e5}n (min |mitt )?\\S" L "{0,60}$",
+    "^l\\x{e4}hetetty \\S+(sta|st\\x{e4})\\b" L "{0,40}$",
+    ("^\\x{41e}\\x{442}\\x{43f}\\x{440}\\x{430}\\x{432}\\x{43b}\\x{435}"
+     "\\x{43d}\\x{43e} (\\x{441}|\\x{438}\\x{437}) \\S" L "{0,60}$"),
+    "^gesendet (von|mit|vom) \\S" L "{0,60}$",
+    "^envoy\\x{e9} (\\x{e0} partir|depuis|de) " L "{0,60}$",
+    "^wys\\x{142}ane z \\S" L "{0,60}$",
+    "^sendt fra \\S" L "{0,60}$",
+    /* "Outlook voor Android downloaden<https://aka.ms/...>" */
+    ("^.{0,40}\\boutlook\\b.{0,30}\\b(ios|android)\\b.{0,40}"
+     "(aka\\.ms/\\S*|downloaden|herunterladen|download|t\\x{e9}l\\x{e9}charger)"
+     "\\W*$"),
 };
+#undef L
 
 /* Matched against the line without leading '>' and blanks, and against
  * wrapped lines joined with single spaces. All but the forward markers must
@@ -68,6 +96,8 @@ static const char *const attr_patterns[] = {
     "^op\\b.{3,250}\\b(schreef|geschreven)\\b.{0,100}:$",
     "^(am|on)\\b.{3,250}\\bschrieb\\b.{0,120}:$",
     "^.{1,250}\\bschrieb( am\\b.{0,100})?:$",
+    /* Roundcube: "Service Desk schreef op 2025-05-26 14:48:" */
+    "^.{1,120}\\b(schreef|wrote) (op|on)\\b.{3,80}:$",
     "^le\\b.{3,250}\\ba \\x{e9}crit\\s*:?$",
     "^el\\b.{3,250}\\bescribi\\x{f3}\\s*:?$",
     "^il\\b.{3,250}\\bha scritto\\s*:?$",
@@ -76,13 +106,22 @@ static const char *const attr_patterns[] = {
     "^.{3,250}\\bnapisa\\x{142}(\\(a\\))?\\s*:?$",
     ("^.{3,250}\\b\\x{43d}\\x{430}\\x{43f}\\x{438}\\x{441}\\x{430}\\x{43b}"
      "\\S*\\s*:?$"),
-    "^.{3,250}\\b\\x{43f}\\x{438}\\x{448}\\x{435}\\s*:?$",
+    "^.{3,250}\\b\\x{43f}\\x{438}\\x{448}\\x{435}\\x{442}?\\s*:?$",
     "^.{0,250}\\x{5199}\\x{9053}[:\\x{ff1a}]$",
     "^.{1,250}\\S@\\S.{0,80}\\b(wrote|schreef)\\s*:$",
     "^at\\b.{3,100}\\byou wrote\\s*:$",
     "^\\d{4}-\\d\\d?-\\d\\d? \\d\\d?:\\d\\d GMT[+-]\\d\\d?:\\d\\d\\b",
     "^\\d{4}/\\d\\d?/\\d\\d? .{1,100}<[^>\\s]+@[^>\\s]+>:?$",
     "^\\d\\d?[./-]\\d\\d?[./-]\\d{2,4}\\b.{0,200}(<|\\S@\\S).{0,100}:$",
+    /* "11:00 AM, November 17, 2021, "John" <john@x>:" */
+    ("^\\d\\d?[:.]\\d\\d(\\s?[ap]\\.?m\\.?)?,? .{3,150}"
+     "[<(\\[][^<>\\s]+@[^<>\\s]+[>)\\]]\\)?\\s*:$"),
+    /* the verb anywhere: "ma 4.3.2024 klo 10.00 Jan (jan@x) kirjoitti:",
+     * "man. 4. mar. 2024 kl. 10:00 skrev Jan <jan@x>:" */
+    ("^(?=.*\\S@\\S).{3,250}\\b(kirjoitti|skrev|skrivit|a \\x{e9}crit|"
+     "escribi\\x{f3}|ha scritto|escreveu)\\b.{0,150}:$"),
+    /* Russian Gmail: "пн, 4 мар. 2024 г. в 10:00, Jan <jan@x>:" */
+    "^.{0,60}\\d{4}\\s?\\x{433}\\.,? \\x{432} \\d\\d?:\\d\\d,? .{1,150}:$",
 };
 
 /* Forward markers: they introduce a mail that is not the reply, but carry
@@ -91,8 +130,12 @@ static const char *const fwd_patterns[] = {
     "^(begin forwarded message|doorgestuurd bericht( begint)?|"
     "anfang der weitergeleiteten nachricht)\\s*:$",
     "^[-*\\s]*-{2,}\\s*(forwarded message|doorgestuurd bericht|"
-    "weitergeleitete nachricht|message transf\\x{e9}r\\x{e9})\\s*-{2,}"
-    "[-*\\s]*$",
+    "weitergeleitete nachricht|message transf\\x{e9}r\\x{e9}|"
+    "mensaje reenviado|messaggio inoltrato|vidarebefordrat meddelande|"
+    "videresendt melding|videresendt besked|v\\x{e4}litetty viesti|"
+    "\\x{43f}\\x{435}\\x{440}\\x{435}\\x{441}\\x{43b}\\x{430}\\x{43d}\\x{43d}"
+    "\\x{43e}\\x{435} \\x{441}\\x{43e}\\x{43e}\\x{431}\\x{449}\\x{435}\\x{43d}"
+    "\\x{438}\\x{435})\\s*-{2,}[-*\\s]*$",
 };
 
 /* Header lines of a quoted mail in the languages we meet: en, nl, de, fr,
@@ -102,12 +145,18 @@ static const char *const header_pattern =
     "aan|onderwerp|datum|beantwoorden|von|gesendet|an|betreff|de|"
     "envoy\\x{e9}|\\x{e0}|objet|enviado|para|asunto|fecha|da|data|a|"
     "oggetto|risposta|inviato|fr\\x{e5}n|skickat|till|\\x{e4}mne|fra|"
-    "sendt|til|emne)\\s*:\\s*\\*?(\\s|$)";
+    "sendt|til|emne|kopi|l\\x{e4}hett\\x{e4}j\\x{e4}|l\\x{e4}hetetty|"
+    "vastaanottaja|aihe|kopio|p\\x{e4}iv\\x{e4}m\\x{e4}\\x{e4}r\\x{e4}|"
+    "\\x{43e}\\x{442}|\\x{43e}\\x{442}\\x{43f}\\x{440}\\x{430}\\x{432}\\x{43b}"
+    "\\x{435}\\x{43d}\\x{43e}|\\x{43a}\\x{43e}\\x{43c}\\x{443}|\\x{442}\\x{435}"
+    "\\x{43c}\\x{430}|\\x{434}\\x{430}\\x{442}\\x{430}|\\x{43a}\\x{43e}\\x{43f}"
+    "\\x{438}\\x{44f}|od|wys\\x{142}ano|do|temat|enviada em|assunto|"
+    "enviado el|envoy\\x{e9} le)\\s*:\\s*\\*?(\\s|$)";
 
 /* "-----Original Message-----", "-- rate this service --", "---- On ...
  * wrote ----": dashes, words, dashes. */
 static const char *const delim_pattern =
-    "^[*\\s]*-{2,}\\s*\\S.{0,200}\\S\\s*-{2,}[*\\s]*$";
+    "^[*\\s]*-{2,}\\s*[^-*\\s].{0,200}[^-*\\s]\\s*-{2,}[*\\s]*$";
 
 /* The ref line of the mailmood rating block (a 27-character token, see
  * token.h). When the block comes back quoted without '>', its paragraph
@@ -145,9 +194,13 @@ struct gate {
 };
 
 static const struct gate sig_gates[] = {
-    {"ent ", 0},	{"v", G_FIRST},	      {"e", G_FIRST}, {"v", G_FIRST},
-    {"d", G_FIRST},	{"endt fra min ", 0}, {"g", G_FIRST}, {"from ", 0},
-    {NULL, G_NONASCII}, {"e", G_FIRST},	      {"i", G_FIRST},
+    {"ent from ", 0},	{"ent ", 0},	      {"ent on ", 0},
+    {"v", G_FIRST},	{"e", G_FIRST},	      {"v", G_FIRST},
+    {"d", G_FIRST},	{"endt fra min ", 0}, {"g", G_FIRST},
+    {"from ", 0},	{NULL, G_NONASCII},   {"e", G_FIRST},
+    {"i", G_FIRST},	{NULL, G_NONASCII},   {NULL, G_NONASCII},
+    {NULL, G_NONASCII}, {"g", G_FIRST},	      {NULL, G_NONASCII},
+    {NULL, G_NONASCII}, {"fra ", 0},	      {"outlook", 0},
 };
 
 static const struct gate attr_gates[] = {
@@ -155,6 +208,7 @@ static const struct gate attr_gates[] = {
     {"chre", G_COLON_END},
     {"chrieb", G_COLON_END},
     {"chrieb", G_COLON_END},
+    {NULL, G_COLON_END},
     {"crit", 0},
     {"cribi", 0},
     {"critto", 0},
@@ -169,6 +223,9 @@ static const struct gate attr_gates[] = {
     {"gmt", 0},
     {NULL, G_AT},
     {NULL, G_COLON_END},
+    {NULL, G_AT | G_COLON_END},
+    {NULL, G_AT | G_COLON_END},
+    {NULL, G_NONASCII | G_COLON_END},
 };
 
 static const struct gate fwd_gates[] = {
@@ -527,12 +584,17 @@ static char classify(struct strip_ctx *c, const char *p, size_t n)
 	if (n >= 2 && n <= 3 && p[0] == '-' && p[1] == '-' &&
 	    (n == 2 || p[2] == ' '))
 		return c->flags & REPLY_KEEP_SIGNATURE ? 't' : 'd';
-	/* Outlook and web mailers draw a rule of dashes or underscores
-	 * above the quoted mail. */
-	for (i = 0; i < n && (p[i] == '_' || p[i] == '-' || p[i] == '*'); i++)
+	/* Outlook and web mailers draw a rule of underscores above the
+	 * quoted mail; people draw dashes in their text too, so a rule of
+	 * dashes is decided by what follows it (mark_rules). */
+	for (i = 0; i < n && p[i] == '_'; i++)
 		;
 	if (i == n && n >= 3)
 		return 'd';
+	for (i = 0; i < n && (p[i] == '_' || p[i] == '-' || p[i] == '*'); i++)
+		;
+	if (i == n && n >= 3)
+		return 'r';
 	facts_of(p, n, &f);
 	if (gated(c, re_delim, &delim_gate, &f, p, n)) {
 		for (i = 0; i < NFWD; i++)
@@ -586,7 +648,7 @@ static int attr_start(const char *p, size_t n)
 	static const char *const starts[] = {
 	    "on ", "op ", "am ", "le ", "el ", "il ", "em ", "den ", "dnia "};
 
-	trim(&p, &n);
+	unquote(&p, &n);
 	/* a date: 2016-10-24, 02.04.2012, 23 mar 2017 */
 	size_t d = 0;
 	while (d < n && d < 4 && p[d] >= '0' && p[d] <= '9')
@@ -611,6 +673,65 @@ static int attr_start(const char *p, size_t n)
 	return 0;
 }
 
+/* A line that ends a sentence ("...chase twice.", "Groen!") is not the
+ * head of a wrapped attribution; "J." or "mrt." can be. */
+static int ends_sentence(const char *p, size_t n)
+{
+	size_t w;
+
+	unquote(&p, &n);
+	if (!n)
+		return 0;
+	if (p[n - 1] == '!' || p[n - 1] == '?')
+		return 1;
+	if (p[n - 1] != '.')
+		return 0;
+	for (w = n - 1; w > 0 && isalpha((unsigned char)p[w - 1]); w--)
+		;
+	return n - 1 - w > 3;
+}
+
+/* Line j's leading '>' closes a '<' left open on the lines i..j-1 ("X <\n
+ * x@example.com> wrote:", "<x@example.com\n>:"), so it is no quote. */
+static int closes_bracket(const struct strip_ctx *c, size_t i, size_t j)
+{
+	long open = 0;
+
+	for (size_t k = i; k < j; k++)
+		for (size_t m = 0; m < c->lines[k].n; m++)
+			open += c->lines[k].p[m] == '<'	  ? 1
+				: c->lines[k].p[m] == '>' ? -1
+							  : 0;
+	return open > 0;
+}
+
+static int line_quoted(const struct strip_ctx *c, size_t i)
+{
+	const char *p = c->lines[i].p;
+	size_t n = c->lines[i].n;
+
+	trim(&p, &n);
+	return is_quote(p, n);
+}
+
+/* What follows a joined attribution: quoted lines, headers, another
+ * attribution, a delimiter or the end. A sentence that wraps onto a line
+ * ending in "wrote:" is followed by more text. */
+static int quote_follows(const struct strip_ctx *c, size_t j)
+{
+	for (j++; j < c->n && c->cls[j] == 'e'; j++)
+		;
+	return j == c->n || strchr("qbhds", c->cls[j]);
+}
+
+static int span_has_at(const struct strip_ctx *c, size_t i, size_t j)
+{
+	for (size_t k = i; k <= j; k++)
+		if (memchr(c->lines[k].p, '@', c->lines[k].n))
+			return 1;
+	return 0;
+}
+
 static int mark_wrapped(struct strip_ctx *c)
 {
 	struct buf b;
@@ -629,6 +750,12 @@ static int mark_wrapped(struct strip_ctx *c)
 			/* The attribution starts at j, not above it. */
 			if (attr_start(c->lines[j].p, c->lines[j].n) == 1)
 				break;
+			/* Text never joins quoted history, nor a finished
+			 * sentence the next line. */
+			if ((line_quoted(c, i) != line_quoted(c, j) &&
+			     !closes_bracket(c, i, j)) ||
+			    ends_sentence(c->lines[j - 1].p, c->lines[j - 1].n))
+				break;
 			if (c->cls[j] == 'b' &&
 			    !attr_start(c->lines[i].p, c->lines[i].n))
 				break;
@@ -646,6 +773,10 @@ static int mark_wrapped(struct strip_ctx *c)
 				if (r)
 					break;
 			}
+			/* An address in it makes it one whatever follows
+			 * (some mailers leave the quote unmarked). */
+			if (!span_has_at(c, i, j) && !quote_follows(c, j))
+				break;
 			for (k = i; k <= j; k++)
 				c->cls[k] = 'b';
 			i = j;
@@ -669,6 +800,88 @@ static int mark_wrapped(struct strip_ctx *c)
 oom:
 	buf_free(&b);
 	return -1;
+}
+
+/* A name: capitalised words ("Jan de Vries", "J. Doe"), nothing else. */
+static int name_words(const char *p, size_t n)
+{
+	static const char *const particles[] = {"van", "de",  "der", "den",
+						"von", "ten", "ter", "la",
+						"le",  "du",  "da",  "di"};
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s = i, k;
+		while (i < n && p[i] != ' ')
+			i++;
+		unsigned char c0 = (unsigned char)p[s];
+		int cap =
+		    (c0 >= 'A' && c0 <= 'Z') || (c0 >= 0xC3 && c0 <= 0xDF);
+		for (k = 0; !cap && k < sizeof(particles) / sizeof(*particles);
+		     k++)
+			cap = strlen(particles[k]) == i - s &&
+			      !strncmp(p + s, particles[k], i - s);
+		if (!cap)
+			return 0;
+		for (k = s; k < i; k++)
+			if (!isalpha((unsigned char)p[k]) &&
+			    (unsigned char)p[k] < 0x80 && !strchr(".'-", p[k]))
+				return 0;
+		if (p[i - 1] == '.' && i - s > 3)
+			return 0;
+		while (i < n && p[i] == ' ')
+			i++;
+	}
+	return 1;
+}
+
+/* Signature-shaped lines from k to the quoted mail or the end: at most
+ * six short lines, the first a name ("Jan de Vries") or contact data (an
+ * address, a URL, a phone number). */
+static int sig_block(const struct strip_ctx *c, size_t k)
+{
+	size_t lines = 0;
+
+	for (; k < c->n && !strchr("qbhdr", c->cls[k]); k++) {
+		const char *p = c->lines[k].p;
+		size_t n = c->lines[k].n, words = 0, digits = 0;
+
+		trim(&p, &n);
+		if (!n)
+			continue;
+		if (++lines > 6 || n > 60 || strchr("?!", p[n - 1]))
+			return 0;
+		for (size_t i = 0; i < n; i++) {
+			digits += p[i] >= '0' && p[i] <= '9';
+			words += p[i] != ' ' && (i == 0 || p[i - 1] == ' ');
+		}
+		if (lines > 1)
+			continue;
+		if (memchr(p, '@', n) || has_word(p, n, "www.") ||
+		    has_word(p, n, "http") || digits >= 6)
+			continue;
+		if (words > 4 || digits || !name_words(p, n))
+			return 0;
+	}
+	return lines > 0;
+}
+
+/* A rule line is a delimiter above the quoted mail, a footer or a
+ * signature, or at the end; inside the text it is text. */
+static void mark_rules(struct strip_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		size_t k;
+
+		if (c->cls[i] != 'r')
+			continue;
+		for (k = i + 1; k < c->n && c->cls[k] == 'e'; k++)
+			;
+		c->cls[i] =
+		    k == c->n || strchr("qbhdsr", c->cls[k]) || sig_block(c, k)
+			? 'd'
+			: 't';
+	}
 }
 
 /* The rating block's ref line cuts from the start of its paragraph. */
@@ -750,7 +963,29 @@ static void apply_rules(struct strip_ctx *c)
 			c->n = i;
 			break;
 		}
-	/* 2. Mobile footers go wherever they are. */
+	/* 2. Mobile footers go; a footer is near the end, so a line like
+	 * one with the reply going on under it is text. */
+	{
+		/* from the end up: the text lines below each footer, up to
+		 * the quoted mail */
+		size_t texts = 0, longest = 0;
+
+		for (i = c->n; i-- > 0;) {
+			if (strchr("qbhd", c->cls[i])) {
+				texts = longest = 0;
+			} else if (c->cls[i] == 't') {
+				texts++;
+				if (c->lines[i].n > longest)
+					longest = c->lines[i].n;
+			} else if (c->cls[i] == 's' &&
+				   (texts > 4 || longest > 60)) {
+				c->cls[i] = 'T'; /* counted below as text */
+			}
+		}
+		for (i = 0; i < c->n; i++)
+			if (c->cls[i] == 'T')
+				c->cls[i] = 't';
+	}
 	for (i = 0; i < c->n;)
 		if (c->cls[i] == 's')
 			drop(c, i);
@@ -875,6 +1110,7 @@ char *reply_strip(const char *text, size_t len, unsigned flags)
 		c.cls[i] = classify(&c, c.lines[i].p, c.lines[i].n);
 	if (mark_wrapped(&c) < 0)
 		goto out;
+	mark_rules(&c);
 	mark_ref(&c);
 	apply_rules(&c);
 

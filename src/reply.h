@@ -36,12 +36,14 @@ char *reply_html_to_text(const char *html, size_t len);
 struct reply_grade {
 	int found;     /* 1 when a grade was read */
 	int value;     /* on the scale, valid when found */
-	char *comment; /* never NULL after success; "" when nothing is left */
+	char *comment; /* never NULL after success; "" when nothing is left;
+			* without the grade that starts a line and without the
+			* sign-off */
 };
 
 /* Reads a grade on scale sc from stripped reply text (lines starting with
- * '>' are ignored, for grade and comment alike). The rules are in
- * reply.c above reply_read_grade. 0 ok (found may be 0), -1 out of memory
+ * '>' are ignored, for grade and comment alike). The rules are at
+ * the top of reply_grade.c. 0 ok (found may be 0), -1 out of memory
  * or bad arguments. */
 int reply_read_grade(const struct scale *sc, const char *text,
 		     struct reply_grade *out);

@@ -165,3 +165,23 @@ bool scale_is_warm(const struct scale *s, int value)
 	/* Upper half of the levels: thermometer green+gold, grade10 6..10. */
 	return (value - s->min) * 2 >= s->nlevels;
 }
+
+int scale_from_grade10(const struct scale *s, int grade)
+{
+	/* index: grade 1..10 */
+	static const int thermo[11] = {0, 1, 1, 1, 1, 1, 2, 3, 3, 4, 4};
+	static const int csat[11] = {0, 1, 1, 2, 2, 2, 3, 4, 4, 5, 5};
+
+	if (!s || grade < 1 || grade > 10)
+		return -1;
+	switch (s->id) {
+	case SCALE_THERMOMETER:
+		return thermo[grade];
+	case SCALE_CSAT5:
+		return csat[grade];
+	case SCALE_BINARY:
+		return grade >= 7 ? 2 : 1;
+	default:
+		return grade;
+	}
+}

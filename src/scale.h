@@ -50,5 +50,11 @@ enum nps_category scale_nps_category(const struct scale *s, int value);
 bool scale_csat_satisfied(const struct scale *s, int value);
 /* Thermometer temperature: share of the upper half (green+gold). */
 bool scale_is_warm(const struct scale *s, int value);
+/* A grade out of ten (1..10) on scale s, by the bands of mailmood.conf(5):
+ * 1-5 red, 6 amber, 7-8 green, 9-10 gold on the thermometer; csat5 1-2
+ * very dissatisfied, 3-5 dissatisfied, 6 neutral, 7-8 satisfied, 9-10 very
+ * satisfied; binary 1-6 bad, 7-10 good; grade10 and nps as they are. -1
+ * when grade is not 1..10. */
+int scale_from_grade10(const struct scale *s, int grade);
 
 #endif

@@ -1,8 +1,12 @@
-/* Drives the reply module from the shell for t-reply-corpus.sh:
+/* Drives the reply module from the shell for t-reply-corpus.sh and
+ * t-reply-real.sh:
  *   reply-tool strip|strip-keepsig|html|mail FILE
  *   reply-tool grade SCALE FILE      (prints "found value\ncomment")
+ *   reply-tool read SCALE FILE       (prints "grade VALUE|none\ncomment")
  * mail: reply_extract_text, then reply_strip with REPLY_KEEP_SIGNATURE (the
- * talon expectation). Output on stdout, exit 1 on failure. */
+ * talon expectation). read: the whole path a reply mail takes in mailmoodd:
+ * reply_extract_text, reply_strip_quotes, reply_read_grade on SCALE.
+ * Output on stdout, exit 1 on failure. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +41,38 @@ static char *slurp(const char *path, size_t *len)
 	return p;
 }
 
+/* The read mode; prints what mailmoodd would record. Frees in. */
+static int read_mail(const char *scale, char *in, size_t len)
+{
+	const struct scale *sc = scale_by_name(scale);
+	char *text = NULL, *stripped = NULL;
+	struct reply_grade g;
+	int rc = 1;
+
+	if (!sc) {
+		fprintf(stderr, "unknown scale %s\n", scale);
+		goto out;
+	}
+	if (reply_extract_text(in, len, &text) != 0) {
+		fprintf(stderr, "no readable text part\n");
+		goto out;
+	}
+	if (!(stripped = reply_strip_quotes(text, strlen(text))) ||
+	    reply_read_grade(sc, stripped, &g) != 0)
+		goto out;
+	if (g.found)
+		printf("grade %d\n%s\n", g.value, g.comment);
+	else
+		printf("grade none\n%s\n", g.comment);
+	reply_grade_free(&g);
+	rc = 0;
+out:
+	free(stripped);
+	free(text);
+	free(in);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	char *in, *out = NULL, *text = NULL;
@@ -45,7 +81,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: reply-tool strip|strip-keepsig|html|"
-				"mail FILE | grade SCALE FILE\n");
+				"mail FILE | grade|read SCALE FILE\n");
 		return 2;
 	}
 	if (!(in = slurp(argv[argc - 1], &len))) {
@@ -62,6 +98,8 @@ int main(int argc, char **argv)
 		if (reply_extract_text(in, len, &text) == 0)
 			out = reply_strip(text, strlen(text),
 					  REPLY_KEEP_SIGNATURE);
+	} else if (!strcmp(argv[1], "read") && argc == 4) {
+		return read_mail(argv[2], in, len);
 	} else if (!strcmp(argv[1], "grade") && argc == 4) {
 		const struct scale *sc = scale_by_name(argv[2]);
 		struct reply_grade g;

@@ -114,6 +114,31 @@ static void test_nps_and_csat(void **state)
 	assert_false(scale_is_warm(t, 1));
 }
 
+/* A grade out of ten on every scale: the bands of mailmood.conf(5). */
+static void test_grade10_bands(void **state)
+{
+	static const int thermo[11] = {-1, 1, 1, 1, 1, 1, 2, 3, 3, 4, 4};
+	static const int csat[11] = {-1, 1, 1, 2, 2, 2, 3, 4, 4, 5, 5};
+	static const int binary[11] = {-1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2};
+	const struct scale *t = scale_get(SCALE_THERMOMETER);
+	const struct scale *c = scale_get(SCALE_CSAT5);
+	const struct scale *b = scale_get(SCALE_BINARY);
+
+	(void)state;
+	for (int g = 1; g <= 10; g++) {
+		assert_int_equal(scale_from_grade10(t, g), thermo[g]);
+		assert_int_equal(scale_from_grade10(c, g), csat[g]);
+		assert_int_equal(scale_from_grade10(b, g), binary[g]);
+		assert_int_equal(
+		    scale_from_grade10(scale_get(SCALE_GRADE10), g), g);
+		assert_int_equal(scale_from_grade10(scale_get(SCALE_NPS), g),
+				 g);
+	}
+	assert_int_equal(scale_from_grade10(t, 0), -1);
+	assert_int_equal(scale_from_grade10(t, 11), -1);
+	assert_int_equal(scale_from_grade10(NULL, 5), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -122,6 +147,7 @@ int main(void)
 	    cmocka_unit_test(test_thresholds),
 	    cmocka_unit_test(test_labels),
 	    cmocka_unit_test(test_nps_and_csat),
+	    cmocka_unit_test(test_grade10_bands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
