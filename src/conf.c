@@ -76,6 +76,9 @@ static const struct conf_key conf_keys[] = {
     {"milter", "socket_mode", T_MODE, O(milter.socket_mode), "0660", 0, 0777,
      NULL},
     {"milter", "timeout", T_DURATION, O(milter.timeout), "60s", 1, 3600, NULL},
+    {"milter", "ticket_replies", T_CHOICE, O(milter.ticket_replies), "record",
+     0, 0, "|record|divert|off|"},
+    {"milter", "internal", T_STR, O(milter.internal), NULL, 0, 0, NULL},
 
     {"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0, NULL},
     {"listener", "lmtp", T_STR, O(listener.lmtp), "127.0.0.1:8024", 0, 0, NULL},
@@ -520,6 +523,10 @@ static const char *conf_rule_key(struct conf_parser *p, struct conf_rule *r,
 		r->scale = scale_by_name(v);
 		return r->scale ? NULL : "unknown scale";
 	}
+	if (!strcmp(key, "reply_subjects"))
+		return parse_bool(v, &r->reply_subjects) < 0
+			   ? "not a boolean (yes/no)"
+			   : NULL;
 	if (!strcmp(key, "language")) {
 		if (!valid_language(v))
 			return "unknown language (en, nl)";

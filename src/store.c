@@ -530,8 +530,9 @@ void store_reply_free(struct store_reply *r)
 	free(r->subject);
 	free(r->body);
 	free(r->comment);
+	free(r->source);
 	r->status = r->sender = r->message_id = NULL;
-	r->subject = r->body = r->comment = NULL;
+	r->subject = r->body = r->comment = r->source = NULL;
 }
 
 enum store_rc store_reply_add(struct store *st, struct store_reply *r)

@@ -312,6 +312,8 @@ struct store_reply {
 	char *subject; /* decoded */
 	char *body;    /* the mail as received */
 	char *comment; /* what the person wrote, quotes stripped */
+	char *source;  /* NULL: the listener; "milter": a reply to the ticket
+			* address, rated on its way there */
 };
 void store_reply_free(struct store_reply *r); /* members, not r */
 /* Inserts; sets r->id. */

@@ -26,8 +26,8 @@ static const struct store_copy_table {
      12, 1},
     {"replies",
      "id, received_at, survey_id, rating_id, status, sender, message_id, "
-     "subject, body, comment",
-     10, 1},
+     "subject, body, comment, source",
+     11, 1},
     {"alert_acks", "outbox_id, acked_by, acked_at", 3, 0},
     {"users",
      "name, pwhash, is_admin, teams, failures, locked_until, created_at", 7, 0},

@@ -167,6 +167,8 @@ static const char *const spg_migrations[] = {
 	/* 5 */
 	"CREATE INDEX surveys_sent_cover ON surveys"
 	" (sent_at, team, agent, rule, scale, status);",
+	/* 6 */
+	"ALTER TABLE replies ADD COLUMN source TEXT;",
 };
 /* clang-format on */
 
@@ -1494,17 +1496,19 @@ static enum store_rc spg_reply_add(struct store *st, struct store_reply *r)
 				r->message_id,
 				r->subject,
 				r->body,
-				r->comment};
+				r->comment,
+				r->source};
 
 	return spg_insert_id(
 	    st,
 	    "INSERT INTO replies (received_at, survey_id, rating_id, status, "
-	    "sender, message_id, subject, body, comment) SELECT $1, "
-	    "$2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9 WHERE ($2::bigint "
+	    "sender, message_id, subject, body, comment, source) SELECT $1, "
+	    "$2::bigint, $3::bigint, $4, $5, $6, $7, $8, $9, $10 WHERE "
+	    "($2::bigint "
 	    "IS NULL OR EXISTS (SELECT 1 FROM surveys WHERE id = $2::bigint)) "
 	    "AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM ratings WHERE "
 	    "id = $3::bigint)) RETURNING id",
-	    9, params, &r->id, "reply add");
+	    10, params, &r->id, "reply add");
 }
 
 static enum store_rc spg_reply_get(struct store *st, int64_t id,
@@ -1519,7 +1523,8 @@ static enum store_rc spg_reply_get(struct store *st, int64_t id,
 	rc = store_pg_query(st,
 			    "SELECT id, received_at, coalesce(survey_id, 0), "
 			    "coalesce(rating_id, 0), status, sender, "
-			    "message_id, subject, body, comment FROM replies "
+			    "message_id, subject, body, comment, source FROM "
+			    "replies "
 			    "WHERE id = $1",
 			    1, params, &r, "reply get");
 	if (rc != STORE_OK)
@@ -1537,7 +1542,8 @@ static enum store_rc spg_reply_get(struct store *st, int64_t id,
 	    store_pg_text(r, 0, 6, &out->message_id) < 0 ||
 	    store_pg_text(r, 0, 7, &out->subject) < 0 ||
 	    store_pg_text(r, 0, 8, &out->body) < 0 ||
-	    store_pg_text(r, 0, 9, &out->comment) < 0) {
+	    store_pg_text(r, 0, 9, &out->comment) < 0 ||
+	    store_pg_text(r, 0, 10, &out->source) < 0) {
 		store_reply_free(out);
 		store_set_err(st, "reply get: out of memory");
 		rc = STORE_ERROR;

@@ -165,6 +165,10 @@ static const char *const sq_migrations[] = {
 	 * and hit (tests/bench/report, 10^6 surveys: overview p99 3.5 s). */
 	"CREATE INDEX surveys_sent_cover ON surveys"
 	" (sent_at, team, agent, rule, scale, status);",
+	/* 6: which door a reply came through: NULL the listener (LMTP,
+	 * ingest, IMAP), "milter" a reply to the ticket address that the
+	 * milter rated on its way to the ticket system. */
+	"ALTER TABLE replies ADD COLUMN source TEXT;",
 };
 /* clang-format on */
 
@@ -270,11 +274,11 @@ static const char *const sq_sql[SQ_COUNT] = {
 		       "survey_id IS ?1 ORDER BY id",
     [SQ_REPLY_INSERT] =
 	"INSERT INTO replies (received_at, survey_id, rating_id, status, "
-	"sender, message_id, subject, body, comment) VALUES (?1, ?2, ?3, "
-	"?4, ?5, ?6, ?7, ?8, ?9)",
+	"sender, message_id, subject, body, comment, source) VALUES (?1, "
+	"?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [SQ_REPLY_GET] = "SELECT id, received_at, coalesce(survey_id, 0), "
 		     "coalesce(rating_id, 0), status, sender, message_id, "
-		     "subject, body, comment FROM replies WHERE id = ?1",
+		     "subject, body, comment, source FROM replies WHERE id = ?1",
     [SQ_REPLY_BY_MSGID] = "SELECT id FROM replies WHERE message_id = ?1 "
 			  "ORDER BY id DESC LIMIT 1",
 };
@@ -1342,6 +1346,7 @@ static enum store_rc sq_reply_add(struct store *st, struct store_reply *r)
 	sq_text(q, 7, r->subject);
 	sq_text(q, 8, r->body);
 	sq_text(q, 9, r->comment);
+	sq_text(q, 10, r->source);
 	return sq_insert_child(st, q, &r->id, "reply add");
 }
 
@@ -1358,7 +1363,8 @@ static int sq_reply_fill(sqlite3_stmt *q, void *arg)
 	    store_sqlite_col_text(q, 6, &out->message_id) < 0 ||
 	    store_sqlite_col_text(q, 7, &out->subject) < 0 ||
 	    store_sqlite_col_text(q, 8, &out->body) < 0 ||
-	    store_sqlite_col_text(q, 9, &out->comment) < 0) {
+	    store_sqlite_col_text(q, 9, &out->comment) < 0 ||
+	    store_sqlite_col_text(q, 10, &out->source) < 0) {
 		store_reply_free(out);
 		return -1;
 	}
