@@ -61,6 +61,8 @@ static const struct conf_key conf_keys[] = {
     {"general", "user", T_STR, O(general.user), NULL, 0, 0, NULL},
     {"general", "log_level", T_CHOICE, O(general.log_level), "info", 0, 0,
      "|error|warning|info|debug|"},
+    {"general", "reply_sender", T_CHOICE, O(general.reply_sender), "address", 0,
+     0, "|address|domain|"},
 
     {"milter", "socket", T_STR, O(milter.socket),
      "unix:" RUNSTATEDIR "/mailmood/milter.sock", 0, 0, NULL},
@@ -82,6 +84,10 @@ static const struct conf_key conf_keys[] = {
 
     {"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0, NULL},
     {"listener", "lmtp", T_STR, O(listener.lmtp), "127.0.0.1:8024", 0, 0, NULL},
+    {"listener", "lmtp_socket_mode", T_MODE, O(listener.lmtp_socket_mode),
+     "0660", 0, 0777, NULL},
+    {"listener", "lmtp_socket_owner", T_STR, O(listener.lmtp_socket_owner),
+     NULL, 0, 0, NULL},
     {"listener", "reply_address", T_STR, O(listener.reply_address), NULL, 0, 0,
      NULL},
     {"listener", "smtp_url", T_URL, O(listener.smtp_url), "smtp://127.0.0.1:25",

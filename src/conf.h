@@ -79,6 +79,9 @@ struct conf {
 		char *templates; /* directory with en/ nl/ */
 		char *user;	 /* drop privileges to this user */
 		char *log_level;
+		/* who may rate by a reply matched without its +TOKEN
+		 * address: "address" (the requester) or "domain" */
+		char *reply_sender;
 	} general;
 	struct {
 		char *socket;
@@ -96,6 +99,8 @@ struct conf {
 	struct {
 		char *http;
 		char *lmtp;
+		int lmtp_socket_mode;	 /* of a unix: LMTP socket */
+		char *lmtp_socket_owner; /* user[:group], NULL: as created */
 		char *reply_address;
 		char *smtp_url;
 		char *smtp_tls; /* "auto", "required", "none" */

@@ -11,6 +11,7 @@
 #include "rate.h"
 #include "rating.h"
 #include "reply.h"
+#include "reply_sender.h"
 #include "rules.h"
 #include "scale.h"
 
@@ -161,6 +162,8 @@ int ingest_headers_parse(const char *msg, size_t len, struct ingest_headers *h)
 			set_once(&h->in_reply_to, v);
 		else if (IS("References"))
 			set_once(&h->references, v);
+		else if (IS("From"))
+			set_once(&h->from, v);
 		else if (IS("Subject")) {
 			char *d = rules_decode_header(v);
 			free(v);
@@ -199,6 +202,7 @@ void ingest_headers_free(struct ingest_headers *h)
 	free(h->message_id);
 	free(h->in_reply_to);
 	free(h->references);
+	free(h->from);
 	free(h->subject);
 	free(h->auto_submitted);
 	free(h->x_autoreply);
@@ -643,6 +647,16 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 		rc = m.err;
 		goto store_fail_tx;
 	}
+	/* Message-IDs and ref codes are seen by others than the requester:
+	 * only the +TOKEN address rates from anyone */
+	if (m.found && strcmp(out->matched_by, "address") != 0 &&
+	    !reply_sender_allowed(c, m.s.requester, w.h.from, sender)) {
+		m.found = 0;
+		snprintf(out->reason, sizeof(out->reason),
+			 "by %s to survey %lld, not the requester",
+			 out->matched_by, (long long)m.s.id);
+		out->matched_by = NULL;
+	}
 
 	r.received_at = ev->now;
 	r.sender = (char *)(sender ? sender : "");
@@ -659,7 +673,7 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 				 "survey %lld sent no rating block",
 				 (long long)m.s.id);
 		}
-	} else {
+	} else if (!out->reason[0]) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "no token, In-Reply-To or ref code of a survey");
 	}

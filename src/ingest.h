@@ -80,6 +80,7 @@ struct ingest_headers {
 	char *message_id;
 	char *in_reply_to;
 	char *references;
+	char *from;    /* as written (reply_sender_allowed reads it) */
 	char *subject; /* RFC 2047-decoded */
 	char *auto_submitted;
 	char *x_autoreply;

@@ -373,6 +373,65 @@ static void test_red_alert_in_reply_to(void **state)
 	assert_int_equal(outbox_alerts(f, sid), 1);
 }
 
+/* A Message-ID or a ref code is no secret: only the requester (or, with
+ * reply_sender = domain, the requester's domain) rates by them; anyone
+ * else's reply is kept unmatched, with no rating and no alert. */
+static void test_not_the_requester(void **state)
+{
+	struct fx *f = *state;
+	char tok[TOKEN_BUFSZ], mail[1024], rcpt[128];
+	struct ingest_outcome o;
+	struct rating r;
+	struct store_reply rr;
+	int64_t sid = mk_survey(f, "acme", "thermometer", "<c9@desk>", tok);
+
+	snprintf(mail, sizeof(mail),
+		 "From: Mallory <mallory@evil.example>\n"
+		 "In-Reply-To: <c9@desk>\nMessage-ID: <m1@x>\n\nred\n");
+	assert_int_equal(
+	    run(f, "feedback@fb.example", "mallory@evil.example", mail, &o),
+	    INGEST_STORED);
+	assert_string_equal(o.status, "unmatched");
+	assert_non_null(strstr(o.reason, "not the requester"));
+	assert_int_equal(o.rating_id, 0);
+	reply_row(f, o.reply_id, &rr);
+	assert_string_equal(rr.status, "unmatched");
+	store_reply_free(&rr);
+	/* the ref code of a forwarded closure mail */
+	snprintf(mail, sizeof(mail),
+		 "From: <mallory@evil.example>\nMessage-ID: <m2@x>\n\n"
+		 "red\n\n> Ref: %s\n",
+		 tok);
+	assert_int_equal(run(f, NULL, "", mail, &o), INGEST_STORED);
+	assert_string_equal(o.status, "unmatched");
+	/* a colleague of the requester: only by domain */
+	snprintf(mail, sizeof(mail),
+		 "From: Boss <BOSS@Acme.Example>\nIn-Reply-To: <c9@desk>\n"
+		 "Message-ID: <m3@x>\n\nred\n");
+	assert_int_equal(run(f, NULL, "boss@acme.example", mail, &o),
+			 INGEST_STORED);
+	assert_string_equal(o.status, "unmatched");
+	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_NOTFOUND);
+	assert_int_equal(outbox_alerts(f, sid), 0);
+	free(f->conf->general.reply_sender);
+	f->conf->general.reply_sender = strdup("domain");
+	snprintf(mail, sizeof(mail),
+		 "From: Boss <BOSS@Acme.Example>\nIn-Reply-To: <c9@desk>\n"
+		 "Message-ID: <m4@x>\n\nred\n");
+	assert_int_equal(run(f, NULL, "boss@acme.example", mail, &o),
+			 INGEST_STORED);
+	assert_string_equal(o.status, "rated");
+	/* the +TOKEN address rates from anyone */
+	snprintf(rcpt, sizeof(rcpt), "feedback+%s@fb.example", tok);
+	snprintf(mail, sizeof(mail),
+		 "From: someone@else.example\nMessage-ID: <m5@x>\n\n"
+		 "gold\n");
+	assert_int_equal(run(f, rcpt, "someone@else.example", mail, &o),
+			 INGEST_STORED);
+	assert_string_equal(o.status, "rated");
+	assert_string_equal(o.matched_by, "address");
+}
+
 /* Kudos are queued for a gold reply exactly as for a gold click. */
 static void test_gold_reply_queues_kudos(void **state)
 {
@@ -630,6 +689,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_unmatched_and_badmail, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_tempfail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_not_the_requester, setup,
+					    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
