@@ -250,12 +250,11 @@ void closure_log(const struct closure_mail *m, const struct closure_result *r)
 		break;
 	case CLOSURE_UNCHANGED:
 		if (r->skipped)
-			log_info("%s: ticket=%s rule=%s requester=%s no "
-				 "links: %s",
-				 qid, x->ticket ? x->ticket : "-",
-				 x->rule->name,
-				 r->requester[0] ? r->requester : "-",
-				 r->reason);
+			log_info(
+			    "%s: ticket=%s rule=%s requester=%s no "
+			    "links: %s",
+			    qid, x->ticket ? x->ticket : "-", x->rule->name,
+			    r->requester[0] ? r->requester : "-", r->reason);
 		else if (r->survey_id)
 			log_info("%s: survey %lld ticket=%s rule=%s "
 				 "requester=%s no links: %s",

@@ -133,17 +133,22 @@ static void write_rewritten(const char *msg, const struct parsed_mail *p,
 }
 
 /* The envelope sender the MTA would give: --from, else the Return-Path a
- * delivered mail carries. */
-static char *envelope_sender(const char *opt, const struct parsed_mail *p)
+ * delivered mail carries; *out NULL when neither says (unknown, which is
+ * not the empty sender of a bounce). -1 out of memory. */
+static int envelope_sender(const char *opt, const struct parsed_mail *p,
+			   char **out)
 {
+	*out = NULL;
 	if (opt)
-		return strdup(opt);
+		return (*out = strdup(opt)) ? 0 : -1;
 	for (size_t i = 0; i < p->nh; i++)
 		if (!strcasecmp(p->h[i].name, "Return-Path")) {
-			char *a = rules_first_address(p->h[i].value);
-			return a ? a : strdup("");
+			*out = rules_first_address(p->h[i].value);
+			if (!*out)
+				*out = strdup("");
+			return *out ? 0 : -1;
 		}
-	return strdup("");
+	return 0;
 }
 
 /* What the milter does with a mail no rule takes: the same look-up at end
@@ -201,8 +206,9 @@ static int test_ticket_reply(const struct conf *c, const struct token_key *key,
 			r.action == TICKET_REPLY_DIVERTED ? "divert" : "record",
 			r.header);
 		if (r.action == TICKET_REPLY_DIVERTED)
-			fprintf(out, "would deliver to %s instead of the "
-				     "ticket address\n",
+			fprintf(out,
+				"would deliver to %s instead of the "
+				"ticket address\n",
 				c->listener.reply_address);
 		break;
 	case TICKET_REPLY_ERROR:
@@ -307,20 +313,15 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 		const char *nl = memchr(msg, '\n', len);
 		lf = nl && (nl == msg || nl[-1] != '\r');
 	}
-	if (!(sender = envelope_sender(from, &p)) ||
+	if (envelope_sender(from, &p, &sender) < 0 ||
 	    !(out = open_memstream(&obuf, &olen))) {
 		rc = EX_OSERR;
 		goto out_msg;
 	}
 	info = rewrite ? stderr : out;
 	struct closure_env env = {c, &key, &tpl, NULL, &internal};
-	struct closure_mail mail = {"test-rule",
-				    sender,
-				    nrcpts ? rcpts[0] : NULL,
-				    p.h,
-				    p.nh,
-				    msg,
-				    len};
+	struct closure_mail mail = {
+	    "test-rule", sender, nrcpts ? rcpts[0] : NULL, p.h, p.nh, msg, len};
 	switch (closure_process(&env, &mail, &r)) {
 	case CLOSURE_NO_RULE:
 	case CLOSURE_MATCHED:
@@ -333,19 +334,19 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 		rc = EX_SOFTWARE;
 		break;
 	default:
-		fprintf(info,
-			"rule=%s ticket=%s team=%s agent=%s requester=%s\n",
-			r.match.rule->name,
-			r.match.ticket ? r.match.ticket : "-",
-			r.match.team ? r.match.team : "-",
-			r.match.agent ? r.match.agent : "-",
-			r.requester[0] ? r.requester : "-");
+		fprintf(
+		    info, "rule=%s ticket=%s team=%s agent=%s requester=%s\n",
+		    r.match.rule->name, r.match.ticket ? r.match.ticket : "-",
+		    r.match.team ? r.match.team : "-",
+		    r.match.agent ? r.match.agent : "-",
+		    r.requester[0] ? r.requester : "-");
 		if (r.outcome == CLOSURE_UNCHANGED)
 			fprintf(info, "%s: %s\n",
 				r.skipped ? "no links" : "passes unchanged",
 				r.reason);
 		else
-			fprintf(info, "would inject: %d text, %d html part(s)\n",
+			fprintf(info,
+				"would inject: %d text, %d html part(s)\n",
 				r.splice.parts_text, r.splice.parts_html);
 	}
 	/* Not a closure mail: perhaps a reply to the ticket address. */
@@ -356,8 +357,8 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 		else if (t > 0 && rc == 1)
 			rc = EX_OK;
 	}
-	if (rewrite && (r.outcome == CLOSURE_INJECTED ||
-			r.outcome == CLOSURE_UNCHANGED)) {
+	if (rewrite &&
+	    (r.outcome == CLOSURE_INJECTED || r.outcome == CLOSURE_UNCHANGED)) {
 		fflush(out);
 		if (r.outcome == CLOSURE_INJECTED)
 			write_rewritten(msg, &p, &r.splice, out);

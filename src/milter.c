@@ -371,9 +371,9 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		return SMFIS_ACCEPT;
 	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
 				   NULL, &m->st->internal};
-	mail = (struct closure_mail){qid_of(ctx), m->sender,
-				     m->nrcpts ? m->rcpts[0] : NULL,
-				     m->h, m->nh, NULL, 0};
+	mail = (struct closure_mail){
+	    qid_of(ctx), m->sender, m->nrcpts ? m->rcpts[0] : NULL, m->h, m->nh,
+	    NULL,	 0};
 	oc = closure_check(&env, &mail, &r);
 	if (oc == CLOSURE_UNCHANGED)
 		closure_log(&mail, &r);
@@ -401,7 +401,8 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		m->skip = 1;
 		log_info("%s: %s over max_size (%llu); passes unchanged",
 			 qid_of(ctx),
-			 m->kind == MSG_CLOSURE ? "closure mail" : "ticket reply",
+			 m->kind == MSG_CLOSURE ? "closure mail"
+						: "ticket reply",
 			 (unsigned long long)m->st->conf->milter.max_size);
 		return SMFIS_ACCEPT;
 	}
@@ -424,7 +425,8 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		m->skip = 1;
 		log_info("%s: %s over max_size (%llu); passes unchanged",
 			 qid_of(ctx),
-			 m->kind == MSG_CLOSURE ? "closure mail" : "ticket reply",
+			 m->kind == MSG_CLOSURE ? "closure mail"
+						: "ticket reply",
 			 (unsigned long long)m->st->conf->milter.max_size);
 		return SMFIS_ACCEPT;
 	}
@@ -520,8 +522,8 @@ static sfsistat eom_ticket_reply(SMFICTX *ctx, struct msgctx *m,
 				 struct store *store)
 {
 	struct ticket_reply_env env = {m->st->conf, &m->st->key, store, 0};
-	struct ticket_reply_mail mail = {qid_of(ctx), m->sender,   m->h,
-					 m->nh,	      m->raw.data, m->raw.len,
+	struct ticket_reply_mail mail = {qid_of(ctx),	m->sender,   m->h,
+					 m->nh,		m->raw.data, m->raw.len,
 					 m->survey_hint};
 	struct ticket_reply_result r;
 	sfsistat ret = SMFIS_CONTINUE;
@@ -576,13 +578,9 @@ static sfsistat cb_eom(SMFICTX *ctx)
 		return eom_ticket_reply(ctx, m, store);
 	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
 				   store, &m->st->internal};
-	mail = (struct closure_mail){qid,
-				     m->sender,
-				     m->nrcpts ? m->rcpts[0] : NULL,
-				     m->h,
-				     m->nh,
-				     m->raw.data,
-				     m->raw.len};
+	mail = (struct closure_mail){
+	    qid,	 m->sender, m->nrcpts ? m->rcpts[0] : NULL, m->h, m->nh,
+	    m->raw.data, m->raw.len};
 	closure_process(&env, &mail, &r);
 	pool_give(m->st, store, r.outcome == CLOSURE_ERROR);
 	if (r.outcome == CLOSURE_INJECTED) {

@@ -348,8 +348,7 @@ static int internal_add_domain(struct rules_internal *in,
 {
 	const char *at;
 
-	if (!pat->text || pat->re || !(at = strrchr(pat->text, '@')) ||
-	    !at[1])
+	if (!pat->text || pat->re || !(at = strrchr(pat->text, '@')) || !at[1])
 		return 0;
 	return internal_add(in, at, strlen(at));
 }

@@ -256,8 +256,8 @@ static enum store_rc find_survey(const struct ticket_reply_env *env,
 	if (rc != STORE_NOTFOUND)
 		return rc;
 	r->matched_by = "ref";
-	if (w->text && ticket_reply_text_tokens(w->text, strlen(w->text),
-						token_found, &t))
+	if (w->text &&
+	    ticket_reply_text_tokens(w->text, strlen(w->text), token_found, &t))
 		*id = t.id;
 	else if (ticket_reply_text_tokens(m->msg, m->len, token_found, &t))
 		*id = t.id;
@@ -267,9 +267,10 @@ static enum store_rc find_survey(const struct ticket_reply_env *env,
 	return STORE_NOTFOUND;
 }
 
-enum ticket_reply_action ticket_reply_process(const struct ticket_reply_env *env,
-					      const struct ticket_reply_mail *m,
-					      struct ticket_reply_result *r)
+enum ticket_reply_action
+ticket_reply_process(const struct ticket_reply_env *env,
+		     const struct ticket_reply_mail *m,
+		     struct ticket_reply_result *r)
 {
 	const struct conf *c = env->conf;
 	const struct conf_team *team = NULL;
@@ -309,12 +310,10 @@ enum ticket_reply_action ticket_reply_process(const struct ticket_reply_env *env
 	from_h = header_get(m->h, m->nh, "From");
 	w.from = from_h ? rules_first_address(from_h) : NULL;
 	clean_copy(r->from, sizeof(r->from),
-		   w.from ? w.from : (m->sender && *m->sender ? m->sender : "<>"));
+		   w.from ? w.from
+			  : (m->sender && *m->sender ? m->sender : "<>"));
 
-	if (!reply_sender_allowed(w.s.requester, w.from, m->sender,
-				  c->milter.reply_sender &&
-				      !strcmp(c->milter.reply_sender,
-					      "domain"))) {
+	if (!reply_sender_allowed(c, w.s.requester, from_h, m->sender)) {
 		work_free(&w);
 		return pass(r, "not the requester");
 	}
@@ -344,8 +343,8 @@ enum ticket_reply_action ticket_reply_process(const struct ticket_reply_env *env
 		}
 	}
 	sc = rating_survey_scale(c, &w.s, &team);
-	if (w.text && !(w.stripped = reply_strip_quotes(w.text,
-							strlen(w.text))))
+	if (w.text &&
+	    !(w.stripped = reply_strip_quotes(w.text, strlen(w.text))))
 		goto oom;
 	if (w.stripped) {
 		rate_utf8_truncate(w.stripped, c->listener.comment_max);
@@ -359,8 +358,8 @@ enum ticket_reply_action ticket_reply_process(const struct ticket_reply_env *env
 	}
 	r->level = w.g.value;
 	r->level_key = scale_level(sc, w.g.value)->key;
-	snprintf(r->header, sizeof(r->header), "%s (survey %lld)",
-		 r->level_key, (long long)id);
+	snprintf(r->header, sizeof(r->header), "%s (survey %lld)", r->level_key,
+		 (long long)id);
 	alert_at = rating_alert_at(c, team, sc);
 	r->action = TICKET_REPLY_RECORDED;
 	if (ticket_reply_mode(c) == TICKET_REPLY_DIVERT &&

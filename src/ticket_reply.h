@@ -80,9 +80,10 @@ struct ticket_reply_result {
 	char reason[200];	/* PASS and ERROR */
 };
 
-enum ticket_reply_action ticket_reply_process(const struct ticket_reply_env *env,
-					      const struct ticket_reply_mail *m,
-					      struct ticket_reply_result *r);
+enum ticket_reply_action
+ticket_reply_process(const struct ticket_reply_env *env,
+		     const struct ticket_reply_mail *m,
+		     struct ticket_reply_result *r);
 
 /* "QID: ticket reply survey N from=... rated LEVEL (record|divert)",
  * "... not the requester" and the other reasons, once, queue id first. */
