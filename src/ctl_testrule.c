@@ -156,7 +156,8 @@ static int envelope_sender(const char *opt, const struct parsed_mail *p,
  * requester check, nothing recorded. 1 printed something, 0 not a ticket
  * reply, -1 error (printed). */
 static int test_ticket_reply(const struct conf *c, const struct token_key *key,
-			     const char *sender, const struct parsed_mail *p,
+			     const char *sender, const char *const *rcpts,
+			     size_t nrcpts, const struct parsed_mail *p,
 			     const char *msg, size_t len, FILE *out)
 {
 	struct ticket_reply_env env = {c, key, NULL, 1};
@@ -170,6 +171,12 @@ static int test_ticket_reply(const struct conf *c, const struct token_key *key,
 	if (ticket_reply_mode(c) == TICKET_REPLY_OFF ||
 	    !ticket_reply_threaded(p->h, p->nh))
 		return 0;
+	for (size_t i = 0; i < nrcpts; i++)
+		if (ticket_reply_for_listener(c, rcpts[i])) {
+			fprintf(out, "to reply_address: the listener reads "
+				     "it, not the milter\n");
+			return 1;
+		}
 	if (store_open(c->general.store, &env.store, err, sizeof(err)) !=
 	    STORE_OK) {
 		fprintf(stderr, "mailmoodctl: store: %s\n", err);
@@ -351,7 +358,8 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 	}
 	/* Not a closure mail: perhaps a reply to the ticket address. */
 	if (r.outcome == CLOSURE_NO_RULE || r.skipped) {
-		int t = test_ticket_reply(c, &key, sender, &p, msg, len, info);
+		int t = test_ticket_reply(c, &key, sender, rcpts, nrcpts, &p,
+					  msg, len, info);
 		if (t < 0)
 			rc = EX_SOFTWARE;
 		else if (t > 0 && rc == 1)

@@ -337,6 +337,9 @@ static int ticket_reply_wanted(SMFICTX *ctx, struct msgctx *m)
 	if (ticket_reply_mode(m->st->conf) == TICKET_REPLY_OFF ||
 	    !ticket_reply_threaded(m->h, m->nh))
 		return 0;
+	for (size_t i = 0; i < m->nrcpts; i++)
+		if (ticket_reply_for_listener(m->st->conf, m->rcpts[i]))
+			return 0;
 	if (!(store = pool_take(m->st, err, sizeof(err)))) {
 		log_error("%s: store: %s; mail passes %s", qid_of(ctx), err,
 			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL

@@ -49,6 +49,26 @@ int ticket_reply_threaded(const struct rules_header *h, size_t nh)
 	return 0;
 }
 
+int ticket_reply_for_listener(const struct conf *c, const char *rcpt)
+{
+	const char *ra = c->listener.reply_address, *rat, *at, *plus, *s;
+	size_t rlocal, local;
+
+	if (!ra || !*ra || !rcpt || !(rat = strrchr(ra, '@')))
+		return 0;
+	s = rcpt + (*rcpt == '<');
+	if (!(at = strrchr(s, '@')))
+		return 0;
+	/* the domain: to the end, without the closing '>' */
+	if (strncasecmp(at, rat, strlen(rat)) ||
+	    (at[strlen(rat)] && strcmp(at + strlen(rat), ">")))
+		return 0;
+	rlocal = (size_t)(rat - ra);
+	plus = memchr(s, '+', (size_t)(at - s));
+	local = (size_t)((plus ? plus : at) - s);
+	return local == rlocal && !strncasecmp(s, ra, rlocal);
+}
+
 /* Each <msg-id> of v, newest (last) first, at most TICKET_REPLY_MAX_IDS. */
 static enum store_rc lookup_ids(struct store *st, const char *v, int64_t *id)
 {

@@ -32,6 +32,11 @@ enum ticket_reply_mode ticket_reply_mode(const struct conf *c);
  * and its body is never asked for). */
 int ticket_reply_threaded(const struct rules_header *h, size_t nh);
 
+/* 1 when rcpt ("<a@b>" or "a@b") is [listener] reply_address or one of its
+ * +TOKEN addresses: such a mail is the listener's to read (any sender may
+ * rate through +TOKEN there), never a ticket reply. */
+int ticket_reply_for_listener(const struct conf *c, const char *rcpt);
+
 /* The SENT survey whose closure mail's Message-ID one of the <ids> in
  * In-Reply-To, then References (newest first), names: STORE_OK and *id,
  * STORE_NOTFOUND, or a store error. */

@@ -50,17 +50,22 @@ timeout 20 "$B/src/mailmood-milter" -f -c "$MM_TMP/fresh.conf" -p "unix:$MM_TMP/
 rc=$?
 tap_is "$rc:$(grep -c 'mailmoodctl migrate' "$MM_TMP/m.out")" "78:2" \
 	"mailmood-milter too (stderr and log)"
-tap_is "$("$CTL" -c "$MM_TMP/fresh.conf" migrate 2>&1)|$("$CTL" -c "$MM_TMP/fresh.conf" migrate 2>&1)" \
-	"schema version 0 -> 5|schema version 5: up to date" \
+# the schema version this build knows (never written into a test: merged
+# branches renumber their migrations)
+first=$("$CTL" -c "$MM_TMP/fresh.conf" migrate 2>&1)
+latest=${first##* -> }
+newer=$((latest + 1))
+tap_is "$first|$("$CTL" -c "$MM_TMP/fresh.conf" migrate 2>&1)" \
+	"schema version 0 -> $latest|schema version $latest: up to date" \
 	"migrate creates the schema once, then has nothing to do"
 "$MM_PG_BIN/psql" -X -q -h 127.0.0.1 -p "$MM_PG_PORT" -U mailmood -d fresh \
-	-c 'INSERT INTO mailmood_schema VALUES (6, 0)' || tap_bail "psql failed"
+	-c "INSERT INTO mailmood_schema VALUES ($newer, 0)" || tap_bail "psql failed"
 timeout 20 "$B/src/mailmoodd" -f -c "$MM_TMP/fresh.conf" >"$MM_TMP/d6.out" 2>&1
 rc=$?
-tap_is "$rc:$(grep -c 'schema version 6 is newer than this build' "$MM_TMP/d6.out")" "78:1" \
+tap_is "$rc:$(grep -c "schema version $newer is newer than this build" "$MM_TMP/d6.out")" "78:1" \
 	"a newer schema is refused too"
 tap_is "$("$CTL" -c "$MM_TMP/fresh.conf" export --format csv 2>&1 >/dev/null; echo "exit $?")" \
-	"mailmoodctl: store postgresql://mailmood@127.0.0.1:$MM_PG_PORT/fresh: schema version 6 is newer than this build knows (5): upgrade mailmood or use a matching store
+	"mailmoodctl: store postgresql://mailmood@127.0.0.1:$MM_PG_PORT/fresh: schema version $newer is newer than this build knows ($latest): upgrade mailmood or use a matching store
 exit 69" "... by mailmoodctl, with the store and both versions"
 
 # The source: surveys made as the milter makes them, then what the
