@@ -34,8 +34,13 @@ static struct milter_state *state_live;
 
 #define MILTER_MAX_RCPTS 1000
 
-/* What the body is read for, decided at end of headers. */
-enum msg_kind { MSG_CLOSURE, MSG_TICKET_REPLY };
+/* What the body is read for, decided at end of headers; MSG_STRIP only
+ * waits for end of message to delete X-Mailmood-Rating fields it did not
+ * add (a sender must not be able to tell a ticket system "rated, do not
+ * reopen"). */
+enum msg_kind { MSG_CLOSURE, MSG_TICKET_REPLY, MSG_STRIP };
+
+#define RATING_HEADER "X-Mailmood-Rating"
 
 struct msgctx {
 	struct milter_state *st;
@@ -49,6 +54,7 @@ struct msgctx {
 	int skip; /* over max_size or not ours: pass unchanged */
 	enum msg_kind kind;
 	int64_t survey_hint; /* MSG_TICKET_REPLY: found by Message-ID */
+	int rating_headers;  /* X-Mailmood-Rating fields as received */
 };
 
 struct connctx {
@@ -286,6 +292,8 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 
 	if (!m)
 		return SMFIS_ACCEPT;
+	if (!strcasecmp(name, RATING_HEADER))
+		m->rating_headers++;
 	if (m->skip)
 		return SMFIS_CONTINUE;
 	if (m->nh >= MILTER_MAX_HEADERS) {
@@ -395,6 +403,10 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		rc = ticket_reply_wanted(ctx, m);
 		if (rc < 0)
 			return on_error(m);
+		if (rc == 0 && m->rating_headers > 0) {
+			m->kind = MSG_STRIP;
+			return SMFIS_CONTINUE;
+		}
 		if (rc == 0)
 			return SMFIS_ACCEPT;
 		m->kind = MSG_TICKET_REPLY;
@@ -419,6 +431,8 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (!m || m->skip)
 		return SMFIS_ACCEPT;
+	if (m->kind == MSG_STRIP)
+		return SMFIS_CONTINUE;
 	buf_append(&m->raw, chunk, len);
 	if (m->raw.failed) {
 		log_error("%s: out of memory reading the body", qid_of(ctx));
@@ -538,7 +552,7 @@ static sfsistat eom_ticket_reply(SMFICTX *ctx, struct msgctx *m,
 		/* Recorded already: a refused header or recipient change
 		 * leaves the mail as it was, on its way to the desk. */
 		header_safe(r.header);
-		if (smfi_addheader(ctx, "X-Mailmood-Rating", r.header) !=
+		if (smfi_addheader(ctx, (char *)RATING_HEADER, r.header) !=
 		    MI_SUCCESS)
 			log_warn("%s: MTA refused the X-Mailmood-Rating header",
 				 mail.qid);
@@ -568,6 +582,19 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	const char *qid = qid_of(ctx);
 
 	if (!m || m->skip)
+		return SMFIS_CONTINUE;
+	for (int i = m->rating_headers; i > 0; i--)
+		if (smfi_chgheader(ctx, (char *)RATING_HEADER, i, NULL) !=
+		    MI_SUCCESS) {
+			log_error("%s: MTA refused to delete a received %s "
+				  "field",
+				  qid, RATING_HEADER);
+			return on_error(m);
+		}
+	if (m->rating_headers > 0)
+		log_info("%s: %d received %s field(s) deleted", qid,
+			 m->rating_headers, RATING_HEADER);
+	if (m->kind == MSG_STRIP)
 		return SMFIS_CONTINUE;
 	store = pool_take(m->st, err, sizeof(err));
 	if (!store) {

@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/mailmood.sh"
 
 data=$top_srcdir/tests/data/mail
-tap_plan 24
+tap_plan 25
 mm_tmpdir
 mm_config
 mm_milter_start || tap_bail "milter did not start"
@@ -80,10 +80,15 @@ tap_ok $? "the two closure mails have surveys ($s1, $s2)"
 pf_send J.Doe@ACME.example servicedesk@example.com \
 	"$(reply r1 J.Doe@Acme.Example 1001 'gold, thanks a lot')"
 q1=$PF_LAST_QID
-pf_send mallory@evil.example servicedesk@example.com \
-	"$(reply r2 mallory@evil.example 1001 'red, terrible')"
+# a forged header must not tell the ticket system "rated, do not reopen"
+reply r2 mallory@evil.example 1001 'red, terrible' >/dev/null
+sed -i "1i X-Mailmood-Rating: gold (survey $s1)" "$MM_TMP/r2.eml"
+pf_send mallory@evil.example servicedesk@example.com "$MM_TMP/r2.eml"
 q2=$PF_LAST_QID
-sink_wait_count 7 30
+sed -e "1i X-Mailmood-Rating: gold (survey $s1)" -e "1i X-Mailmood-Rating: forged" \
+	"$data/plain-other.eml" >"$MM_TMP/forged.eml"
+pf_send someone@example.com servicedesk@example.com "$MM_TMP/forged.eml"
+sink_wait_count 8 30
 f=$(sink_file r1@client.example)
 grep -q "^X-Mailmood-Rating: gold (survey $s1)$" "$f"
 tap_ok $? "recorded reply carries X-Mailmood-Rating: gold (survey $s1)"
@@ -98,7 +103,10 @@ grep -q "^mailmood-milter: $q1: ticket reply survey $s1 from=j.doe@acme.example 
 tap_ok $? "log: QID: ticket reply survey N from=... rated gold (record)"
 f=$(sink_file r2@client.example)
 ! grep -q "^X-Mailmood-Rating" "$f"
-tap_ok $? "another sender's reply: no header"
+tap_ok $? "another sender's reply: no header (the forged one deleted)"
+f=$(sink_file other1003@example.com)
+! grep -q "^X-Mailmood-Rating" "$f" && grep -q "^Subject: " "$f"
+tap_ok $? "forged X-Mailmood-Rating fields deleted from ordinary mail"
 tap_is "$(mm_sql "select count(*) from ratings where survey_id = $s1")" 1 \
 	"another sender's reply: not rated"
 grep -q "^mailmood-milter: $q2: ticket reply survey $s1 from=mallory@evil.example not the requester$" "$MM_DIR/milter.log"
@@ -107,7 +115,7 @@ tap_ok $? "log: not the requester"
 # --- sendmail(1): the non-smtpd milter path
 pf_sendmail j.doe@acme.example servicedesk@example.com \
 	"$(reply r3 j.doe@acme.example 1002 'green')"
-sink_wait_count 8 30
+sink_wait_count 9 30
 grep -q "^X-Mailmood-Rating: green (survey $s2)$" "$(sink_file r3@client.example)"
 tap_ok $? "reply submitted with sendmail(1) is rated too"
 tap_is "$(mm_sql "select level from ratings where survey_id = $s2 and current = 1")" 3 \
@@ -119,14 +127,14 @@ kill -USR1 "$MM_MILTER_PID"
 mm_wait_for 10 grep -q "reload: $MM_CONF" "$MM_DIR/milter.log" || tap_bail "no reload"
 pf_send servicedesk@example.com j.doe@acme.example "$(closure 1007 j.doe@acme.example)"
 pf_send servicedesk@example.com j.doe@acme.example "$(closure 1008 j.doe@acme.example)"
-sink_wait_count 10 30
+sink_wait_count 11 30
 s7=$(sid 1007); s8=$(sid 1008)
 pf_send j.doe@acme.example servicedesk@example.com \
 	"$(reply r4 j.doe@acme.example 1007 'Gold, thanks!')"
 q4=$PF_LAST_QID
 pf_send j.doe@acme.example servicedesk@example.com \
 	"$(reply r5 j.doe@acme.example 1008 'red, the printer still burns')"
-sink_wait_count 12 30
+sink_wait_count 13 30
 f=$(sink_file r4@client.example)
 sink_envelope "$f" | grep -i "^X-Rcpt-Args:" | sed 's/ ORCPT=.*//' >"$MM_TMP/rcpt4"
 tap_is "$(tr -d '\r' <"$MM_TMP/rcpt4")" "X-Rcpt-Args: <feedback@fb.example>" \
