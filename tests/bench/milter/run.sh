@@ -113,7 +113,8 @@ med = lambda xs, ns: statistics.median(x / n for x, n in zip(xs, ns))
 print("  closure / do-nothing  = %.2f best, %.2f median per round  (target >= 0.85)" % (closure / null, med(rc, rn)))
 print("  non-closure / do-nothing = %.2f best, %.2f median per round  (target >= 0.97)" % (other / null, med(ro, rn)))
 print("  threaded non-closure / do-nothing = %.2f best, %.2f median per round  (target >= 0.97)" % (thread / null, med(rt, rn)))
-print("  20%% ticket-reply mix / do-nothing on it = %.2f best, %.2f median per round  (target >= 0.85)" % (mix / mixnull, med(rm, rmn)))
+# the mix's target blends the two: 0.8 * 0.97 + 0.2 * 0.85
+print("  20%% ticket-reply mix / do-nothing on it = %.2f best, %.2f median per round  (target >= 0.95)" % (mix / mixnull, med(rm, rmn)))
 PY
 surveys=$(mm_sql "select count(*) from surveys")
 echo "  surveys recorded: $surveys (want $((N * ROUNDS)))"
