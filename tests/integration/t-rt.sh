@@ -207,7 +207,7 @@ tap_ok $? "divert: the reply went to reply_address instead of RT (kept, not disc
 reply 3 "$CUSTOMER" "rood, nog steeds stuk"
 tap_is "$(rating "${SURVEY[3]}")" "1|1" "divert: \"rood, nog steeds stuk\" is recorded red"
 alert() { sink_grep '^X-Rcpt-Args: <team-customer@msp\.example>'; }
-mm_wait_for 20 test -n "$(alert)"
+mm_wait_for 30 test -n "$(alert)"
 tap_ok $? "the red reply's alert reached the sink (team-customer@msp.example)"
 f=$(alert | head -n 1)
 subj=$(python3 -c 'import email, email.policy, sys; print(email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)["Subject"])' "${f:-/dev/null}" 2>&1)
