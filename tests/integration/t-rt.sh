@@ -201,8 +201,9 @@ restart_milter divert "$RULE_ANCHORED"
 reply 2 "$CUSTOMER" "Goed geholpen, een 8"
 tap_is "$(rating "${SURVEY[2]}")" "3|1" "divert: \"Goed geholpen, een 8\" is recorded green"
 diverted() { sink_grep "^Subject: Re: \[rt\.example #2\] Resolved: " | xargs -r grep -l '^X-Rcpt-Args: <feedback@fb\.example>'; }
-mm_wait_for 10 test -n "$(diverted)"
-tap_ok $? "divert: the reply went to reply_address instead of RT (kept, not discarded)"
+mm_wait_for 10 test -n "$(diverted)" &&
+	[ "$(mm_sql "select count(*) from replies where survey_id = ${SURVEY[2]} and status = 'rated'")" = 1 ]
+tap_ok $? "divert: the reply went to reply_address instead of RT, and is kept in the store"
 
 reply 3 "$CUSTOMER" "rood, nog steeds stuk"
 tap_is "$(rating "${SURVEY[3]}")" "1|1" "divert: \"rood, nog steeds stuk\" is recorded red"
