@@ -81,6 +81,8 @@ static const struct conf_key conf_keys[] = {
     {"milter", "timeout", T_DURATION, O(milter.timeout), "60s", 1, 3600, NULL},
     {"milter", "ticket_replies", T_CHOICE, O(milter.ticket_replies), "record",
      0, 0, "|record|divert|off|"},
+    {"milter", "ticket_reply_scan", T_CHOICE, O(milter.ticket_reply_scan),
+     "headers", 0, 0, "|headers|bodies|"},
     {"milter", "internal", T_ADDRLIST, O(milter.internal), NULL, 0, 0, NULL},
 
     {"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0, NULL},

@@ -162,14 +162,15 @@ static int test_ticket_reply(const struct conf *c, const struct token_key *key,
 {
 	struct ticket_reply_env env = {c, key, NULL, 1};
 	struct ticket_reply_mail mail = {"test-rule", sender, p->h, p->nh,
-					 msg,	      len,    0};
+					 msg,	      len,    0,    NULL};
 	struct ticket_reply_result r;
 	char err[512];
 	enum store_rc rc;
 	int ret = 1;
 
 	if (ticket_reply_mode(c) == TICKET_REPLY_OFF ||
-	    !ticket_reply_threaded(p->h, p->nh))
+	    (!ticket_reply_threaded(p->h, p->nh) &&
+	     !ticket_reply_scan_bodies(c)))
 		return 0;
 	for (size_t i = 0; i < nrcpts; i++)
 		if (ticket_reply_for_listener(c, rcpts[i])) {
@@ -182,7 +183,14 @@ static int test_ticket_reply(const struct conf *c, const struct token_key *key,
 		fprintf(stderr, "mailmoodctl: store: %s\n", err);
 		return -1;
 	}
-	rc = ticket_reply_lookup(env.store, p->h, p->nh, &mail.hint);
+	rc = STORE_NOTFOUND;
+	if (ticket_reply_threaded(p->h, p->nh))
+		rc = ticket_reply_lookup(env.store, p->h, p->nh, &mail.hint);
+	if (rc == STORE_NOTFOUND && ticket_reply_scan_bodies(c) &&
+	    (mail.hint = ticket_reply_token_survey(key, msg, len)) > 0) {
+		mail.hint_by = "ref";
+		rc = STORE_OK;
+	}
 	if (rc == STORE_NOTFOUND) {
 		store_close(env.store);
 		return 0;
@@ -245,7 +253,7 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 	size_t nrcpts = 0;
 	int rewrite = 0, rc = EX_OK, bad = 0, lf;
 	struct conf *c;
-	struct token_key key;
+	struct token_key key, real_key;
 	struct inject_templates tpl;
 	struct rules_internal internal;
 	struct parsed_mail p;
@@ -288,6 +296,11 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 	 * and a ticket reply is found by its In-Reply-To, as live. */
 	memset(&key, 0, sizeof(key));
 	key.len = TOKEN_KEY_MIN;
+	/* A token quoted in a ticket reply is checked with the real one when
+	 * it can be read (ticket_reply_scan = bodies). */
+	if (token_key_load(c->general.secret_file, &real_key, err,
+			   sizeof(err)) < 0)
+		real_key = key;
 	if (inject_templates_load(c->general.templates, &tpl, err,
 				  sizeof(err)) < 0) {
 		fprintf(stderr, "mailmoodctl: %s\n", err);
@@ -358,8 +371,8 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 	}
 	/* Not a closure mail: perhaps a reply to the ticket address. */
 	if (r.outcome == CLOSURE_NO_RULE || r.skipped) {
-		int t = test_ticket_reply(c, &key, sender, rcpts, nrcpts, &p,
-					  msg, len, info);
+		int t = test_ticket_reply(c, &real_key, sender, rcpts, nrcpts,
+					  &p, msg, len, info);
 		if (t < 0)
 			rc = EX_SOFTWARE;
 		else if (t > 0 && rc == 1)

@@ -54,6 +54,7 @@ struct msgctx {
 	int skip; /* over max_size or not ours: pass unchanged */
 	enum msg_kind kind;
 	int64_t survey_hint; /* MSG_TICKET_REPLY: found by Message-ID */
+	const char *hint_by; /* NULL: by Message-ID; "ref": by a token */
 	int rating_headers;  /* X-Mailmood-Rating fields as received */
 };
 
@@ -333,21 +334,23 @@ oom:
 /* A mail no rule takes may be a reply to the ticket address: only one
  * with In-Reply-To/References touches the store here, and only one that
  * names a surveyed closure mail has its body sent. A reply without those
- * headers that quotes a Ref: token is not looked for: that would mean
- * every body of every mail (see tests/bench/milter). 1 read the body,
- * 0 accept, -1 store failure (logged). */
+ * headers that quotes a Ref: token is looked for only with
+ * ticket_reply_scan = bodies: that means every body of every mail (see
+ * tests/bench/milter). 1 read the body, 0 accept, -1 store failure
+ * (logged). */
 static int ticket_reply_wanted(SMFICTX *ctx, struct msgctx *m)
 {
 	struct store *store;
 	enum store_rc rc;
 	char err[512];
 
-	if (ticket_reply_mode(m->st->conf) == TICKET_REPLY_OFF ||
-	    !ticket_reply_threaded(m->h, m->nh))
+	if (ticket_reply_mode(m->st->conf) == TICKET_REPLY_OFF)
 		return 0;
 	for (size_t i = 0; i < m->nrcpts; i++)
 		if (ticket_reply_for_listener(m->st->conf, m->rcpts[i]))
 			return 0;
+	if (!ticket_reply_threaded(m->h, m->nh))
+		return ticket_reply_scan_bodies(m->st->conf);
 	if (!(store = pool_take(m->st, err, sizeof(err)))) {
 		log_error("%s: store: %s; mail passes %s", qid_of(ctx), err,
 			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
@@ -365,7 +368,9 @@ static int ticket_reply_wanted(SMFICTX *ctx, struct msgctx *m)
 	pool_give(m->st, store, rc != STORE_OK && rc != STORE_NOTFOUND);
 	if (rc == STORE_OK)
 		return 1;
-	return rc == STORE_NOTFOUND ? 0 : -1;
+	if (rc == STORE_NOTFOUND)
+		return ticket_reply_scan_bodies(m->st->conf);
+	return -1;
 }
 
 static sfsistat cb_eoh(SMFICTX *ctx)
@@ -539,9 +544,9 @@ static sfsistat eom_ticket_reply(SMFICTX *ctx, struct msgctx *m,
 				 struct store *store)
 {
 	struct ticket_reply_env env = {m->st->conf, &m->st->key, store, 0};
-	struct ticket_reply_mail mail = {qid_of(ctx),	m->sender,   m->h,
-					 m->nh,		m->raw.data, m->raw.len,
-					 m->survey_hint};
+	struct ticket_reply_mail mail = {
+	    qid_of(ctx), m->sender,  m->h,	     m->nh,
+	    m->raw.data, m->raw.len, m->survey_hint, m->hint_by};
 	struct ticket_reply_result r;
 	sfsistat ret = SMFIS_CONTINUE;
 
@@ -596,6 +601,14 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			 m->rating_headers, RATING_HEADER);
 	if (m->kind == MSG_STRIP)
 		return SMFIS_CONTINUE;
+	if (m->kind == MSG_TICKET_REPLY && !m->survey_hint) {
+		/* ticket_reply_scan = bodies: no store without a token */
+		m->survey_hint = ticket_reply_token_survey(
+		    &m->st->key, m->raw.data, m->raw.len);
+		if (!m->survey_hint)
+			return SMFIS_CONTINUE;
+		m->hint_by = "ref";
+	}
 	store = pool_take(m->st, err, sizeof(err));
 	if (!store) {
 		log_error("%s: store: %s; mail passes %s", qid, err,

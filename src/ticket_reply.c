@@ -40,6 +40,12 @@ static const char *header_get(const struct rules_header *h, size_t nh,
 	return NULL;
 }
 
+int ticket_reply_scan_bodies(const struct conf *c)
+{
+	return c->milter.ticket_reply_scan &&
+	       !strcmp(c->milter.ticket_reply_scan, "bodies");
+}
+
 int ticket_reply_threaded(const struct rules_header *h, size_t nh)
 {
 	for (size_t i = 0; i < nh; i++)
@@ -180,6 +186,14 @@ static int token_found(const char *tok, void *arg)
 	return 1;
 }
 
+int64_t ticket_reply_token_survey(const struct token_key *key, const char *msg,
+				  size_t len)
+{
+	struct token_ctx t = {key, 0};
+
+	return ticket_reply_text_tokens(msg, len, token_found, &t) ? t.id : 0;
+}
+
 /* The mail as text: CRLF to LF, NUL bytes to spaces (a TEXT column). */
 static char *mail_text(const char *msg, size_t len)
 {
@@ -269,7 +283,7 @@ static enum store_rc find_survey(const struct ticket_reply_env *env,
 	enum store_rc rc;
 
 	*id = m->hint;
-	r->matched_by = "in-reply-to";
+	r->matched_by = m->hint_by ? m->hint_by : "in-reply-to";
 	if (*id > 0)
 		return STORE_OK;
 	rc = ticket_reply_lookup(env->store, m->h, m->nh, id);

@@ -44,6 +44,16 @@ enum store_rc ticket_reply_lookup(struct store *st,
 				  const struct rules_header *h, size_t nh,
 				  int64_t *id);
 
+/* 1 with [milter] ticket_reply_scan = bodies: every mail's body is read
+ * and searched for a token, not only a threaded one's. */
+int ticket_reply_scan_bodies(const struct conf *c);
+
+/* The survey of the first valid token in msg (raw, as received: a base64
+ * part is not decoded), 0 when there is none. Cheap: no store, an HMAC
+ * per token-shaped string. */
+int64_t ticket_reply_token_survey(const struct token_key *key, const char *msg,
+				  size_t len);
+
 /* Each survey token in text, as "Ref: TOKEN" or ".../r/TOKEN" (a rating
  * link), in order: calls fn until it returns non-zero; returns that, or 0. */
 int ticket_reply_text_tokens(const char *text, size_t len,
@@ -63,7 +73,8 @@ struct ticket_reply_mail {
 	size_t nh;
 	const char *msg; /* the whole message: headers, blank line, body */
 	size_t len;
-	int64_t hint; /* survey found at end of headers, 0: look it up */
+	int64_t hint;	     /* survey found before, 0: look it up */
+	const char *hint_by; /* how: "in-reply-to" (NULL) or "ref" */
 };
 
 enum ticket_reply_action {

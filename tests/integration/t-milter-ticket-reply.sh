@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/integration/mailmood.sh"
 
 data=$top_srcdir/tests/data/mail
-tap_plan 25
+tap_plan 28
 mm_tmpdir
 mm_config
 mm_milter_start || tap_bail "milter did not start"
@@ -121,20 +121,40 @@ tap_ok $? "reply submitted with sendmail(1) is rated too"
 tap_is "$(mm_sql "select level from ratings where survey_id = $s2 and current = 1")" 3 \
 	"non-smtpd reply recorded green"
 
-# --- divert
-sed -i 's/^cooldown .*/&\nticket_replies = divert/' "$MM_CONF"
+# --- a reply that lost In-Reply-To/References but quotes the Ref: line
+tok=$(sed -n 's/^Ref: \([A-Za-z0-9_-]*\).*/\1/p' "$(sink_file inc1002@desk.example.com)" | head -n 1)
+noref() { # NAME: a reply to closure 1002 without thread headers
+	reply "$1" j.doe@acme.example 1002 'gold' >/dev/null
+	sed -i -e '/^In-Reply-To:/d' -e '/^References:/d' "$MM_TMP/$1.eml"
+	echo "> Ref: $tok" >>"$MM_TMP/$1.eml"
+	echo "$MM_TMP/$1.eml"
+}
+pf_send j.doe@acme.example servicedesk@example.com "$(noref r7)"
+sink_wait_count 10 30
+! grep -q "^X-Mailmood-Rating" "$(sink_file r7@client.example)" &&
+	[ "$(mm_sql "select count(*) from ratings where survey_id = $s2")" = 1 ]
+tap_ok $? "ticket_reply_scan = headers (default): a reply without thread headers is not read"
+
+# --- divert, and every body searched for a token
+sed -i 's/^cooldown .*/&\nticket_replies = divert\nticket_reply_scan = bodies/' "$MM_CONF"
 kill -USR1 "$MM_MILTER_PID"
 mm_wait_for 10 grep -q "reload: $MM_CONF" "$MM_DIR/milter.log" || tap_bail "no reload"
+pf_send j.doe@acme.example servicedesk@example.com "$(noref r8)"
+q8=$PF_LAST_QID
+sink_wait_count 11 30
+grep -q "^X-Mailmood-Rating: gold (survey $s2)$" "$(sink_file r8@client.example)" &&
+	grep -q "^mailmood-milter: $q8: ticket reply survey $s2 from=j.doe@acme.example rated gold (divert) by ref$" "$MM_DIR/milter.log"
+tap_ok $? "ticket_reply_scan = bodies: the quoted Ref: token finds the survey"
 pf_send servicedesk@example.com j.doe@acme.example "$(closure 1007 j.doe@acme.example)"
 pf_send servicedesk@example.com j.doe@acme.example "$(closure 1008 j.doe@acme.example)"
-sink_wait_count 11 30
+sink_wait_count 13 30
 s7=$(sid 1007); s8=$(sid 1008)
 pf_send j.doe@acme.example servicedesk@example.com \
 	"$(reply r4 j.doe@acme.example 1007 'Gold, thanks!')"
 q4=$PF_LAST_QID
 pf_send j.doe@acme.example servicedesk@example.com \
 	"$(reply r5 j.doe@acme.example 1008 'red, the printer still burns')"
-sink_wait_count 13 30
+sink_wait_count 15 30
 f=$(sink_file r4@client.example)
 sink_envelope "$f" | grep -i "^X-Rcpt-Args:" | sed 's/ ORCPT=.*//' >"$MM_TMP/rcpt4"
 tap_is "$(tr -d '\r' <"$MM_TMP/rcpt4")" "X-Rcpt-Args: <feedback@fb.example>" \
@@ -163,6 +183,10 @@ ticket reply: survey $s2 from=j.doe@acme.example: would rate gold (divert)
 X-Mailmood-Rating: gold (survey $s2)
 would deliver to feedback@fb.example instead of the ticket address" \
 	"test-rule: the requester's reply, as the milter would divert it"
-tap_is "$(mm_sql "select level from ratings where survey_id = $s2 and current = 1")" 3 \
+tap_is "$(mm_sql "select level from ratings where survey_id = $s2 and current = 1")" 4 \
 	"test-rule recorded nothing"
+out=$("$MM_BIN/mailmoodctl" -c "$MM_CONF" test-rule "$MM_TMP/r8.eml" 2>&1)
+tap_is "$out" "no rule matched
+ticket reply: survey $s2 from=j.doe@acme.example: already recorded as reply $(mm_sql "select id from replies where message_id = '<r8@client.example>'"); passes unchanged" \
+	"test-rule: a token-only reply, found with ticket_reply_scan = bodies"
 tap_done

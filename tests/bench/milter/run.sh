@@ -14,6 +14,8 @@
 #            (ticket-reply.eml: In-Reply-To names the closure mail, from
 #            the requester, no Message-ID so each one is rated and kept),
 #            against the do-nothing milter on the same mix
+# MM_TICKET_REPLY_SCAN=bodies measures with [milter] ticket_reply_scan =
+# bodies (every body read and searched for a token).
 # Prints msg/s (best of ROUNDS) and the ratios against null; then the
 # milter's RSS after LEAK_N and 2*LEAK_N closure mails.
 # usage: top_srcdir=... top_builddir=... tests/bench/milter/run.sh [N] [ROUNDS] [LEAK_N]
@@ -27,6 +29,9 @@ data=$top_srcdir/tests/data/mail
 
 mm_tmpdir
 MM_COOLDOWN=0 mm_config
+if [ -n "${MM_TICKET_REPLY_SCAN:-}" ]; then
+	sed -i "s/^cooldown .*/&\nticket_reply_scan = $MM_TICKET_REPLY_SCAN/" "$MM_CONF"
+fi
 mm_milter_start || exit 1
 cc -O2 -o "$MM_TMP/nullmilter" "$top_srcdir/tests/bench/milter/nullmilter.c" \
 	$(pkg-config --cflags --libs milter) -lpthread || exit 1
