@@ -381,7 +381,6 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 	struct closure_mail mail;
 	struct closure_result r;
 	enum closure_outcome oc;
-	int rc;
 
 	if (!m || m->skip)
 		return SMFIS_ACCEPT;
@@ -405,7 +404,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 		 * not send the body, unless it answers a survey. */
 		if (oc == CLOSURE_NO_RULE)
 			log_debug("%s: no rule matched", qid_of(ctx));
-		rc = ticket_reply_wanted(ctx, m);
+		int rc = ticket_reply_wanted(ctx, m);
 		if (rc < 0)
 			return on_error(m);
 		if (rc == 0 && m->rating_headers > 0) {

@@ -58,8 +58,10 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ticket_reply.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!mkdtemp(f->dir)) {
+		free(f);
 		return -1;
+	}
 	snprintf(f->db, sizeof(f->db), "%s/mm.db", f->dir);
 	snprintf(f->conf_path, sizeof(f->conf_path), "%s/mm.conf", f->dir);
 	f->conf = load_conf(f, "", "");
@@ -67,6 +69,8 @@ static int setup(void **state)
 	f->key.len = 32;
 	if (store_open(f->db, &f->st, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "%s\n", err);
+		conf_free(f->conf);
+		free(f);
 		return -1;
 	}
 	log_set_level(LOG_LVL_ERROR);

@@ -14,8 +14,9 @@
 #            (ticket-reply.eml: In-Reply-To names the closure mail, from
 #            the requester, no Message-ID so each one is rated and kept),
 #            against the do-nothing milter on the same mix
-# MM_TICKET_REPLY_SCAN=bodies measures with [milter] ticket_reply_scan =
-# bodies (every body read and searched for a token).
+#   bodies   a second mailmood-milter with ticket_reply_scan = bodies
+#            (every body sent and searched for a quoted token), on the
+#            non-closure and threaded mails: what reading every body costs
 # Prints msg/s (best of ROUNDS) and the ratios against null; then the
 # milter's RSS after LEAK_N and 2*LEAK_N closure mails.
 # usage: top_srcdir=... top_builddir=... tests/bench/milter/run.sh [N] [ROUNDS] [LEAK_N]
@@ -29,10 +30,13 @@ data=$top_srcdir/tests/data/mail
 
 mm_tmpdir
 MM_COOLDOWN=0 mm_config
-if [ -n "${MM_TICKET_REPLY_SCAN:-}" ]; then
-	sed -i "s/^cooldown .*/&\nticket_reply_scan = $MM_TICKET_REPLY_SCAN/" "$MM_CONF"
-fi
 mm_milter_start || exit 1
+BODIES_SOCK=$MM_DIR/bodies.sock
+sed -e "s|^socket .*|socket = unix:$BODIES_SOCK|" \
+	-e 's/^cooldown .*/&\nticket_reply_scan = bodies/' "$MM_CONF" >"$MM_DIR/bodies.conf"
+"$MM_BIN/mailmood-milter" -f -c "$MM_DIR/bodies.conf" >>"$MM_DIR/bodies.log" 2>&1 &
+mm_track_pid $!
+mm_wait_for 10 test -S "$BODIES_SOCK" || exit 1
 cc -O2 -o "$MM_TMP/nullmilter" "$top_srcdir/tests/bench/milter/nullmilter.c" \
 	$(pkg-config --cflags --libs milter) -lpthread || exit 1
 NULL_SOCK=$MM_TMP/null.sock
@@ -92,32 +96,38 @@ for r in $(seq "$ROUNDS"); do
 	res[closure]+=" $(run closure "$MM_SOCK" "$data/closure-alt.eml")"
 	res[other]+=" $(run other "$MM_SOCK" "$data/plain-other.eml")"
 	res[thread]+=" $(run thread "$MM_SOCK" "$data/thread-other.eml")"
+	res[obodies]+=" $(run obodies "$BODIES_SOCK" "$data/plain-other.eml")"
+	res[tbodies]+=" $(run tbodies "$BODIES_SOCK" "$data/thread-other.eml")"
 	res[mixnull]+=" $(run_mix mixnull "$NULL_SOCK")"
 	res[mix]+=" $(run_mix mix "$MM_SOCK")"
 done
 none=$(best ${res[none]}); null=$(best ${res[null]})
 closure=$(best ${res[closure]}); other=$(best ${res[other]})
-thread=$(best ${res[thread]}); mixnull=$(best ${res[mixnull]}); mix=$(best ${res[mix]})
+thread=$(best ${res[thread]}); obodies=$(best ${res[obodies]}); tbodies=$(best ${res[tbodies]})
+mixnull=$(best ${res[mixnull]}); mix=$(best ${res[mix]})
 echo "milter benchmark: $N mails x $ROUNDS rounds, $SESSIONS SMTP sessions, unix sockets"
 printf '  %-28s %8s msg/s  (runs:%s)\n' "no milter" "$none" "${res[none]}"
 printf '  %-28s %8s msg/s  (runs:%s)\n' "do-nothing milter" "$null" "${res[null]}"
 printf '  %-28s %8s msg/s  (runs:%s)\n' "mailmood, closure mix" "$closure" "${res[closure]}"
 printf '  %-28s %8s msg/s  (runs:%s)\n' "mailmood, non-closure mix" "$other" "${res[other]}"
 printf '  %-28s %8s msg/s  (runs:%s)\n' "mailmood, threaded non-closure" "$thread" "${res[thread]}"
+printf '  %-28s %8s msg/s  (runs:%s)\n' "bodies scan, non-closure" "$obodies" "${res[obodies]}"
+printf '  %-28s %8s msg/s  (runs:%s)\n' "bodies scan, threaded" "$tbodies" "${res[tbodies]}"
 printf '  %-28s %8s msg/s  (runs:%s)\n' "do-nothing, 20% ticket replies" "$mixnull" "${res[mixnull]}"
 printf '  %-28s %8s msg/s  (runs:%s)\n' "mailmood, 20% ticket replies" "$mix" "${res[mix]}"
 # Best of rounds, and the median of each round's own ratio (its runs are
 # back to back, so a busy moment hits both sides of that round).
-python3 - "$null" "$closure" "$other" "$thread" "$mixnull" "$mix" \
+python3 - "$null" "$closure" "$other" "$thread" "$mixnull" "$mix" "$obodies" "$tbodies" \
 	"${res[null]}" "${res[closure]}" "${res[other]}" "${res[thread]}" \
-	"${res[mixnull]}" "${res[mix]}" <<'PY'
+	"${res[mixnull]}" "${res[mix]}" "${res[obodies]}" "${res[tbodies]}" <<'PY'
 import statistics, sys
-null, closure, other, thread, mixnull, mix = map(float, sys.argv[1:7])
-rn, rc, ro, rt, rmn, rm = ([float(x) for x in a.split()] for a in sys.argv[7:13])
+null, closure, other, thread, mixnull, mix, obodies, tbodies = map(float, sys.argv[1:9])
+rn, rc, ro, rt, rmn, rm, rob, rtb = ([float(x) for x in a.split()] for a in sys.argv[9:17])
 med = lambda xs, ns: statistics.median(x / n for x, n in zip(xs, ns))
 print("  closure / do-nothing  = %.2f best, %.2f median per round  (target >= 0.85)" % (closure / null, med(rc, rn)))
 print("  non-closure / do-nothing = %.2f best, %.2f median per round  (target >= 0.97)" % (other / null, med(ro, rn)))
 print("  threaded non-closure / do-nothing = %.2f best, %.2f median per round  (target >= 0.97)" % (thread / null, med(rt, rn)))
+print("  bodies scan: non-closure / do-nothing = %.2f best, %.2f median; threaded %.2f best, %.2f median  (target >= 0.97)" % (obodies / null, med(rob, rn), tbodies / null, med(rtb, rn)))
 # the mix's target blends the two: 0.8 * 0.97 + 0.2 * 0.85
 print("  20%% ticket-reply mix / do-nothing on it = %.2f best, %.2f median per round  (target >= 0.95)" % (mix / mixnull, med(rm, rmn)))
 PY
