@@ -9,16 +9,6 @@
 #include "closure.h"
 #include "log.h"
 
-int closure_matches(const struct closure_env *env, const char *sender,
-		    const struct rules_header *h, size_t nh)
-{
-	struct rules_match m;
-	int rc = rules_match(env->conf, sender, h, nh, &m);
-
-	rules_match_free(&m);
-	return rc;
-}
-
 static const char *header_value(const struct closure_mail *m, const char *name)
 {
 	for (size_t i = 0; i < m->nh; i++)
@@ -42,6 +32,21 @@ static void closure_requester(const struct closure_mail *m, char *out,
 	free(addr);
 }
 
+/* The Message-ID as replies quote it in In-Reply-To: "<id>", without the
+ * blanks and folding an MTA may hand over; "" when there is none. */
+static void closure_message_id(const struct closure_mail *m, char *out,
+			       size_t outlen)
+{
+	const char *v = header_value(m, "Message-ID"), *lt, *gt;
+
+	out[0] = '\0';
+	if (!v || !(lt = strchr(v, '<')) || !(gt = strchr(lt, '>')) ||
+	    (size_t)(gt - lt) + 2 > outlen)
+		return;
+	memcpy(out, lt, (size_t)(gt - lt) + 1);
+	out[gt - lt + 1] = '\0';
+}
+
 static int sampled_in(int rate)
 {
 	uint32_t r;
@@ -53,6 +58,41 @@ static int sampled_in(int rate)
 	if (gnutls_rnd(GNUTLS_RND_NONCE, &r, sizeof(r)) < 0)
 		return 1;
 	return (int)(r % 100) < rate;
+}
+
+enum closure_outcome closure_check(const struct closure_env *env,
+				   const struct closure_mail *m,
+				   struct closure_result *r)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	rc = rules_match(env->conf, m->sender, m->h, m->nh, &r->match);
+	if (rc == 0)
+		return r->outcome = CLOSURE_NO_RULE;
+	if (rc < 0) {
+		snprintf(r->reason, sizeof(r->reason), "out of memory");
+		return r->outcome = CLOSURE_ERROR;
+	}
+	closure_requester(m, r->requester, sizeof(r->requester));
+	/* Whatever a rule's pattern says: a reply or forward (an owner's
+	 * notification "Re: [#2] Resolved") and mail to the desk's own people
+	 * are never closure mails to a customer. */
+	if (r->match.reply_subject) {
+		r->skipped = 1;
+		snprintf(r->reason, sizeof(r->reason), "reply subject");
+		return r->outcome = CLOSURE_UNCHANGED;
+	}
+	if (!r->requester[0]) {
+		snprintf(r->reason, sizeof(r->reason), "no recipient address");
+		return r->outcome = CLOSURE_UNCHANGED;
+	}
+	if (rules_is_internal(env->internal, r->requester)) {
+		r->skipped = 1;
+		snprintf(r->reason, sizeof(r->reason), "internal requester");
+		return r->outcome = CLOSURE_UNCHANGED;
+	}
+	return r->outcome = CLOSURE_MATCHED;
 }
 
 enum closure_outcome closure_process(const struct closure_env *env,
@@ -67,24 +107,14 @@ enum closure_outcome closure_process(const struct closure_env *env,
 	struct buf text, html;
 	int64_t now = (int64_t)time(NULL), recent;
 	enum store_rc src;
-	int in_tx = 0, rc;
+	int in_tx = 0;
+	char message_id[1000];
 
-	memset(r, 0, sizeof(*r));
 	memset(&s, 0, sizeof(s));
 	buf_init(&text);
 	buf_init(&html);
-	rc = rules_match(c, m->sender, m->h, m->nh, &r->match);
-	if (rc == 0)
-		return r->outcome = CLOSURE_NO_RULE;
-	if (rc < 0) {
-		snprintf(r->reason, sizeof(r->reason), "out of memory");
-		return r->outcome = CLOSURE_ERROR;
-	}
-	closure_requester(m, r->requester, sizeof(r->requester));
-	if (!r->requester[0]) {
-		snprintf(r->reason, sizeof(r->reason), "no recipient address");
-		return r->outcome = CLOSURE_UNCHANGED;
-	}
+	if (closure_check(env, m, r) != CLOSURE_MATCHED)
+		return r->outcome;
 	/* The rule's team (from the ticket system) wins; else the team whose
 	 * match list covers the requester. */
 	team = conf_team_by_name(c, r->match.team);
@@ -93,9 +123,10 @@ enum closure_outcome closure_process(const struct closure_env *env,
 	if (!r->match.team && team)
 		r->match.team = strdup(team->name);
 
+	closure_message_id(m, message_id, sizeof(message_id));
 	s.sent_at = now;
 	s.queue_id = (char *)(m->qid ? m->qid : "");
-	s.message_id = (char *)header_value(m, "Message-ID");
+	s.message_id = message_id[0] ? message_id : NULL;
 	s.rule = r->match.rule->name;
 	s.ticket = r->match.ticket;
 	s.team = r->match.team;
@@ -214,8 +245,17 @@ void closure_log(const struct closure_mail *m, const struct closure_result *r)
 								      : "",
 			 r->splice.parts_html ? "html" : "");
 		break;
+	case CLOSURE_MATCHED:
+		log_debug("%s: rule=%s matched", qid, x->rule->name);
+		break;
 	case CLOSURE_UNCHANGED:
-		if (r->survey_id)
+		if (r->skipped)
+			log_info(
+			    "%s: ticket=%s rule=%s requester=%s no "
+			    "links: %s",
+			    qid, x->ticket ? x->ticket : "-", x->rule->name,
+			    r->requester[0] ? r->requester : "-", r->reason);
+		else if (r->survey_id)
 			log_info("%s: survey %lld ticket=%s rule=%s "
 				 "requester=%s no links: %s",
 				 qid, (long long)r->survey_id,

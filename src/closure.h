@@ -19,6 +19,7 @@ struct closure_env {
 	const struct token_key *key;
 	const struct inject_templates *templates;
 	struct store *store; /* NULL: dry run, nothing recorded (id 0) */
+	const struct rules_internal *internal; /* NULL: only dotless domains */
 };
 
 struct closure_mail {
@@ -36,6 +37,8 @@ enum closure_outcome {
 	CLOSURE_INJECTED,  /* survey recorded, body replaced */
 	CLOSURE_UNCHANGED, /* closure mail passed unchanged (reason) */
 	CLOSURE_ERROR,	   /* internal error: on_error applies */
+	CLOSURE_MATCHED,   /* closure_check only: a closure mail, the body
+			    * is needed */
 };
 
 struct closure_result {
@@ -45,12 +48,18 @@ struct closure_result {
 	int64_t survey_id;
 	char requester[320];
 	char reason[256];
+	int skipped; /* UNCHANGED by a guard (reply subject, internal
+		      * requester): no survey, "no links: REASON" */
 };
 
-/* Decides on the headers alone whether any rule matches (for the early
- * accept at end of headers). 1 yes, 0 no, -1 out of memory. */
-int closure_matches(const struct closure_env *env, const char *sender,
-		    const struct rules_header *h, size_t nh);
+/* Decides on the envelope and headers alone (m->msg unused), for the early
+ * accept at end of headers: NO_RULE; UNCHANGED with skipped set when a
+ * guard says no (a reply's subject, an internal requester; log it with
+ * closure_log); ERROR (out of memory); MATCHED when the body is needed.
+ * Free r with closure_result_free in every case. */
+enum closure_outcome closure_check(const struct closure_env *env,
+				   const struct closure_mail *m,
+				   struct closure_result *r);
 
 enum closure_outcome closure_process(const struct closure_env *env,
 				     const struct closure_mail *m,

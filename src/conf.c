@@ -29,6 +29,7 @@ enum conf_type {
 	T_LANG,
 	T_MODE,
 	T_CHOICE,
+	T_ADDRLIST, /* addresses and @domains; "none" for an empty list */
 };
 
 struct conf_key {
@@ -78,6 +79,11 @@ static const struct conf_key conf_keys[] = {
     {"milter", "socket_mode", T_MODE, O(milter.socket_mode), "0660", 0, 0777,
      NULL},
     {"milter", "timeout", T_DURATION, O(milter.timeout), "60s", 1, 3600, NULL},
+    {"milter", "ticket_replies", T_CHOICE, O(milter.ticket_replies), "record",
+     0, 0, "|record|divert|off|"},
+    {"milter", "ticket_reply_scan", T_CHOICE, O(milter.ticket_reply_scan),
+     "headers", 0, 0, "|headers|bodies|"},
+    {"milter", "internal", T_ADDRLIST, O(milter.internal), NULL, 0, 0, NULL},
 
     {"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0, NULL},
     {"listener", "lmtp", T_STR, O(listener.lmtp), "127.0.0.1:8024", 0, 0, NULL},
@@ -328,6 +334,22 @@ static const char *conf_set_key(struct conf *c, const struct conf_key *k,
 	case T_CHOICE:
 	case T_LANG:
 	case T_SCALE:
+	case T_ADDRLIST:
+		if (k->type == T_ADDRLIST && strcasecmp(v, "none")) {
+			for (const char *w = v; *w;) {
+				size_t wn = strcspn(w, " \t,");
+				if (wn > 0 && !memchr(w, '@', wn)) {
+					snprintf(why, whylen,
+						 "'%.*s': each entry must be "
+						 "an address or @domain (or "
+						 "none)",
+						 (int)(wn > 64 ? 64 : wn), w);
+					return why;
+				}
+				w += wn;
+				w += strspn(w, " \t,");
+			}
+		}
 		if (k->type == T_CHOICE) {
 			char want[64];
 			snprintf(want, sizeof(want), "|%s|", v);
@@ -530,6 +552,10 @@ static const char *conf_rule_key(struct conf_parser *p, struct conf_rule *r,
 		r->scale = scale_by_name(v);
 		return r->scale ? NULL : "unknown scale";
 	}
+	if (!strcmp(key, "reply_subjects"))
+		return parse_bool(v, &r->reply_subjects) < 0
+			   ? "not a boolean (yes/no)"
+			   : NULL;
 	if (!strcmp(key, "language")) {
 		if (!valid_language(v))
 			return "unknown language (en, nl)";
@@ -952,6 +978,7 @@ void conf_free(struct conf *c)
 		case T_CHOICE:
 		case T_LANG:
 		case T_SCALE:
+		case T_ADDRLIST:
 			free(*(char **)((char *)c + conf_keys[i].offset));
 			break;
 		default:

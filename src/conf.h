@@ -45,6 +45,7 @@ struct conf_rule {
 	struct conf_source ticket, team, agent;
 	const struct scale *scale; /* NULL: general scale */
 	char *language;		   /* NULL: team or general */
+	bool reply_subjects;	   /* a Re:/Fwd: subject may be a closure */
 };
 
 struct conf_team {
@@ -91,7 +92,10 @@ struct conf {
 		char *pid_file;
 		char *socket_owner; /* user[:group] for a unix socket */
 		int socket_mode;
-		int64_t timeout; /* libmilter timeout, seconds */
+		int64_t timeout;	 /* libmilter timeout, seconds */
+		char *ticket_replies;	 /* "record", "divert", "off" */
+		char *ticket_reply_scan; /* "headers", "bodies" */
+		char *internal; /* addresses and @domains; NULL: derived */
 	} milter;
 	struct {
 		char *http;

@@ -6,9 +6,11 @@
 
 static const struct ctl_verb ctl_verbs[] = {
     {"test-rule",
-     "test-rule MAIL.eml [--rewrite]  which rule matches and what it "
-     "captures;\n                          --rewrite prints the mail as "
-     "the milter would send it",
+     "test-rule MAIL.eml [--from SENDER] [--rcpt ADDR]... [--rewrite]\n"
+     "                          which rule matches and what it captures, "
+     "or what\n                          the milter does with a ticket "
+     "reply; --rewrite prints\n                          the mail as the "
+     "milter would send it",
      ctl_test_rule},
     {"show",
      "show [--json] TOKEN|SURVEY_ID  one survey: hits, ratings "

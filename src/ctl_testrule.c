@@ -1,16 +1,20 @@
-/* mailmoodctl test-rule MAIL.eml [--rewrite]: the milter's path on a file,
- * without an MTA and without recording a survey (links carry survey 0,
- * which no listener accepts). */
+/* mailmoodctl test-rule MAIL.eml [--from SENDER] [--rcpt ADDRESS]...
+ * [--rewrite]: the milter's path on a file, without an MTA and without
+ * recording anything (links carry survey 0, which no listener accepts); a
+ * reply to the ticket address is looked up in the store and read as the
+ * milter would, requester check included. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "closure.h"
 #include "ctl.h"
+#include "ticket_reply.h"
 
 struct parsed_mail {
 	struct rules_header *h;
@@ -129,68 +133,229 @@ static void write_rewritten(const char *msg, const struct parsed_mail *p,
 	fwrite(sr->body, 1, sr->body_len, out);
 }
 
+/* The envelope sender the MTA would give: --from, else the Return-Path a
+ * delivered mail carries; *out NULL when neither says (unknown, which is
+ * not the empty sender of a bounce). -1 out of memory. */
+static int envelope_sender(const char *opt, const struct parsed_mail *p,
+			   char **out)
+{
+	*out = NULL;
+	if (opt)
+		return (*out = strdup(opt)) ? 0 : -1;
+	for (size_t i = 0; i < p->nh; i++)
+		if (!strcasecmp(p->h[i].name, "Return-Path")) {
+			*out = rules_first_address(p->h[i].value);
+			if (!*out)
+				*out = strdup("");
+			return *out ? 0 : -1;
+		}
+	return 0;
+}
+
+/* What the milter does with a mail no rule takes: the same look-up at end
+ * of headers (only In-Reply-To/References), the same reading and
+ * requester check, nothing recorded. 1 printed something, 0 not a ticket
+ * reply, -1 error (printed). */
+static int test_ticket_reply(const struct conf *c, const struct token_key *key,
+			     const char *sender, const char *const *rcpts,
+			     size_t nrcpts, const struct parsed_mail *p,
+			     const char *msg, size_t len, FILE *out)
+{
+	struct ticket_reply_env env = {c, key, NULL, 1};
+	struct ticket_reply_mail mail = {"test-rule", sender, p->h, p->nh,
+					 msg,	      len,    0,    NULL};
+	struct ticket_reply_result r;
+	char err[512];
+	enum store_rc rc;
+	int ret = 1;
+
+	if (ticket_reply_mode(c) == TICKET_REPLY_OFF ||
+	    (!ticket_reply_threaded(p->h, p->nh) &&
+	     !ticket_reply_scan_bodies(c)))
+		return 0;
+	for (size_t i = 0; i < nrcpts; i++)
+		if (ticket_reply_for_listener(c, rcpts[i])) {
+			fprintf(out, "to reply_address: the listener reads "
+				     "it, not the milter\n");
+			return 1;
+		}
+	/* a dry run creates no store: without one there is no survey */
+	if (store_dsn_is_file(c->general.store) &&
+	    access(c->general.store, F_OK) != 0)
+		return 0;
+	if (store_open(c->general.store, &env.store, err, sizeof(err)) !=
+	    STORE_OK) {
+		/* the rule test stands; only the ticket-reply part needs it */
+		fprintf(stderr,
+			"mailmoodctl: store: %s; cannot tell whether this is "
+			"a ticket reply\n",
+			err);
+		return 0;
+	}
+	rc = STORE_NOTFOUND;
+	if (ticket_reply_threaded(p->h, p->nh))
+		rc = ticket_reply_lookup(env.store, p->h, p->nh, &mail.hint);
+	if (rc == STORE_NOTFOUND && ticket_reply_scan_bodies(c) &&
+	    (mail.hint = ticket_reply_token_survey(key, msg, len)) > 0) {
+		mail.hint_by = "ref";
+		rc = STORE_OK;
+	}
+	if (rc == STORE_NOTFOUND) {
+		store_close(env.store);
+		return 0;
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "mailmoodctl: store: %s\n",
+			store_errmsg(env.store));
+		store_close(env.store);
+		return -1;
+	}
+	switch (ticket_reply_process(&env, &mail, &r)) {
+	case TICKET_REPLY_NONE:
+		ret = 0;
+		break;
+	case TICKET_REPLY_PASS:
+		fprintf(out,
+			"ticket reply: survey %lld from=%s: %s; passes "
+			"unchanged\n",
+			(long long)r.survey_id, r.from, r.reason);
+		break;
+	case TICKET_REPLY_RECORDED:
+	case TICKET_REPLY_DIVERTED:
+		fprintf(out,
+			"ticket reply: survey %lld from=%s: would rate %s "
+			"(%s)\n"
+			"X-Mailmood-Rating: %s\n",
+			(long long)r.survey_id, r.from, r.level_key,
+			r.action == TICKET_REPLY_DIVERTED ? "divert" : "record",
+			r.header);
+		if (r.action == TICKET_REPLY_DIVERTED)
+			fprintf(out,
+				"would deliver to %s instead of the "
+				"ticket address\n",
+				c->listener.reply_address);
+		break;
+	case TICKET_REPLY_ERROR:
+		fprintf(stderr, "error: %s\n", r.reason);
+		ret = -1;
+		break;
+	}
+	store_close(env.store);
+	return ret;
+}
+
+/* The input's line ending for what is printed: a mail saved with LF gets
+ * LF back, never a mix. */
+static void write_lines(const char *s, size_t n, int lf, FILE *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (lf && s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+			continue;
+		putc(s[i], out);
+	}
+}
+
 int ctl_test_rule(const char *config_path, int argc, char **argv)
 {
-	const char *file = NULL;
-	int rewrite = 0, rc = EX_OK;
+	const char *file = NULL, *from = NULL;
+	const char **rcpts = NULL;
+	size_t nrcpts = 0;
+	int rewrite = 0, rc = EX_OK, bad = 0, lf;
 	struct conf *c;
-	struct token_key key;
+	struct token_key key, real_key;
 	struct inject_templates tpl;
+	struct rules_internal internal;
 	struct parsed_mail p;
 	struct closure_result r;
-	char err[4096], *msg;
-	size_t len;
+	char err[4096], *msg, *sender = NULL, *obuf = NULL;
+	size_t len, olen = 0;
+	FILE *info, *out;
 
+	rcpts = calloc((size_t)argc, sizeof(*rcpts));
+	if (!rcpts)
+		return EX_OSERR;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--rewrite"))
 			rewrite = 1;
+		else if (!strcmp(argv[i], "--from") && i + 1 < argc)
+			from = argv[++i];
+		else if (!strcmp(argv[i], "--rcpt") && i + 1 < argc)
+			rcpts[nrcpts++] = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1] == '-')
+			bad = 1;
 		else if (!file)
 			file = argv[i];
 		else
-			file = NULL, i = argc;
+			bad = 1;
 	}
-	if (!file) {
-		fprintf(stderr,
-			"usage: mailmoodctl test-rule MAIL.eml [--rewrite]\n");
+	if (!file || bad) {
+		fprintf(stderr, "usage: mailmoodctl test-rule MAIL.eml [--from "
+				"ENVELOPE-SENDER] [--rcpt ADDRESS]... "
+				"[--rewrite]\n");
+		free(rcpts);
 		return EX_USAGE;
 	}
 	c = conf_load(config_path, err, sizeof(err));
 	if (!c) {
 		fprintf(stderr, "%s\n", err);
+		free(rcpts);
 		return EX_CONFIG;
 	}
-	/* A dry run needs no real key: nothing it prints can be redeemed. */
+	/* A dry run needs no real key: nothing it prints can be redeemed,
+	 * and a ticket reply is found by its In-Reply-To, as live. */
 	memset(&key, 0, sizeof(key));
 	key.len = TOKEN_KEY_MIN;
+	/* A token quoted in a ticket reply is checked with the real one when
+	 * it can be read (ticket_reply_scan = bodies). */
+	if (token_key_load(c->general.secret_file, &real_key, err,
+			   sizeof(err)) < 0)
+		real_key = key;
 	if (inject_templates_load(c->general.templates, &tpl, err,
 				  sizeof(err)) < 0) {
 		fprintf(stderr, "mailmoodctl: %s\n", err);
 		conf_free(c);
+		free(rcpts);
 		return EX_CONFIG;
+	}
+	if (rules_internal_build(c, &internal) < 0) {
+		inject_templates_free(&tpl);
+		conf_free(c);
+		free(rcpts);
+		return EX_OSERR;
 	}
 	msg = slurp(file, &len);
 	if (!msg) {
 		fprintf(stderr, "mailmoodctl: %s: %s\n", file, strerror(errno));
-		inject_templates_free(&tpl);
-		conf_free(c);
-		return EX_NOINPUT;
+		rc = EX_NOINPUT;
+		goto out_cfg;
 	}
 	if (parse_headers(msg, len, &p) < 0) {
 		fprintf(stderr,
 			"mailmoodctl: %s: not a mail (bad header "
 			"line)\n",
 			file);
-		parsed_free(&p);
-		free(msg);
-		inject_templates_free(&tpl);
-		conf_free(c);
-		return EX_DATAERR;
+		rc = EX_DATAERR;
+		goto out_msg;
 	}
-	struct closure_env env = {c, &key, &tpl, NULL};
-	struct closure_mail mail = {"test-rule", "", NULL, p.h, p.nh, msg, len};
+	/* LF when the first line ends without CR */
+	{
+		const char *nl = memchr(msg, '\n', len);
+		lf = nl && (nl == msg || nl[-1] != '\r');
+	}
+	if (envelope_sender(from, &p, &sender) < 0 ||
+	    !(out = open_memstream(&obuf, &olen))) {
+		rc = EX_OSERR;
+		goto out_msg;
+	}
+	info = rewrite ? stderr : out;
+	struct closure_env env = {c, &key, &tpl, NULL, &internal};
+	struct closure_mail mail = {
+	    "test-rule", sender, nrcpts ? rcpts[0] : NULL, p.h, p.nh, msg, len};
 	switch (closure_process(&env, &mail, &r)) {
 	case CLOSURE_NO_RULE:
-		fprintf(rewrite ? stderr : stdout, "no rule matched\n");
+	case CLOSURE_MATCHED:
+		if (r.outcome == CLOSURE_NO_RULE)
+			fprintf(info, "no rule matched\n");
 		rc = 1;
 		break;
 	case CLOSURE_ERROR:
@@ -198,30 +363,50 @@ int ctl_test_rule(const char *config_path, int argc, char **argv)
 		rc = EX_SOFTWARE;
 		break;
 	default:
-		fprintf(rewrite ? stderr : stdout,
-			"rule=%s ticket=%s team=%s agent=%s requester=%s\n",
-			r.match.rule->name,
-			r.match.ticket ? r.match.ticket : "-",
-			r.match.team ? r.match.team : "-",
-			r.match.agent ? r.match.agent : "-", r.requester);
+		fprintf(
+		    info, "rule=%s ticket=%s team=%s agent=%s requester=%s\n",
+		    r.match.rule->name, r.match.ticket ? r.match.ticket : "-",
+		    r.match.team ? r.match.team : "-",
+		    r.match.agent ? r.match.agent : "-",
+		    r.requester[0] ? r.requester : "-");
 		if (r.outcome == CLOSURE_UNCHANGED)
-			fprintf(rewrite ? stderr : stdout,
-				"passes unchanged: %s\n", r.reason);
+			fprintf(info, "%s: %s\n",
+				r.skipped ? "no links" : "passes unchanged",
+				r.reason);
 		else
-			fprintf(rewrite ? stderr : stdout,
+			fprintf(info,
 				"would inject: %d text, %d html part(s)\n",
 				r.splice.parts_text, r.splice.parts_html);
-		if (rewrite) {
-			if (r.outcome == CLOSURE_INJECTED)
-				write_rewritten(msg, &p, &r.splice, stdout);
-			else
-				fwrite(msg, 1, len, stdout);
-		}
 	}
+	/* Not a closure mail: perhaps a reply to the ticket address. */
+	if (r.outcome == CLOSURE_NO_RULE || r.skipped) {
+		int t = test_ticket_reply(c, &real_key, sender, rcpts, nrcpts,
+					  &p, msg, len, info);
+		if (t < 0)
+			rc = EX_SOFTWARE;
+		else if (t > 0 && rc == 1)
+			rc = EX_OK;
+	}
+	if (rewrite &&
+	    (r.outcome == CLOSURE_INJECTED || r.outcome == CLOSURE_UNCHANGED)) {
+		fflush(out);
+		if (r.outcome == CLOSURE_INJECTED)
+			write_rewritten(msg, &p, &r.splice, out);
+		else
+			fwrite(msg, 1, len, out);
+	}
+	fclose(out);
+	write_lines(obuf, olen, lf, stdout);
+	free(obuf);
 	closure_result_free(&r);
+out_msg:
 	parsed_free(&p);
 	free(msg);
+out_cfg:
+	free(sender);
+	rules_internal_free(&internal);
 	inject_templates_free(&tpl);
 	conf_free(c);
+	free(rcpts);
 	return rc;
 }

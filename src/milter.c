@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "closure.h"
 #include "log.h"
 #include "milter.h"
+#include "ticket_reply.h"
 
 #define MILTER_POOL 8
 #define MILTER_MAX_HEADERS 1000
@@ -21,6 +23,7 @@ struct milter_state {
 	struct conf *conf;
 	struct token_key key;
 	struct inject_templates templates;
+	struct rules_internal internal;
 	struct store *pool[MILTER_POOL];
 	int npool;
 	int refs;
@@ -29,15 +32,30 @@ struct milter_state {
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct milter_state *state_live;
 
+#define MILTER_MAX_RCPTS 1000
+
+/* What the body is read for, decided at end of headers; MSG_STRIP only
+ * waits for end of message to delete X-Mailmood-Rating fields it did not
+ * add (a sender must not be able to tell a ticket system "rated, do not
+ * reopen"). */
+enum msg_kind { MSG_CLOSURE, MSG_TICKET_REPLY, MSG_STRIP };
+
+#define RATING_HEADER "X-Mailmood-Rating"
+
 struct msgctx {
 	struct milter_state *st;
 	char *sender;
-	char *rcpt;
+	char **rcpts; /* as the MTA gave them, for smfi_delrcpt */
+	size_t nrcpts;
 	struct rules_header *h;
 	size_t nh;
 	struct buf raw; /* header block as received, blank line, body */
 	int has_ctype, has_cte;
 	int skip; /* over max_size or not ours: pass unchanged */
+	enum msg_kind kind;
+	int64_t survey_hint; /* MSG_TICKET_REPLY: found by Message-ID */
+	const char *hint_by; /* NULL: by Message-ID; "ref": by a token */
+	int rating_headers;  /* X-Mailmood-Rating fields as received */
 };
 
 struct connctx {
@@ -49,6 +67,7 @@ static void state_free(struct milter_state *st)
 	for (int i = 0; i < st->npool; i++)
 		store_close(st->pool[i]);
 	inject_templates_free(&st->templates);
+	rules_internal_free(&st->internal);
 	conf_free(st->conf);
 	free(st);
 }
@@ -122,6 +141,12 @@ int milter_state_install(struct conf *c, char *err, size_t errlen)
 		free(st);
 		return -1;
 	}
+	if (rules_internal_build(c, &st->internal) < 0) {
+		snprintf(err, errlen, "out of memory");
+		inject_templates_free(&st->templates);
+		free(st);
+		return -1;
+	}
 	st->conf = c;
 	st->refs = 1;
 	pthread_mutex_lock(&state_lock);
@@ -171,7 +196,9 @@ static void msg_free(struct msgctx *m)
 	}
 	free(m->h);
 	free(m->sender);
-	free(m->rcpt);
+	for (size_t i = 0; i < m->nrcpts; i++)
+		free(m->rcpts[i]);
+	free(m->rcpts);
 	buf_free(&m->raw);
 	state_put(m->st);
 	free(m);
@@ -232,12 +259,25 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct connctx *cc = conn_of(ctx);
+	struct msgctx *m = cc ? cc->msg : NULL;
+	char **r, *dup;
 
-	if (!cc || !cc->msg)
+	if (!m)
 		return SMFIS_ACCEPT;
-	if (!cc->msg->rcpt && argv[0])
-		cc->msg->rcpt = strdup(argv[0]);
+	if (!argv[0] || m->nrcpts >= MILTER_MAX_RCPTS)
+		return SMFIS_CONTINUE;
+	if (!(dup = strdup(argv[0])))
+		goto oom;
+	if (!(r = realloc(m->rcpts, (m->nrcpts + 1) * sizeof(*r)))) {
+		free(dup);
+		goto oom;
+	}
+	m->rcpts = r;
+	r[m->nrcpts++] = dup;
 	return SMFIS_CONTINUE;
+oom:
+	log_error("%s: out of memory at RCPT TO", qid_of(ctx));
+	return on_error(m);
 }
 
 static int over_size(struct msgctx *m)
@@ -253,6 +293,8 @@ static sfsistat cb_header(SMFICTX *ctx, char *name, char *value)
 
 	if (!m)
 		return SMFIS_ACCEPT;
+	if (!strcasecmp(name, RATING_HEADER))
+		m->rating_headers++;
 	if (m->skip)
 		return SMFIS_CONTINUE;
 	if (m->nh >= MILTER_MAX_HEADERS) {
@@ -289,33 +331,97 @@ oom:
 	return on_error(m);
 }
 
+/* A mail no rule takes may be a reply to the ticket address: only one
+ * with In-Reply-To/References touches the store here, and only one that
+ * names a surveyed closure mail has its body sent. A reply without those
+ * headers that quotes a Ref: token is looked for only with
+ * ticket_reply_scan = bodies: that means every body of every mail (see
+ * tests/bench/milter). 1 read the body, 0 accept, -1 store failure
+ * (logged). */
+static int ticket_reply_wanted(SMFICTX *ctx, struct msgctx *m)
+{
+	struct store *store;
+	enum store_rc rc;
+	char err[512];
+
+	if (ticket_reply_mode(m->st->conf) == TICKET_REPLY_OFF)
+		return 0;
+	for (size_t i = 0; i < m->nrcpts; i++)
+		if (ticket_reply_for_listener(m->st->conf, m->rcpts[i]))
+			return 0;
+	if (!ticket_reply_threaded(m->h, m->nh))
+		return ticket_reply_scan_bodies(m->st->conf);
+	if (!(store = pool_take(m->st, err, sizeof(err)))) {
+		log_error("%s: store: %s; mail passes %s", qid_of(ctx), err,
+			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
+			      ? "to tempfail"
+			      : "unchanged");
+		return -1;
+	}
+	rc = ticket_reply_lookup(store, m->h, m->nh, &m->survey_hint);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		log_error("%s: store: %s; mail passes %s", qid_of(ctx),
+			  store_errmsg(store),
+			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
+			      ? "to tempfail"
+			      : "unchanged");
+	pool_give(m->st, store, rc != STORE_OK && rc != STORE_NOTFOUND);
+	if (rc == STORE_OK)
+		return 1;
+	if (rc == STORE_NOTFOUND)
+		return ticket_reply_scan_bodies(m->st->conf);
+	return -1;
+}
+
 static sfsistat cb_eoh(SMFICTX *ctx)
 {
 	struct connctx *cc = conn_of(ctx);
 	struct msgctx *m = cc ? cc->msg : NULL;
 	struct closure_env env;
-	int rc;
+	struct closure_mail mail;
+	struct closure_result r;
+	enum closure_outcome oc;
 
 	if (!m || m->skip)
 		return SMFIS_ACCEPT;
 	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
-				   NULL};
-	rc = closure_matches(&env, m->sender, m->h, m->nh);
-	if (rc == 0) {
-		/* Not a closure mail: the MTA need not send the body. */
-		log_debug("%s: no rule matched", qid_of(ctx));
-		return SMFIS_ACCEPT;
-	}
-	if (rc < 0) {
+				   NULL, &m->st->internal};
+	mail = (struct closure_mail){
+	    qid_of(ctx), m->sender, m->nrcpts ? m->rcpts[0] : NULL, m->h, m->nh,
+	    NULL,	 0};
+	oc = closure_check(&env, &mail, &r);
+	if (oc == CLOSURE_UNCHANGED)
+		closure_log(&mail, &r);
+	closure_result_free(&r);
+	if (oc == CLOSURE_ERROR) {
 		log_error("%s: out of memory matching rules", qid_of(ctx));
 		return on_error(m);
+	}
+	if (oc == CLOSURE_MATCHED) {
+		m->kind = MSG_CLOSURE;
+	} else {
+		/* Not a closure mail (or one a guard stopped): the MTA need
+		 * not send the body, unless it answers a survey. */
+		if (oc == CLOSURE_NO_RULE)
+			log_debug("%s: no rule matched", qid_of(ctx));
+		int rc = ticket_reply_wanted(ctx, m);
+		if (rc < 0)
+			return on_error(m);
+		if (rc == 0 && m->rating_headers > 0) {
+			m->kind = MSG_STRIP;
+			return SMFIS_CONTINUE;
+		}
+		if (rc == 0)
+			return SMFIS_ACCEPT;
+		m->kind = MSG_TICKET_REPLY;
 	}
 	buf_puts(&m->raw, "\r\n");
 	if (over_size(m)) {
 		m->skip = 1;
-		log_info("%s: closure mail over max_size (%llu); passes "
-			 "unchanged",
+		log_info("%s: %s over max_size (%llu); passes unchanged",
 			 qid_of(ctx),
+			 m->kind == MSG_CLOSURE ? "closure mail"
+						: "ticket reply",
 			 (unsigned long long)m->st->conf->milter.max_size);
 		return SMFIS_ACCEPT;
 	}
@@ -329,6 +435,8 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (!m || m->skip)
 		return SMFIS_ACCEPT;
+	if (m->kind == MSG_STRIP)
+		return SMFIS_CONTINUE;
 	buf_append(&m->raw, chunk, len);
 	if (m->raw.failed) {
 		log_error("%s: out of memory reading the body", qid_of(ctx));
@@ -336,9 +444,10 @@ static sfsistat cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	}
 	if (over_size(m)) {
 		m->skip = 1;
-		log_info("%s: closure mail over max_size (%llu); passes "
-			 "unchanged",
+		log_info("%s: %s over max_size (%llu); passes unchanged",
 			 qid_of(ctx),
+			 m->kind == MSG_CLOSURE ? "closure mail"
+						: "ticket reply",
 			 (unsigned long long)m->st->conf->milter.max_size);
 		return SMFIS_ACCEPT;
 	}
@@ -372,6 +481,98 @@ static int set_header(SMFICTX *ctx, const char *name, const char *value,
 		   : -1;
 }
 
+/* Header values from the store or a config never carry CR/LF. */
+static void header_safe(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+/* divert: the envelope recipients the reply's To names (the ticket
+ * address the person replied to) are replaced by reply_address; when To
+ * names none of them, all are. Other recipients (a Cc) keep their copy. */
+static int divert(SMFICTX *ctx, struct msgctx *m)
+{
+	const char *to = NULL;
+	char *addr = m->st->conf->listener.reply_address, *bracketed;
+	int named = 0, rc = 0;
+	size_t n;
+
+	for (size_t i = 0; i < m->nh && !to; i++)
+		if (!strcasecmp(m->h[i].name, "To"))
+			to = m->h[i].value;
+	for (int pass = 0; pass < 2 && rc == 0; pass++) {
+		for (size_t i = 0; i < m->nrcpts && rc == 0; i++) {
+			char *a = rules_first_address(m->rcpts[i]);
+			int in_to = 0;
+
+			if (a && to) {
+				char *low = strdup(to);
+				if (low) {
+					for (char *c = low; *c; c++)
+						*c = (char)tolower(
+						    (unsigned char)*c);
+					in_to = strstr(low, a) != NULL;
+					free(low);
+				}
+			}
+			free(a);
+			if (pass == 0) {
+				named |= in_to;
+				continue;
+			}
+			if ((in_to || !named) &&
+			    smfi_delrcpt(ctx, m->rcpts[i]) != MI_SUCCESS)
+				rc = -1;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	n = strlen(addr) + 3;
+	if (!(bracketed = malloc(n)))
+		return -1;
+	snprintf(bracketed, n, "<%s>", addr);
+	header_safe(bracketed);
+	rc = smfi_addrcpt(ctx, bracketed) == MI_SUCCESS ? 0 : -1;
+	free(bracketed);
+	return rc;
+}
+
+static sfsistat eom_ticket_reply(SMFICTX *ctx, struct msgctx *m,
+				 struct store *store)
+{
+	struct ticket_reply_env env = {m->st->conf, &m->st->key, store, 0};
+	struct ticket_reply_mail mail = {
+	    qid_of(ctx), m->sender,  m->h,	     m->nh,
+	    m->raw.data, m->raw.len, m->survey_hint, m->hint_by};
+	struct ticket_reply_result r;
+	sfsistat ret = SMFIS_CONTINUE;
+
+	ticket_reply_process(&env, &mail, &r);
+	pool_give(m->st, store, r.action == TICKET_REPLY_ERROR);
+	if (r.action == TICKET_REPLY_RECORDED ||
+	    r.action == TICKET_REPLY_DIVERTED) {
+		/* Recorded already: a refused header or recipient change
+		 * leaves the mail as it was, on its way to the desk. */
+		header_safe(r.header);
+		if (smfi_addheader(ctx, (char *)RATING_HEADER, r.header) !=
+		    MI_SUCCESS)
+			log_warn("%s: MTA refused the X-Mailmood-Rating header",
+				 mail.qid);
+		if (r.action == TICKET_REPLY_DIVERTED && divert(ctx, m) < 0) {
+			log_warn("%s: MTA refused the recipient change; the "
+				 "reply goes to its recipients",
+				 mail.qid);
+			r.action = TICKET_REPLY_RECORDED;
+		}
+	}
+	ticket_reply_log(&mail, &r);
+	if (r.action == TICKET_REPLY_ERROR)
+		ret = on_error(m);
+	return ret;
+}
+
 static sfsistat cb_eom(SMFICTX *ctx)
 {
 	struct connctx *cc = conn_of(ctx);
@@ -386,6 +587,27 @@ static sfsistat cb_eom(SMFICTX *ctx)
 
 	if (!m || m->skip)
 		return SMFIS_CONTINUE;
+	for (int i = m->rating_headers; i > 0; i--)
+		if (smfi_chgheader(ctx, (char *)RATING_HEADER, i, NULL) !=
+		    MI_SUCCESS) {
+			log_error("%s: MTA refused to delete a received %s "
+				  "field",
+				  qid, RATING_HEADER);
+			return on_error(m);
+		}
+	if (m->rating_headers > 0)
+		log_info("%s: %d received %s field(s) deleted", qid,
+			 m->rating_headers, RATING_HEADER);
+	if (m->kind == MSG_STRIP)
+		return SMFIS_CONTINUE;
+	if (m->kind == MSG_TICKET_REPLY && !m->survey_hint) {
+		/* ticket_reply_scan = bodies: no store without a token */
+		m->survey_hint = ticket_reply_token_survey(
+		    &m->st->key, m->raw.data, m->raw.len);
+		if (!m->survey_hint)
+			return SMFIS_CONTINUE;
+		m->hint_by = "ref";
+	}
 	store = pool_take(m->st, err, sizeof(err));
 	if (!store) {
 		log_error("%s: store: %s; mail passes %s", qid, err,
@@ -394,10 +616,13 @@ static sfsistat cb_eom(SMFICTX *ctx)
 			      : "unchanged");
 		return on_error(m);
 	}
+	if (m->kind == MSG_TICKET_REPLY)
+		return eom_ticket_reply(ctx, m, store);
 	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
-				   store};
-	mail = (struct closure_mail){qid,   m->sender,	 m->rcpt,   m->h,
-				     m->nh, m->raw.data, m->raw.len};
+				   store, &m->st->internal};
+	mail = (struct closure_mail){
+	    qid,	 m->sender, m->nrcpts ? m->rcpts[0] : NULL, m->h, m->nh,
+	    m->raw.data, m->raw.len};
 	closure_process(&env, &mail, &r);
 	pool_give(m->st, store, r.outcome == CLOSURE_ERROR);
 	if (r.outcome == CLOSURE_INJECTED) {
@@ -464,7 +689,8 @@ int milter_register(void)
 	struct smfiDesc desc = {
 	    .xxfi_name = "mailmood",
 	    .xxfi_version = SMFI_VERSION,
-	    .xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS,
+	    .xxfi_flags = SMFIF_CHGBODY | SMFIF_CHGHDRS | SMFIF_ADDHDRS |
+			  SMFIF_ADDRCPT | SMFIF_DELRCPT,
 	    .xxfi_connect = cb_connect,
 	    .xxfi_envfrom = cb_envfrom,
 	    .xxfi_envrcpt = cb_envrcpt,

@@ -219,9 +219,11 @@ int rules_match(const struct conf *c, const char *sender,
 	char *from = from_v ? rules_first_address(from_v) : NULL;
 	char *subject = NULL, *dec;
 	char *env = sender ? clean_value(sender, strlen(sender)) : NULL;
-	int rc = 0;
+	struct rules_match skipped;
+	int rc = 0, is_reply;
 
 	memset(m, 0, sizeof(*m));
+	memset(&skipped, 0, sizeof(skipped));
 	if (subj_v) {
 		dec = rules_decode_header(subj_v);
 		subject = dec ? clean_value(dec, strlen(dec)) : NULL;
@@ -235,9 +237,21 @@ int rules_match(const struct conf *c, const char *sender,
 			env[n - 2] = '\0';
 		}
 	}
+	is_reply = subject && rules_reply_subject(subject);
 	for (size_t i = 0; i < c->nrules && rc == 0; i++) {
 		rc = rule_try(&c->rules[i], env, from, subject, h, nh, m);
-		if (rc == 1) {
+		if (rc == 1 && is_reply && !c->rules[i].reply_subjects) {
+			/* Kept to say why it was skipped, unless a later
+			 * rule takes reply subjects. */
+			if (!skipped.rule) {
+				skipped = *m;
+				skipped.rule = &c->rules[i];
+				memset(m, 0, sizeof(*m));
+			} else {
+				rules_match_free(m);
+			}
+			rc = 0;
+		} else if (rc == 1) {
 			m->rule = &c->rules[i];
 			m->subject = subject;
 			subject = NULL;
@@ -245,8 +259,145 @@ int rules_match(const struct conf *c, const char *sender,
 			rules_match_free(m);
 		}
 	}
+	if (rc == 1) {
+		rules_match_free(&skipped);
+	} else if (rc == 0 && skipped.rule) {
+		*m = skipped;
+		m->reply_subject = 1;
+		m->subject = subject;
+		subject = NULL;
+		rc = 1;
+	} else {
+		rules_match_free(&skipped);
+	}
 	free(from);
 	free(subject);
 	free(env);
 	return rc;
+}
+
+/* ------------------------------------------------------------ guards */
+
+static const char *const reply_prefixes[] = {
+    "re", "fw", "fwd", "aw", "wg", "antw", "doorst", "sv", "vs", "tr", "rv",
+};
+
+/* Length of one prefix at s ("Re:", "AW[2]:", "Fwd "), else 0. */
+static size_t reply_prefix_len(const char *s)
+{
+	for (size_t i = 0; i < sizeof(reply_prefixes) / sizeof(*reply_prefixes);
+	     i++) {
+		size_t n = strlen(reply_prefixes[i]);
+		const char *p = s + n;
+
+		if (strncasecmp(s, reply_prefixes[i], n))
+			continue;
+		if (*p == '[' || *p == '(') {
+			char close = *p == '[' ? ']' : ')';
+			const char *d = p + 1;
+			while (isdigit((unsigned char)*d))
+				d++;
+			if (d == p + 1 || *d != close)
+				continue;
+			p = d + 1;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == ':')
+			return (size_t)(p + 1 - s);
+		/* without a colon only when a blank or "[n]" ends the word */
+		if (p > s + n)
+			return (size_t)(p - s);
+	}
+	return 0;
+}
+
+int rules_reply_subject(const char *subject)
+{
+	const char *p = subject;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return reply_prefix_len(p) > 0;
+}
+
+static int internal_add(struct rules_internal *in, const char *v, size_t n)
+{
+	char **e, *dup;
+
+	for (size_t i = 0; i < in->n; i++)
+		if (strlen(in->entries[i]) == n &&
+		    !strncasecmp(in->entries[i], v, n))
+			return 0;
+	if (!(dup = strndup(v, n)))
+		return -1;
+	for (char *c = dup; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	e = realloc(in->entries, (in->n + 1) * sizeof(*e));
+	if (!e) {
+		free(dup);
+		return -1;
+	}
+	in->entries = e;
+	e[in->n++] = dup;
+	return 0;
+}
+
+static int internal_add_domain(struct rules_internal *in,
+			       const struct conf_pattern *pat)
+{
+	const char *at;
+
+	if (!pat->text || pat->re || !(at = strrchr(pat->text, '@')) || !at[1])
+		return 0;
+	return internal_add(in, at, strlen(at));
+}
+
+int rules_internal_build(const struct conf *c, struct rules_internal *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (c->milter.internal) {
+		const char *p = c->milter.internal;
+
+		if (!strcasecmp(p, "none"))
+			return 0;
+		while (*p) {
+			size_t n = strcspn(p, " \t,");
+			if (n > 0 && internal_add(out, p, n) < 0)
+				goto oom;
+			p += n;
+			p += strspn(p, " \t,");
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < c->nrules; i++)
+		if (internal_add_domain(out, &c->rules[i].from) < 0 ||
+		    internal_add_domain(out, &c->rules[i].sender) < 0)
+			goto oom;
+	return 0;
+oom:
+	rules_internal_free(out);
+	return -1;
+}
+
+void rules_internal_free(struct rules_internal *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		free(in->entries[i]);
+	free(in->entries);
+	memset(in, 0, sizeof(*in));
+}
+
+int rules_is_internal(const struct rules_internal *in, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	if (!at || !strchr(at + 1, '.'))
+		return 1;
+	for (size_t i = 0; in && i < in->n; i++) {
+		const char *e = in->entries[i];
+		if (e[0] == '@' ? !strcasecmp(e, at) : !strcasecmp(e, addr))
+			return 1;
+	}
+	return 0;
 }

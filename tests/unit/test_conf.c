@@ -157,6 +157,14 @@ static void test_bad_value(void **state)
 		     "[general] base_url: not a URL");
 	expect_error("[listener]\nsmtp_tls = maybe\n", 2,
 		     "[listener] smtp_tls: must be one of");
+	expect_error(
+	    "[milter]\nticket_replies = maybe\n", 2,
+	    "[milter] ticket_replies: must be one of |record|divert|off|");
+	expect_error("[milter]\ninternal = @msp.example, example.com\n", 2,
+		     "[milter] internal: 'example.com': each entry must be an "
+		     "address or @domain");
+	expect_error("[rule r]\nfrom = a@b\nreply_subjects = maybe\n", 3,
+		     "[rule r] reply_subjects: not a boolean");
 }
 
 static void test_bad_regex(void **state)

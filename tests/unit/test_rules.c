@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "closure.h"
 #include "inject.h"
 #include "rules.h"
 #include "tmpl.h"
@@ -50,7 +51,7 @@ static void test_match_captures(void **state)
 	struct rules_header h[] = {
 	    {"From", "Service Desk <ServiceDesk@Example.com>"},
 	    {"To", "j.doe@acme.example"},
-	    {"Subject", "Re: [INC-1234] Printer on fire: resolved"},
+	    {"Subject", "[INC-1234] Printer on fire: resolved"},
 	    {"X-Ticket-Team", "Team\r\n Acme"},
 	    {"X-Ticket-Agent", "Bob"},
 	};
@@ -233,10 +234,198 @@ static void test_templates_missing_dir(void **state)
 	assert_non_null(strstr(err, "/nonexistent/en/block.txt"));
 }
 
+static void test_reply_subject_prefixes(void **state)
+{
+	static const char *const yes[] = {
+	    "Re: [INC-1] resolved",
+	    "RE: resolved",
+	    "re:resolved",
+	    "Fw: resolved",
+	    "FWD: resolved",
+	    "Fwd : resolved",
+	    "AW: Ticket geschlossen",
+	    "WG: x",
+	    "Antw: opgelost",
+	    "Doorst: opgelost",
+	    "SV: löst",
+	    "VS: x",
+	    "TR: résolu",
+	    "RV: resuelto",
+	    "Re[2]: resolved",
+	    "AW(3): x",
+	    "Re[12] resolved",
+	    "  Re: leading blanks",
+	    "Re Resolved",
+	    "Re: Fwd: AW: nested",
+	    "rE: any case",
+	};
+	static const char *const no[] = {
+	    "[INC-1] resolved",
+	    "Resolved: VPN drops",
+	    "Reopened: no",
+	    "Ticket RE-1 resolved",
+	    "Fwdx: not a prefix",
+	    "Re[x]: not a count",
+	    "Re",
+	    "",
+	    "Tracking resolved",
+	    "Antwoord ontvangen",
+	    "Sva: no",
+	    "Rv-12 resolved",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		if (!rules_reply_subject(yes[i]))
+			fail_msg("not read as a reply: '%s'", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		if (rules_reply_subject(no[i]))
+			fail_msg("read as a reply: '%s'", no[i]);
+}
+
+static void test_reply_subject_rule(void **state)
+{
+	struct conf *c = load("[rule loose]\n"
+			      "subject = /resolved/i\n"
+			      "[rule replies]\n"
+			      "from = rt@example.com\n"
+			      "subject = /resolved/i\n"
+			      "reply_subjects = yes\n");
+	struct rules_header h[] = {
+	    {"From", "desk@example.com"},
+	    {"Subject", "Re: [rt.example #2] Resolved: VPN drops"},
+	};
+	struct rules_header h2[] = {
+	    {"From", "rt@example.com"},
+	    {"Subject", "Re: [rt.example #2] Resolved: VPN drops"},
+	};
+	struct rules_header h3[] = {
+	    {"From", "desk@example.com"},
+	    {"Subject", "[rt.example #2] Resolved: VPN drops"},
+	};
+	struct rules_match m;
+
+	(void)state;
+	/* the loose rule matches but a reply is never its closure */
+	assert_int_equal(rules_match(c, "", h, 2, &m), 1);
+	assert_string_equal(m.rule->name, "loose");
+	assert_int_equal(m.reply_subject, 1);
+	rules_match_free(&m);
+	/* a later rule that takes reply subjects wins */
+	assert_int_equal(rules_match(c, "", h2, 2, &m), 1);
+	assert_string_equal(m.rule->name, "replies");
+	assert_int_equal(m.reply_subject, 0);
+	rules_match_free(&m);
+	assert_int_equal(rules_match(c, "", h3, 2, &m), 1);
+	assert_string_equal(m.rule->name, "loose");
+	assert_int_equal(m.reply_subject, 0);
+	rules_match_free(&m);
+	conf_free(c);
+}
+
+static void test_internal_default(void **state)
+{
+	struct conf *c = load(base_conf);
+	struct rules_internal in;
+
+	(void)state;
+	assert_int_equal(rules_internal_build(c, &in), 0);
+	/* topdesk's exact from names @example.com; jira's /regex/ sender
+	 * names no domain */
+	assert_int_equal(in.n, 1);
+	assert_string_equal(in.entries[0], "@example.com");
+	assert_true(rules_is_internal(&in, "bob@example.com"));
+	assert_true(rules_is_internal(&in, "root@localhost"));
+	assert_true(rules_is_internal(&in, "postmaster@mailhost"));
+	assert_false(rules_is_internal(&in, "j.doe@acme.example"));
+	assert_false(rules_is_internal(&in, "x@sub.example.com"));
+	assert_true(rules_is_internal(NULL, "root@localhost"));
+	rules_internal_free(&in);
+	conf_free(c);
+}
+
+static void test_internal_list(void **state)
+{
+	struct conf *c = load("[milter]\n"
+			      "internal = @MSP.example, boss@acme.example\n"
+			      "[rule r]\n"
+			      "from = desk@example.com\n");
+	struct conf *none = load("[milter]\n"
+				 "internal = none\n"
+				 "[rule r]\n"
+				 "from = desk@example.com\n");
+	struct rules_internal in;
+
+	(void)state;
+	assert_int_equal(rules_internal_build(c, &in), 0);
+	assert_int_equal(in.n, 2);
+	assert_true(rules_is_internal(&in, "anyone@msp.example"));
+	assert_true(rules_is_internal(&in, "boss@acme.example"));
+	assert_false(rules_is_internal(&in, "j.doe@acme.example"));
+	/* the list replaces the derived domains */
+	assert_false(rules_is_internal(&in, "bob@example.com"));
+	rules_internal_free(&in);
+	assert_int_equal(rules_internal_build(none, &in), 0);
+	assert_int_equal(in.n, 0);
+	assert_false(rules_is_internal(&in, "bob@example.com"));
+	assert_true(rules_is_internal(&in, "root@localhost"));
+	rules_internal_free(&in);
+	conf_free(c);
+	conf_free(none);
+}
+
+static void test_closure_guards(void **state)
+{
+	struct conf *c = load(base_conf);
+	struct rules_internal in;
+	struct closure_env env = {c, NULL, NULL, NULL, &in};
+	struct rules_header re[] = {
+	    {"From", "servicedesk@example.com"},
+	    {"To", "j.doe@acme.example"},
+	    {"Subject", "AW[2]: [INC-1] resolved"},
+	};
+	struct rules_header root[] = {
+	    {"From", "servicedesk@example.com"},
+	    {"To", "Root <root@localhost>"},
+	    {"Subject", "[INC-1] resolved"},
+	};
+	struct rules_header ok[] = {
+	    {"From", "servicedesk@example.com"},
+	    {"To", "j.doe@acme.example"},
+	    {"Subject", "[INC-1] resolved"},
+	};
+	struct closure_mail m = {"Q1", "", NULL, re, 3, NULL, 0};
+	struct closure_result r;
+
+	(void)state;
+	assert_int_equal(rules_internal_build(c, &in), 0);
+	assert_int_equal(closure_check(&env, &m, &r), CLOSURE_UNCHANGED);
+	assert_true(r.skipped);
+	assert_string_equal(r.reason, "reply subject");
+	closure_result_free(&r);
+	m.h = root;
+	assert_int_equal(closure_check(&env, &m, &r), CLOSURE_UNCHANGED);
+	assert_true(r.skipped);
+	assert_string_equal(r.reason, "internal requester");
+	assert_string_equal(r.requester, "root@localhost");
+	closure_result_free(&r);
+	m.h = ok;
+	assert_int_equal(closure_check(&env, &m, &r), CLOSURE_MATCHED);
+	assert_false(r.skipped);
+	closure_result_free(&r);
+	rules_internal_free(&in);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_match_captures),
+	    cmocka_unit_test(test_reply_subject_prefixes),
+	    cmocka_unit_test(test_reply_subject_rule),
+	    cmocka_unit_test(test_internal_default),
+	    cmocka_unit_test(test_internal_list),
+	    cmocka_unit_test(test_closure_guards),
 	    cmocka_unit_test(test_no_match),
 	    cmocka_unit_test(test_encoded_subject),
 	    cmocka_unit_test(test_envelope_header_and_literal),
