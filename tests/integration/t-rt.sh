@@ -158,7 +158,9 @@ mm_track_pid $!
 
 # ------------------------------------------------ the resolve mails
 resolve_mail() { sink_grep "^Subject: \[rt\.example #$1\] Resolved: "; }
-for n in 1 2 3 4; do mm_wait_for 30 test -n "$(resolve_mail $n)"; done
+# found CMD...: CMD prints something (re-run on every try of mm_wait_for)
+found() { test -n "$("$@")"; }
+for n in 1 2 3 4; do mm_wait_for 30 found resolve_mail $n; done
 mkdir -p "$RT_DIR/sent"
 rt sent '^\[rt\.example #\d+\] Resolved: ' "$RT_DIR/sent" 1 2 3 4 || cat "$RT_DIR/rt.pl.log" | tap_diag
 declare -A SURVEY
@@ -168,7 +170,9 @@ for n in 1 2 3 4; do
 		"$RT_DIR/sent/$n" "$URL" 2>&1)
 	tap_ok $? "ticket $n: RT's resolve mail has links in text and html, RT's text intact"
 	[ $? -eq 0 ] || tap_diag "$out"
-	SURVEY[$n]=$(printf '%s\n' "$out" | tail -n 1)
+	tok=$(printf '%s\n' "$out" | tail -n 1)
+	SURVEY[$n]=$("$MM_BIN/mailmoodctl" -c "$MM_CONF" show --json -- "$tok" 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
 done
 got=$(mm_sql "select ticket, requester, agent, rule from surveys order by id" | paste -sd' ' -)
 want="1|$CUSTOMER|$OWNER|rt 2|$CUSTOMER|$OWNER|rt 3|$CUSTOMER|$OWNER|rt 4|$CUSTOMER|$OWNER|rt"
@@ -190,7 +194,7 @@ restart_milter record "$RULE_UNANCHORED"
 reply 1 "$CUSTOMER" "Goed geholpen, een 8"
 tap_is "$(rating "${SURVEY[1]}")" "3|1" "record: \"Goed geholpen, een 8\" to RT's address is recorded green (source mail)"
 owner_mail() { sink_grep "^Subject: Re: \[rt\.example #1\] Resolved: " | xargs -r grep -l "^To: .*$OWNER"; }
-mm_wait_for 30 test -n "$(owner_mail)"
+mm_wait_for 30 found owner_mail
 tap_ok $? "RT's owner notification \"Re: [rt.example #1] Resolved: ...\" reached the sink"
 got=$(mm_sql "select count(*) from surveys where requester = '$OWNER'")/$(mm_sql "select count(*) from surveys")
 tap_is "$got" "0/4" "the owner notification is not surveyed under $RULE_UNANCHORED"
@@ -201,14 +205,14 @@ restart_milter divert "$RULE_ANCHORED"
 reply 2 "$CUSTOMER" "Goed geholpen, een 8"
 tap_is "$(rating "${SURVEY[2]}")" "3|1" "divert: \"Goed geholpen, een 8\" is recorded green"
 diverted() { sink_grep "^Subject: Re: \[rt\.example #2\] Resolved: " | xargs -r grep -l '^X-Rcpt-Args: <feedback@fb\.example>'; }
-mm_wait_for 10 test -n "$(diverted)" &&
+mm_wait_for 10 found diverted &&
 	[ "$(mm_sql "select count(*) from replies where survey_id = ${SURVEY[2]} and status = 'rated'")" = 1 ]
 tap_ok $? "divert: the reply went to reply_address instead of RT, and is kept in the store"
 
 reply 3 "$CUSTOMER" "rood, nog steeds stuk"
 tap_is "$(rating "${SURVEY[3]}")" "1|1" "divert: \"rood, nog steeds stuk\" is recorded red"
 alert() { sink_grep '^X-Rcpt-Args: <team-customer@msp\.example>'; }
-mm_wait_for 30 test -n "$(alert)"
+mm_wait_for 30 found alert
 tap_ok $? "the red reply's alert reached the sink (team-customer@msp.example)"
 f=$(alert | head -n 1)
 subj=$(python3 -c 'import email, email.policy, sys; print(email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)["Subject"])' "${f:-/dev/null}" 2>&1)

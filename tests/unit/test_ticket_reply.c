@@ -304,8 +304,9 @@ static void test_divert(void **state)
 			 TICKET_REPLY_DIVERTED);
 	assert_int_equal(count(f, id, "ratings"), 1);
 	assert_int_equal(store_reply_get(f->st, r.reply_id, &rep), STORE_OK);
-	assert_string_equal(rep.source, "milter");
-	assert_string_equal(rep.status, "rated");
+	assert_int_equal(rep.source, REPLY_SOURCE_MILTER);
+	assert_int_equal(rep.status, REPLY_RATED);
+	assert_int_equal(rep.matched_by, REPLY_MATCH_IN_REPLY_TO);
 	assert_int_equal(rep.rating_id, r.rating_id);
 	store_reply_free(&rep);
 	/* amber is above alert_at = red: diverted */

@@ -11,9 +11,8 @@ usage: check_resolved.py DELIVERED SENT-DIR BASE_URL
   one TOKEN throughout;
 - each part starts with RT's text exactly as RT recorded it: the block
   comes after it, nothing of RT's is changed.
-Prints the survey id of the TOKEN; problems go to stderr, exit 1.
+Prints the TOKEN (its survey: mailmoodctl show --json TOKEN); problems go to stderr, exit 1.
 """
-import base64
 import email
 import email.policy
 import re
@@ -44,7 +43,7 @@ for p in got.walk():
 if sorted(parts) != ["text/html", "text/plain"] or any(len(v) != 1 for v in parts.values()):
     problems.append("parts: %r" % {k: len(v) for k, v in parts.items()})
 
-link_re = re.compile(re.escape(base_url) + r"/r/([A-Za-z0-9_-]{27})/([0-9]+)")
+link_re = re.compile(re.escape(base_url) + r"/r/([A-Za-z0-9_-]{39})/([0-9]+)")
 tokens = set()
 for ctype in ("text/plain", "text/html"):
     if ctype not in parts:
@@ -63,8 +62,7 @@ for ctype in ("text/plain", "text/html"):
 if len(tokens) != 1:
     problems.append("tokens: %r (want exactly one)" % sorted(tokens))
 else:
-    raw = base64.urlsafe_b64decode(tokens.pop() + "=")
-    print(int.from_bytes(raw[:8], "big"))
+    print(tokens.pop())
 for p in problems:
     print(p, file=sys.stderr)
 sys.exit(1 if problems else 0)
