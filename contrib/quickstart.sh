@@ -67,7 +67,7 @@ alert_from    = mailmood@demo.example
 # A TOPdesk/ServiceNow/Jira-style closure subject: "[INC-1234] ... resolved"
 [rule servicedesk]
 from    = servicedesk@example.com
-subject = /\[(?<ticket>[A-Z]+-?\d+)\].*\b(closed|resolved|gesloten|opgelost)\b/i
+subject = /^\[(?<ticket>[A-Z]+-?\d+)\].*\b(closed|resolved|gesloten|opgelost)\b/i
 agent   = header:X-Ticket-Agent
 
 [team acme]
