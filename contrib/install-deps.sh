@@ -1,9 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Installs what mailmood needs to build, test and run on Debian 12.
 # Never configures the system's Postfix: debconf is told "No configuration".
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-# build: compiler, autotools and the libraries of DESIGN.md (libcrypt-dev:
+# build: compiler, autotools and the libraries of doc/ARCHITECTURE.md (libcrypt-dev:
 # yescrypt for dashboard passwords, -lcrypt)
 # run and test: postfix (a private, sandboxed instance), swaks, miltertest,
 # sqlite3, python3 (an independent MIME parser), curl; dovecot-imapd and

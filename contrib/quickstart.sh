@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # mailmood quickstart: installs the Debian packages, builds mailmood, and
 # runs the whole system on loopback under $MAILMOOD_DEMO (default
 # /tmp/mailmood-demo): a sandboxed Postfix (its own config, queue and log;

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The acknowledge link of a red alert: GET shows it, POST records who took it
+ * (ack.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Composes the mails the outbox sends: red alert, kudos, digest (alert_mail.h).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The mails the outbox sends: red alert, kudos, digest. Pure functions:
  * everything they show comes in as arguments and the whole message
  * (headers and a multipart/alternative text + HTML body, quoted-printable,

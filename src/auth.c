@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Dashboard passwords: yescrypt hashes through crypt(3) (auth.h). */
 #include <crypt.h>
 #include <stdlib.h>
 #include <string.h>

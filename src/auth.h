@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Dashboard passwords: crypt(3) yescrypt from libxcrypt (a slow, salted
  * KDF; the string carries its own parameters, so a later cost change
  * keeps old hashes valid). Link with -lcrypt. */

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Growable byte buffers with a sticky out-of-memory flag, and HTML escaping
+ * (buf.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

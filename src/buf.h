@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A growable byte buffer, always NUL-terminated, for building bodies,
  * pages and SQL-free strings. Allocation failure is sticky: buf->failed is
  * set and later appends do nothing, so callers check once at the end. */

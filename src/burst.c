@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Tells mail security scanners from people by their hits (burst.h). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* Telling mail security scanners from people (DESIGN.md "Rate").
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Telling mail security scanners from people (doc/ARCHITECTURE.md "A click").
  *
  * Scanners (Microsoft Defender Safe Links, Mimecast, Proofpoint, Barracuda,
  * ...) fetch every link of a mail, often at delivery, sometimes from a

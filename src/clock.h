@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Monotonic time, for intervals, deadlines and latencies: never the wall
  * clock, which an admin or NTP may set back in the middle of a wait. */
 #ifndef MM_CLOCK_H

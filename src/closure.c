@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* One closure mail, start to end: rules, survey, rating block, splice
+ * (closure.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

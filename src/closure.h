@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One closure mail, start to end, independent of the MTA: match the rules,
  * decide cooldown and sampling, record the survey, render the block and
  * splice it in. The milter calls it at end of message; `mailmoodctl
@@ -66,8 +67,9 @@ enum closure_outcome closure_process(const struct closure_env *env,
 				     struct closure_result *r);
 void closure_result_free(struct closure_result *r);
 
-/* The log line of DESIGN.md: "QID: survey 42 ticket=... injected text+html"
- * or "QID: rule=... passed unchanged: reason". */
+/* The log line admins grep (doc/ARCHITECTURE.md, "Conventions"): "QID: survey
+ * 42 ticket=... injected text+html" or "QID: rule=... passed unchanged:
+ * reason". */
 void closure_log(const struct closure_mail *m, const struct closure_result *r);
 
 #endif

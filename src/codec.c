@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Transfer encodings (base64, quoted-printable), charsets and UTF-8 (codec.h).
+ */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strcasestr; config.h defines it in the build */
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Content-transfer-encodings (RFC 2045: base64, quoted-printable) and
  * charset conversion through libc iconv, for the MIME splice. Pure
  * functions over byte ranges; output goes to a struct buf, whose sticky

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The config file, parsed once into struct conf, with FILE:LINE errors
+ * (conf.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -941,8 +944,8 @@ struct conf *conf_load(const char *path, char *err, size_t errlen)
 		conf_free(c);
 		return NULL;
 	}
-	/* DESIGN.md: comments are whole lines, values may hold ';' and '#'
-	 * (regular expressions do), and a rule line can be long. */
+	/* mailmood.conf(5): comments are whole lines, values may hold ';' and
+	 * '#' (regular expressions do), and a rule line can be long. */
 	ini_allow_inline_comments = false;
 	ini_allow_multiline = false;
 	ini_use_stack = false;

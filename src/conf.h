@@ -1,4 +1,5 @@
-/* The configuration: one INI file (DESIGN.md "Configuration"), parsed once
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The configuration: one INI file (mailmood.conf(5)), parsed once
  * with libinih into one struct. Every key of [general], [milter] and
  * [listener] is a row of a typed table in conf.c with its default and
  * bounds; [rule NAME] and [team NAME] sections repeat. */

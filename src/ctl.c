@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Shared helpers of the mailmoodctl verbs: config and store opening (ctl.h). */
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Verbs of mailmoodctl that live in their own files (ctl_*.c). Each takes
  * the config path and its own argv (argv[0] is the verb) and returns a
  * sysexits.h code. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl send-pending: one pass of the outbox worker (cron, or a
  * host without mailmoodd); mailmoodctl digest TEAM: a team's digest now. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl ingest [-f SENDER] [-r RECIPIENT]... : one reply mail on
  * stdin, for aliases(5) ("|mailmoodctl ingest") and pipe(8) when LMTP is
  * not an option. Exit codes are what the MTA's pipe delivery understands

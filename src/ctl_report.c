@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl report, export, purge, passwd: thin verbs over report.c,
  * the store and auth.c. Formats are documented in mailmoodctl(1). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl show [--json] TOKEN|SURVEY_ID: one survey with its hits,
  * ratings and alerts, for admins (text) and scripts (JSON). Reads the store
  * through the store API only; a TOKEN is verified with the secret key.

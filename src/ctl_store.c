@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl migrate and copy-store: the schema of a store, and moving a
  * store between SQLite and PostgreSQL. */
 #include <stdio.h>

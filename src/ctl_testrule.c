@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl test-rule MAIL.eml [--from SENDER] [--rcpt ADDRESS]...
  * [--rewrite]: the milter's path on a file, without an MTA and without
  * recording anything (links carry survey 0, which no listener accepts); a

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* What both daemons do at start: run user, privilege drop, pid file (daemon.h).
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What both daemons do the same way at start-up: look up the user they
  * run as, drop root after opening sockets and files, write a pid file. */
 #ifndef MM_DAEMON_H

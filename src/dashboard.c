@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The team dashboard (dashboard.h). Server-rendered, no script, no inline
  * style: the CSP of http.c applies unchanged. Figures come from report.c,
  * the same module mailmoodctl report uses. */

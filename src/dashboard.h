@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The team dashboard of mailmoodd, free of HTTP plumbing (http.c hands
  * requests over for the paths dashboard_match accepts):
  *   GET  /admin/login, POST /admin/login    users of mailmoodctl passwd

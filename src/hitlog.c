@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The hit writer thread: link hits recorded off the response path (hitlog.h).
+ */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>

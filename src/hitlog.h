@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Hits off the response path (issue 5, benchmark).
  *
  * GET /r/TOKEN/LEVEL records a hit (evidence for reports and the scanner

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* HTML reply to plain text, only as far as reading a reply needs: the text
  * a person sees, lines where blocks end, and <blockquote> as "> " so the
  * stripper treats the quoted mail as a quote. Not a renderer: tables become

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The HTTP listener on libmicrohttpd: limits, routing, security headers
+ * (http.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The HTTP listener (libmicrohttpd, internal epoll thread pool): limits,
  * routing, security headers; the rating logic is in rate.c.
  *   GET|HEAD /r/TOKEN/LEVEL, POST /r/TOKEN    rate.c

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The IMAP poller for reply mails that land in a mailbox (imap.h). */
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The IMAP poller (libetpan's mailimap), for replies that land in a
  * mailbox the admin cannot route to LMTP. One thread in mailmoodd: log in,
  * take every mail in [imap] folder through ingest_mail, move what was

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* One reply mail, start to end: match, filter, read, rate, keep (ingest.h). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

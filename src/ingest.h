@@ -1,6 +1,8 @@
-/* One reply mail, start to end (DESIGN.md "Reply"), independent of the way
- * it came in: the LMTP listener, `mailmoodctl ingest` and the IMAP poller
- * all call ingest_mail and map its result to their own answer.
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* One reply mail, start to end (doc/ARCHITECTURE.md "A reply mail"),
+ * independent of the way it came in: the LMTP listener, `mailmoodctl ingest`
+ * and the IMAP poller all call ingest_mail and map its result to their own
+ * answer.
  *
  *   match    +TOKEN in a recipient address; In-Reply-To/References against
  *            the closure mail's Message-ID; "Ref: TOKEN" anywhere in the

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Renders the rating block with one signed link per level (inject.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The rating block: rendered from the templates DIR/{en,nl}/block.{txt,html}
  * with one signed link per level of the survey's scale. */
 #ifndef MM_INJECT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The LMTP server in mailmoodd: an accepting thread and one thread per
  * connection that runs its session (lmtp_proto.c) to the end. A fixed
  * pool would leave Postfix's extra connections waiting in the backlog
@@ -482,7 +483,7 @@ static void *acceptor(void *arg)
 			continue;
 		}
 		/* TCP_NODELAY: answers are small and the client waits for
-		 * each (the 40 ms delayed-ACK stall of DESIGN.md) */
+		 * each (the 40 ms delayed-ACK stall of doc/ARCHITECTURE.md) */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		dispatch(srv, fd);
 	}

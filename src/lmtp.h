@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The LMTP listener (RFC 2033) that Postfix delivers reply mails to.
  *
  * Two layers. The protocol (lmtp_proto.c) is pure: a command parser and a

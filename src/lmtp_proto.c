@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* LMTP protocol core (RFC 2033 on top of RFC 5321): command parser and
  * session state machine, pure (see lmtp.h). */
 #include <ctype.h>

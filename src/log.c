@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The one logging helper: syslog LOG_MAIL, or stderr in the foreground (log.h).
+ */
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>

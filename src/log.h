@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* One way to log for all three programs: syslog(LOG_MAIL) for daemons,
  * stderr in the foreground. Messages about a mail start with its MTA queue
  * id ("3F2A01234: survey 42 ..."), so admins can grep one mail's story. */

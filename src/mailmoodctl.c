@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl: the admin's command line. Thin: parses options, loads the
  * config, and hands each verb to the library. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodd: thin main of the listener. Options, config, key, socket,
  * privileges, signals; the HTTP work is in http.c and rate.c. */
 #include <errno.h>

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Lock-free counters for GET /metrics, in Prometheus text format (metrics.h).
+ */
 #include <stdatomic.h>
 
 #include "metrics.h"

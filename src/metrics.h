@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Counters for GET /metrics (Prometheus text format 0.0.4). Lock-free:
  * relaxed atomics, read without a snapshot (Prometheus tolerates that). */
 #ifndef MM_METRICS_H

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The libmilter callbacks: per-connection and per-message contexts (milter.h).
+ */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>

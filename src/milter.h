@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The libmilter side of mailmood-milter: per-connection and per-message
  * contexts (as OpenDKIM does), thin callbacks that hand the mail to
  * closure.c, and the live configuration that SIGUSR1 swaps. */

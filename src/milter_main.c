@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmood-milter: thin main. Options, config, socket, privileges; the
  * mail work is in milter.c and closure.c. */
 #include <errno.h>
@@ -42,8 +43,9 @@ static void usage(FILE *out)
 		SYSCONFDIR "/mailmood/mailmood.conf");
 }
 
-/* libmilter treats SIGHUP as "stop" (DESIGN.md), so reload is SIGUSR1,
- * taken by this thread with sigwait while every other thread blocks it. */
+/* libmilter treats SIGHUP as "stop" (doc/ARCHITECTURE.md), so reload is
+ * SIGUSR1, taken by this thread with sigwait while every other thread blocks
+ * it. */
 static void *reload_thread(void *arg)
 {
 	sigset_t set;
@@ -61,8 +63,8 @@ static void *reload_thread(void *arg)
 }
 
 /* A TCP milter socket without TCP_NODELAY stalls 40 ms per command on
- * loopback (DESIGN.md). libmilter keeps its listening socket private, so
- * find it among our descriptors; accepted sockets inherit the option. */
+ * loopback (doc/ARCHITECTURE.md). libmilter keeps its listening socket private,
+ * so find it among our descriptors; accepted sockets inherit the option. */
 static void set_nodelay_on_listeners(void)
 {
 	for (int fd = 0; fd < 1024; fd++) {

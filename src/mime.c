@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* MIME structure over raw bytes, as offsets, for the splice (mime.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem; config.h defines it in the build */
 #endif

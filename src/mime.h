@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* MIME structure over raw bytes (RFC 2045/2046): header blocks, the
  * fields the splice needs, Content-Type parameters and multipart
  * delimiters, all as byte offsets into the caller's message so a part can

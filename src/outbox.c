@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The outbox worker: claims, composes, sends and marks alerts (outbox.h). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>

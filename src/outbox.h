@@ -1,5 +1,6 @@
-/* The outbox worker (DESIGN.md "Alert"): claims due rows of the outbox
- * table with an owner and a lease, composes the mail (alert_mail.c),
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The outbox worker (doc/ARCHITECTURE.md "An alert"): claims due rows of the
+ * outbox table with an owner and a lease, composes the mail (alert_mail.c),
  * sends it (smtp.c) and marks the row done right after the relay's 250.
  *
  * Failures: a 4xx or no answer at all goes back to pending with a backoff

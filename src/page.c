@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The listener's page templates and their renderer (page.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The listener's pages: a tiny renderer and the set of templates it
  * serves (conf/templates/{en,nl}/{landing,thanks,expired}.html and the
  * static files under conf/templates/static/).

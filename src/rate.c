@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The rating routes GET /r/TOKEN/LEVEL and POST /r/TOKEN (rate.h). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

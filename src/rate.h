@@ -1,4 +1,5 @@
-/* The rating routes (DESIGN.md "Rate"), free of HTTP plumbing:
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The rating routes (doc/ARCHITECTURE.md "A click"), free of HTTP plumbing:
  *   GET  /r/TOKEN/LEVEL  landing page with LEVEL chosen; records a hit,
  *                        never a rating
  *   POST /r/TOKEN        level, why, better, csrf, via: records or replaces

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Records a rating: history, alert cancel and queue, kudos (rating.h). */
 #include <string.h>
 
 #include "outbox.h"

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Recording a rating, the one step the web (rate.c) and reply mails
  * (ingest.c) share: the new rating becomes the current one (history kept),
  * a pending alert of the survey is cancelled (a changed mind replaces it),
  * a rating at or below the team's alert_at queues a new "alert" row in
  * the outbox, and the best level queues kudos for a team that wants them.
- * Everything inside the caller's transaction (DESIGN.md "Alert": the alert is
- * queued in the same transaction as the rating). */
+ * Everything inside the caller's transaction (doc/ARCHITECTURE.md "An alert":
+ * the alert is queued in the same transaction as the rating). */
 #ifndef MM_RATING_H
 #define MM_RATING_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Stripping quoted history and signatures from a reply.
  *
  * Line based, in two steps: every line gets a class, then rules on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading a reply mail: what the person wrote (without quoted history and
  * signatures) and the grade in it. Pure functions on memory: no store, no
  * logging, so the LMTP listener, ingest and the IMAP poller share them and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Reading a grade from the text of a reply.
  *
  * People answer a closure mail with "8", "8/10", "een 8", "acht", "Groen",

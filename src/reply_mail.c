@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A whole reply mail to the UTF-8 text of its reply part, with libetpan for
  * MIME and iconv for charsets.
  *
  * Debian's libetpan 1.9.4 lacks the upstream fixes for hostile boundaries
  * (boundary="\"", declared boundaries that never occur), so the structure
  * is checked here first and such a mail is refused (-1) rather than handed
- * to the parser; see DESIGN.md, "Known traps". */
+ * to the parser; see doc/ARCHITECTURE.md, "Measured traps". */
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Whether a reply found by Message-ID or ref code comes from the requester
+ * (reply_sender.h). */
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Who may rate a survey by a reply that did not come to its +TOKEN
  * address. The +TOKEN address holds an HMAC secret, so any sender may use
  * it; In-Reply-To/References and the quoted "Ref:" code do not (every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Report figures: folds the store's aggregates into rows (report.h). */
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
-/* Report figures (DESIGN.md "Report"): one module for mailmoodctl report,
- * the dashboard and the digests. The store aggregates (store_report, a
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Report figures (doc/ARCHITECTURE.md "Reports"): one module for mailmoodctl
+ * report, the dashboard and the digests. The store aggregates (store_report, a
  * GROUP BY in the database); this file folds the level counts into
  * figures with the scale mappings of scale.c and adds the trend.
  *

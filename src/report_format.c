@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Report writers: text for a terminal, csv and json for scripts, one
  * self-contained html page, and the inline SVG charts the dashboard
  * shares. Every text that came from a person or a mail is escaped for

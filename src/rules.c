@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Matches [rule] sections against envelope and headers (rules.h). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

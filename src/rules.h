@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Detect: which [rule] a mail matches, and what it captured (ticket, team,
  * agent). Pure: the milter and `mailmoodctl test-rule` feed it the envelope
  * sender and the header fields as the MTA gave them. */

@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The rating scales, their levels, labels and mappings (scale.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,6 @@
-/* The rating scales of DESIGN.md. A level is always stored as its number on
- * the survey's scale (thermometer: 1 red .. 4 gold). */
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The rating scales (doc/ARCHITECTURE.md, "Scales"). A level is always stored
+ * as its number on the survey's scale (thermometer: 1 red .. 4 gold). */
 #ifndef MM_SCALE_H
 #define MM_SCALE_H
 

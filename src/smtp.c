@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Mail out over SMTP with libcurl (smtp.h). */
 #include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>

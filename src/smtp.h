@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Mail out over SMTP with libcurl (smtp://, smtps://, STARTTLS, AUTH).
  * One session is one curl easy handle: libcurl keeps its connection open
  * between sends, so a batch of alerts costs one TCP/TLS handshake and one

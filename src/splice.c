@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Splices the rating block into every displayable text part (splice.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem; config.h defines it in the build */
 #endif

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Splices a rating block into every displayable text part of a mail
- * without re-serializing it (DESIGN.md, "Inject"): only the bodies of the
- * parts that get a block change, plus, in their own part headers, the
- * charset parameter or transfer encoding when the new text needs it. All
+ * without re-serializing it (doc/ARCHITECTURE.md, "A closure mail"): only the
+ * bodies of the parts that get a block change, plus, in their own part headers,
+ * the charset parameter or transfer encoding when the new text needs it. All
  * other bytes (headers, preamble, epilogue, boundaries, attachments, other
  * parts) are copied as they are.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Backend dispatch for the response store, flat transaction nesting, and
  * the *_free helpers (they only free memory, so no backend is involved). */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The response store: a backend-neutral API. Callers never see SQL, so a
  * PostgreSQL backend can sit beside the SQLite one without touching them.
  * Every function returns a store_rc; text out-parameters are malloc'd and
@@ -316,10 +317,10 @@ enum store_rc store_session_user(struct store *st, const char *id, int64_t now,
 enum store_rc store_session_delete(struct store *st, const char *id,
 				   int64_t now);
 
-/* Reply mails (DESIGN.md "Reply"): every one is kept, matched or not, so
- * nothing a person wrote is lost and an unmatched one can be looked at.
- * Status, source and match are kept as the strings of the *_name
- * functions below (the one mapping between the enums and the store). */
+/* Reply mails (doc/ARCHITECTURE.md "A reply mail"): every one is kept, matched
+ * or not, so nothing a person wrote is lost and an unmatched one can be looked
+ * at. Status, source and match are kept as the strings of the *_name functions
+ * below (the one mapping between the enums and the store). */
 enum reply_status {
 	REPLY_RATED = 0,     /* "rated": its grade became a rating */
 	REPLY_COMMENT = 1,   /* "comment": matched, no grade (or too late) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* What a response store backend provides. store.c picks one from the dsn
  * and forwards every call through this table, so callers of store.h never
  * learn which database answers. Only store*.c include this file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* mailmoodctl copy-store: every table of one store into another, with
  * ids kept (a token in a mail already sent names its survey by id), in one
  * transaction on the destination and a count check per table before it

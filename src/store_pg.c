@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PostgreSQL backend of the response store: several mail servers and
- * listeners on one database (DESIGN.md "Store").
+ * listeners on one database (doc/ARCHITECTURE.md "Layers").
  *
  * Same tables, columns and migration numbers as the SQLite backend, so a
  * store can be copied between the two (mailmoodctl copy-store) and reports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PostgreSQL backend's own helpers, shared by store_pg.c (connection,
  * schema, surveys, hits, ratings, outbox, replies), store_pg_report.c
  * (reports, dashboard, purge, users, sessions) and store_pg_alert.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PostgreSQL backend's alert ops: outbox rows by id, acknowledgements,
  * a requester's earlier alerts, outbox totals for /metrics and the digest
  * schedule and figures, with the semantics of store_sqlite_alert.c. Bound

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The PostgreSQL backend, part two: what reports and the dashboard ask of
  * the store (aggregates, comment lists, alerts, purge, users, sessions),
  * with the semantics of store_sqlite_report.c.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The SQLite backend of the response store.
  *
  * WAL so the listener's readers never block the milter's writer; every

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Ratings from replies to the ticket address, read in the milter
+ * (ticket_reply.h). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>

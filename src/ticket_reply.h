@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Replies to the ticket address, read on their way through the milter: a
  * customer presses Reply on the closure mail and writes "8, thanks"; the
  * mail goes to the ticket system, not to feedback+TOKEN@. A mail whose

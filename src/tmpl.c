@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The template language of rating blocks and pages (tmpl.h). */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* A tiny template language for the rating block and pages:
  *   {{name}}                 a value (HTML-escaped in HTML templates)
  *   {{#levels}} ... {{/levels}}  repeated once per item, with the item's

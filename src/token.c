@@ -1,3 +1,5 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Signed survey and acknowledge tokens, and the key file (token.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

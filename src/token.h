@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Signed survey tokens, 39 characters:
  *   base64url(AES-128(id (8 bytes, big endian) || 8 zero bytes) || kid
  *             || first 12 bytes of HMAC-SHA256(key, label || block || kid))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The dashboard of mailmoodd and the html report in a real browser: the
 // system's Chromium, headless, driven by playwright-core. Run by
 // tests/integration/t-dashboard-browser.sh, which starts mailmoodd on a

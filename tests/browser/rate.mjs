@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSD-2-Clause
 // The rating page in a real browser: the system's Chromium, headless,
 // driven by playwright-core. Run by tests/integration/t-browser.sh, which
 // sets up Postfix + mailmood-milter + mailmoodd and checks the store; this

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds and runs the LMTP protocol fuzzer with clang (libFuzzer + ASan +
 # UBSan).
 #   tests/fuzz/build-lmtp.sh [SECONDS]   default 120

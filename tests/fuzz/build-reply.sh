@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds and runs the reply fuzzer with clang (libFuzzer + ASan + UBSan).
 #   tests/fuzz/build-reply.sh [SECONDS]   default 120
 # Corpus: tests/data/replies plus the shared reply corpora; new crashes are

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Builds the splice fuzzer straight from the sources (no configure needed):
 #   tests/fuzz/build.sh [OUTDIR]     then
 #   OUTDIR/fuzz_splice -max_total_time=300 -max_len=65536 \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the LMTP protocol core (lmtp_proto.c): the input
  * is a client's byte stream, cut into reads at the positions the first
  * byte chooses, so line splitting, dot-unstuffing, the size limit and the

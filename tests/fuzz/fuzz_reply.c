@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the reply path: whole mail -> text, text -> strip
  * -> grade on every scale, and the HTML reader on the raw bytes. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* libFuzzer harness for the whole splice path (structure scan, header
  * parameters, transfer decoding, iconv, insertion, re-encoding). Beyond
  * "no crash": a CHANGED result must keep the header block and, with no

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Checks a closure mail as delivered after mailmood-milter, with Python's
 own MIME parser (an independent reader, not ours).
 

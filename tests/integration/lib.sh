@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/integration/lib.sh — integration harness: a private Postfix on
 # loopback relaying to smtp-sink, with TAP helpers. Source it from a bash
 # test script (see README.md in this directory):

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # Sourced after lib.sh: sets up mailmood itself inside a test's $MM_TMP.
 # mm_config [INI-LINES...]  key, config and store under $MM_TMP/mm
 # mm_milter_start           mailmood-milter in the foreground on a unix socket

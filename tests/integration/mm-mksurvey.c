@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Test helper for the HTTP integration tests: makes surveys the way the
  * milter would (through the store API) and shows what the store holds.
  *   mm-mksurvey mk DB KEYFILE [-t TEAM] [-k TICKET] [-a AGO] [-s SCALE]

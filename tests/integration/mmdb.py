@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 """The mailmood store from Python, for the integration tests' seeders and
 checkers, on either backend (tests/integration/mailmood.sh: mm_py).
 

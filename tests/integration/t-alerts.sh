@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Red alerts, kudos and digests through a real SMTP server (issue 7):
 # mailmoodd's outbox worker sends to smtp-sink on loopback. A red rating
 # POSTed by curl arrives once with the right headers (parsed with Python's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # mailmoodctl copy-store (issue 10): a SQLite store with surveys, hits,
 # ratings with history, alerts, an acknowledgement, replies, users and
 # digests moves to PostgreSQL and back. Reports, exports and `show` of a

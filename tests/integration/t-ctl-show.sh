@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # mailmoodctl show [--json] TOKEN|SURVEY_ID against a store that a running
 # mailmoodd wrote: a GET (hit, no rating), a red POST with comments (rating,
 # alert), a change to gold (history, alert cancelled). The JSON is parsed

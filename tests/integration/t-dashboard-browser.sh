@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The dashboard of mailmoodd and the html report in a real browser
 # (issue 8): headless Chromium (the system's /usr/bin/chromium, driven by
 # playwright-core from tests/browser/, see dashboard.mjs) against a running

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Hits under load (issue 5): while GETs pour in, the hit writer gathers
 # them into large transactions (src/hitlog.c). Nothing may be lost or
 # misjudged for it: every page served is one hit; a survey opened on

@@ -1,6 +1,7 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # What a packager and a mail admin get: `make install DESTDIR=` puts every
-# file where DESIGN.md says, the man pages render without a groff warning,
+# file where doc/ARCHITECTURE.md says, the man pages render without a groff warning,
 # and the systemd units pass systemd-analyze verify.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # mailmood-milter in a real Postfix (smtpd_milters and non_smtpd_milters):
 # closure mails arrive in smtp-sink with the rating block and a survey row
 # behind every link; other mails and signed mails arrive byte-identical;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Replies to the ticket address, and the guards, through a real Postfix
 # with the milter (smtpd and sendmail(1)) and smtp-sink: the requester's
 # "gold, thanks" reply to the closure mail is rated before Postfix queues

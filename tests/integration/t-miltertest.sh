@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The milter protocol edges, one miltertest(8) Lua script each
 # (tests/milter/t-*.lua): early accept at end of headers, body replacement,
 # abort mid-message, many messages on one connection, a DKIM-signed mail

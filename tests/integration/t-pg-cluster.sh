@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Issue 10's acceptance: two milters on two Postfix instances and two
 # mailmoodd on one PostgreSQL. 2,000 closure mails go through the two
 # Postfix instances (half each) while PostgreSQL is restarted half-way;

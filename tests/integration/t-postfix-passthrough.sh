@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # A real Postfix on loopback, no milter: three mails (7bit, MIME multipart
 # with a base64 attachment, 8bit UTF-8 with long headers) reach smtp-sink
 # byte-identical apart from Postfix's Received: header, and the harness

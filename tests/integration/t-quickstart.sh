@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Follows the README: runs its first command (contrib/quickstart.sh) in a
 # fresh temporary prefix on free ports, checks what it printed (a link that
 # resolves, a delivered closure mail with the block, a reply line that

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The IMAP poller (issue 6) against a real Dovecot on loopback: imaps with
 # a self-signed certificate trusted through [imap] ca_file (and refused
 # without it), IDLE, replies taken through ingest and moved to

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Every reply is visible. Closure mails go out through the milter in a
 # real Postfix; replies come back through Postfix to mailmoodd over LMTP
 # (and one through `mailmoodctl ingest`). `mailmoodctl show` lists each

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Request Tracker 5 (Debian's request-tracker5 + rt5-db-sqlite) behind the
 # sandboxed Postfix with mailmood-milter, as a mail admin would run it.
 # RT lives in this test's directory (its own SQLite database and site

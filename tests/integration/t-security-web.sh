@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # What an outsider can do to mailmoodd over HTTP and LMTP, with curl and a
 # real LMTP client: a huge User-Agent or an unmatched reply cannot fill the
 # store (both cut, and counted in /metrics); dashboard logins are throttled

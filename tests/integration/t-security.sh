@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Hardening across processes: both daemons started as root with
 # `user = postfix`, as an install outside systemd runs them.
 # - the milter creates the store as its run user: a closure mail gets its

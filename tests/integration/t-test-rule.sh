@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # mailmoodctl test-rule as the milter sees a mail: the envelope sender
 # (--from, else Return-Path) so a `sender =` rule matches as it does live;
 # --rcpt as the envelope recipient; the guards; LF in, LF out (and CRLF

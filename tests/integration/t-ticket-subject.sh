@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The ticket's subject, from the closure mail to every place that shows the
 # ticket. Two closure mails go through the milter in a real Postfix: one
 # with a ticket and an RFC 2047 encoded subject holding HTML, one from a

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # The Debian packages, end to end: dpkg-buildpackage -b from a copy of the
 # tree, lintian with no error or warning, apt-get install of the three .debs
 # on this machine, the installed example refused by check-config until

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Checks one splice-tool run with an independent MIME parser.
 
 usage: check_splice.py ORIGINAL REWRITTEN EXIT_CODE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Drives the reply module from the shell for t-reply-corpus.sh and
  * t-reply-real.sh:
  *   reply-tool strip|strip-keepsig|html|mail FILE

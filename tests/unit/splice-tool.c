@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* splice-tool MAIL: splices a fixed rating block into MAIL (stdin when
  * absent) and writes the whole mail to stdout, top-level header changes
  * applied as the milter would. Exit 0: changed; 2: unchanged (reason on

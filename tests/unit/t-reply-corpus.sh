@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The reply stripper against other projects' corpora (TAP). Prints how many
 # trimmed outputs match exactly, and passes a corpus when the rate is at
 # least its floor (set at what we achieve, so a regression fails). The

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # The reply reader against realistic customer replies (TAP): every
 # tests/data/replies/real/NAME.eml goes the way mailmoodd reads a reply
 # (reply-tool read: MIME and charset, quoted history and signatures cut,

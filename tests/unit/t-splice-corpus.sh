@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
 # Splices the rating block into every mail of the mime4j test corpus and of
 # tests/data/mime (regression inputs from the fuzzer included) with
 # splice-tool, then has Python's email package check each result

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # tests/unit/test_store on PostgreSQL. Starts a throwaway cluster (the one
 # of tests/integration/mailmood.sh: initdb as the postgres user, trust
 # authentication, no fsync, 127.0.0.1 on a free port, role and database

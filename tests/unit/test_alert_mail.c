@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The alert composer: headers (injection, encoded-words, folding), HTML
  * escaping, both languages, kudos and digest. */
 #include <stdarg.h>

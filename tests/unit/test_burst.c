@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The scanner classifier (burst.c): which hits are machine hits and which
  * automatic confirmations may count. */
 #include <stdarg.h>

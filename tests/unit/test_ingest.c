@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* ingest: header parsing, auto-reply detection, token extraction, and
  * whole reply mails against a real SQLite store: matching by address,
  * In-Reply-To and ref code; rating with alert; comment without a grade

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The LMTP protocol core: command parser on a table of lines, and the
  * session driven with scripted input (pipelining, dot-stuffing, one answer
  * per recipient, size limit, tempfail, byte-by-byte input, sequencing),

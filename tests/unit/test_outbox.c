@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The outbox's pure parts (backoff schedule, give-up rule, SMTP reply
  * classification) and the store calls it adds (acknowledgements, digest
  * compare-and-set, requester history, totals). */

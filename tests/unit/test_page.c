@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Page templates: escaping, raw fragments, unknown names, languages, the
  * form decoder of rate.c and the shipped templates themselves. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of the reply module: grade reading on a table of en/nl cases
  * over the scales, stripping, HTML to text and MIME extraction. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Report figures on a seeded store with hand-computed values: counts,
  * temperature, NPS, CSAT, mean, response rate, alerts and median time to
  * acknowledge, the small-n rule, periods and trends, scale mixes, all-red,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The hardening that needs no second process: who may rate by a reply
  * (reply_sender_allowed), control characters in log lines, pid files
  * that refuse symlinks and unsafe directories, TLS before a relay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Unit tests of the MIME splice: where the block goes, what changes in
  * which header, what must stay byte-identical, and every reason a mail
  * passes unchanged. The whole-corpus check with Python's parser is

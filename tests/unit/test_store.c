@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Response store: schema, round trips, ratings history, outbox leases, and
  * the multi-process cases (concurrent writers, busy, concurrent claims)
  * that the milter and mailmoodd hit in production.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* Replies to the ticket address (ticket_reply.c) against a real SQLite
  * store: found by In-Reply-To/References (newest first) or by a token in
  * the text; only the requester rates; auto-replies, expired surveys and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Runs every libFuzzer harness for a fixed time (libFuzzer + ASan + UBSan,
 # clang) and prints runs, runs/s and crashes for each:
 #   tests/bench/fuzz/run.sh [SECONDS]      default 60 per harness

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-2-Clause
 # The CSRF value of each survey's rating page (token_csrf(key, token,
 # "rate")), scraped from its landing page over one keep-alive connection,
 # for wrk's post.lua: one "TOKEN CSRF" line per survey. Used by

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # mailmoodd's rating routes against nginx, same run, same machine, with wrk
 # (issue 5):
 #   static  nginx on loopback serving a static file of the landing page's

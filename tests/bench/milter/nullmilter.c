@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
 /* The benchmark's baseline: a milter that takes every callback (headers
  * and body, like mailmood-milter on a closure mail) and changes nothing. */
 #include <stdio.h>

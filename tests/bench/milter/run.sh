@@ -1,6 +1,7 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Milter throughput through a real Postfix on loopback, same run, same
-# mails (DESIGN.md trap: socket kind matters, so every milter here is on a
+# mails (doc/ARCHITECTURE.md trap: socket kind matters, so every milter here is on a
 # unix socket):
 #   none     Postfix without a milter
 #   null     a do-nothing milter that takes headers and body (nullmilter.c)

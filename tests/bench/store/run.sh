@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
 # Rating POSTs per second against mailmoodd on PostgreSQL vs on SQLite, in
 # the same run on the same machine, with 1 and 2 listener processes:
 #   sqlite-1  one mailmoodd on a SQLite file

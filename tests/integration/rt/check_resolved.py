@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Checks RT's resolve mail as it reached smtp-sink after mailmood-milter,
 against the copy RT recorded of what it sent (rt.pl sent), with Python's
 own MIME parser.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-2-Clause
 """Writes the reply a customer's mail program makes when they press Reply
 on a mail (Thunderbird in Dutch): To the Reply-To, "Re: " Subject,
 In-Reply-To the mail's Message-ID, References extended, the text on top

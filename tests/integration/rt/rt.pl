@@ -1,4 +1,5 @@
 #!/usr/bin/perl
+# SPDX-License-Identifier: BSD-2-Clause
 # Request Tracker's own Perl API, for tests/integration/t-rt.sh, on the RT
 # that RT_SITE_CONFIG and RT_SITE_CONFIG_DIR name (the test's SQLite
 # database, never the system's). Few commands that do much: each start
