@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The config file, parsed once into struct conf, with FILE:LINE errors
  * (conf.h). */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +34,7 @@ enum conf_type {
 	T_MODE,
 	T_CHOICE,
 	T_ADDRLIST, /* addresses and @domains; "none" for an empty list */
+	T_NETLIST,  /* addresses and prefixes (conf_net_parse) */
 };
 
 struct conf_key {
@@ -107,8 +109,8 @@ static const struct conf_key conf_keys[] = {
      "mailmood@localhost", 0, 0, NULL},
     {"listener", "ticket_url", T_STR, O(listener.ticket_url), NULL, 0, 0, NULL},
     {"listener", "pid_file", T_STR, O(listener.pid_file), NULL, 0, 0, NULL},
-    {"listener", "trusted_proxies", T_STR, O(listener.trusted_proxies), NULL, 0,
-     0, NULL},
+    {"listener", "trusted_proxies", T_NETLIST, O(listener.trusted_proxies),
+     NULL, 0, 0, NULL},
     {"listener", "link_ttl", T_DURATION, O(listener.link_ttl), "90d", 3600,
      3650LL * DAY, NULL},
     {"listener", "burst_window", T_DURATION, O(listener.burst_window), "30s", 0,
@@ -119,7 +121,7 @@ static const struct conf_key conf_keys[] = {
      600, NULL},
     {"listener", "http_threads", T_INT, O(listener.http_threads), "4", 1, 256,
      NULL},
-    {"listener", "metrics_allow", T_STR, O(listener.metrics_allow),
+    {"listener", "metrics_allow", T_NETLIST, O(listener.metrics_allow),
      "127.0.0.0/8 ::1", 0, 0, NULL},
     {"listener", "per_ip_limit", T_INT, O(listener.per_ip_limit), "32", 1,
      100000, NULL},
@@ -311,6 +313,36 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+int conf_net_parse(const char *s, struct conf_net *n)
+{
+	char host[64], *slash;
+	int max;
+
+	if (snprintf(host, sizeof(host), "%s", s) >= (int)sizeof(host))
+		return -1;
+	slash = strchr(host, '/');
+	if (slash)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, host, n->addr) == 1) {
+		n->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, n->addr) == 1) {
+		n->family = AF_INET6;
+		max = 128;
+	} else {
+		return -1;
+	}
+	n->prefix = max;
+	if (slash) {
+		char *end;
+		long v = strtol(slash, &end, 10);
+		if (*slash == '\0' || *end || v < 0 || v > max)
+			return -1;
+		n->prefix = (int)v;
+	}
+	return 0;
+}
+
 static int valid_language(const char *v)
 {
 	return !strcmp(v, "en") || !strcmp(v, "nl");
@@ -338,6 +370,24 @@ static const char *conf_set_key(struct conf *c, const struct conf_key *k,
 	case T_LANG:
 	case T_SCALE:
 	case T_ADDRLIST:
+	case T_NETLIST:
+		for (const char *w = v; k->type == T_NETLIST && *w;) {
+			size_t wn = strcspn(w, " \t,");
+			char tok[64];
+			struct conf_net net;
+
+			snprintf(tok, sizeof(tok), "%.*s", (int)wn, w);
+			if (wn > 0 && (wn >= sizeof(tok) ||
+				       conf_net_parse(tok, &net) < 0)) {
+				snprintf(why, whylen,
+					 "'%.*s': not an address or "
+					 "address/prefix",
+					 (int)(wn > 64 ? 64 : wn), w);
+				return why;
+			}
+			w += wn;
+			w += strspn(w, " \t,");
+		}
 		if (k->type == T_ADDRLIST && strcasecmp(v, "none")) {
 			for (const char *w = v; *w;) {
 				size_t wn = strcspn(w, " \t,");
@@ -982,6 +1032,7 @@ void conf_free(struct conf *c)
 		case T_LANG:
 		case T_SCALE:
 		case T_ADDRLIST:
+		case T_NETLIST:
 			free(*(char **)((char *)c + conf_keys[i].offset));
 			break;
 		default:

@@ -164,6 +164,15 @@ const char *conf_default_path(const char *opt);
  * nobody, so check-config refuses it in base_url. */
 bool conf_url_is_example(const char *url);
 
+/* An IPv4 or IPv6 address with an optional /prefix ("10.0.0.0/8",
+ * "::1"), as trusted_proxies and metrics_allow list them. 0 ok, -1 bad. */
+struct conf_net {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int prefix;
+};
+int conf_net_parse(const char *s, struct conf_net *n);
+
 /* "10M", "512k", "2G", "1048576" -> bytes. 0 ok, -1 bad. */
 int conf_parse_size(const char *s, uint64_t *out);
 /* "7d", "12h", "30m", "45s", "2w", "90" (seconds) -> seconds. */

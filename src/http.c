@@ -39,45 +39,10 @@
 
 /* ------------------------------------------------------------ proxies */
 
-struct http_net {
-	int family;
-	unsigned char addr[16];
-	int prefix;
-};
-
 struct http_proxies {
-	struct http_net *nets;
+	struct conf_net *nets;
 	size_t n;
 };
-
-static int net_parse(const char *s, struct http_net *n)
-{
-	char host[64], *slash;
-	int max;
-
-	snprintf(host, sizeof(host), "%s", s);
-	slash = strchr(host, '/');
-	if (slash)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, host, n->addr) == 1) {
-		n->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, n->addr) == 1) {
-		n->family = AF_INET6;
-		max = 128;
-	} else {
-		return -1;
-	}
-	n->prefix = max;
-	if (slash) {
-		char *end;
-		long v = strtol(slash, &end, 10);
-		if (*slash == '\0' || *end || v < 0 || v > max)
-			return -1;
-		n->prefix = (int)v;
-	}
-	return 0;
-}
 
 static int nets_parse(const char *spec, const char *key,
 		      struct http_proxies **out, char *err, size_t errlen)
@@ -89,12 +54,12 @@ static int nets_parse(const char *spec, const char *key,
 		goto oom;
 	for (tok = strtok_r(copy, " \t,", &save); tok;
 	     tok = strtok_r(NULL, " \t,", &save)) {
-		struct http_net *nn =
+		struct conf_net *nn =
 		    realloc(p->nets, (p->n + 1) * sizeof(*p->nets));
 		if (!nn)
 			goto oom;
 		p->nets = nn;
-		if (net_parse(tok, &p->nets[p->n]) < 0) {
+		if (conf_net_parse(tok, &p->nets[p->n]) < 0) {
 			snprintf(err, errlen,
 				 "[listener] %s: bad address or prefix '%s'",
 				 key, tok);
@@ -130,12 +95,12 @@ void http_proxies_free(struct http_proxies *p)
 
 static int proxies_trust(const struct http_proxies *p, const char *ip)
 {
-	struct http_net a;
+	struct conf_net a;
 
-	if (!p || !p->n || net_parse(ip, &a) < 0)
+	if (!p || !p->n || conf_net_parse(ip, &a) < 0)
 		return 0;
 	for (size_t i = 0; i < p->n; i++) {
-		const struct http_net *n = &p->nets[i];
+		const struct conf_net *n = &p->nets[i];
 		int bits = n->prefix, full = bits / 8, rest = bits % 8;
 		if (n->family != a.family)
 			continue;
@@ -160,7 +125,7 @@ void http_client_ip(const struct http_proxies *p, const char *peer,
 		const char *start = end;
 		char ip[64];
 		size_t n;
-		struct http_net tmp;
+		struct conf_net tmp;
 
 		while (start > xff && start[-1] != ',')
 			start--;
@@ -173,7 +138,7 @@ void http_client_ip(const struct http_proxies *p, const char *peer,
 			return;
 		memcpy(ip, start, n);
 		ip[n] = '\0';
-		if (net_parse(ip, &tmp) < 0)
+		if (conf_net_parse(ip, &tmp) < 0)
 			return; /* garbage: keep the last good one */
 		snprintf(out, outlen, "%s", ip);
 		if (!proxies_trust(p, ip))

@@ -146,6 +146,22 @@ static void test_bad_percent(void **state)
 		     "[milter] sample_rate: not a number");
 }
 
+static void test_bad_netlist(void **state)
+{
+	struct conf_net n;
+
+	expect_error("[listener]\nmetrics_allow = 127.0.0.1 10.0.0.0/33\n", 2,
+		     "[listener] metrics_allow: '10.0.0.0/33': not an address");
+	expect_error("[listener]\n\ntrusted_proxies = proxy.example\n", 3,
+		     "[listener] trusted_proxies: 'proxy.example'");
+	assert_int_equal(conf_net_parse("::1", &n), 0);
+	assert_int_equal(n.prefix, 128);
+	assert_int_equal(conf_net_parse("192.0.2.0/24", &n), 0);
+	assert_int_equal(n.prefix, 24);
+	assert_int_equal(conf_net_parse("192.0.2.0/", &n), -1);
+	assert_int_equal(conf_net_parse("fe80::/129", &n), -1);
+}
+
 static void test_bad_value(void **state)
 {
 	expect_error("[milter]\non_error = reject\n", 2,
@@ -355,6 +371,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_size),
 	    cmocka_unit_test(test_bad_duration),
 	    cmocka_unit_test(test_bad_percent),
+	    cmocka_unit_test(test_bad_netlist),
 	    cmocka_unit_test(test_bad_value),
 	    cmocka_unit_test(test_bad_regex),
 	    cmocka_unit_test(test_rule_errors),
