@@ -33,5 +33,7 @@ int ctl_user(const char *config_path, int argc, char **argv);
 /* ctl_store.c */
 int ctl_migrate(const char *config_path, int argc, char **argv);
 int ctl_copy_store(const char *config_path, int argc, char **argv);
+/* ctl_campaign.c */
+int ctl_campaign(const char *config_path, int argc, char **argv);
 
 #endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Campaign calls of the store API, forwarded to the backend
+ * (store_campaign.h). */
+#include "store_campaign.h"
+#include "store_campaign_backend.h"
+
+enum store_rc store_campaign_candidates(struct store *st, int64_t since,
+					store_campaign_emit emit, void *arg)
+{
+	return st->ops->campaign->candidates(st, since, emit, arg);
+}
+
+enum store_rc store_campaign_last_round(struct store *st, const char *campaign,
+					int64_t *round_id, int64_t *started_at)
+{
+	return st->ops->campaign->last_round(st, campaign, round_id,
+					     started_at);
+}
+
+enum store_rc store_campaign_queue(struct store *st, const char *campaign,
+				   int anonymous, int64_t now,
+				   struct store_campaign_recipient *r, size_t n,
+				   int64_t *round_id)
+{
+	enum store_rc rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	rc = st->ops->campaign->queue(st, campaign, anonymous, now, r, n,
+				      round_id);
+	if (rc != STORE_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+enum store_rc store_campaign_unsubscribe(struct store *st, const char *address,
+					 int64_t at)
+{
+	return st->ops->campaign->unsubscribe(st, address, at);
+}
+
+enum store_rc store_campaign_unsubscribed(struct store *st,
+					  const char *address)
+{
+	return st->ops->campaign->unsubscribed(st, address);
+}

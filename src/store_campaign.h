@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The store's campaign calls (relationship NPS, campaign.h): rounds,
+ * recipients, contacts (when an address last got a campaign mail) and
+ * unsubscribes. Same conventions as store.h. An anonymous campaign's
+ * recipient keeps its address only until the answer. */
+#ifndef MM_STORE_CAMPAIGN_H
+#define MM_STORE_CAMPAIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* One requester served since a time: the team and language of the newest
+ * closure survey, when that was, when a campaign mail last went to the
+ * address (0: never) and whether it unsubscribed. Strings are valid only
+ * during the emit call. */
+struct store_campaign_candidate {
+	const char *address, *team, *language;
+	int64_t last_closure, last_campaign;
+	int unsubscribed;
+};
+typedef int (*store_campaign_emit)(void *arg,
+				   const struct store_campaign_candidate *c);
+/* Every requester of a closure survey sent at or after since (any
+ * status: a throttled survey still means the person was served), one row
+ * per address. */
+enum store_rc store_campaign_candidates(struct store *st, int64_t since,
+					store_campaign_emit emit, void *arg);
+
+/* The newest round of a campaign: NOTFOUND when there is none. */
+enum store_rc store_campaign_last_round(struct store *st, const char *campaign,
+					int64_t *round_id, int64_t *started_at);
+
+struct store_campaign_recipient {
+	int64_t id;	   /* set by store_campaign_queue */
+	int64_t outbox_id; /* set by store_campaign_queue */
+	const char *address, *team, *language;
+};
+/* Opens a round and queues one outbox row ("campaign", due at now) per
+ * recipient, records the recipients and their contact time, all in one
+ * transaction. *round_id gets the new round. */
+enum store_rc store_campaign_queue(struct store *st, const char *campaign,
+				   int anonymous, int64_t now,
+				   struct store_campaign_recipient *r, size_t n,
+				   int64_t *round_id);
+
+/* Records an unsubscribe (lowercased address; a repeat keeps the first
+ * time). */
+enum store_rc store_campaign_unsubscribe(struct store *st, const char *address,
+					 int64_t at);
+/* STORE_OK when address unsubscribed, NOTFOUND when not. */
+enum store_rc store_campaign_unsubscribed(struct store *st,
+					  const char *address);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The campaign part of a store backend (store_campaign.h); only store*.c
+ * include it. */
+#ifndef MM_STORE_CAMPAIGN_BACKEND_H
+#define MM_STORE_CAMPAIGN_BACKEND_H
+
+#include "store_backend.h"
+#include "store_campaign.h"
+
+struct store_campaign_ops {
+	enum store_rc (*candidates)(struct store *st, int64_t since,
+				    store_campaign_emit emit, void *arg);
+	enum store_rc (*last_round)(struct store *st, const char *campaign,
+				    int64_t *round_id, int64_t *started_at);
+	/* inside the transaction store_campaign_queue opened */
+	enum store_rc (*queue)(struct store *st, const char *campaign,
+			       int anonymous, int64_t now,
+			       struct store_campaign_recipient *r, size_t n,
+			       int64_t *round_id);
+	enum store_rc (*unsubscribe)(struct store *st, const char *address,
+				     int64_t at);
+	enum store_rc (*unsubscribed)(struct store *st, const char *address);
+};
+
+extern const struct store_campaign_ops store_sqlite_campaign_ops;
+extern const struct store_campaign_ops store_pg_campaign_ops;
+
+#endif

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The PostgreSQL backend's campaign ops, with the semantics of
+ * store_sqlite_campaign.c. Bound parameters only; store_pg.c prepares each
+ * text once per connection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_campaign_backend.h"
+#include "store_pg.h"
+
+struct spc_each {
+	store_campaign_emit emit;
+	void *arg;
+};
+
+static int spc_row(const PGresult *r, void *arg)
+{
+	struct spc_each *e = arg;
+	struct store_campaign_candidate c = {
+	    store_pg_col(r, 0, 0),   store_pg_col(r, 0, 1),
+	    store_pg_col(r, 0, 2),   store_pg_int(r, 0, 3),
+	    store_pg_int(r, 0, 4),   (int)store_pg_int(r, 0, 5),
+	};
+	return e->emit(e->arg, &c);
+}
+
+/* DISTINCT ON keeps the newest survey per requester: its team and
+ * language, as SQLite's bare columns of max() do. */
+static enum store_rc spc_candidates(struct store *st, int64_t since,
+				    store_campaign_emit emit, void *arg)
+{
+	char a[STORE_PG_I64];
+	const char *p[1] = {store_pg_i64(a, since)};
+	struct spc_each e = {emit, arg};
+
+	return store_pg_each(
+	    st,
+	    "SELECT DISTINCT ON (s.requester) s.requester, s.team, "
+	    "s.language, s.sent_at, c.last_sent, (u.address IS NOT NULL)::int "
+	    "FROM surveys s LEFT JOIN campaign_contacts c ON c.address = "
+	    "s.requester LEFT JOIN campaign_unsubscribes u ON u.address = "
+	    "s.requester WHERE s.requester IS NOT NULL AND s.requester <> '' "
+	    "AND s.sent_at >= $1::bigint ORDER BY s.requester, s.sent_at DESC, "
+	    "s.id DESC",
+	    1, p, spc_row, &e, "campaign candidates");
+}
+
+static enum store_rc spc_last_round(struct store *st, const char *campaign,
+				    int64_t *round_id, int64_t *started_at)
+{
+	const char *p[1] = {campaign};
+	PGresult *r;
+	enum store_rc ret;
+
+	if ((ret = store_pg_query(st,
+				  "SELECT id, started_at FROM campaign_rounds "
+				  "WHERE campaign = $1::text ORDER BY "
+				  "started_at DESC, id DESC LIMIT 1",
+				  1, p, &r, "campaign last round")) != STORE_OK)
+		return ret;
+	if (PQntuples(r) == 0) {
+		ret = STORE_NOTFOUND;
+	} else {
+		*round_id = store_pg_int(r, 0, 0);
+		*started_at = store_pg_int(r, 0, 1);
+	}
+	PQclear(r);
+	return ret;
+}
+
+/* One round trip per recipient: the outbox row, the recipient and the
+ * contact time in data-modifying CTEs. */
+static enum store_rc spc_queue(struct store *st, const char *campaign,
+			       int anonymous, int64_t now,
+			       struct store_campaign_recipient *r, size_t n,
+			       int64_t *round_id)
+{
+	char a[STORE_PG_I64], b[STORE_PG_I64];
+	const char *p[5];
+	PGresult *res;
+	enum store_rc ret;
+
+	p[0] = campaign;
+	p[1] = store_pg_i64(a, now);
+	p[2] = anonymous ? "1" : "0";
+	if ((ret = store_pg_one_int(
+		 st,
+		 "INSERT INTO campaign_rounds (campaign, started_at, "
+		 "anonymous) VALUES ($1::text, $2::bigint, $3::int) "
+		 "RETURNING id",
+		 3, p, round_id, "campaign round")) != STORE_OK)
+		return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
+	for (size_t i = 0; i < n; i++) {
+		const char *q[5] = {store_pg_i64(a, now),
+				    store_pg_i64(b, *round_id), r[i].team,
+				    r[i].language, r[i].address};
+		if ((ret = store_pg_query(
+			 st,
+			 "WITH o AS (INSERT INTO outbox (kind, due, "
+			 "created_at) VALUES ('campaign', $1::bigint, "
+			 "$1::bigint) RETURNING id), rc AS (INSERT INTO "
+			 "campaign_recipients (round_id, team, language, "
+			 "address, outbox_id, sent_at) SELECT $2::bigint, "
+			 "$3::text, $4::text, $5::text, o.id, $1::bigint FROM "
+			 "o RETURNING id, outbox_id), ct AS (INSERT INTO "
+			 "campaign_contacts (address, last_sent) VALUES "
+			 "($5::text, $1::bigint) ON CONFLICT (address) DO "
+			 "UPDATE SET last_sent = excluded.last_sent) SELECT "
+			 "id, outbox_id FROM rc",
+			 5, q, &res, "campaign recipient")) != STORE_OK)
+			return ret;
+		if (PQntuples(res) != 1) {
+			PQclear(res);
+			store_set_err(st, "campaign recipient: no row");
+			return STORE_ERROR;
+		}
+		r[i].id = store_pg_int(res, 0, 0);
+		r[i].outbox_id = store_pg_int(res, 0, 1);
+		PQclear(res);
+	}
+	return STORE_OK;
+}
+
+static enum store_rc spc_unsubscribe(struct store *st, const char *address,
+				     int64_t at)
+{
+	char a[STORE_PG_I64];
+	const char *p[2] = {address, store_pg_i64(a, at)};
+
+	return store_pg_exec(st,
+			     "INSERT INTO campaign_unsubscribes (address, at) "
+			     "VALUES ($1::text, $2::bigint) ON CONFLICT "
+			     "(address) DO NOTHING",
+			     2, p, NULL, "campaign unsubscribe");
+}
+
+static enum store_rc spc_unsubscribed(struct store *st, const char *address)
+{
+	const char *p[1] = {address};
+	int64_t v;
+
+	return store_pg_one_int(st,
+				"SELECT 1 FROM campaign_unsubscribes WHERE "
+				"address = $1::text",
+				1, p, &v, "campaign unsubscribed");
+}
+
+const struct store_campaign_ops store_pg_campaign_ops = {
+    .candidates = spc_candidates,
+    .last_round = spc_last_round,
+    .queue = spc_queue,
+    .unsubscribe = spc_unsubscribe,
+    .unsubscribed = spc_unsubscribed,
+};

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The SQLite backend's campaign ops (store_campaign.h). Each call
+ * prepares its statements and finalizes them; a round's inserts share
+ * one preparation. Bound parameters only. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_campaign_backend.h"
+
+static sqlite3_stmt *sqc_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &q, NULL) !=
+	    SQLITE_OK) {
+		store_set_err(st, "prepare: %s",
+			      sqlite3_errmsg(store_sqlite_db(st)));
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	return q;
+}
+
+static void sqc_text(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* SQLite takes the bare columns of a MAX() aggregate from the row that
+ * holds the maximum: team and language of the newest survey. The index
+ * surveys_requester_sent gives the groups in order without a sort. */
+static enum store_rc sqc_candidates(struct store *st, int64_t since,
+				    store_campaign_emit emit, void *arg)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT s.requester, s.team, s.language, max(s.sent_at), "
+		"(SELECT c.last_sent FROM campaign_contacts c WHERE "
+		"c.address = s.requester), EXISTS (SELECT 1 FROM "
+		"campaign_unsubscribes u WHERE u.address = s.requester) "
+		"FROM surveys s WHERE s.requester IS NOT NULL AND "
+		"s.requester <> '' AND s.sent_at >= ?1 GROUP BY s.requester");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, since);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_campaign_candidate c = {
+		    (const char *)sqlite3_column_text(q, 0),
+		    (const char *)sqlite3_column_text(q, 1),
+		    (const char *)sqlite3_column_text(q, 2),
+		    sqlite3_column_int64(q, 3),
+		    sqlite3_column_int64(q, 4),
+		    sqlite3_column_int(q, 5),
+		};
+		if (emit(arg, &c)) {
+			store_set_err(st, "campaign candidates: stopped");
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(st, rc, "campaign candidates");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_last_round(struct store *st, const char *campaign,
+				    int64_t *round_id, int64_t *started_at)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT id, started_at FROM campaign_rounds WHERE "
+		"campaign = ?1 ORDER BY started_at DESC, id DESC LIMIT 1");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, campaign);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*round_id = sqlite3_column_int64(q, 0);
+		*started_at = sqlite3_column_int64(q, 1);
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = store_sqlite_fail(st, rc, "campaign last round");
+	}
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_step_done(struct store *st, sqlite3_stmt *q,
+				   const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_DONE ? STORE_OK : store_sqlite_fail(st, rc, what);
+}
+
+static enum store_rc sqc_queue(struct store *st, const char *campaign,
+			       int anonymous, int64_t now,
+			       struct store_campaign_recipient *r, size_t n,
+			       int64_t *round_id)
+{
+	sqlite3 *db = store_sqlite_db(st);
+	sqlite3_stmt *round = sqc_prepare(
+	    st, "INSERT INTO campaign_rounds (campaign, started_at, "
+		"anonymous) VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *ob = sqc_prepare(
+	    st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+		"('campaign', ?1, ?1)");
+	sqlite3_stmt *rcp = sqc_prepare(
+	    st, "INSERT INTO campaign_recipients (round_id, team, language, "
+		"address, outbox_id, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_stmt *ct = sqc_prepare(
+	    st, "INSERT INTO campaign_contacts (address, last_sent) VALUES "
+		"(?1, ?2) ON CONFLICT (address) DO UPDATE SET last_sent = "
+		"excluded.last_sent");
+	enum store_rc ret = STORE_ERROR;
+
+	if (!round || !ob || !rcp || !ct)
+		goto out;
+	sqc_text(round, 1, campaign);
+	sqlite3_bind_int64(round, 2, now);
+	sqlite3_bind_int(round, 3, anonymous ? 1 : 0);
+	if ((ret = sqc_step_done(st, round, "campaign round")) != STORE_OK)
+		goto out;
+	*round_id = sqlite3_last_insert_rowid(db);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(ob, 1, now);
+		if ((ret = sqc_step_done(st, ob, "campaign outbox")) !=
+		    STORE_OK)
+			goto out;
+		r[i].outbox_id = sqlite3_last_insert_rowid(db);
+		sqlite3_bind_int64(rcp, 1, *round_id);
+		sqc_text(rcp, 2, r[i].team);
+		sqc_text(rcp, 3, r[i].language);
+		sqc_text(rcp, 4, r[i].address);
+		sqlite3_bind_int64(rcp, 5, r[i].outbox_id);
+		sqlite3_bind_int64(rcp, 6, now);
+		if ((ret = sqc_step_done(st, rcp, "campaign recipient")) !=
+		    STORE_OK)
+			goto out;
+		r[i].id = sqlite3_last_insert_rowid(db);
+		sqc_text(ct, 1, r[i].address);
+		sqlite3_bind_int64(ct, 2, now);
+		if ((ret = sqc_step_done(st, ct, "campaign contact")) !=
+		    STORE_OK)
+			goto out;
+	}
+out:
+	sqlite3_finalize(round);
+	sqlite3_finalize(ob);
+	sqlite3_finalize(rcp);
+	sqlite3_finalize(ct);
+	return ret;
+}
+
+static enum store_rc sqc_unsubscribe(struct store *st, const char *address,
+				     int64_t at)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "INSERT OR IGNORE INTO campaign_unsubscribes (address, at) "
+		"VALUES (?1, ?2)");
+	enum store_rc ret;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, address);
+	sqlite3_bind_int64(q, 2, at);
+	ret = sqc_step_done(st, q, "campaign unsubscribe");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT 1 FROM campaign_unsubscribes WHERE address = ?1");
+	enum store_rc ret;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, address);
+	rc = sqlite3_step(q);
+	ret = rc == SQLITE_ROW	  ? STORE_OK
+	      : rc == SQLITE_DONE ? STORE_NOTFOUND
+				  : store_sqlite_fail(st, rc,
+						      "campaign unsubscribed");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+const struct store_campaign_ops store_sqlite_campaign_ops = {
+    .candidates = sqc_candidates,
+    .last_round = sqc_last_round,
+    .queue = sqc_queue,
+    .unsubscribe = sqc_unsubscribe,
+    .unsubscribed = sqc_unsubscribed,
+};
