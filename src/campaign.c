@@ -166,8 +166,7 @@ static int plan_emit(void *arg, const struct store_campaign_candidate *sc)
 	if (v != CAMPAIGN_SEND) {
 		t->out[v]++;
 		x->p->out[v]++;
-		return x->p->keep_out ? plan_out(x->p, sc->address, (int)v)
-				      : 0;
+		return x->p->keep_out ? plan_out(x->p, sc->address, (int)v) : 0;
 	}
 	t->send++;
 	/* the team's language, else the closure mail's, else the general */

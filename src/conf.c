@@ -715,8 +715,9 @@ static int conf_enter_section(struct conf_parser *p, const char *section)
 		p->team->line = p->section_line;
 	} else if (!strncmp(section, "campaign ", 9)) {
 		if (!valid_section_name(section + 9)) {
-			conf_error(p, p->section_line, section, NULL,
-				   "bad campaign name (letters, digits, - _ .)");
+			conf_error(
+			    p, p->section_line, section, NULL,
+			    "bad campaign name (letters, digits, - _ .)");
 			return -1;
 		}
 		p->campaign =

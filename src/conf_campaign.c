@@ -198,8 +198,7 @@ static const char *campaign_key(struct conf_campaign *k, const char *key,
 }
 
 const char *conf_campaign_key(struct conf_campaign *k, const char *key,
-			      const char *v, int line, char *why,
-			      size_t whylen)
+			      const char *v, int line, char *why, size_t whylen)
 {
 	int slot = -1;
 	const char *r = campaign_key(k, key, v, why, whylen, &slot);
@@ -210,9 +209,8 @@ const char *conf_campaign_key(struct conf_campaign *k, const char *key,
 }
 
 const char *conf_campaign_check(const struct conf *c,
-				const struct conf_campaign *k,
-				const char **key, int *line, char *why,
-				size_t whylen)
+				const struct conf_campaign *k, const char **key,
+				int *line, char *why, size_t whylen)
 {
 	for (size_t i = 0; i < k->nteams; i++)
 		if (!conf_team_by_name(c, k->teams[i])) {

@@ -15,7 +15,7 @@ struct conf;
 
 struct conf_campaign {
 	char *name;
-	int line; /* where the section starts */
+	int line;	  /* where the section starts */
 	int key_line[16]; /* where a key was set (enum in conf_campaign.c) */
 	char *question_en, *question_nl;
 	char *subject_en, *subject_nl;
@@ -44,9 +44,8 @@ const char *conf_campaign_key(struct conf_campaign *k, const char *key,
 /* Whole-file checks (teams exist). Returns the reason of the first
  * problem and sets *key and *line, or NULL. */
 const char *conf_campaign_check(const struct conf *c,
-				const struct conf_campaign *k,
-				const char **key, int *line, char *why,
-				size_t whylen);
+				const struct conf_campaign *k, const char **key,
+				int *line, char *why, size_t whylen);
 void conf_campaign_free_all(struct conf *c);
 const struct conf_campaign *conf_campaign_by_name(const struct conf *c,
 						  const char *name);

@@ -117,8 +117,7 @@ int ctl_campaign(const char *config_path, int argc, char **argv)
 	if (due > now) {
 		printf("campaign %s: the last round went out %s; the next is "
 		       "due %s%s\n",
-		       name, when, next,
-		       send ? ": nothing queued" : "");
+		       name, when, next, send ? ": nothing queued" : "");
 		if (send)
 			goto done;
 	} else {

@@ -41,8 +41,7 @@ enum store_rc store_campaign_unsubscribe(struct store *st, const char *address,
 	return st->ops->campaign->unsubscribe(st, address, at);
 }
 
-enum store_rc store_campaign_unsubscribed(struct store *st,
-					  const char *address)
+enum store_rc store_campaign_unsubscribed(struct store *st, const char *address)
 {
 	return st->ops->campaign->unsubscribed(st, address);
 }

@@ -17,9 +17,9 @@ static int spc_row(const PGresult *r, void *arg)
 {
 	struct spc_each *e = arg;
 	struct store_campaign_candidate c = {
-	    store_pg_col(r, 0, 0),   store_pg_col(r, 0, 1),
-	    store_pg_col(r, 0, 2),   store_pg_int(r, 0, 3),
-	    store_pg_int(r, 0, 4),   (int)store_pg_int(r, 0, 5),
+	    store_pg_col(r, 0, 0), store_pg_col(r, 0, 1),
+	    store_pg_col(r, 0, 2), store_pg_int(r, 0, 3),
+	    store_pg_int(r, 0, 4), (int)store_pg_int(r, 0, 5),
 	};
 	return e->emit(e->arg, &c);
 }

@@ -114,9 +114,9 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 	sqlite3_stmt *round = sqc_prepare(
 	    st, "INSERT INTO campaign_rounds (campaign, started_at, "
 		"anonymous) VALUES (?1, ?2, ?3)");
-	sqlite3_stmt *ob = sqc_prepare(
-	    st, "INSERT INTO outbox (kind, due, created_at) VALUES "
-		"('campaign', ?1, ?1)");
+	sqlite3_stmt *ob =
+	    sqc_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+			    "('campaign', ?1, ?1)");
 	sqlite3_stmt *rcp = sqc_prepare(
 	    st, "INSERT INTO campaign_recipients (round_id, team, language, "
 		"address, outbox_id, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -192,10 +192,10 @@ static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
 		return STORE_ERROR;
 	sqc_text(q, 1, address);
 	rc = sqlite3_step(q);
-	ret = rc == SQLITE_ROW	  ? STORE_OK
-	      : rc == SQLITE_DONE ? STORE_NOTFOUND
-				  : store_sqlite_fail(st, rc,
-						      "campaign unsubscribed");
+	ret = rc == SQLITE_ROW ? STORE_OK
+	      : rc == SQLITE_DONE
+		  ? STORE_NOTFOUND
+		  : store_sqlite_fail(st, rc, "campaign unsubscribed");
 	sqlite3_finalize(q);
 	return ret;
 }

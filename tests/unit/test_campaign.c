@@ -123,8 +123,8 @@ static void test_errors(void **state)
 		     "out of range");
 	expect_error(TEAMS "[campaign rnps]\n\nteams = acme gamma\n", 8,
 		     "teams", "no [team gamma]");
-	expect_error(TEAMS "[campaign rnps]\nscale = thermometer\n", 7,
-		     "scale", "scale = nps");
+	expect_error(TEAMS "[campaign rnps]\nscale = thermometer\n", 7, "scale",
+		     "scale = nps");
 	expect_error(TEAMS "[campaign rnps]\nanonymous = maybe\n", 7,
 		     "anonymous", "boolean");
 	expect_error(TEAMS "[campaign rnps]\nsample_rate = 101\n", 7,
@@ -146,8 +146,8 @@ static void test_select(void **state)
 			      err, sizeof(err));
 	const struct conf_campaign *k;
 	struct rules_internal in = {0};
-	struct campaign_person ok = {"ann@acme.test", "acme", NOW - 30 * DAY,
-				     0, 0};
+	struct campaign_person ok = {"ann@acme.test", "acme", NOW - 30 * DAY, 0,
+				     0};
 	struct campaign_person p;
 
 	(void)state;
@@ -263,11 +263,10 @@ static void test_plan_queue(void **state)
 		const char *req[] = {"ann@acme.test", "bob@beta.test",
 				     "ann@acme.test", "cy@acme.test",
 				     "old@acme.test", "new@beta.test"};
-		const char *team[] = {"beta", "beta", "acme", "acme", "acme",
-				      "beta"};
-		int64_t at[] = {NOW - 50 * DAY, NOW - 20 * DAY,
-				NOW - 10 * DAY, NOW - 30 * DAY,
-				NOW - 100 * DAY, NOW - 2 * DAY};
+		const char *team[] = {"beta", "beta", "acme",
+				      "acme", "acme", "beta"};
+		int64_t at[] = {NOW - 50 * DAY, NOW - 20 * DAY,	 NOW - 10 * DAY,
+				NOW - 30 * DAY, NOW - 100 * DAY, NOW - 2 * DAY};
 		for (int i = 0; i < 6; i++) {
 			struct survey s = {0};
 			s.sent_at = at[i];
@@ -308,17 +307,17 @@ static void test_plan_queue(void **state)
 	{
 		struct outbox_item *o;
 		size_t n;
-		assert_int_equal(store_outbox_claim(st, "t", NOW + 1, 60, 10,
-						    &o, &n),
-				 STORE_OK);
+		assert_int_equal(
+		    store_outbox_claim(st, "t", NOW + 1, 60, 10, &o, &n),
+		    STORE_OK);
 		assert_int_equal(n, 2);
 		assert_string_equal(o[0].kind, "campaign");
 		outbox_list_free(o, n);
 	}
 	/* a later round: ann and bob are in their quiet period now, new's
 	 * closure survey is 12 days old */
-	assert_int_equal(campaign_plan(st, c, k, NULL, NOW + 10 * DAY, 1, &plan),
-			 STORE_OK);
+	assert_int_equal(
+	    campaign_plan(st, c, k, NULL, NOW + 10 * DAY, 1, &plan), STORE_OK);
 	assert_int_equal(plan.n, 1);
 	assert_string_equal(plan.address[0], "new@beta.test");
 	assert_int_equal(plan.out[CAMPAIGN_OUT_QUIET], 2);
