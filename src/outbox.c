@@ -13,6 +13,7 @@
 #include <gnutls/crypto.h>
 
 #include "alert_mail.h"
+#include "campaign_send.h"
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
@@ -60,6 +61,7 @@ struct outbox_mail {
 	const char *rcpt[16];
 	size_t nrcpt;
 	char what[256];
+	const char *from; /* envelope sender; NULL: alert_from */
 };
 
 static void mail_free(struct outbox_mail *m)
@@ -376,6 +378,12 @@ static void send_batch(struct store *st, const struct conf *c,
 		if (!strcmp(o->kind, "alert") || !strcmp(o->kind, "kudos")) {
 			crc = compose_rating_mail(st, c, key, o, &m, err,
 						  sizeof(err));
+		} else if (!strcmp(o->kind, "campaign")) {
+			crc = campaign_outbox_compose(
+			    st, c, key, o->id, &m.msg, &m.rcpt_copy, &m.from,
+			    m.what, sizeof(m.what), err, sizeof(err));
+			m.rcpt[0] = m.rcpt_copy;
+			m.nrcpt = crc == 0;
 		} else {
 			snprintf(err, sizeof(err), "unknown kind '%s'",
 				 o->kind);
@@ -400,7 +408,8 @@ static void send_batch(struct store *st, const struct conf *c,
 			mail_free(&m);
 			continue;
 		}
-		r = smtp_send(*sess, c->listener.alert_from, m.rcpt, m.nrcpt,
+		r = smtp_send(*sess, m.from ? m.from : c->listener.alert_from,
+			      m.rcpt, m.nrcpt,
 			      m.msg.data, m.msg.len, reply, sizeof(reply));
 		if (r == SMTP_OK) {
 			mark_done(st, o, owner, claimed + lease - 1);

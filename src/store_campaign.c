@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Campaign calls of the store API, forwarded to the backend
  * (store_campaign.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include "store_campaign.h"
 #include "store_campaign_backend.h"
 
@@ -44,4 +47,44 @@ enum store_rc store_campaign_unsubscribe(struct store *st, const char *address,
 enum store_rc store_campaign_unsubscribed(struct store *st, const char *address)
 {
 	return st->ops->campaign->unsubscribed(st, address);
+}
+
+void store_campaign_row_free(struct store_campaign_row *r)
+{
+	free(r->campaign);
+	free(r->team);
+	free(r->language);
+	free(r->address);
+	memset(r, 0, sizeof(*r));
+}
+
+enum store_rc store_campaign_recipient(struct store *st, int64_t id,
+				       struct store_campaign_row *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->campaign->recipient(st, id, out);
+}
+
+enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
+				       int64_t *recipient_id)
+{
+	return st->ops->campaign->by_outbox(st, outbox_id, recipient_id);
+}
+
+enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
+				    int level, int source, const char *why,
+				    const char *better, int64_t at,
+				    int64_t *answer_id)
+{
+	enum store_rc rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	rc = st->ops->campaign->answer(st, recipient_id, level, source, why,
+				       better, at, answer_id);
+	if (rc != STORE_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
 }

@@ -45,6 +45,27 @@ enum store_rc store_campaign_queue(struct store *st, const char *campaign,
 				   struct store_campaign_recipient *r, size_t n,
 				   int64_t *round_id);
 
+/* A recipient with its round. address is NULL once an anonymous
+ * campaign's answer is in; level is the current answer's, -1 none. */
+struct store_campaign_row {
+	int64_t id, round_id, outbox_id, sent_at, answered_at;
+	int anonymous, level;
+	char *campaign, *team, *language, *address;
+};
+void store_campaign_row_free(struct store_campaign_row *r); /* members */
+enum store_rc store_campaign_recipient(struct store *st, int64_t id,
+				       struct store_campaign_row *out);
+/* The recipient an outbox row mails; NOTFOUND when none. */
+enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
+				       int64_t *recipient_id);
+/* Records an answer (0..10) in one transaction: an earlier answer stays
+ * as history (current 0); an anonymous campaign's recipient loses its
+ * address. why/better may be NULL. *answer_id gets the new row. */
+enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
+				    int level, int source, const char *why,
+				    const char *better, int64_t at,
+				    int64_t *answer_id);
+
 /* Records an unsubscribe (lowercased address; a repeat keeps the first
  * time). */
 enum store_rc store_campaign_unsubscribe(struct store *st, const char *address,

@@ -20,6 +20,15 @@ struct store_campaign_ops {
 	enum store_rc (*unsubscribe)(struct store *st, const char *address,
 				     int64_t at);
 	enum store_rc (*unsubscribed)(struct store *st, const char *address);
+	enum store_rc (*recipient)(struct store *st, int64_t id,
+				   struct store_campaign_row *out);
+	enum store_rc (*by_outbox)(struct store *st, int64_t outbox_id,
+				   int64_t *recipient_id);
+	/* inside the transaction store_campaign_answer opened */
+	enum store_rc (*answer)(struct store *st, int64_t recipient_id,
+				int level, int source, const char *why,
+				const char *better, int64_t at,
+				int64_t *answer_id);
 };
 
 extern const struct store_campaign_ops store_sqlite_campaign_ops;

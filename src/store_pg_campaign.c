@@ -145,7 +145,102 @@ static enum store_rc spc_unsubscribed(struct store *st, const char *address)
 				1, p, &v, "campaign unsubscribed");
 }
 
+static enum store_rc spc_recipient(struct store *st, int64_t id,
+				   struct store_campaign_row *out)
+{
+	char a[STORE_PG_I64];
+	const char *p[1] = {store_pg_i64(a, id)};
+	PGresult *r;
+	enum store_rc ret;
+
+	if ((ret = store_pg_query(
+		 st,
+		 "SELECT r.id, r.round_id, coalesce(r.outbox_id, 0), "
+		 "r.sent_at, coalesce(r.answered_at, 0), k.anonymous, "
+		 "coalesce((SELECT a.level FROM campaign_answers a WHERE "
+		 "a.recipient_id = r.id AND a.current = 1), -1), k.campaign, "
+		 "r.team, r.language, r.address FROM campaign_recipients r "
+		 "JOIN campaign_rounds k ON k.id = r.round_id WHERE r.id = "
+		 "$1::bigint",
+		 1, p, &r, "campaign recipient")) != STORE_OK)
+		return ret;
+	if (PQntuples(r) == 0) {
+		ret = STORE_NOTFOUND;
+	} else {
+		out->id = store_pg_int(r, 0, 0);
+		out->round_id = store_pg_int(r, 0, 1);
+		out->outbox_id = store_pg_int(r, 0, 2);
+		out->sent_at = store_pg_int(r, 0, 3);
+		out->answered_at = store_pg_int(r, 0, 4);
+		out->anonymous = (int)store_pg_int(r, 0, 5);
+		out->level = (int)store_pg_int(r, 0, 6);
+		if (store_pg_text(r, 0, 7, &out->campaign) < 0 ||
+		    store_pg_text(r, 0, 8, &out->team) < 0 ||
+		    store_pg_text(r, 0, 9, &out->language) < 0 ||
+		    store_pg_text(r, 0, 10, &out->address) < 0) {
+			store_campaign_row_free(out);
+			store_set_err(st, "campaign recipient: out of memory");
+			ret = STORE_ERROR;
+		}
+	}
+	PQclear(r);
+	return ret;
+}
+
+static enum store_rc spc_by_outbox(struct store *st, int64_t outbox_id,
+				   int64_t *recipient_id)
+{
+	char a[STORE_PG_I64];
+	const char *p[1] = {store_pg_i64(a, outbox_id)};
+
+	return store_pg_one_int(st,
+				"SELECT id FROM campaign_recipients WHERE "
+				"outbox_id = $1::bigint",
+				1, p, recipient_id, "campaign by outbox");
+}
+
+static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
+				int level, int source, const char *why,
+				const char *better, int64_t at,
+				int64_t *answer_id)
+{
+	char a[STORE_PG_I64], b[STORE_PG_I64], l[STORE_PG_I64], s[STORE_PG_I64];
+	const char *p[6] = {store_pg_i64(a, recipient_id),
+			    store_pg_i64(b, at),
+			    store_pg_i64(l, level),
+			    store_pg_i64(s, source),
+			    why,
+			    better};
+	enum store_rc ret;
+
+	/* the recipient row first: a second answer at once waits here */
+	if ((ret = store_pg_exec(
+		 st,
+		 "UPDATE campaign_recipients SET answered_at = $2::bigint, "
+		 "address = CASE WHEN (SELECT anonymous FROM campaign_rounds "
+		 "k WHERE k.id = round_id) = 1 THEN NULL ELSE address END "
+		 "WHERE id = $1::bigint",
+		 2, p, NULL, "campaign answer")) != STORE_OK)
+		return ret;
+	if ((ret = store_pg_exec(st,
+				 "UPDATE campaign_answers SET current = 0 "
+				 "WHERE recipient_id = $1::bigint AND "
+				 "current = 1",
+				 1, p, NULL, "campaign answer")) != STORE_OK)
+		return ret;
+	ret = store_pg_one_int(
+	    st,
+	    "INSERT INTO campaign_answers (recipient_id, at, level, source, "
+	    "why, better) VALUES ($1::bigint, $2::bigint, $3::int, $4::int, "
+	    "$5::text, $6::text) RETURNING id",
+	    6, p, answer_id, "campaign answer");
+	return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
+}
+
 const struct store_campaign_ops store_pg_campaign_ops = {
+    .recipient = spc_recipient,
+    .by_outbox = spc_by_outbox,
+    .answer = spc_answer,
     .candidates = spc_candidates,
     .last_round = spc_last_round,
     .queue = spc_queue,

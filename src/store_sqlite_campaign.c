@@ -200,7 +200,119 @@ static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
 	return ret;
 }
 
+#define SQC_ROW_COLS                                                           \
+	"r.id, r.round_id, coalesce(r.outbox_id, 0), r.sent_at, "              \
+	"coalesce(r.answered_at, 0), k.anonymous, coalesce((SELECT a.level "   \
+	"FROM campaign_answers a WHERE a.recipient_id = r.id AND "             \
+	"a.current = 1), -1), k.campaign, r.team, r.language, r.address"
+
+static enum store_rc sqc_recipient(struct store *st, int64_t id,
+				   struct store_campaign_row *out)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT " SQC_ROW_COLS " FROM campaign_recipients r JOIN "
+		"campaign_rounds k ON k.id = r.round_id WHERE r.id = ?1");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(q, 0);
+		out->round_id = sqlite3_column_int64(q, 1);
+		out->outbox_id = sqlite3_column_int64(q, 2);
+		out->sent_at = sqlite3_column_int64(q, 3);
+		out->answered_at = sqlite3_column_int64(q, 4);
+		out->anonymous = sqlite3_column_int(q, 5);
+		out->level = sqlite3_column_int(q, 6);
+		if (store_sqlite_col_text(q, 7, &out->campaign) < 0 ||
+		    store_sqlite_col_text(q, 8, &out->team) < 0 ||
+		    store_sqlite_col_text(q, 9, &out->language) < 0 ||
+		    store_sqlite_col_text(q, 10, &out->address) < 0) {
+			store_campaign_row_free(out);
+			store_set_err(st, "campaign recipient: out of memory");
+			ret = STORE_ERROR;
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = store_sqlite_fail(st, rc, "campaign recipient");
+	}
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_by_outbox(struct store *st, int64_t outbox_id,
+				   int64_t *recipient_id)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT id FROM campaign_recipients WHERE outbox_id = ?1");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, outbox_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*recipient_id = sqlite3_column_int64(q, 0);
+	else if (rc == SQLITE_DONE)
+		ret = STORE_NOTFOUND;
+	else
+		ret = store_sqlite_fail(st, rc, "campaign by outbox");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
+				int level, int source, const char *why,
+				const char *better, int64_t at,
+				int64_t *answer_id)
+{
+	sqlite3_stmt *old =
+	    sqc_prepare(st, "UPDATE campaign_answers SET current = 0 WHERE "
+			    "recipient_id = ?1 AND current = 1");
+	sqlite3_stmt *ins = sqc_prepare(
+	    st, "INSERT INTO campaign_answers (recipient_id, at, level, "
+		"source, why, better) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	/* an anonymous campaign forgets who answered */
+	sqlite3_stmt *rcp = sqc_prepare(
+	    st, "UPDATE campaign_recipients SET answered_at = ?2, address = "
+		"CASE WHEN (SELECT anonymous FROM campaign_rounds k WHERE "
+		"k.id = round_id) = 1 THEN NULL ELSE address END WHERE id = "
+		"?1");
+	enum store_rc ret = STORE_ERROR;
+
+	if (!old || !ins || !rcp)
+		goto out;
+	sqlite3_bind_int64(old, 1, recipient_id);
+	if ((ret = sqc_step_done(st, old, "campaign answer")) != STORE_OK)
+		goto out;
+	sqlite3_bind_int64(ins, 1, recipient_id);
+	sqlite3_bind_int64(ins, 2, at);
+	sqlite3_bind_int(ins, 3, level);
+	sqlite3_bind_int(ins, 4, source);
+	sqc_text(ins, 5, why);
+	sqc_text(ins, 6, better);
+	if ((ret = sqc_step_done(st, ins, "campaign answer")) != STORE_OK)
+		goto out;
+	*answer_id = sqlite3_last_insert_rowid(store_sqlite_db(st));
+	sqlite3_bind_int64(rcp, 1, recipient_id);
+	sqlite3_bind_int64(rcp, 2, at);
+	ret = sqc_step_done(st, rcp, "campaign answer");
+out:
+	sqlite3_finalize(old);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(rcp);
+	return ret;
+}
+
 const struct store_campaign_ops store_sqlite_campaign_ops = {
+    .recipient = sqc_recipient,
+    .by_outbox = sqc_by_outbox,
+    .answer = sqc_answer,
     .candidates = sqc_candidates,
     .last_round = sqc_last_round,
     .queue = sqc_queue,

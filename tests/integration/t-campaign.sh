@@ -5,8 +5,15 @@
 # the round per team and why the others are left out (quiet, unsubscribed,
 # internal, a closure survey within 7 days, a team not in the campaign);
 # --send queues one outbox row per recipient in one transaction, and a
-# second --send inside `every` queues nothing and says so. Runs on SQLite
-# and (tests/integration/pg/t-campaign.pg) on PostgreSQL.
+# second --send inside `every` queues nothing and says so. mailmoodd's
+# outbox worker sends the mails to smtp-sink (text + HTML, eleven signed
+# links, feedback+TOKEN@ Reply-To, List-Unsubscribe with
+# List-Unsubscribe-Post, Auto-Submitted, Precedence: bulk); curl: a GET of
+# a link records nothing, the POST records the answer, a campaign token is
+# no survey token, the RFC 8058 one-click POST unsubscribes and the next
+# round honours it; an anonymous campaign drops the address with the
+# answer. Runs on SQLite and (tests/integration/pg/t-campaign.pg) on
+# PostgreSQL.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/mailmood.sh"
 B=${top_builddir:?}
@@ -14,16 +21,29 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 16
+tap_plan 41
 mm_tmpdir
+_mm_port PORT
+_mm_port SINK_PORT
 mm_store_setup
+URL=http://127.0.0.1:$PORT
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"
 cat >"$MM_TMP/mm.conf" <<CONF
 [general]
-base_url = http://127.0.0.1:1
+base_url = $URL
 secret_file = $MM_TMP/key
 store = $MM_STORE_DSN
 templates = $top_srcdir/conf/templates
+[listener]
+http = 127.0.0.1:$PORT
+lmtp = none
+http_threads = 2
+smtp_url = smtp://127.0.0.1:$SINK_PORT
+smtp_tls = none
+smtp_timeout = 3s
+alert_from = mailmood@msp.example
+reply_address = feedback@msp.example
+outbox_interval = 1s
 [milter]
 internal = @msp.example
 [team acme]
@@ -39,6 +59,10 @@ alert_to = team-gamma@msp.example
 [campaign rnps]
 teams = acme oranje
 every = 30d
+from = nps@msp.example
+[campaign anon]
+teams = gamma
+anonymous = yes
 CONF
 mm_store_init "$MM_TMP/mm.conf"
 mk() { "$MK" mk "$MM_STORE_DSN" "$MM_TMP/key" "$@" >/dev/null; }
@@ -51,7 +75,7 @@ printf 'quiet = soon\n' >>"$MM_TMP/bad.conf"
 out=$("$CTL" -c "$MM_TMP/bad.conf" check-config 2>&1)
 printf '%s\n' "$out" >"$MM_TMP/out.txt"
 tap_ok "check-config: a bad campaign key is reported with FILE:LINE" \
-	has "bad.conf:$(wc -l <"$MM_TMP/bad.conf"): \[campaign rnps\] quiet: not a duration"
+	has "bad.conf:$(wc -l <"$MM_TMP/bad.conf"): \[campaign anon\] quiet: not a duration"
 printf '[campaign x]\nteams = nosuch\n' >"$MM_TMP/bad2.conf"
 out=$("$CTL" -c "$MM_TMP/bad2.conf" check-config 2>&1)
 printf '%s\n' "$out" >"$MM_TMP/out.txt"
@@ -94,4 +118,97 @@ tap_ok "a second --send inside every says so" \
 	tap_diag <"$MM_TMP/out.txt"
 tap_is "$(mm_sql "SELECT count(*) FROM outbox")/$(mm_sql "SELECT count(*) FROM campaign_rounds")" "2/1" \
 	"... and queues nothing"
+
+# ---- the mails, through mailmoodd's outbox worker to smtp-sink
+sink_start || tap_bail "no smtp-sink"
+mm_mailmoodd "$MM_TMP/mm.conf" "$PORT"
+sink_wait_count 2 30
+tap_is "$(sink_count)" 2 "the outbox worker sent both campaign mails"
+tap_is "$(mm_sql "SELECT count(*) FROM outbox WHERE kind = 'campaign' AND state = 2")" 2 \
+	"both rows are marked sent"
+bas=$(sink_grep '^To: <bas@oranje.example>' | head -1)
+facts() { # FILE -> one line per fact, read with Python's email package
+	sink_body "$1" | python3 -c '
+import sys, re, email, email.policy
+m = email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.default)
+text = m.get_body(("plain",)).get_content()
+html = m.get_body(("html",)).get_content()
+links = re.findall(r"http://\S+/c/([A-Za-z0-9_-]{39})/(\d+)", text)
+hl = re.findall(r"href=\"http://[^\"]+/c/[A-Za-z0-9_-]{39}/(\d+)\"", html)
+print("from", m["From"])
+print("subject", m["Subject"])
+print("auto", m["Auto-Submitted"])
+print("prec", m["Precedence"])
+print("lup", m["List-Unsubscribe-Post"])
+lu = re.fullmatch(r"<(http://\S+/u/[A-Za-z0-9_-]{39})>", str(m["List-Unsubscribe"]))
+print("lu", lu.group(1) if lu else "-")
+rt = re.fullmatch(r"<?feedback\+([A-Za-z0-9_-]{39})@msp\.example>?", str(m["Reply-To"]))
+print("replyto", rt.group(1) if rt else "-")
+print("levels", ",".join(l for _, l in links), "/", ",".join(hl))
+print("token", links[0][0] if links and len({t for t, _ in links}) == 1 else "-")
+print("nl", "aanbevelen" in text)
+'
+}
+facts "$bas" >"$MM_TMP/facts.txt"
+fact() { sed -n "s/^$1 //p" "$MM_TMP/facts.txt"; }
+tap_is "$(fact from)|$(fact auto)|$(fact prec)" "nps@msp.example|auto-generated|bulk" \
+	"From is the campaign's, Auto-Submitted and Precedence: bulk"
+tap_is "$(fact levels)" "0,1,2,3,4,5,6,7,8,9,10 / 0,1,2,3,4,5,6,7,8,9,10" \
+	"eleven 0-10 links in the text and in the HTML part"
+tap_is "$(fact nl)|$(fact subject)" "True|Zou u onze IT-dienstverlening aanbevelen?" \
+	"the oranje team's mail is in Dutch"
+TOK=$(fact token)
+tap_is "$(fact replyto)" "$TOK" "Reply-To is feedback+TOKEN@ with the links' token"
+tap_is "$(fact lup)" "List-Unsubscribe=One-Click" "List-Unsubscribe-Post (RFC 8058)"
+LU=$(fact lu)
+tap_is "$LU" "$URL/u/$TOK" "List-Unsubscribe is the one-click link"
+
+get() { # URL-PATH [curl args] -> code; body in $MM_TMP/body
+	local p=$1
+	shift
+	curl -s -o "$MM_TMP/body" -w '%{http_code}' "$@" "$URL$p"
+}
+csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
+tap_is "$(get "/c/$TOK/8")" 200 "GET of the 8 link shows the page"
+tap_ok "the page has eleven choices with 8 chosen" \
+	python3 -c 'import re,sys; b=open(sys.argv[1]).read(); c=re.findall(r"name=\"level\" value=\"(\d+)\" class=\"\w\" aria-pressed=\"(\w+)\"", b); sys.exit(not (len(c) == 11 and [v for v, p in c if p == "true"] == ["8"]))' "$MM_TMP/body"
+C=$(csrf_of)
+tap_is "$(mm_sql "SELECT count(*) FROM campaign_answers")" 0 "a GET records nothing"
+tap_is "$(get "/r/$TOK/3")" 404 "a campaign token is no closure survey token"
+tap_is "$(get "/c/$TOK" --data-raw "level=8&better=sneller%20%3Cb%3E&csrf=bad")" 403 \
+	"a POST without the page's csrf value is refused"
+tap_is "$(get "/c/$TOK" --data-raw "level=8&better=sneller%20%3Cb%3E&csrf=$C")" 200 \
+	"the POST records the answer"
+tap_is "$(mm_sql "SELECT a.level || '|' || a.better || '|' || r.address FROM campaign_answers a JOIN campaign_recipients r ON r.id = a.recipient_id WHERE a.current = 1")" \
+	"8|sneller <b>|bas@oranje.example" "answer, comment and (not anonymous) address"
+tap_ok "the answer page thanks in the recipient's language" grep -q 'Dank u' "$MM_TMP/body"
+tap_is "$(get "/c/$TOK" --data-raw "level=6&csrf=$C")/$(mm_sql "SELECT count(*) || ':' || sum(current) FROM campaign_answers")/$(mm_sql "SELECT level FROM campaign_answers WHERE current = 1")" \
+	"200/2:1/6" "a later answer replaces the first, history kept"
+
+# ---- unsubscribe: GET asks, the one-click POST records
+tap_is "$(get "/u/$TOK")/$(mm_sql "SELECT count(*) FROM campaign_unsubscribes WHERE address = 'bas@oranje.example'")" \
+	"200/0" "GET of the unsubscribe link only asks"
+tap_is "$(curl -s -o /dev/null -w '%{http_code}' --data-raw 'List-Unsubscribe=One-Click' "$LU")" 200 \
+	"the RFC 8058 one-click POST answers 200"
+tap_is "$(mm_sql "SELECT count(*) FROM campaign_unsubscribes WHERE address = 'bas@oranje.example'")" 1 \
+	"... and records the unsubscribe"
+mm_sql_rw "DELETE FROM campaign_contacts" # past the quiet period
+mm_sql_rw "UPDATE campaign_rounds SET started_at = started_at - 31 * 86400"
+ctl campaign rnps --dry-run >"$MM_TMP/dry2.txt" 2>&1
+tap_ok "a later round leaves the unsubscribed address out" \
+	has '^  out  bas@oranje.example (unsubscribed)$' "$MM_TMP/dry2.txt"
+
+# ---- anonymous: the address goes with the answer
+ctl campaign anon --send >"$MM_TMP/out.txt" 2>&1
+tap_ok "the anonymous campaign queues gus" has 'queued 1 mails' || tap_diag <"$MM_TMP/out.txt"
+sink_wait_count 3 30
+gus=$(sink_grep '^To: <gus@gamma.example>' | head -1)
+facts "$gus" >"$MM_TMP/facts.txt"
+GT=$(fact token)
+get "/c/$GT/3" >/dev/null
+tap_is "$(get "/c/$GT" --data-raw "level=3&better=slow&csrf=$(csrf_of)")" 200 "gus answers 3"
+tap_is "$(mm_sql "SELECT coalesce(r.address, 'NULL') || '|' || a.level FROM campaign_answers a JOIN campaign_recipients r ON r.id = a.recipient_id JOIN campaign_rounds k ON k.id = r.round_id WHERE k.campaign = 'anon'")" \
+	"NULL|3" "an anonymous answer keeps no address"
+tap_is "$(mm_sql "SELECT count(*) FROM campaign_recipients WHERE address = 'gus@gamma.example'")" 0 \
+	"gus's address is nowhere in the campaign's recipients"
 tap_done
