@@ -13,6 +13,8 @@
 #include "ctl.h"
 #include "rules.h"
 #include "store.h"
+#include "store_campaign.h"
+#include "token.h"
 
 static void ctl_campaign_date(int64_t t, char *out, size_t len)
 {
@@ -149,4 +151,90 @@ done:
 	rules_internal_free(&internal);
 	conf_free(c);
 	return ret;
+}
+
+/* A JSON string of text we wrote or checked (names, addresses, dates):
+ * quotes, backslashes and controls escaped. */
+static void json_str(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+int ctl_campaign_show(const struct conf *c, const struct token_key *key,
+		      const char *token, int64_t recipient_id, int json)
+{
+	struct store *st;
+	struct store_campaign_row r;
+	char err[512], sent[64], answered[64];
+	enum store_rc rc;
+	const char *address;
+
+	(void)key;
+	if (store_open(c->general.store, &st, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "mailmoodctl show: %s\n", err);
+		return EX_UNAVAILABLE;
+	}
+	rc = store_campaign_recipient(st, recipient_id, &r);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "mailmoodctl show: %s\n",
+			rc == STORE_NOTFOUND ? "no such campaign recipient"
+					     : store_errmsg(st));
+		store_close(st);
+		return rc == STORE_NOTFOUND ? EX_NOINPUT : EX_UNAVAILABLE;
+	}
+	ctl_campaign_date(r.sent_at, sent, sizeof(sent));
+	if (r.answered_at)
+		ctl_campaign_date(r.answered_at, answered, sizeof(answered));
+	/* an anonymous campaign never shows who, answered or not */
+	address = r.anonymous ? NULL : r.address;
+	if (json) {
+		printf("{\n  \"kind\": \"campaign\",\n  \"campaign\": ");
+		json_str(stdout, r.campaign);
+		printf(",\n  \"token\": ");
+		json_str(stdout, token);
+		printf(",\n  \"recipient\": %" PRId64 ",\n  \"round\": %" PRId64
+		       ",\n  \"team\": ",
+		       r.id, r.round_id);
+		json_str(stdout, r.team);
+		printf(",\n  \"language\": ");
+		json_str(stdout, r.language);
+		printf(",\n  \"anonymous\": %s,\n  \"address\": ",
+		       r.anonymous ? "true" : "false");
+		json_str(stdout, address);
+		printf(",\n  \"sent_at\": ");
+		json_str(stdout, sent);
+		printf(",\n  \"answered_at\": ");
+		json_str(stdout, r.answered_at ? answered : NULL);
+		if (r.level >= 0)
+			printf(",\n  \"answer\": %d\n}\n", r.level);
+		else
+			printf(",\n  \"answer\": null\n}\n");
+	} else {
+		printf("campaign:  %s\nrecipient: %" PRId64 " (round %" PRId64
+		       ")\nteam:      %s\naddress:   %s\nsent:      %s\n",
+		       r.campaign, r.id, r.round_id, r.team ? r.team : "-",
+		       address ? address : (r.anonymous ? "(anonymous)" : "-"),
+		       sent);
+		if (r.level >= 0)
+			printf("answer:    %d (%s)\n", r.level, answered);
+		else
+			printf("answer:    -\n");
+	}
+	store_campaign_row_free(&r);
+	store_close(st);
+	return EX_OK;
 }

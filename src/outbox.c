@@ -409,8 +409,8 @@ static void send_batch(struct store *st, const struct conf *c,
 			continue;
 		}
 		r = smtp_send(*sess, m.from ? m.from : c->listener.alert_from,
-			      m.rcpt, m.nrcpt,
-			      m.msg.data, m.msg.len, reply, sizeof(reply));
+			      m.rcpt, m.nrcpt, m.msg.data, m.msg.len, reply,
+			      sizeof(reply));
 		if (r == SMTP_OK) {
 			mark_done(st, o, owner, claimed + lease - 1);
 			ps->sent++;

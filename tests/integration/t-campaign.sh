@@ -10,7 +10,7 @@
 # links, feedback+TOKEN@ Reply-To, List-Unsubscribe with
 # List-Unsubscribe-Post, Auto-Submitted, Precedence: bulk); curl: a GET of
 # a link records nothing, the POST records the answer, a campaign token is
-# no survey token, the RFC 8058 one-click POST unsubscribes and the next
+# no survey token, a reply "een 8" over LMTP answers, the RFC 8058 one-click POST unsubscribes and the next
 # round honours it; an anonymous campaign drops the address with the
 # answer. Runs on SQLite and (tests/integration/pg/t-campaign.pg) on
 # PostgreSQL.
@@ -21,10 +21,11 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 41
+tap_plan 47
 mm_tmpdir
 _mm_port PORT
 _mm_port SINK_PORT
+_mm_port LMTP_PORT
 mm_store_setup
 URL=http://127.0.0.1:$PORT
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"
@@ -36,7 +37,7 @@ store = $MM_STORE_DSN
 templates = $top_srcdir/conf/templates
 [listener]
 http = 127.0.0.1:$PORT
-lmtp = none
+lmtp = 127.0.0.1:$LMTP_PORT
 http_threads = 2
 smtp_url = smtp://127.0.0.1:$SINK_PORT
 smtp_tls = none
@@ -185,7 +186,35 @@ tap_ok "the answer page thanks in the recipient's language" grep -q 'Dank u' "$M
 tap_is "$(get "/c/$TOK" --data-raw "level=6&csrf=$C")/$(mm_sql "SELECT count(*) || ':' || sum(current) FROM campaign_answers")/$(mm_sql "SELECT level FROM campaign_answers WHERE current = 1")" \
 	"200/2:1/6" "a later answer replaces the first, history kept"
 
-# ---- unsubscribe: GET asks, the one-click POST records
+# ---- a reply to feedback+TOKEN@ over LMTP, read by the reply reader
+lmtp_send() { # RCPT FILE -> the LMTP reply code
+	python3 - "$LMTP_PORT" "$1" "$2" <<'PY'
+import smtplib, sys
+c = smtplib.LMTP("127.0.0.1", int(sys.argv[1]))
+try:
+    c.sendmail("bas@oranje.example", [sys.argv[2]], open(sys.argv[3], "rb").read())
+    print(250)
+except smtplib.SMTPResponseException as e:
+    print(e.smtp_code)
+except smtplib.SMTPRecipientsRefused as e:
+    print(list(e.recipients.values())[0][0])
+c.quit()
+PY
+}
+printf 'From: Bas <bas@oranje.example>\nTo: feedback+%s@msp.example\nSubject: Re: Zou u onze IT-dienstverlening aanbevelen?\nMessage-ID: <r1-%s@client.example>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\neen 8\n\nmeer uitleg graag\n\nOp ma 23 nov 2026 schreef nps@msp.example:\n> Beste,\n' \
+	"$TOK" "$RANDOM" >"$MM_TMP/reply.eml"
+tap_is "$(lmtp_send "feedback+$TOK@msp.example" "$MM_TMP/reply.eml")" 250 "the reply is taken over LMTP"
+tap_is "$(mm_sql "SELECT level || '|' || source || '|' || better FROM campaign_answers WHERE current = 1 AND recipient_id = (SELECT id FROM campaign_recipients WHERE address = 'bas@oranje.example')")" \
+	"8|1|meer uitleg graag" "\"een 8\" became the answer (source mail) with the comment"
+tap_is "$(mm_sql "SELECT count(*) FROM replies")/$(mm_sql "SELECT count(*) FROM ratings")" "0/0" \
+	"a campaign reply is no closure survey reply or rating"
+
+# ---- mailmoodctl show of a campaign token
+ctl show --json "$TOK" >"$MM_TMP/show.json" 2>&1
+tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["kind"], d["campaign"], d["address"], d["answer"])' "$MM_TMP/show.json")" \
+	"campaign rnps bas@oranje.example 8" "show --json: kind campaign, its name, address and answer" ||
+	tap_diag <"$MM_TMP/show.json"
+
 tap_is "$(get "/u/$TOK")/$(mm_sql "SELECT count(*) FROM campaign_unsubscribes WHERE address = 'bas@oranje.example'")" \
 	"200/0" "GET of the unsubscribe link only asks"
 tap_is "$(curl -s -o /dev/null -w '%{http_code}' --data-raw 'List-Unsubscribe=One-Click' "$LU")" 200 \
@@ -211,4 +240,8 @@ tap_is "$(mm_sql "SELECT coalesce(r.address, 'NULL') || '|' || a.level FROM camp
 	"NULL|3" "an anonymous answer keeps no address"
 tap_is "$(mm_sql "SELECT count(*) FROM campaign_recipients WHERE address = 'gus@gamma.example'")" 0 \
 	"gus's address is nowhere in the campaign's recipients"
+ctl show --json "$GT" >"$MM_TMP/show.json" 2>&1
+tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["kind"], d["campaign"], d["anonymous"], d["address"], d["answer"])' "$MM_TMP/show.json")" \
+	"campaign anon True None 3" "show --json of an anonymous answer names no address"
+tap_ok "show --json of a campaign token never shows gus's address" sh -c "! grep -q gus@ '$MM_TMP/show.json'"
 tap_done
