@@ -2,6 +2,7 @@
 /* mailmoodctl campaign NAME --dry-run|--send: who a relationship NPS
  * round goes to, per team, and why the others are left out; --send
  * queues the round in the outbox (campaign.h). */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 
 #include "campaign.h"
+#include "campaign_report.h"
 #include "conf.h"
 #include "ctl.h"
 #include "rules.h"
@@ -237,4 +239,85 @@ int ctl_campaign_show(const struct conf *c, const struct token_key *key,
 	store_campaign_row_free(&r);
 	store_close(st);
 	return EX_OK;
+}
+
+int ctl_campaign_report(const char *config_path, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"campaign", required_argument, NULL, 'c'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"output", required_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *name = NULL, *out = NULL;
+	int fmt = CAMPAIGN_REPORT_TEXT, ch, ret = EX_OK;
+	struct campaign_report r;
+	struct conf *c;
+	struct store *st;
+	struct buf b;
+	char err[4096];
+	enum store_rc rc;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'c')
+			name = optarg;
+		else if (ch == 'o')
+			out = optarg;
+		else if (ch == 'f' && !strcmp(optarg, "text"))
+			fmt = CAMPAIGN_REPORT_TEXT;
+		else if (ch == 'f' && !strcmp(optarg, "csv"))
+			fmt = CAMPAIGN_REPORT_CSV;
+		else if (ch == 'f' && !strcmp(optarg, "json"))
+			fmt = CAMPAIGN_REPORT_JSON;
+		else if (ch == 'f' && !strcmp(optarg, "html"))
+			fmt = CAMPAIGN_REPORT_HTML;
+		else {
+			fprintf(stderr, "usage: mailmoodctl report --campaign "
+					"NAME [--format text|csv|json|html] "
+					"[--output FILE]\n");
+			return EX_USAGE;
+		}
+	}
+	if (!name || optind != argc) {
+		fprintf(stderr, "usage: mailmoodctl report --campaign NAME "
+				"[--format text|csv|json|html] [--output "
+				"FILE]\n");
+		return EX_USAGE;
+	}
+	if (!(c = conf_load(config_path, err, sizeof(err)))) {
+		fprintf(stderr, "%s\n", err);
+		return EX_CONFIG;
+	}
+	if (store_open(c->general.store, &st, err, sizeof(err)) != STORE_OK) {
+		fprintf(stderr, "mailmoodctl: %s\n", err);
+		conf_free(c);
+		return EX_UNAVAILABLE;
+	}
+	if ((rc = campaign_report_load(st, name, &r)) != STORE_OK) {
+		fprintf(stderr, "mailmoodctl: campaign %s: %s\n", name,
+			store_errmsg(st));
+		store_close(st);
+		conf_free(c);
+		return rc == STORE_BUSY ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	}
+	buf_init(&b);
+	campaign_report_render(&r, fmt, &b);
+	if (b.failed) {
+		fprintf(stderr, "mailmoodctl: out of memory\n");
+		ret = EX_SOFTWARE;
+	} else {
+		FILE *fp = out ? fopen(out, "w") : stdout;
+		if (!fp || fwrite(b.data, 1, b.len, fp) != b.len ||
+		    (out ? fclose(fp) : fflush(fp)) != 0) {
+			fprintf(stderr, "mailmoodctl: %s: write error\n",
+				out ? out : "stdout");
+			ret = EX_IOERR;
+		}
+	}
+	buf_free(&b);
+	campaign_report_free(&r);
+	store_close(st);
+	conf_free(c);
+	return ret;
 }

@@ -88,3 +88,9 @@ enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
 	}
 	return store_commit(st);
 }
+
+enum store_rc store_campaign_report(struct store *st, const char *campaign,
+				    store_campaign_cell_emit emit, void *arg)
+{
+	return st->ops->campaign->report(st, campaign, emit, arg);
+}

@@ -66,6 +66,19 @@ enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
 				    const char *better, int64_t at,
 				    int64_t *answer_id);
 
+/* Per round and team of a campaign: recipients, answers and their NPS
+ * categories (current answers only), oldest round first per team. team
+ * is valid only during the emit call. */
+struct store_campaign_cell {
+	int64_t round_id, started_at;
+	const char *team;
+	int64_t sent, responses, promoters, passives, detractors;
+};
+typedef int (*store_campaign_cell_emit)(void *arg,
+					const struct store_campaign_cell *c);
+enum store_rc store_campaign_report(struct store *st, const char *campaign,
+				    store_campaign_cell_emit emit, void *arg);
+
 /* Records an unsubscribe (lowercased address; a repeat keeps the first
  * time). */
 enum store_rc store_campaign_unsubscribe(struct store *st, const char *address,

@@ -29,6 +29,8 @@ struct store_campaign_ops {
 				int level, int source, const char *why,
 				const char *better, int64_t at,
 				int64_t *answer_id);
+	enum store_rc (*report)(struct store *st, const char *campaign,
+				store_campaign_cell_emit emit, void *arg);
 };
 
 extern const struct store_campaign_ops store_sqlite_campaign_ops;

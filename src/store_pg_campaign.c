@@ -237,7 +237,43 @@ static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
 	return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
 }
 
+struct spc_cells {
+	store_campaign_cell_emit emit;
+	void *arg;
+};
+
+static int spc_cell(const PGresult *r, void *arg)
+{
+	struct spc_cells *e = arg;
+	struct store_campaign_cell c = {
+	    store_pg_int(r, 0, 0), store_pg_int(r, 0, 1), store_pg_col(r, 0, 2),
+	    store_pg_int(r, 0, 3), store_pg_int(r, 0, 4), store_pg_int(r, 0, 5),
+	    store_pg_int(r, 0, 6), store_pg_int(r, 0, 7),
+	};
+	return e->emit(e->arg, &c);
+}
+
+static enum store_rc spc_report(struct store *st, const char *campaign,
+				store_campaign_cell_emit emit, void *arg)
+{
+	const char *p[1] = {campaign};
+	struct spc_cells e = {emit, arg};
+
+	return store_pg_each(
+	    st,
+	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
+	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN a.level BETWEEN 7 AND 8 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END) FROM "
+	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
+	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
+	    "a.current = 1 WHERE k.campaign = $1::text GROUP BY k.id, "
+	    "k.started_at, r.team ORDER BY r.team, k.started_at, k.id",
+	    1, p, spc_cell, &e, "campaign report");
+}
+
 const struct store_campaign_ops store_pg_campaign_ops = {
+    .report = spc_report,
     .recipient = spc_recipient,
     .by_outbox = spc_by_outbox,
     .answer = spc_answer,

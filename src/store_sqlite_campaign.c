@@ -309,7 +309,50 @@ out:
 	return ret;
 }
 
+static enum store_rc sqc_report(struct store *st, const char *campaign,
+				store_campaign_cell_emit emit, void *arg)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st,
+	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
+	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN a.level BETWEEN 7 AND 8 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END) FROM "
+	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
+	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
+	    "a.current = 1 WHERE k.campaign = ?1 GROUP BY k.id, "
+	    "k.started_at, r.team ORDER BY r.team, k.started_at, k.id");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, campaign);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_campaign_cell c = {
+		    sqlite3_column_int64(q, 0),
+		    sqlite3_column_int64(q, 1),
+		    (const char *)sqlite3_column_text(q, 2),
+		    sqlite3_column_int64(q, 3),
+		    sqlite3_column_int64(q, 4),
+		    sqlite3_column_int64(q, 5),
+		    sqlite3_column_int64(q, 6),
+		    sqlite3_column_int64(q, 7),
+		};
+		if (emit(arg, &c)) {
+			store_set_err(st, "campaign report: stopped");
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(st, rc, "campaign report");
+	sqlite3_finalize(q);
+	return ret;
+}
+
 const struct store_campaign_ops store_sqlite_campaign_ops = {
+    .report = sqc_report,
     .recipient = sqc_recipient,
     .by_outbox = sqc_by_outbox,
     .answer = sqc_answer,

@@ -21,7 +21,7 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 47
+tap_plan 51
 mm_tmpdir
 _mm_port PORT
 _mm_port SINK_PORT
@@ -215,6 +215,7 @@ tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["
 	"campaign rnps bas@oranje.example 8" "show --json: kind campaign, its name, address and answer" ||
 	tap_diag <"$MM_TMP/show.json"
 
+# ---- unsubscribe: GET asks, the one-click POST records
 tap_is "$(get "/u/$TOK")/$(mm_sql "SELECT count(*) FROM campaign_unsubscribes WHERE address = 'bas@oranje.example'")" \
 	"200/0" "GET of the unsubscribe link only asks"
 tap_is "$(curl -s -o /dev/null -w '%{http_code}' --data-raw 'List-Unsubscribe=One-Click' "$LU")" 200 \
@@ -226,6 +227,18 @@ mm_sql_rw "UPDATE campaign_rounds SET started_at = started_at - 31 * 86400"
 ctl campaign rnps --dry-run >"$MM_TMP/dry2.txt" 2>&1
 tap_ok "a later round leaves the unsubscribed address out" \
 	has '^  out  bas@oranje.example (unsubscribed)$' "$MM_TMP/dry2.txt"
+
+# ---- report --campaign: per team and round, counts only under 5 answers
+ctl report --campaign rnps --format csv >"$MM_TMP/rep.csv" 2>&1
+tap_ok "report csv: oranje 1 sent, 1 response (a promoter), counts only" \
+	has '^rnps,oranje,[0-9]*,[0-9-]*,1,1,100.0,0,1,0,,,,,.$' "$MM_TMP/rep.csv" || tap_diag <"$MM_TMP/rep.csv"
+ctl report --campaign rnps --format json >"$MM_TMP/rep.json" 2>&1
+tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted((r["team"], r["sent"], r["responses"], r["nps"]) for r in d["rounds"]))' "$MM_TMP/rep.json")" \
+	"[('acme', 1, 0, None), ('oranje', 1, 1, None)]" "report json: both teams, no NPS under 5 answers"
+ctl report --campaign rnps --format html --output "$MM_TMP/rep.html"
+tap_ok "report html: a table per team and round" grep -q '<td>oranje</td>' "$MM_TMP/rep.html"
+ctl report --campaign rnps >"$MM_TMP/rep.txt"
+tap_ok "report text: no address in any format" sh -c "! grep -q '@' '$MM_TMP/rep.txt' '$MM_TMP/rep.csv' '$MM_TMP/rep.json' '$MM_TMP/rep.html'"
 
 # ---- anonymous: the address goes with the answer
 ctl campaign anon --send >"$MM_TMP/out.txt" 2>&1

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "campaign.h"
+#include "campaign_report.h"
 #include "conf.h"
 #include "conf_campaign.h"
 #include "rules.h"
@@ -327,12 +328,65 @@ static void test_plan_queue(void **state)
 	conf_free(c);
 }
 
+/* Small-n rule, NPS from counts, trend against the team's previous round
+ * only when both rounds show figures. */
+static void test_report_fold(void **state)
+{
+	struct campaign_report r = {0};
+	struct buf b;
+
+	(void)state;
+	r.campaign = strdup("rnps");
+	/* acme: 20 sent, 10 answers: 5 promoters, 3 passives, 2 detractors */
+	assert_int_equal(
+	    campaign_report_add(&r, "acme", 1, NOW, 20, 10, 5, 3, 2), 0);
+	/* acme next round: 8 answers: 2 / 2 / 4 */
+	assert_int_equal(
+	    campaign_report_add(&r, "acme", 2, NOW + 90 * DAY, 10, 8, 2, 2, 4),
+	    0);
+	/* beta: 4 answers: counts only, no trend */
+	assert_int_equal(campaign_report_add(&r, "beta", 1, NOW, 9, 4, 4, 0, 0),
+			 0);
+	assert_true(r.rows[0].shown);
+	assert_int_equal(r.rows[0].nps, 30);
+	assert_false(r.rows[0].has_trend);
+	assert_int_equal(r.rows[1].nps, -25);
+	assert_true(r.rows[1].has_trend);
+	assert_int_equal(r.rows[1].trend, -55);
+	assert_false(r.rows[2].shown);
+	assert_false(
+	    r.rows[2].has_trend); /* another team's round is no trend */
+	buf_init(&b);
+	campaign_report_render(&r, CAMPAIGN_REPORT_JSON, &b);
+	assert_non_null(strstr(b.data, "\"team\": \"beta\", \"round\": 1"));
+	assert_non_null(strstr(b.data,
+			       "\"detractors\": 0, \"promoters_pct\": "
+			       "null, \"passives_pct\": null, "
+			       "\"detractors_pct\": null, \"nps\": null"));
+	assert_non_null(strstr(b.data, "\"nps\": -25, \"trend\": -55}"));
+	buf_reset(&b);
+	campaign_report_render(&r, CAMPAIGN_REPORT_CSV, &b);
+	assert_non_null(strstr(b.data, "rnps,beta,1,"));
+	assert_non_null(strstr(b.data, ",9,4,44.4,4,0,0,,,,,\r\n"));
+	buf_reset(&b);
+	campaign_report_latest_html(&r, &b);
+	/* the newest acme round and beta's, not acme's first */
+	assert_non_null(strstr(b.data, "-25"));
+	assert_null(strstr(b.data, "+30"));
+	buf_free(&b);
+	campaign_report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults), cmocka_unit_test(test_keys),
-	    cmocka_unit_test(test_errors),   cmocka_unit_test(test_select),
-	    cmocka_unit_test(test_sample),   cmocka_unit_test(test_plan_queue),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_keys),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_select),
+	    cmocka_unit_test(test_sample),
+	    cmocka_unit_test(test_plan_queue),
+	    cmocka_unit_test(test_report_fold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
