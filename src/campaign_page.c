@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "campaign_page.h"
+#include "campaign_send.h"
 #include "conf_campaign.h"
 #include "log.h"
 #include "store_campaign.h"
@@ -203,9 +204,10 @@ static void cp_post(const struct rate_env *env, struct store *st,
 	if (better.data)
 		rate_utf8_truncate(better.data,
 				   env->conf->listener.comment_max);
-	rc = store_campaign_answer(st, a->r.id, (int)lv, RATING_WEB, NULL,
-				   better.len ? better.data : NULL, rq->now,
-				   &answer_id);
+	rc = store_campaign_answer(
+	    st, a->r.id, (int)lv, RATING_WEB, NULL,
+	    better.len ? better.data : NULL, rq->now,
+	    campaign_alert_due(env->conf, &a->r, (int)lv, rq->now), &answer_id);
 	if (rc != STORE_OK) {
 		log_error("store: campaign answer: %s", store_errmsg(st));
 		rate_error(env, 503, rs);

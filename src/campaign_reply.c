@@ -4,14 +4,15 @@
 #include <string.h>
 
 #include "campaign_reply.h"
+#include "campaign_send.h"
 #include "rate.h"
 #include "reply.h"
 #include "scale.h"
 #include "store_campaign.h"
 
-int campaign_reply(const struct token_key *key, struct store *st,
-		   const char *tok, const char *stripped, const char *auto_why,
-		   int comment_max, int64_t now,
+int campaign_reply(const struct conf *c, const struct token_key *key,
+		   struct store *st, const char *tok, const char *stripped,
+		   const char *auto_why, int comment_max, int64_t now,
 		   struct campaign_reply_result *out)
 {
 	struct store_campaign_row r;
@@ -46,10 +47,10 @@ int campaign_reply(const struct token_key *key, struct store *st,
 	} else {
 		if (g.comment)
 			rate_utf8_truncate(g.comment, comment_max);
-		rc = store_campaign_answer(st, id, g.value, RATING_MAIL, NULL,
-					   g.comment && *g.comment ? g.comment
-								   : NULL,
-					   now, &answer_id);
+		rc = store_campaign_answer(
+		    st, id, g.value, RATING_MAIL, NULL,
+		    g.comment && *g.comment ? g.comment : NULL, now,
+		    campaign_alert_due(c, &r, g.value, now), &answer_id);
 		if (rc != STORE_OK)
 			ret = -1;
 		else

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "store.h"
 #include "token.h"
 
@@ -24,9 +25,9 @@ struct campaign_reply_result {
  * (an answer recorded, or why not in out->reason); -1: store failure
  * (store_errmsg). stripped: the reply text without quotes (may be NULL);
  * auto_why: non-NULL for an auto-reply, which never answers. */
-int campaign_reply(const struct token_key *key, struct store *st,
-		   const char *tok, const char *stripped, const char *auto_why,
-		   int comment_max, int64_t now,
+int campaign_reply(const struct conf *c, const struct token_key *key,
+		   struct store *st, const char *tok, const char *stripped,
+		   const char *auto_why, int comment_max, int64_t now,
 		   struct campaign_reply_result *out);
 
 #endif

@@ -22,4 +22,20 @@ int campaign_outbox_compose(struct store *st, const struct conf *c,
 			    char *what, size_t whatlen, char *err,
 			    size_t errlen);
 
+/* When a detractor alert of an answer at level is due (now +
+ * alert_delay), or 0: none (a passive or promoter, an anonymous campaign,
+ * a team without alert_to). r is struct store_campaign_row. */
+struct store_campaign_row;
+int64_t campaign_alert_due(const struct conf *c,
+			   const struct store_campaign_row *r, int level,
+			   int64_t now);
+
+/* Composes the "campaign-alert" row outbox_id: NPS DETRACTOR to the
+ * team, like a red alert. Same returns as campaign_outbox_compose; *rcpt
+ * gets alert_to (split by the caller). */
+int campaign_alert_compose(struct store *st, const struct conf *c,
+			   int64_t outbox_id, struct buf *msg, char **rcpt,
+			   char *what, size_t whatlen, char *err,
+			   size_t errlen);
+
 #endif

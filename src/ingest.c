@@ -655,7 +655,7 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 		int crc;
 		if (ingest_addr_token(ev->rcpts[i], tok) != 0)
 			continue;
-		crc = campaign_reply(env->key, st, tok, w.stripped,
+		crc = campaign_reply(c, env->key, st, tok, w.stripped,
 				     ingest_auto_reason(&w.h, sender),
 				     c->listener.comment_max, ev->now, &cr);
 		if (crc == 0)

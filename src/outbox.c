@@ -384,6 +384,16 @@ static void send_batch(struct store *st, const struct conf *c,
 			    m.what, sizeof(m.what), err, sizeof(err));
 			m.rcpt[0] = m.rcpt_copy;
 			m.nrcpt = crc == 0;
+		} else if (!strcmp(o->kind, "campaign-alert")) {
+			char *to = NULL;
+			crc = campaign_alert_compose(st, c, o->id, &m.msg, &to,
+						     m.what, sizeof(m.what),
+						     err, sizeof(err));
+			if (crc == 0 && split_rcpt(&m, to) < 0) {
+				snprintf(err, sizeof(err), "no valid alert_to");
+				crc = 1;
+			}
+			free(to);
 		} else {
 			snprintf(err, sizeof(err), "unknown kind '%s'",
 				 o->kind);

@@ -74,14 +74,14 @@ enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
 enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
 				    int level, int source, const char *why,
 				    const char *better, int64_t at,
-				    int64_t *answer_id)
+				    int64_t alert_due, int64_t *answer_id)
 {
 	enum store_rc rc;
 
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
 	rc = st->ops->campaign->answer(st, recipient_id, level, source, why,
-				       better, at, answer_id);
+				       better, at, alert_due, answer_id);
 	if (rc != STORE_OK) {
 		store_rollback(st);
 		return rc;
@@ -93,4 +93,27 @@ enum store_rc store_campaign_report(struct store *st, const char *campaign,
 				    store_campaign_cell_emit emit, void *arg)
 {
 	return st->ops->campaign->report(st, campaign, emit, arg);
+}
+
+void store_campaign_alert_free(struct store_campaign_alert *a)
+{
+	store_campaign_row_free(&a->r);
+	free(a->better);
+	memset(a, 0, sizeof(*a));
+}
+
+enum store_rc store_campaign_alert_get(struct store *st, int64_t outbox_id,
+				       struct store_campaign_alert *out)
+{
+	memset(out, 0, sizeof(*out));
+	return st->ops->campaign->alert_get(st, outbox_id, out);
+}
+
+enum store_rc store_campaign_closure_ratings(struct store *st,
+					     const char *requester, int limit,
+					     store_closure_rating_emit emit,
+					     void *arg)
+{
+	return st->ops->campaign->closure_ratings(st, requester, limit, emit,
+						  arg);
 }

@@ -59,12 +59,38 @@ enum store_rc store_campaign_recipient(struct store *st, int64_t id,
 enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
 				       int64_t *recipient_id);
 /* Records an answer (0..10) in one transaction: an earlier answer stays
- * as history (current 0); an anonymous campaign's recipient loses its
- * address. why/better may be NULL. *answer_id gets the new row. */
+ * as history (current 0) and its detractor alert, if still pending, is
+ * cancelled; with alert_due set a "campaign-alert" outbox row is queued
+ * due then; an anonymous campaign's recipient loses its address. why/
+ * better may be NULL. *answer_id gets the new row. */
 enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
 				    int level, int source, const char *why,
 				    const char *better, int64_t at,
-				    int64_t *answer_id);
+				    int64_t alert_due, int64_t *answer_id);
+/* The answer a "campaign-alert" outbox row is about, with its
+ * recipient (level, better, at in the row's answer fields). */
+struct store_campaign_alert {
+	struct store_campaign_row r;
+	int level;
+	int64_t at;
+	char *better;
+};
+void store_campaign_alert_free(struct store_campaign_alert *a);
+enum store_rc store_campaign_alert_get(struct store *st, int64_t outbox_id,
+				       struct store_campaign_alert *out);
+/* The newest closure ratings of a requester (current ones), newest
+ * first, at most limit. Strings valid only during the emit call. */
+struct store_closure_rating {
+	int64_t at;
+	int level;
+	const char *scale, *ticket, *team;
+};
+typedef int (*store_closure_rating_emit)(void *arg,
+					 const struct store_closure_rating *r);
+enum store_rc store_campaign_closure_ratings(struct store *st,
+					     const char *requester, int limit,
+					     store_closure_rating_emit emit,
+					     void *arg);
 
 /* Per round and team of a campaign: recipients, answers and their NPS
  * categories (current answers only), oldest round first per team. team

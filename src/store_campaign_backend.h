@@ -28,7 +28,13 @@ struct store_campaign_ops {
 	enum store_rc (*answer)(struct store *st, int64_t recipient_id,
 				int level, int source, const char *why,
 				const char *better, int64_t at,
-				int64_t *answer_id);
+				int64_t alert_due, int64_t *answer_id);
+	enum store_rc (*alert_get)(struct store *st, int64_t outbox_id,
+				   struct store_campaign_alert *out);
+	enum store_rc (*closure_ratings)(struct store *st,
+					 const char *requester, int limit,
+					 store_closure_rating_emit emit,
+					 void *arg);
 	enum store_rc (*report)(struct store *st, const char *campaign,
 				store_campaign_cell_emit emit, void *arg);
 };

@@ -202,9 +202,10 @@ static enum store_rc spc_by_outbox(struct store *st, int64_t outbox_id,
 static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
 				int level, int source, const char *why,
 				const char *better, int64_t at,
-				int64_t *answer_id)
+				int64_t alert_due, int64_t *answer_id)
 {
-	char a[STORE_PG_I64], b[STORE_PG_I64], l[STORE_PG_I64], s[STORE_PG_I64];
+	char a[STORE_PG_I64], b[STORE_PG_I64], l[STORE_PG_I64], s[STORE_PG_I64],
+	    d[STORE_PG_I64], n[STORE_PG_I64];
 	const char *p[6] = {store_pg_i64(a, recipient_id),
 			    store_pg_i64(b, at),
 			    store_pg_i64(l, level),
@@ -234,7 +235,32 @@ static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
 	    "why, better) VALUES ($1::bigint, $2::bigint, $3::int, $4::int, "
 	    "$5::text, $6::text) RETURNING id",
 	    6, p, answer_id, "campaign answer");
-	return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
+	if (ret != STORE_OK)
+		return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
+	{
+		const char *q[2] = {p[0], store_pg_i64(n, *answer_id)};
+		if ((ret = store_pg_exec(
+			 st,
+			 "UPDATE outbox SET state = 4 WHERE state = 0 AND "
+			 "kind = 'campaign-alert' AND id IN (SELECT "
+			 "alert_outbox_id FROM campaign_answers WHERE "
+			 "recipient_id = $1::bigint AND id <> $2::bigint)",
+			 2, q, NULL, "campaign alert")) != STORE_OK)
+			return ret;
+	}
+	if (alert_due) {
+		const char *q[3] = {store_pg_i64(n, *answer_id),
+				    store_pg_i64(d, alert_due), p[1]};
+		ret = store_pg_exec(
+		    st,
+		    "WITH o AS (INSERT INTO outbox (kind, due, created_at) "
+		    "VALUES ('campaign-alert', $2::bigint, $3::bigint) "
+		    "RETURNING id) UPDATE campaign_answers SET "
+		    "alert_outbox_id = (SELECT id FROM o) WHERE id = "
+		    "$1::bigint",
+		    3, q, NULL, "campaign alert");
+	}
+	return ret;
 }
 
 struct spc_cells {
@@ -272,7 +298,72 @@ static enum store_rc spc_report(struct store *st, const char *campaign,
 	    1, p, spc_cell, &e, "campaign report");
 }
 
+static enum store_rc spc_alert_get(struct store *st, int64_t outbox_id,
+				   struct store_campaign_alert *out)
+{
+	char a[STORE_PG_I64];
+	const char *p[1] = {store_pg_i64(a, outbox_id)};
+	PGresult *r;
+	enum store_rc ret;
+	int64_t rid = 0;
+
+	if ((ret = store_pg_query(st,
+				  "SELECT recipient_id, level, at, better FROM "
+				  "campaign_answers WHERE alert_outbox_id = "
+				  "$1::bigint",
+				  1, p, &r, "campaign alert")) != STORE_OK)
+		return ret;
+	if (PQntuples(r) == 0) {
+		ret = STORE_NOTFOUND;
+	} else {
+		rid = store_pg_int(r, 0, 0);
+		out->level = (int)store_pg_int(r, 0, 1);
+		out->at = store_pg_int(r, 0, 2);
+		if (store_pg_text(r, 0, 3, &out->better) < 0)
+			ret = STORE_ERROR;
+	}
+	PQclear(r);
+	if (ret == STORE_OK)
+		ret = spc_recipient(st, rid, &out->r);
+	return ret;
+}
+
+struct spc_closure {
+	store_closure_rating_emit emit;
+	void *arg;
+};
+
+static int spc_closure_row(const PGresult *r, void *arg)
+{
+	struct spc_closure *e = arg;
+	struct store_closure_rating c = {
+	    store_pg_int(r, 0, 0), (int)store_pg_int(r, 0, 1),
+	    store_pg_col(r, 0, 2), store_pg_col(r, 0, 3),
+	    store_pg_col(r, 0, 4),
+	};
+	return e->emit(e->arg, &c);
+}
+
+static enum store_rc spc_closure_ratings(struct store *st,
+					 const char *requester, int limit,
+					 store_closure_rating_emit emit,
+					 void *arg)
+{
+	char a[STORE_PG_I64];
+	const char *p[2] = {requester, store_pg_i64(a, limit)};
+	struct spc_closure e = {emit, arg};
+
+	return store_pg_each(st,
+			     "SELECT at, level, scale, ticket, team FROM "
+			     "current_ratings WHERE requester = $1::text "
+			     "ORDER BY at DESC, rating_id DESC LIMIT "
+			     "$2::bigint",
+			     2, p, spc_closure_row, &e, "closure ratings");
+}
+
 const struct store_campaign_ops store_pg_campaign_ops = {
+    .alert_get = spc_alert_get,
+    .closure_ratings = spc_closure_ratings,
     .report = spc_report,
     .recipient = spc_recipient,
     .by_outbox = spc_by_outbox,

@@ -266,10 +266,48 @@ static enum store_rc sqc_by_outbox(struct store *st, int64_t outbox_id,
 	return ret;
 }
 
+static enum store_rc sqc_alert_queue(struct store *st, int64_t recipient_id,
+				     int64_t at, int64_t alert_due,
+				     int64_t answer_id)
+{
+	sqlite3_stmt *cancel = sqc_prepare(
+	    st, "UPDATE outbox SET state = 4 WHERE state = 0 AND kind = "
+		"'campaign-alert' AND id IN (SELECT alert_outbox_id FROM "
+		"campaign_answers WHERE recipient_id = ?1 AND id <> ?2)");
+	sqlite3_stmt *ob =
+	    sqc_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+			    "('campaign-alert', ?1, ?2)");
+	sqlite3_stmt *link = sqc_prepare(
+	    st, "UPDATE campaign_answers SET alert_outbox_id = ?2 WHERE id = "
+		"?1");
+	enum store_rc ret = STORE_ERROR;
+
+	if (!cancel || !ob || !link)
+		goto out;
+	sqlite3_bind_int64(cancel, 1, recipient_id);
+	sqlite3_bind_int64(cancel, 2, answer_id);
+	if ((ret = sqc_step_done(st, cancel, "campaign alert")) != STORE_OK ||
+	    !alert_due)
+		goto out;
+	sqlite3_bind_int64(ob, 1, alert_due);
+	sqlite3_bind_int64(ob, 2, at);
+	if ((ret = sqc_step_done(st, ob, "campaign alert")) != STORE_OK)
+		goto out;
+	sqlite3_bind_int64(link, 1, answer_id);
+	sqlite3_bind_int64(link, 2,
+			   sqlite3_last_insert_rowid(store_sqlite_db(st)));
+	ret = sqc_step_done(st, link, "campaign alert");
+out:
+	sqlite3_finalize(cancel);
+	sqlite3_finalize(ob);
+	sqlite3_finalize(link);
+	return ret;
+}
+
 static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 				int level, int source, const char *why,
 				const char *better, int64_t at,
-				int64_t *answer_id)
+				int64_t alert_due, int64_t *answer_id)
 {
 	sqlite3_stmt *old =
 	    sqc_prepare(st, "UPDATE campaign_answers SET current = 0 WHERE "
@@ -301,7 +339,9 @@ static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 	*answer_id = sqlite3_last_insert_rowid(store_sqlite_db(st));
 	sqlite3_bind_int64(rcp, 1, recipient_id);
 	sqlite3_bind_int64(rcp, 2, at);
-	ret = sqc_step_done(st, rcp, "campaign answer");
+	if ((ret = sqc_step_done(st, rcp, "campaign answer")) != STORE_OK)
+		goto out;
+	ret = sqc_alert_queue(st, recipient_id, at, alert_due, *answer_id);
 out:
 	sqlite3_finalize(old);
 	sqlite3_finalize(ins);
@@ -351,7 +391,76 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 	return ret;
 }
 
+static enum store_rc sqc_alert_get(struct store *st, int64_t outbox_id,
+				   struct store_campaign_alert *out)
+{
+	sqlite3_stmt *q =
+	    sqc_prepare(st, "SELECT recipient_id, level, at, better FROM "
+			    "campaign_answers WHERE alert_outbox_id = ?1");
+	enum store_rc ret = STORE_OK;
+	int64_t rid = 0;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, outbox_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		rid = sqlite3_column_int64(q, 0);
+		out->level = sqlite3_column_int(q, 1);
+		out->at = sqlite3_column_int64(q, 2);
+		if (store_sqlite_col_text(q, 3, &out->better) < 0)
+			ret = STORE_ERROR;
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = store_sqlite_fail(st, rc, "campaign alert");
+	}
+	sqlite3_finalize(q);
+	if (ret == STORE_OK)
+		ret = sqc_recipient(st, rid, &out->r);
+	return ret;
+}
+
+static enum store_rc sqc_closure_ratings(struct store *st,
+					 const char *requester, int limit,
+					 store_closure_rating_emit emit,
+					 void *arg)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT at, level, scale, ticket, team FROM current_ratings "
+		"WHERE requester = ?1 ORDER BY at DESC, rating_id DESC LIMIT "
+		"?2");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, requester);
+	sqlite3_bind_int(q, 2, limit);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_closure_rating r = {
+		    sqlite3_column_int64(q, 0),
+		    sqlite3_column_int(q, 1),
+		    (const char *)sqlite3_column_text(q, 2),
+		    (const char *)sqlite3_column_text(q, 3),
+		    (const char *)sqlite3_column_text(q, 4),
+		};
+		if (emit(arg, &r)) {
+			store_set_err(st, "closure ratings: stopped");
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(st, rc, "closure ratings");
+	sqlite3_finalize(q);
+	return ret;
+}
+
 const struct store_campaign_ops store_sqlite_campaign_ops = {
+    .alert_get = sqc_alert_get,
+    .closure_ratings = sqc_closure_ratings,
     .report = sqc_report,
     .recipient = sqc_recipient,
     .by_outbox = sqc_by_outbox,

@@ -21,7 +21,7 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 51
+tap_plan 55
 mm_tmpdir
 _mm_port PORT
 _mm_port SINK_PORT
@@ -94,6 +94,8 @@ mk -r dee@acme.example -t acme -a $((30 * DAY))          # unsubscribes
 mk -r gus@gamma.example -t gamma -a $((15 * DAY))        # team not in campaign
 mk -r old@acme.example -t acme -a $((120 * DAY))         # not served in 90 days
 mm_sql_rw "INSERT INTO campaign_unsubscribes (address, at) VALUES ('dee@acme.example', 1)"
+# bas rated a closure survey: the detractor alert lists it
+mm_sql_rw "INSERT INTO ratings (survey_id, at, level, source, current) SELECT id, sent_at + 60, 2, 0, 1 FROM surveys WHERE requester = 'bas@oranje.example'"
 
 ctl campaign rnps --dry-run >"$MM_TMP/dry.txt" 2>&1
 tap_ok "dry run: the first round is due" has '^campaign rnps: a round is due (last round: never)' "$MM_TMP/dry.txt"
@@ -185,6 +187,21 @@ tap_is "$(mm_sql "SELECT a.level || '|' || a.better || '|' || r.address FROM cam
 tap_ok "the answer page thanks in the recipient's language" grep -q 'Dank u' "$MM_TMP/body"
 tap_is "$(get "/c/$TOK" --data-raw "level=6&csrf=$C")/$(mm_sql "SELECT count(*) || ':' || sum(current) FROM campaign_answers")/$(mm_sql "SELECT level FROM campaign_answers WHERE current = 1")" \
 	"200/2:1/6" "a later answer replaces the first, history kept"
+# a detractor (0-6) of a non-anonymous campaign: an alert to the team
+sink_wait_count 3 30
+det=$(sink_grep '^To: team-oranje@msp.example' | head -1)
+tap_ok "a detractor answer queues an NPS DETRACTOR alert" test -n "$det"
+sink_body "$det" | python3 -c '
+import sys, email, email.policy
+m = email.message_from_binary_file(sys.stdin.buffer, policy=email.policy.default)
+t = m.get_body(("plain",)).get_content()
+print(m["Subject"]); print(m["To"]); print("INC-1" in t, "sneller" in t)
+' >"$MM_TMP/det.txt"
+tap_is "$(sed -n 1,2p "$MM_TMP/det.txt" | paste -sd'|' -)" \
+	"NPS DETRACTOR: 6 — bas@oranje.example|team-oranje@msp.example" \
+	"subject NPS DETRACTOR: SCORE — REQUESTER, to the team's alert_to"
+tap_is "$(sed -n 3p "$MM_TMP/det.txt")" "True False" \
+	"the alert lists the requester's last closure ratings (the later answer had no comment)"
 
 # ---- a reply to feedback+TOKEN@ over LMTP, read by the reply reader
 lmtp_send() { # RCPT FILE -> the LMTP reply code
@@ -206,7 +223,7 @@ printf 'From: Bas <bas@oranje.example>\nTo: feedback+%s@msp.example\nSubject: Re
 tap_is "$(lmtp_send "feedback+$TOK@msp.example" "$MM_TMP/reply.eml")" 250 "the reply is taken over LMTP"
 tap_is "$(mm_sql "SELECT level || '|' || source || '|' || better FROM campaign_answers WHERE current = 1 AND recipient_id = (SELECT id FROM campaign_recipients WHERE address = 'bas@oranje.example')")" \
 	"8|1|meer uitleg graag" "\"een 8\" became the answer (source mail) with the comment"
-tap_is "$(mm_sql "SELECT count(*) FROM replies")/$(mm_sql "SELECT count(*) FROM ratings")" "0/0" \
+tap_is "$(mm_sql "SELECT count(*) FROM replies")/$(mm_sql "SELECT count(*) FROM ratings")" "0/1" \
 	"a campaign reply is no closure survey reply or rating"
 
 # ---- mailmoodctl show of a campaign token
@@ -243,7 +260,7 @@ tap_ok "report text: no address in any format" sh -c "! grep -q '@' '$MM_TMP/rep
 # ---- anonymous: the address goes with the answer
 ctl campaign anon --send >"$MM_TMP/out.txt" 2>&1
 tap_ok "the anonymous campaign queues gus" has 'queued 1 mails' || tap_diag <"$MM_TMP/out.txt"
-sink_wait_count 3 30
+sink_wait_count 4 30
 gus=$(sink_grep '^To: <gus@gamma.example>' | head -1)
 facts "$gus" >"$MM_TMP/facts.txt"
 GT=$(fact token)
@@ -256,5 +273,8 @@ tap_is "$(mm_sql "SELECT count(*) FROM campaign_recipients WHERE address = 'gus@
 ctl show --json "$GT" >"$MM_TMP/show.json" 2>&1
 tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["kind"], d["campaign"], d["anonymous"], d["address"], d["answer"])' "$MM_TMP/show.json")" \
 	"campaign anon True None 3" "show --json of an anonymous answer names no address"
+sleep 2 # an alert, if one were queued, would be out by now
+tap_is "$(sink_grep '^To: team-gamma@msp.example' | wc -l)/$(mm_sql "SELECT count(*) FROM outbox WHERE kind = 'campaign-alert'")" "0/1" \
+	"an anonymous detractor queues no alert"
 tap_ok "show --json of a campaign token never shows gus's address" sh -c "! grep -q gus@ '$MM_TMP/show.json'"
 tap_done
