@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "campaign.h"
+#include "log.h"
 #include "store_campaign.h"
 
 static const char *const verdict_names[CAMPAIGN_NVERDICTS] = {
@@ -253,4 +254,52 @@ enum store_rc campaign_queue(struct store *st, const struct conf_campaign *k,
 				  round_id);
 	free(r);
 	return rc;
+}
+
+int campaign_run_due(struct store *st, const struct conf *c, int64_t now)
+{
+	struct rules_internal internal = {0};
+	int rounds = 0;
+
+	if (!c->ncampaigns || strcmp(c->campaign.schedule, "auto") != 0)
+		return 0;
+	if (rules_internal_build(c, &internal) < 0)
+		return -1;
+	for (size_t i = 0; i < c->ncampaigns; i++) {
+		const struct conf_campaign *k = &c->campaigns[i];
+		struct campaign_plan plan = {0};
+		int64_t last, due, round_id;
+		enum store_rc rc;
+
+		if ((rc = store_begin(st)) != STORE_OK)
+			goto fail;
+		if ((rc = campaign_due(st, k, &last, &due)) != STORE_OK ||
+		    due > now) {
+			store_rollback(st);
+			if (rc != STORE_OK)
+				goto fail;
+			continue;
+		}
+		if ((rc = campaign_plan(st, c, k, &internal, now,
+					(uint64_t)(now / 86400), &plan)) !=
+			STORE_OK ||
+		    (rc = campaign_queue(st, k, &plan, now, &round_id)) !=
+			STORE_OK ||
+		    (rc = store_commit(st)) != STORE_OK) {
+			store_rollback(st);
+			campaign_plan_free(&plan);
+			goto fail;
+		}
+		log_info("campaign %s: round %lld queued %zu mails (schedule "
+			 "auto)",
+			 k->name, (long long)round_id, plan.n);
+		campaign_plan_free(&plan);
+		rounds++;
+	}
+	rules_internal_free(&internal);
+	return rounds;
+fail:
+	log_error("campaign: store: %s", store_errmsg(st));
+	rules_internal_free(&internal);
+	return -1;
 }

@@ -82,4 +82,11 @@ enum store_rc campaign_queue(struct store *st, const struct conf_campaign *k,
 			     const struct campaign_plan *p, int64_t now,
 			     int64_t *round_id);
 
+/* [campaign] schedule = auto: queues the round of every campaign whose
+ * `every` has passed (mailmoodd's outbox worker, once a minute). Each
+ * check and its round share one transaction, so of two daemons on one
+ * store only one queues a round. Logs what it did; returns how many
+ * rounds were queued, -1 on a store failure. */
+int campaign_run_due(struct store *st, const struct conf *c, int64_t now);
+
 #endif

@@ -13,6 +13,7 @@
 #include <gnutls/crypto.h>
 
 #include "alert_mail.h"
+#include "campaign.h"
 #include "campaign_send.h"
 #include "clock.h"
 #include "log.h"
@@ -738,6 +739,8 @@ static void *worker_main(void *arg)
 			if (now - last_digest >= DIGEST_CHECK_EVERY) {
 				last_digest = now;
 				outbox_digests_due(st, w->conf, now, &ps);
+				if (campaign_run_due(st, w->conf, now) > 0)
+					continue; /* send the round now */
 			}
 		}
 		clock_gettime(CLOCK_REALTIME, &until);

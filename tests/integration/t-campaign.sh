@@ -21,7 +21,7 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 55
+tap_plan 58
 mm_tmpdir
 _mm_port PORT
 _mm_port SINK_PORT
@@ -277,4 +277,19 @@ sleep 2 # an alert, if one were queued, would be out by now
 tap_is "$(sink_grep '^To: team-gamma@msp.example' | wc -l)/$(mm_sql "SELECT count(*) FROM outbox WHERE kind = 'campaign-alert'")" "0/1" \
 	"an anonymous detractor queues no alert"
 tap_ok "show --json of a campaign token never shows gus's address" sh -c "! grep -q gus@ '$MM_TMP/show.json'"
+
+# ---- [campaign] schedule = auto: mailmoodd queues and sends a due round
+mm_stop_pid "$MMD_PID"
+n=$(sink_count)
+sed -e 's/^\[campaign rnps\]/[campaign]\nschedule = auto\n[campaign auto]\nteams = acme\n[campaign rnps]/' \
+	"$MM_TMP/mm.conf" >"$MM_TMP/auto.conf"
+mm_sql_rw "UPDATE campaign_rounds SET started_at = started_at - 200 * 86400"
+mm_sql_rw "DELETE FROM campaign_contacts"
+mm_mailmoodd "$MM_TMP/auto.conf" "$PORT" "$MM_TMP/mmd-auto.log"
+sink_wait_count $((n + 1)) 30
+tap_ok "schedule = auto: mailmoodd sent the due round of campaign auto" \
+	grep -q 'campaign auto: round [0-9]* queued 1 mails (schedule auto)' "$MM_TMP/mmd-auto.log"
+tap_is "$(sink_grep '^To: <ann@acme.example>' | wc -l)" 2 "ann got the auto round's mail"
+tap_is "$(mm_sql "SELECT campaign FROM campaign_rounds ORDER BY id" | paste -sd, -)" "rnps,anon,auto,rnps,anon" \
+	"rnps and anon were due too (every passed) and went once each"
 tap_done
