@@ -336,20 +336,30 @@ void campaign_report_render(const struct campaign_report *r, int format,
 	}
 }
 
-void campaign_report_latest_html(const struct campaign_report *r,
-				 struct buf *out)
+int campaign_report_latest_html(const struct campaign_report *r,
+				int (*visible)(void *arg, const char *team),
+				void *arg, struct buf *out)
 {
-	buf_puts(out, "<table class=\"campaign\">\n");
-	buf_puts(out, html_head);
+	int shown = 0;
+
 	for (size_t i = 0; i < r->n; i++) {
 		const struct campaign_figures *f = &r->rows[i];
 		const struct campaign_figures *next =
 		    i + 1 < r->n ? &r->rows[i + 1] : NULL;
 		/* rows are by team, oldest first: the last of a team */
-		if (!next ||
-		    (next->team ? !f->team || strcmp(f->team, next->team)
-				: f->team != NULL))
-			html_row(out, f);
+		if (next &&
+		    (next->team ? f->team && !strcmp(f->team, next->team)
+				: !f->team))
+			continue;
+		if (visible && !visible(arg, f->team))
+			continue;
+		if (!shown++) {
+			buf_puts(out, "<table class=\"campaign\">\n");
+			buf_puts(out, html_head);
+		}
+		html_row(out, f);
 	}
-	buf_puts(out, "</table>\n");
+	if (shown)
+		buf_puts(out, "</table>\n");
+	return shown;
 }

@@ -49,8 +49,11 @@ enum campaign_report_format {
 };
 void campaign_report_render(const struct campaign_report *r, int format,
 			    struct buf *out);
-/* The newest round of each team as HTML rows, for the dashboard. */
-void campaign_report_latest_html(const struct campaign_report *r,
-				 struct buf *out);
+/* The newest round of each team as an HTML table, for the dashboard;
+ * only the teams visible(arg, team) allows (visible NULL: all). 0 when
+ * no team was shown (nothing written). */
+int campaign_report_latest_html(const struct campaign_report *r,
+				int (*visible)(void *arg, const char *team),
+				void *arg, struct buf *out);
 
 #endif

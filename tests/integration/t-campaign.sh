@@ -21,7 +21,7 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 58
+tap_plan 61
 mm_tmpdir
 _mm_port PORT
 _mm_port SINK_PORT
@@ -292,4 +292,20 @@ tap_ok "schedule = auto: mailmoodd sent the due round of campaign auto" \
 tap_is "$(sink_grep '^To: <ann@acme.example>' | wc -l)" 2 "ann got the auto round's mail"
 tap_is "$(mm_sql "SELECT campaign FROM campaign_rounds ORDER BY id" | paste -sd, -)" "rnps,anon,auto,rnps,anon" \
 	"rnps and anon were due too (every passed) and went once each"
+
+# ---- the dashboard: the latest round per team, for the user's teams
+echo 'oranje-password-1' | ctl passwd olga --team oranje >/dev/null || tap_bail "passwd"
+req() { # METHOD PATH [curl args] -> code; body in $MM_TMP/body
+	local m=$1 p=$2
+	shift 2
+	curl -s -o "$MM_TMP/body" -w '%{http_code}' -b "$MM_TMP/jar" -c "$MM_TMP/jar" \
+		-X "$m" "$@" "$URL$p"
+}
+req GET /admin/login >/dev/null
+req POST /admin/login --data-urlencode "csrf=$(csrf_of | head -n 1)" \
+	--data-urlencode "user=olga" --data-urlencode "password=oranje-password-1" >/dev/null
+tap_is "$(req GET /admin/)" 200 "olga's overview"
+tap_ok "the overview shows the campaign's latest oranje round" \
+	python3 -c 'import sys,re; b=open(sys.argv[1]).read(); i=b.index("Relationship NPS: rnps"); sys.exit(not re.search(r"<tr><td>oranje</td><td>[0-9-]+</td><td>1</td><td>1</td>", b[i:]))' "$MM_TMP/body"
+tap_ok "... and no team olga does not see" sh -c "! grep -q '<td>acme</td>' '$MM_TMP/body'"
 tap_done

@@ -369,7 +369,7 @@ static void test_report_fold(void **state)
 	assert_non_null(strstr(b.data, "rnps,beta,1,"));
 	assert_non_null(strstr(b.data, ",9,4,44.4,4,0,0,,,,,\r\n"));
 	buf_reset(&b);
-	campaign_report_latest_html(&r, &b);
+	assert_int_equal(campaign_report_latest_html(&r, NULL, NULL, &b), 2);
 	/* the newest acme round and beta's, not acme's first */
 	assert_non_null(strstr(b.data, "-25"));
 	assert_null(strstr(b.data, "+30"));
