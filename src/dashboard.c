@@ -646,9 +646,10 @@ static void campaign_cards(const struct rate_env *env, struct store *st,
 						(void *)u, &t) > 0) {
 			buf_puts(b, "<h2>Relationship NPS: ");
 			html(b, name);
-			buf_puts(b, "</h2>\n<p class=\"muted\">The latest round "
-				    "per team; fewer than 5 answers: counts "
-				    "only.</p>\n");
+			buf_puts(b,
+				 "</h2>\n<p class=\"muted\">The latest round "
+				 "per team; fewer than 5 answers: counts "
+				 "only.</p>\n");
 			buf_append(b, t.data ? t.data : "", t.len);
 		}
 		buf_free(&t);
