@@ -39,7 +39,12 @@ static const char cp_style[] =
     "textarea{width:100%;box-sizing:border-box;min-height:5em}"
     ".send{margin-top:1em;padding:.6em 1.5em;font-size:1em}";
 
-static void page_open(struct buf *b, int nl, const char *title)
+/* The style is a file of its own: the CSP (http.c) allows no inline
+ * style. */
+#define CP_CSS_PATH "/c/campaign.css"
+
+static void page_open(const struct rate_env *env, struct buf *b, int nl,
+		      const char *title)
 {
 	buf_printf(b,
 		   "<!doctype html>\n<html lang=\"%s\"><head><meta "
@@ -47,8 +52,9 @@ static void page_open(struct buf *b, int nl, const char *title)
 		   "content=\"width=device-width, initial-scale=1\"><title>",
 		   nl ? "nl" : "en");
 	esc(b, title);
-	buf_printf(b, "</title><style>%s</style></head>\n<body><main>\n",
-		   cp_style);
+	buf_puts(b, "</title><link rel=\"stylesheet\" href=\"");
+	esc(b, env->base_path);
+	buf_puts(b, CP_CSS_PATH "\"></head>\n<body><main>\n");
 }
 
 static void page_close(struct buf *b)
@@ -100,7 +106,7 @@ static void question_page(const struct rate_env *env, const struct cp_ctx *a,
 		return;
 	}
 	buf_reset(b);
-	page_open(b, a->nl, a->nl ? "Uw mening" : "Your opinion");
+	page_open(env, b, a->nl, a->nl ? "Uw mening" : "Your opinion");
 	if (saved)
 		buf_puts(b, a->nl ? "<p class=\"saved\"><strong>Dank u! Uw "
 				    "antwoord is opgeslagen.</strong> U kunt "
@@ -229,7 +235,7 @@ static void unsub_page(const struct rate_env *env, const struct cp_ctx *a,
 	char csrf[TOKEN_CSRF_LEN + 1];
 
 	buf_reset(b);
-	page_open(b, a->nl, a->nl ? "Afmelden" : "Unsubscribe");
+	page_open(env, b, a->nl, a->nl ? "Afmelden" : "Unsubscribe");
 	if (done) {
 		buf_puts(b, a->nl ? "<h1>U bent afgemeld</h1>\n<p>U krijgt "
 				    "deze vraag niet meer.</p>\n"
@@ -315,6 +321,12 @@ void campaign_page_handle(const struct rate_env *env, struct store *st,
 	struct cp_ctx a;
 
 	rs->status = 0;
+	if (!strcmp(rq->path, CP_CSS_PATH)) {
+		rs->status = 200;
+		rs->content_type = "text/css; charset=utf-8";
+		buf_puts(&rs->body, cp_style);
+		return;
+	}
 	if (toklen == 0 || (rest && (unsub || strchr(rest, '/'))) ||
 	    (rest && rq->method == RATE_POST)) {
 		rate_not_found(env, rq->accept_language, rs);
