@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "campaign.h"
+#include "campaign_mail.h"
 #include "campaign_report.h"
 #include "conf.h"
 #include "conf_campaign.h"
@@ -377,6 +378,54 @@ static void test_report_fold(void **state)
 	campaign_report_free(&r);
 }
 
+/* The mail: bulk and one-click unsubscribe headers, eleven links in each
+ * part, and nothing from outside can add a header. */
+static void test_mail(void **state)
+{
+	struct campaign_mail m = {
+	    "nl",
+	    "nps@msp.test",
+	    "ann@acme.test",
+	    "feedback+TOK@msp.test",
+	    "Zou u ons aanbevelen?\r\nBcc: evil@x.test",
+	    "Hoe waarschijnlijk <b>?",
+	    "Team \"Acme\"\r\nX-Evil: 1",
+	    "https://fb.test/c/TOK",
+	    "https://fb.test/u/TOK",
+	    "campaign.1.2@msp.test",
+	    NOW,
+	};
+	struct buf b;
+	char *hdr;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(campaign_mail_compose(&b, &m), 0);
+	hdr = strndup(b.data, (size_t)(strstr(b.data, "\r\n\r\n") - b.data));
+	assert_non_null(strstr(hdr, "List-Unsubscribe: <https://fb.test/u/TOK>"
+				    "\r\nList-Unsubscribe-Post: "
+				    "List-Unsubscribe=One-Click\r\n"));
+	assert_non_null(strstr(hdr, "Auto-Submitted: auto-generated\r\n"));
+	assert_non_null(strstr(hdr, "Precedence: bulk\r\n"));
+	assert_non_null(strstr(hdr, "Reply-To: <feedback+TOK@msp.test>\r\n"));
+	/* the CR LF in the subject became a space: no Bcc header */
+	assert_null(strstr(b.data, "\nBcc:"));
+	assert_null(strstr(b.data, "\nX-Evil:"));
+	free(hdr);
+	/* 0..10 in the text part (QP keeps "/10" and "/0" readable) */
+	assert_non_null(strstr(b.data, "https://fb.test/c/TOK/10"));
+	assert_non_null(strstr(b.data, "https://fb.test/c/TOK/0"));
+	/* HTML escaped in the HTML part */
+	assert_non_null(strstr(b.data, "&lt;b&gt;"));
+	buf_reset(&b);
+	m.to = "ann@acme.test>\r\nBcc: x@y.test";
+	assert_int_equal(campaign_mail_compose(&b, &m), -1);
+	m.to = "ann@acme.test";
+	m.unsub_url = "https://fb.test/u/TOK>\r\nX: y";
+	assert_int_equal(campaign_mail_compose(&b, &m), -1);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,7 +435,7 @@ int main(void)
 	    cmocka_unit_test(test_select),
 	    cmocka_unit_test(test_sample),
 	    cmocka_unit_test(test_plan_queue),
-	    cmocka_unit_test(test_report_fold),
+	    cmocka_unit_test(test_report_fold), cmocka_unit_test(test_mail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
