@@ -73,6 +73,14 @@ struct plan_ctx {
 	struct campaign_plan *p;
 };
 
+/* Two team names, either may be NULL (no team). */
+static int same_team(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
 static struct campaign_plan_team *plan_team(struct campaign_plan *p,
 					    const char *team)
 {
@@ -80,7 +88,7 @@ static struct campaign_plan_team *plan_team(struct campaign_plan *p,
 
 	for (size_t i = 0; i < p->nteams; i++) {
 		t = &p->teams[i];
-		if (t->team ? team && !strcmp(t->team, team) : !team)
+		if (same_team(t->team, team))
 			return t;
 	}
 	t = realloc(p->teams, (p->nteams + 1) * sizeof(*t));

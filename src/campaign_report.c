@@ -7,6 +7,14 @@
 #include "campaign_report.h"
 #include "store_campaign.h"
 
+/* Two team names, either may be NULL (no team). */
+static int same_team(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
 static double pct(int64_t a, int64_t b)
 {
 	return b ? 100.0 * (double)a / (double)b : 0.0;
@@ -48,8 +56,7 @@ int campaign_report_add(struct campaign_report *r, const char *team,
 		}
 	}
 	prev = r->n > 1 ? &a[r->n - 2] : NULL;
-	if (prev && f->shown && prev->shown &&
-	    (prev->team ? team && !strcmp(prev->team, team) : !team)) {
+	if (prev && f->shown && prev->shown && same_team(prev->team, team)) {
 		f->has_trend = 1;
 		f->trend = f->nps - prev->nps;
 	}

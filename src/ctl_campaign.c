@@ -308,8 +308,12 @@ int ctl_campaign_report(const char *config_path, int argc, char **argv)
 		ret = EX_SOFTWARE;
 	} else {
 		FILE *fp = out ? fopen(out, "w") : stdout;
-		if (!fp || fwrite(b.data, 1, b.len, fp) != b.len ||
-		    (out ? fclose(fp) : fflush(fp)) != 0) {
+		int bad = !fp || fwrite(b.data, 1, b.len, fp) != b.len;
+		if (fp && out)
+			bad |= fclose(fp) != 0;
+		else if (fp)
+			bad |= fflush(fp) != 0;
+		if (bad) {
 			fprintf(stderr, "mailmoodctl: %s: write error\n",
 				out ? out : "stdout");
 			ret = EX_IOERR;

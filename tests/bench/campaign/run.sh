@@ -50,7 +50,7 @@ PRAGMA synchronous = OFF;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $NS - 1)
 INSERT INTO surveys (sent_at, status, rule, ticket, team, agent, requester, scale, language)
-SELECT $NOW - ((i * 7919) % (180 * $DAY)), 0, 'r', 'INC-' || i, 't' || ((i % $NP) % 10), 'a',
+SELECT $NOW - ((i * 7919) % (180 * 24)) * 3600 - 1800, 0, 'r', 'INC-' || i, 't' || ((i % $NP) % 10), 'a',
 	'p' || (i % $NP) || '@t' || ((i % $NP) % 10) || '.test', 'thermometer', 'en'
 FROM n;
 INSERT INTO campaign_unsubscribes (address, at)
@@ -67,8 +67,12 @@ SQL
 # survey's team, as SQLite's max() bare columns give it), the team in the
 # config, not internal (a domain without a dot, @msp.test), not
 # unsubscribed, no campaign mail within 180 days, no closure survey within
-# 7 days (sample_rate 100).
-cat >"$MM_TMP/hand.sql" <<SQL
+# 7 days (sample_rate 100). Surveys went out half past the hour, so the
+# seconds between the two runs move nobody across a boundary; each run
+# takes the time it starts at.
+hand_sql() { # NOW
+	local NOW=$1
+	cat <<SQL
 .timeout 5000
 BEGIN IMMEDIATE;
 INSERT INTO campaign_rounds (campaign, started_at, anonymous) VALUES ('rnps', $NOW, 0);
@@ -93,6 +97,7 @@ INSERT INTO campaign_contacts (address, last_sent) SELECT address, $NOW FROM que
 COMMIT;
 SELECT count(*) FROM campaign_recipients;
 SQL
+}
 
 best() { # the smallest of the numbers on stdin
 	sort -g | head -n 1
@@ -109,6 +114,7 @@ for r in $(seq "$ROUNDS"); do
 	ours_t+=("$(echo "$e - $s" | bc)")
 	ours_n=$(sqlite3 "$MM_TMP/ours.db" "SELECT count(*) FROM campaign_recipients")
 	cp "$DB" "$MM_TMP/hand.db"
+	hand_sql "$(date +%s)" >"$MM_TMP/hand.sql"
 	s=$(date +%s.%N)
 	hand_n=$(sqlite3 "$MM_TMP/hand.db" <"$MM_TMP/hand.sql") || tap_bail "hand SQL failed"
 	e=$(date +%s.%N)
