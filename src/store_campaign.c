@@ -117,3 +117,18 @@ enum store_rc store_campaign_closure_ratings(struct store *st,
 	return st->ops->campaign->closure_ratings(st, requester, limit, emit,
 						  arg);
 }
+
+enum store_rc store_campaign_purge(struct store *st, int64_t before,
+				   int anonymize)
+{
+	enum store_rc rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	rc = st->ops->campaign->purge(st, before, anonymize);
+	if (rc != STORE_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}

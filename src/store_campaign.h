@@ -105,6 +105,13 @@ typedef int (*store_campaign_cell_emit)(void *arg,
 enum store_rc store_campaign_report(struct store *st, const char *campaign,
 				    store_campaign_cell_emit emit, void *arg);
 
+/* GDPR (store_purge): rounds started before `before` are deleted with
+ * their recipients and answers, or (anonymize) their addresses and
+ * comments cleared; contact times before then are dropped. Unsubscribes
+ * stay: they are a wish to be honoured. One transaction. */
+enum store_rc store_campaign_purge(struct store *st, int64_t before,
+				   int anonymize);
+
 /* Records an unsubscribe (lowercased address; a repeat keeps the first
  * time). */
 enum store_rc store_campaign_unsubscribe(struct store *st, const char *address,

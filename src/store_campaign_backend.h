@@ -35,6 +35,8 @@ struct store_campaign_ops {
 					 const char *requester, int limit,
 					 store_closure_rating_emit emit,
 					 void *arg);
+	/* inside the transaction store_campaign_purge opened */
+	enum store_rc (*purge)(struct store *st, int64_t before, int anonymize);
 	enum store_rc (*report)(struct store *st, const char *campaign,
 				store_campaign_cell_emit emit, void *arg);
 };

@@ -361,7 +361,36 @@ static enum store_rc spc_closure_ratings(struct store *st,
 			     2, p, spc_closure_row, &e, "closure ratings");
 }
 
+static enum store_rc spc_purge(struct store *st, int64_t before, int anonymize)
+{
+	static const char *const anon[] = {
+	    "UPDATE campaign_answers SET why = NULL, better = NULL WHERE "
+	    "recipient_id IN (SELECT r.id FROM campaign_recipients r JOIN"
+	    " campaign_rounds k ON k.id = r.round_id WHERE k.started_at <"
+	    " $1::bigint)",
+	    "UPDATE campaign_recipients SET address = NULL WHERE round_id"
+	    " IN (SELECT id FROM campaign_rounds WHERE started_at < $1::b"
+	    "igint)",
+	    "DELETE FROM campaign_contacts WHERE last_sent < $1::bigint", NULL};
+	static const char *const del[] = {
+	    "DELETE FROM campaign_answers WHERE recipient_id IN (SELECT r"
+	    ".id FROM campaign_recipients r JOIN campaign_rounds k ON k.i"
+	    "d = r.round_id WHERE k.started_at < $1::bigint)",
+	    "DELETE FROM campaign_recipients WHERE round_id IN (SELECT id"
+	    " FROM campaign_rounds WHERE started_at < $1::bigint)",
+	    "DELETE FROM campaign_rounds WHERE started_at < $1::bigint",
+	    "DELETE FROM campaign_contacts WHERE last_sent < $1::bigint", NULL};
+	char a[STORE_PG_I64];
+	const char *p[1] = {store_pg_i64(a, before)};
+	enum store_rc ret = STORE_OK;
+
+	for (const char *const *q = anonymize ? anon : del; *q && !ret; q++)
+		ret = store_pg_exec(st, *q, 1, p, NULL, "campaign purge");
+	return ret;
+}
+
 const struct store_campaign_ops store_pg_campaign_ops = {
+    .purge = spc_purge,
     .alert_get = spc_alert_get,
     .closure_ratings = spc_closure_ratings,
     .report = spc_report,

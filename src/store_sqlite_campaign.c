@@ -458,7 +458,39 @@ static enum store_rc sqc_closure_ratings(struct store *st,
 	return ret;
 }
 
+static enum store_rc sqc_purge(struct store *st, int64_t before, int anonymize)
+{
+	static const char *const anon[] = {
+	    "UPDATE campaign_answers SET why = NULL, better = NULL WHERE "
+	    "recipient_id IN (SELECT r.id FROM campaign_recipients r JOIN"
+	    " campaign_rounds k ON k.id = r.round_id WHERE k.started_at <"
+	    " ?1)",
+	    "UPDATE campaign_recipients SET address = NULL WHERE round_id"
+	    " IN (SELECT id FROM campaign_rounds WHERE started_at < ?1)",
+	    "DELETE FROM campaign_contacts WHERE last_sent < ?1", NULL};
+	static const char *const del[] = {
+	    "DELETE FROM campaign_answers WHERE recipient_id IN (SELECT r"
+	    ".id FROM campaign_recipients r JOIN campaign_rounds k ON k.i"
+	    "d = r.round_id WHERE k.started_at < ?1)",
+	    "DELETE FROM campaign_recipients WHERE round_id IN (SELECT id"
+	    " FROM campaign_rounds WHERE started_at < ?1)",
+	    "DELETE FROM campaign_rounds WHERE started_at < ?1",
+	    "DELETE FROM campaign_contacts WHERE last_sent < ?1", NULL};
+	enum store_rc ret = STORE_OK;
+
+	for (const char *const *q = anonymize ? anon : del; *q && !ret; q++) {
+		sqlite3_stmt *s = sqc_prepare(st, *q);
+		if (!s)
+			return STORE_ERROR;
+		sqlite3_bind_int64(s, 1, before);
+		ret = sqc_step_done(st, s, "campaign purge");
+		sqlite3_finalize(s);
+	}
+	return ret;
+}
+
 const struct store_campaign_ops store_sqlite_campaign_ops = {
+    .purge = sqc_purge,
     .alert_get = sqc_alert_get,
     .closure_ratings = sqc_closure_ratings,
     .report = sqc_report,

@@ -21,7 +21,7 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 61
+tap_plan 64
 mm_tmpdir
 _mm_port PORT
 _mm_port SINK_PORT
@@ -308,4 +308,23 @@ tap_is "$(req GET /admin/)" 200 "olga's overview"
 tap_ok "the overview shows the campaign's latest oranje round" \
 	python3 -c 'import sys,re; b=open(sys.argv[1]).read(); i=b.index("Relationship NPS: rnps"); sys.exit(not re.search(r"<tr><td>oranje</td><td>[0-9-]+</td><td>1</td><td>1</td>", b[i:]))' "$MM_TMP/body"
 tap_ok "... and no team olga does not see" sh -c "! grep -q '<td>acme</td>' '$MM_TMP/body'"
+
+# ---- copy-store takes the campaign tables along; purge clears them
+mm_stop_pid "$MMD_PID"
+counts() { # DSN -> rounds/recipients/answers/unsubscribes
+	local q="SELECT (SELECT count(*) FROM campaign_rounds) || '/' || (SELECT count(*) FROM campaign_recipients) || '/' || (SELECT count(*) FROM campaign_answers) || '/' || (SELECT count(*) FROM campaign_unsubscribes)"
+	case $1 in
+	postgresql:*) mm_sql "$q" ;;
+	*) sqlite3 "$1" "$q" ;;
+	esac
+}
+"$CTL" copy-store "$MM_STORE_DSN" "$MM_TMP/copy.db" >"$MM_TMP/copy.out" 2>&1
+tap_is "$(counts "$MM_TMP/copy.db")" "$(counts "$MM_STORE_DSN")" "copy-store copies rounds, recipients, answers, unsubscribes" ||
+	tap_diag <"$MM_TMP/copy.out"
+ctl purge --before "$(date -u -d tomorrow +%F)" --anonymize >/dev/null
+tap_is "$(mm_sql "SELECT count(*) FROM campaign_recipients WHERE address IS NOT NULL")/$(mm_sql "SELECT count(*) FROM campaign_answers WHERE better IS NOT NULL")" \
+	"0/0" "purge --anonymize clears the campaigns' addresses and comments"
+ctl purge --before "$(date -u -d tomorrow +%F)" >/dev/null
+tap_is "$(mm_sql "SELECT count(*) FROM campaign_rounds")/$(mm_sql "SELECT count(*) FROM campaign_unsubscribes")" "0/2" \
+	"purge deletes the rounds and keeps the unsubscribes"
 tap_done
