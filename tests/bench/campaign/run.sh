@@ -16,6 +16,9 @@
 # usage: top_srcdir=... top_builddir=... tests/bench/campaign/run.sh \
 #        [SURVEYS] [REQUESTERS] [ROUNDS]
 # Exit status 0 when the target is met.
+# Measured (1,000,000 surveys, 200,000 requesters, 149,760 recipients, 2
+# shared cores, best of 3): ours 1.39 s, hand SQL 1.13 s, ratio 1.23; with
+# other jobs on the machine single runs ranged from 0.91 to 2.0.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 B=${top_builddir:?}
 NS=${1:-1000000}
