@@ -470,6 +470,8 @@ enum store_rc store_purge(struct store *st, int64_t before, int anonymize,
 	 * purge ends by scrubbing freed pages outside one */
 	enum store_rc rc = store_campaign_purge(st, before, anonymize);
 
+	if (rc != STORE_OK && count)
+		*count = 0;
 	return rc != STORE_OK ? rc
 			      : st->ops->purge(st, before, anonymize, count);
 }
