@@ -435,7 +435,8 @@ int main(void)
 	    cmocka_unit_test(test_select),
 	    cmocka_unit_test(test_sample),
 	    cmocka_unit_test(test_plan_queue),
-	    cmocka_unit_test(test_report_fold), cmocka_unit_test(test_mail),
+	    cmocka_unit_test(test_report_fold),
+	    cmocka_unit_test(test_mail),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
