@@ -16,6 +16,7 @@
 #include <ini.h>
 
 #include "conf.h"
+#include "conf_campaign.h"
 
 /* The typed table (after Postfix's CONFIG_*_TABLE): one row per key of the
  * fixed sections, with its default as text, so the default goes through the
@@ -155,6 +156,8 @@ static const struct conf_key conf_keys[] = {
     {"imap", "tls_verify", T_BOOL, O(imap.tls_verify), "yes", 0, 0, NULL},
     {"imap", "ca_file", T_STR, O(imap.ca_file), NULL, 0, 0, NULL},
     {"imap", "timeout", T_DURATION, O(imap.timeout), "60s", 1, 3600, NULL},
+    {"campaign", "schedule", T_CHOICE, O(campaign.schedule), "manual", 0, 0,
+     "|manual|auto|"},
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -176,6 +179,7 @@ struct conf_parser {
 	size_t nsections;
 	struct conf_rule *rule; /* section being parsed */
 	struct conf_team *team;
+	struct conf_campaign *campaign;
 };
 
 static void conf_error(struct conf_parser *p, int line, const char *section,
@@ -711,6 +715,7 @@ static int conf_enter_section(struct conf_parser *p, const char *section)
 	snprintf(p->last_section, sizeof(p->last_section), "%s", section);
 	p->rule = NULL;
 	p->team = NULL;
+	p->campaign = NULL;
 	for (size_t i = 0; i < p->nsections; i++)
 		if (!strcmp(p->sections[i], section)) {
 			conf_error(p, p->section_line, section, NULL,
@@ -758,6 +763,17 @@ static int conf_enter_section(struct conf_parser *p, const char *section)
 		memset(p->team, 0, sizeof(*p->team));
 		p->team->name = strdup(name);
 		p->team->line = p->section_line;
+	} else if (!strncmp(section, "campaign ", 9)) {
+		if (!valid_section_name(section + 9)) {
+			conf_error(
+			    p, p->section_line, section, NULL,
+			    "bad campaign name (letters, digits, - _ .)");
+			return -1;
+		}
+		p->campaign =
+		    conf_campaign_add(c, section + 9, p->section_line);
+		if (!p->campaign)
+			return -1;
 	}
 	return 0;
 }
@@ -781,6 +797,9 @@ static int conf_handler(void *user, const char *section, const char *key,
 		    conf_rule_key(p, p->rule, key, value, why, sizeof(why));
 	else if (p->team)
 		reason = conf_team_key(p->team, key, value);
+	else if (p->campaign)
+		reason = conf_campaign_key(p->campaign, key, value, p->line,
+					   why, sizeof(why));
 	else {
 		size_t i;
 		int known_section = 0;
@@ -794,7 +813,8 @@ static int conf_handler(void *user, const char *section, const char *key,
 		if (!known_section) {
 			conf_error(p, p->line, section, key,
 				   "unknown section (general, milter, "
-				   "listener, imap, rule NAME, team NAME)");
+				   "listener, imap, campaign, rule NAME, "
+				   "team NAME, campaign NAME)");
 			return 1;
 		}
 		if (i == NKEYS)
@@ -812,6 +832,21 @@ static int conf_handler(void *user, const char *section, const char *key,
 	return 1;
 }
 
+/* libinih calls the handler only for keys; a [campaign NAME] section
+ * works with no key at all (every key has a default), so it is opened at
+ * its header line. */
+static void conf_campaign_header(struct conf_parser *p, const char *line)
+{
+	const char *end = strchr(line, ']');
+	char name[256];
+
+	if (!end || strncmp(line, "[campaign ", 10) ||
+	    (size_t)(end - line) >= sizeof(name))
+		return;
+	snprintf(name, sizeof(name), "%.*s", (int)(end - line - 1), line + 1);
+	conf_enter_section(p, name);
+}
+
 static char *conf_reader(char *str, int num, void *stream)
 {
 	struct conf_parser *p = stream;
@@ -822,8 +857,10 @@ static char *conf_reader(char *str, int num, void *stream)
 		return NULL;
 	p->line++;
 	n = strlen(str);
-	if (str[strspn(str, " \t")] == '[')
+	if (str[strspn(str, " \t")] == '[') {
 		p->section_line = p->line;
+		conf_campaign_header(p, str + strspn(str, " \t"));
+	}
 	p->line_too_long =
 	    n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp);
 	if (p->line_too_long) {
@@ -956,6 +993,18 @@ static void conf_finish(struct conf_parser *p)
 		if (!t->digest)
 			t->digest = strdup("none");
 	}
+	for (size_t i = 0; i < c->ncampaigns; i++) {
+		const char *key, *why;
+		char buf[300], sect[300];
+		int line;
+		why = conf_campaign_check(c, &c->campaigns[i], &key, &line, buf,
+					  sizeof(buf));
+		snprintf(sect, sizeof(sect), "campaign %s",
+			 c->campaigns[i].name);
+		if (why)
+			conf_error(p, line ? line : c->campaigns[i].line, sect,
+				   key, "%s", why);
+	}
 	if (c->imap.url && *c->imap.url && strncmp(c->imap.url, "imap://", 7) &&
 	    strncmp(c->imap.url, "imaps://", 8))
 		conf_error(p, 0, "imap", "url",
@@ -1074,6 +1123,7 @@ void conf_free(struct conf *c)
 		free(t->ticket_url);
 	}
 	free(c->teams);
+	conf_campaign_free_all(c);
 	free(c->path);
 	free(c);
 }

@@ -148,6 +148,12 @@ struct conf {
 	size_t nrules;
 	struct conf_team *teams;
 	size_t nteams;
+	/* [campaign]: when rounds go out; [campaign NAME]: conf_campaign.h */
+	struct {
+		char *schedule; /* "manual", "auto" */
+	} campaign;
+	struct conf_campaign *campaigns;
+	size_t ncampaigns;
 };
 
 /* Parses path. On any error returns NULL and writes one or more lines of

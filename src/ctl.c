@@ -51,6 +51,12 @@ static const struct ctl_verb ctl_verbs[] = {
      ctl_send_pending},
     {"digest", "digest TEAM                 send TEAM's digest now",
      ctl_digest},
+    {"campaign",
+     "campaign NAME --dry-run|--send [--summary]\n"
+     "                          a relationship NPS round: who gets it per "
+     "team and\n                          why others are left out; --send "
+     "queues it",
+     ctl_campaign},
     {"migrate",
      "migrate [STORE]             create or upgrade the store's schema "
      "(a PostgreSQL\n                          store is only changed by "

@@ -5,6 +5,7 @@
 #ifndef MM_CTL_H
 #define MM_CTL_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct ctl_verb {
@@ -33,5 +34,14 @@ int ctl_user(const char *config_path, int argc, char **argv);
 /* ctl_store.c */
 int ctl_migrate(const char *config_path, int argc, char **argv);
 int ctl_copy_store(const char *config_path, int argc, char **argv);
+/* ctl_campaign.c */
+int ctl_campaign(const char *config_path, int argc, char **argv);
+struct conf;
+struct token_key;
+/* mailmoodctl report --campaign NAME [--format F] [--output FILE] */
+int ctl_campaign_report(const char *config_path, int argc, char **argv);
+/* mailmoodctl show of a campaign token (recipient id already verified). */
+int ctl_campaign_show(const struct conf *c, const struct token_key *key,
+		      const char *token, int64_t recipient_id, int json);
 
 #endif

@@ -119,6 +119,10 @@ int ctl_report(const char *config_path, int argc, char **argv)
 	long ncomments = 10;
 	int rc;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--campaign") ||
+		    !strncmp(argv[i], "--campaign=", 11))
+			return ctl_campaign_report(config_path, argc, argv);
 	memset(&q, 0, sizeof(q));
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "t:a:r:s:u:b:p:f:o:n:", opts,

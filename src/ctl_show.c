@@ -549,6 +549,12 @@ int ctl_show(const char *config_path, int argc, char **argv)
 			conf_free(c);
 			return EX_CONFIG;
 		}
+		if (token_verify(&key, arg, strlen(arg), &id) < 0 &&
+		    token_verify_campaign(&key, arg, strlen(arg), &id) == 0) {
+			rc = ctl_campaign_show(c, &key, arg, id, json);
+			conf_free(c);
+			return rc;
+		}
 		if (token_verify(&key, arg, strlen(arg), &id) < 0) {
 			fprintf(stderr,
 				"mailmoodctl show: not a valid token for this "

@@ -13,6 +13,8 @@
 #include <gnutls/gnutls.h>
 
 #include "auth.h"
+#include "campaign_report.h"
+#include "conf_campaign.h"
 #include "dashboard.h"
 #include "log.h"
 #include "report.h"
@@ -623,6 +625,38 @@ static int overview_cards(const struct rate_env *env, struct store *st,
 			  const struct store_user *u,
 			  const struct dashboard_request *rq, struct buf *b);
 
+static int campaign_team_visible(void *arg, const char *team)
+{
+	return team && user_sees(arg, team);
+}
+
+/* The latest relationship NPS round per team, beside the closure
+ * figures (campaign_report.h; aggregates only). */
+static void campaign_cards(const struct rate_env *env, struct store *st,
+			   const struct store_user *u, struct buf *b)
+{
+	for (size_t i = 0; i < env->conf->ncampaigns; i++) {
+		const char *name = env->conf->campaigns[i].name;
+		struct campaign_report r;
+		struct buf t;
+		if (campaign_report_load(st, name, &r) != STORE_OK)
+			continue;
+		buf_init(&t);
+		if (campaign_report_latest_html(&r, campaign_team_visible,
+						(void *)u, &t) > 0) {
+			buf_puts(b, "<h2>Relationship NPS: ");
+			html(b, name);
+			buf_puts(b,
+				 "</h2>\n<p class=\"muted\">The latest round "
+				 "per team; fewer than 5 answers: counts "
+				 "only.</p>\n");
+			buf_append(b, t.data ? t.data : "", t.len);
+		}
+		buf_free(&t);
+		campaign_report_free(&r);
+	}
+}
+
 static void overview(const struct rate_env *env, struct store *st,
 		     const struct store_user *u, const char *sid,
 		     const struct dashboard_request *rq,
@@ -649,6 +683,7 @@ static void overview(const struct rate_env *env, struct store *st,
 		    "improving, not for ranking teams.</p>\n");
 	buf_append(b, cards.data ? cards.data : "", cards.len);
 	buf_free(&cards);
+	campaign_cards(env, st, u, b);
 	page_tail(b);
 	page_html(rs, 200);
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "campaign_reply.h"
 #include "ingest.h"
 #include "outbox.h"
 #include "log.h"
@@ -648,6 +649,38 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 			goto store_fail_tx;
 	}
 
+	/* 0. a campaign mail's feedback+TOKEN@: an answer of its own */
+	for (size_t i = 0; i < ev->nrcpts; i++) {
+		struct campaign_reply_result cr;
+		int crc;
+		if (ingest_addr_token(ev->rcpts[i], tok) != 0)
+			continue;
+		crc = campaign_reply(c, env->key, st, tok, w.stripped,
+				     ingest_auto_reason(&w.h, sender),
+				     c->listener.comment_max, ev->now, &cr);
+		if (crc == 0)
+			continue;
+		if (crc < 0 || (rc = store_commit(st)) != STORE_OK) {
+			rc = crc < 0 ? STORE_ERROR : rc;
+			goto store_fail_tx;
+		}
+		out->result = INGEST_STORED;
+		out->level = cr.level;
+		if (cr.level >= 0)
+			log_info("%s %s: campaign %s recipient %lld answer %d",
+				 store_reply_source_name(ev->source), out->qid,
+				 cr.campaign, (long long)cr.recipient_id,
+				 cr.level);
+		else
+			log_info("%s %s: campaign %s recipient %lld: %s",
+				 store_reply_source_name(ev->source), out->qid,
+				 cr.campaign, (long long)cr.recipient_id,
+				 cr.reason);
+		if (locked)
+			pthread_mutex_unlock(env->tx_lock);
+		work_free(&w);
+		return out->result;
+	}
 	/* 1. +TOKEN in a recipient: envelope first, then the headers */
 	for (size_t i = 0; !m.found && !m.err && i < ev->nrcpts; i++)
 		if (ingest_addr_token(ev->rcpts[i], tok) == 0)

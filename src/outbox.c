@@ -13,6 +13,8 @@
 #include <gnutls/crypto.h>
 
 #include "alert_mail.h"
+#include "campaign.h"
+#include "campaign_send.h"
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
@@ -60,6 +62,7 @@ struct outbox_mail {
 	const char *rcpt[16];
 	size_t nrcpt;
 	char what[256];
+	const char *from; /* envelope sender; NULL: alert_from */
 };
 
 static void mail_free(struct outbox_mail *m)
@@ -376,6 +379,22 @@ static void send_batch(struct store *st, const struct conf *c,
 		if (!strcmp(o->kind, "alert") || !strcmp(o->kind, "kudos")) {
 			crc = compose_rating_mail(st, c, key, o, &m, err,
 						  sizeof(err));
+		} else if (!strcmp(o->kind, "campaign")) {
+			crc = campaign_outbox_compose(
+			    st, c, key, o->id, &m.msg, &m.rcpt_copy, &m.from,
+			    m.what, sizeof(m.what), err, sizeof(err));
+			m.rcpt[0] = m.rcpt_copy;
+			m.nrcpt = crc == 0;
+		} else if (!strcmp(o->kind, "campaign-alert")) {
+			char *to = NULL;
+			crc = campaign_alert_compose(st, c, o->id, &m.msg, &to,
+						     m.what, sizeof(m.what),
+						     err, sizeof(err));
+			if (crc == 0 && split_rcpt(&m, to) < 0) {
+				snprintf(err, sizeof(err), "no valid alert_to");
+				crc = 1;
+			}
+			free(to);
 		} else {
 			snprintf(err, sizeof(err), "unknown kind '%s'",
 				 o->kind);
@@ -400,8 +419,9 @@ static void send_batch(struct store *st, const struct conf *c,
 			mail_free(&m);
 			continue;
 		}
-		r = smtp_send(*sess, c->listener.alert_from, m.rcpt, m.nrcpt,
-			      m.msg.data, m.msg.len, reply, sizeof(reply));
+		r = smtp_send(*sess, m.from ? m.from : c->listener.alert_from,
+			      m.rcpt, m.nrcpt, m.msg.data, m.msg.len, reply,
+			      sizeof(reply));
 		if (r == SMTP_OK) {
 			mark_done(st, o, owner, claimed + lease - 1);
 			ps->sent++;
@@ -719,6 +739,8 @@ static void *worker_main(void *arg)
 			if (now - last_digest >= DIGEST_CHECK_EVERY) {
 				last_digest = now;
 				outbox_digests_due(st, w->conf, now, &ps);
+				if (campaign_run_due(st, w->conf, now) > 0)
+					continue; /* send the round now */
 			}
 		}
 		clock_gettime(CLOCK_REALTIME, &until);

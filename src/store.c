@@ -8,6 +8,7 @@
 
 #include "store.h"
 #include "store_backend.h"
+#include "store_campaign.h"
 
 void store_set_err(struct store *st, const char *fmt, ...)
 {
@@ -465,7 +466,14 @@ enum store_rc store_alert_rows(struct store *st, const char *team,
 enum store_rc store_purge(struct store *st, int64_t before, int anonymize,
 			  int64_t *count)
 {
-	return st->ops->purge(st, before, anonymize, count);
+	/* campaign rounds first, in their own transaction: the backend's
+	 * purge ends by scrubbing freed pages outside one */
+	enum store_rc rc = store_campaign_purge(st, before, anonymize);
+
+	if (rc != STORE_OK && count)
+		*count = 0;
+	return rc != STORE_OK ? rc
+			      : st->ops->purge(st, before, anonymize, count);
 }
 
 void store_user_free(struct store_user *u)

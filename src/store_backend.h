@@ -14,6 +14,8 @@ enum store_open_mode {
 	STORE_OPEN_INSPECT, /* neither: only to read the schema version */
 };
 
+struct store_campaign_ops;
+
 /* One row as text; NULL for SQL NULL. Returns non-zero to stop. */
 typedef int (*store_row_emit)(void *arg, int ncols, const char *const *vals);
 
@@ -141,6 +143,8 @@ struct store_ops {
 				     int64_t *n);
 	/* After rows came in with their ids: new ids must start above. */
 	enum store_rc (*table_loaded)(struct store *st, const char *table);
+	/* relationship NPS campaigns (store_*_campaign.c) */
+	const struct store_campaign_ops *campaign;
 };
 
 /* One connection. Not locked: a struct store belongs to one thread at a

@@ -34,6 +34,17 @@ static const struct store_copy_table {
      "name, pwhash, is_admin, teams, failures, locked_until, created_at", 7, 0},
     {"sessions", "id, user_name, created_at, expires_at", 4, 0},
     {"digests", "team, last_sent", 2, 0},
+    {"campaign_rounds", "id, campaign, started_at, anonymous", 4, 1},
+    {"campaign_recipients",
+     "id, round_id, team, language, address, outbox_id, sent_at, "
+     "answered_at",
+     8, 1},
+    {"campaign_answers",
+     "id, recipient_id, at, level, source, current, why, better, "
+     "alert_outbox_id",
+     9, 1},
+    {"campaign_contacts", "address, last_sent", 2, 0},
+    {"campaign_unsubscribes", "address, at", 2, 0},
 };
 
 #define COPY_TABLES (sizeof(copy_tables) / sizeof(copy_tables[0]))

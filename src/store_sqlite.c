@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "store.h"
 #include "store_backend.h"
+#include "store_campaign_backend.h"
 
 #define SQ_BUSY_TIMEOUT_MS 5000
 /* The WAL is cut back to this size whenever SQLite resets it (after a
@@ -174,6 +175,50 @@ static const char *const sq_migrations[] = {
 	 * mailmoodctl show. */
 	"ALTER TABLE replies ADD COLUMN source TEXT;"
 	"ALTER TABLE replies ADD COLUMN matched_by TEXT;",
+	/* 7: relationship NPS campaigns (campaign.c). A recipient's
+	 * address is cleared after the answer of an anonymous campaign;
+	 * campaign_contacts keeps when an address last got a campaign mail
+	 * (the quiet period) without tying it to a round or an answer. */
+	"CREATE TABLE campaign_rounds ("
+	" id INTEGER PRIMARY KEY,"
+	" campaign TEXT NOT NULL,"
+	" started_at INTEGER NOT NULL,"
+	" anonymous INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX campaign_rounds_name ON campaign_rounds"
+	" (campaign, started_at);"
+	"CREATE TABLE campaign_recipients ("
+	" id INTEGER PRIMARY KEY,"
+	" round_id INTEGER NOT NULL REFERENCES campaign_rounds (id)"
+	"  ON DELETE CASCADE,"
+	" team TEXT,"
+	" language TEXT,"
+	" address TEXT,"
+	" outbox_id INTEGER REFERENCES outbox (id) ON DELETE SET NULL,"
+	" sent_at INTEGER NOT NULL,"
+	" answered_at INTEGER);"
+	"CREATE INDEX campaign_recipients_round ON campaign_recipients"
+	" (round_id, team);"
+	"CREATE INDEX campaign_recipients_outbox ON campaign_recipients"
+	" (outbox_id);"
+	"CREATE TABLE campaign_answers ("
+	" id INTEGER PRIMARY KEY,"
+	" recipient_id INTEGER NOT NULL REFERENCES campaign_recipients (id)"
+	"  ON DELETE CASCADE,"
+	" at INTEGER NOT NULL,"
+	" level INTEGER NOT NULL,"
+	" source INTEGER NOT NULL DEFAULT 0,"
+	" current INTEGER NOT NULL DEFAULT 1 CHECK (current IN (0, 1)),"
+	" why TEXT,"
+	" better TEXT,"
+	" alert_outbox_id INTEGER REFERENCES outbox (id) ON DELETE SET NULL);"
+	"CREATE UNIQUE INDEX campaign_answers_one_current ON campaign_answers"
+	" (recipient_id) WHERE current = 1;"
+	"CREATE TABLE campaign_contacts ("
+	" address TEXT PRIMARY KEY,"
+	" last_sent INTEGER NOT NULL);"
+	"CREATE TABLE campaign_unsubscribes ("
+	" address TEXT PRIMARY KEY,"
+	" at INTEGER NOT NULL);",
 };
 /* clang-format on */
 
@@ -1640,4 +1685,5 @@ const struct store_ops store_sqlite_ops = {
     .table_insert = sq_table_insert,
     .table_count = sq_table_count,
     .table_loaded = sq_table_loaded,
+    .campaign = &store_sqlite_campaign_ops,
 };

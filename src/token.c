@@ -521,6 +521,19 @@ int token_verify_ack(const struct token_key *key, const char *token, size_t len,
 	return token_verify_label(key, "mailmood-ack", token, len, outbox_id);
 }
 
+int token_make_campaign(const struct token_key *key, int64_t recipient_id,
+			char *out)
+{
+	return token_make_label(key, "mailmood-campaign", recipient_id, out);
+}
+
+int token_verify_campaign(const struct token_key *key, const char *token,
+			  size_t len, int64_t *recipient_id)
+{
+	return token_verify_label(key, "mailmood-campaign", token, len,
+				  recipient_id);
+}
+
 static int csrf_one(const unsigned char *k, size_t klen, const char *token,
 		    const char *purpose, char *out)
 {

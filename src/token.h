@@ -71,6 +71,13 @@ int token_verify(const struct token_key *key, const char *token, size_t len,
 int token_make_ack(const struct token_key *key, int64_t outbox_id, char *out);
 int token_verify_ack(const struct token_key *key, const char *token, size_t len,
 		     int64_t *outbox_id);
+/* The same for a campaign recipient (BASE_URL/c/TOKEN/LEVEL, /u/TOKEN,
+ * feedback+TOKEN@): its own label, so a campaign token never verifies as
+ * a survey or acknowledge token, nor the other way round. */
+int token_make_campaign(const struct token_key *key, int64_t recipient_id,
+			char *out);
+int token_verify_campaign(const struct token_key *key, const char *token,
+			  size_t len, int64_t *recipient_id);
 /* A per-page CSRF value bound to the token and a purpose ("rate", "ack");
  * out must hold TOKEN_CSRF_LEN + 1 bytes. */
 int token_csrf(const struct token_key *key, const char *token,

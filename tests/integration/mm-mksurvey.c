@@ -2,7 +2,8 @@
 /* Test helper for the HTTP integration tests: makes surveys the way the
  * milter would (through the store API) and shows what the store holds.
  *   mm-mksurvey mk DB KEYFILE [-t TEAM] [-k TICKET] [-a AGO] [-s SCALE]
- *                             [-l LANG] [-S STATUS]  -> "ID TOKEN"
+ *                             [-l LANG] [-S STATUS] [-r REQUESTER]
+ *                             -> "ID TOKEN"
  *   mm-mksurvey ack KEYFILE OUTBOX_ID  -> the signed acknowledge token
  *                                         of that alert (the /a/ link)
  *   mm-mksurvey tokens KEYFILE         tokens on stdin, one a line -> the
@@ -38,7 +39,7 @@ static int mk(int argc, char **argv)
 	s.agent = "agent";
 	s.status = SURVEY_SENT;
 	optind = 3;
-	while ((ch = getopt(argc, argv, "t:k:a:s:l:S:")) != -1) {
+	while ((ch = getopt(argc, argv, "t:k:a:s:l:S:r:")) != -1) {
 		switch (ch) {
 		case 't':
 			s.team = optarg;
@@ -57,6 +58,9 @@ static int mk(int argc, char **argv)
 			break;
 		case 'S':
 			s.status = atoi(optarg);
+			break;
+		case 'r':
+			s.requester = optarg;
 			break;
 		default:
 			return 2;

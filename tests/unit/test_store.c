@@ -1281,6 +1281,13 @@ static const struct {
      "name, pwhash, is_admin, teams, failures, locked_until, created_at"},
     {"sessions", "id, user_name, created_at, expires_at"},
     {"digests", "team, last_sent"},
+    {"campaign_rounds", "id, campaign, started_at, anonymous"},
+    {"campaign_recipients", "id, round_id, team, language, address, "
+			    "outbox_id, sent_at, answered_at"},
+    {"campaign_answers", "id, recipient_id, at, level, source, current, "
+			 "why, better, alert_outbox_id"},
+    {"campaign_contacts", "address, last_sent"},
+    {"campaign_unsubscribes", "address, at"},
 };
 #define DUMP_TABLES (sizeof(dump_tables) / sizeof(dump_tables[0]))
 

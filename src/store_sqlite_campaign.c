@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* The SQLite backend's campaign ops (store_campaign.h). Each call
+ * prepares its statements and finalizes them; a round's inserts share
+ * one preparation. Bound parameters only. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_campaign_backend.h"
+
+static sqlite3_stmt *sqc_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &q, NULL) !=
+	    SQLITE_OK) {
+		store_set_err(st, "prepare: %s",
+			      sqlite3_errmsg(store_sqlite_db(st)));
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	return q;
+}
+
+static void sqc_text(sqlite3_stmt *q, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+/* SQLite takes the bare columns of a MAX() aggregate from the row that
+ * holds the maximum: team and language of the newest survey. The index
+ * surveys_requester_sent gives the groups in order without a sort. */
+static enum store_rc sqc_candidates(struct store *st, int64_t since,
+				    store_campaign_emit emit, void *arg)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT s.requester, s.team, s.language, max(s.sent_at), "
+		"(SELECT c.last_sent FROM campaign_contacts c WHERE "
+		"c.address = s.requester), EXISTS (SELECT 1 FROM "
+		"campaign_unsubscribes u WHERE u.address = s.requester) "
+		"FROM surveys s WHERE s.requester IS NOT NULL AND "
+		"s.requester <> '' AND s.sent_at >= ?1 GROUP BY s.requester");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, since);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_campaign_candidate c = {
+		    (const char *)sqlite3_column_text(q, 0),
+		    (const char *)sqlite3_column_text(q, 1),
+		    (const char *)sqlite3_column_text(q, 2),
+		    sqlite3_column_int64(q, 3),
+		    sqlite3_column_int64(q, 4),
+		    sqlite3_column_int(q, 5),
+		};
+		if (emit(arg, &c)) {
+			store_set_err(st, "campaign candidates: stopped");
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(st, rc, "campaign candidates");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_last_round(struct store *st, const char *campaign,
+				    int64_t *round_id, int64_t *started_at)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT id, started_at FROM campaign_rounds WHERE "
+		"campaign = ?1 ORDER BY started_at DESC, id DESC LIMIT 1");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, campaign);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		*round_id = sqlite3_column_int64(q, 0);
+		*started_at = sqlite3_column_int64(q, 1);
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = store_sqlite_fail(st, rc, "campaign last round");
+	}
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_step_done(struct store *st, sqlite3_stmt *q,
+				   const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_DONE ? STORE_OK : store_sqlite_fail(st, rc, what);
+}
+
+static enum store_rc sqc_queue(struct store *st, const char *campaign,
+			       int anonymous, int64_t now,
+			       struct store_campaign_recipient *r, size_t n,
+			       int64_t *round_id)
+{
+	sqlite3 *db = store_sqlite_db(st);
+	sqlite3_stmt *round = sqc_prepare(
+	    st, "INSERT INTO campaign_rounds (campaign, started_at, "
+		"anonymous) VALUES (?1, ?2, ?3)");
+	sqlite3_stmt *ob =
+	    sqc_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+			    "('campaign', ?1, ?1)");
+	sqlite3_stmt *rcp = sqc_prepare(
+	    st, "INSERT INTO campaign_recipients (round_id, team, language, "
+		"address, outbox_id, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	sqlite3_stmt *ct = sqc_prepare(
+	    st, "INSERT INTO campaign_contacts (address, last_sent) VALUES "
+		"(?1, ?2) ON CONFLICT (address) DO UPDATE SET last_sent = "
+		"excluded.last_sent");
+	enum store_rc ret = STORE_ERROR;
+
+	if (!round || !ob || !rcp || !ct)
+		goto out;
+	sqc_text(round, 1, campaign);
+	sqlite3_bind_int64(round, 2, now);
+	sqlite3_bind_int(round, 3, anonymous ? 1 : 0);
+	if ((ret = sqc_step_done(st, round, "campaign round")) != STORE_OK)
+		goto out;
+	*round_id = sqlite3_last_insert_rowid(db);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(ob, 1, now);
+		if ((ret = sqc_step_done(st, ob, "campaign outbox")) !=
+		    STORE_OK)
+			goto out;
+		r[i].outbox_id = sqlite3_last_insert_rowid(db);
+		sqlite3_bind_int64(rcp, 1, *round_id);
+		sqc_text(rcp, 2, r[i].team);
+		sqc_text(rcp, 3, r[i].language);
+		sqc_text(rcp, 4, r[i].address);
+		sqlite3_bind_int64(rcp, 5, r[i].outbox_id);
+		sqlite3_bind_int64(rcp, 6, now);
+		if ((ret = sqc_step_done(st, rcp, "campaign recipient")) !=
+		    STORE_OK)
+			goto out;
+		r[i].id = sqlite3_last_insert_rowid(db);
+		sqc_text(ct, 1, r[i].address);
+		sqlite3_bind_int64(ct, 2, now);
+		if ((ret = sqc_step_done(st, ct, "campaign contact")) !=
+		    STORE_OK)
+			goto out;
+	}
+out:
+	sqlite3_finalize(round);
+	sqlite3_finalize(ob);
+	sqlite3_finalize(rcp);
+	sqlite3_finalize(ct);
+	return ret;
+}
+
+static enum store_rc sqc_unsubscribe(struct store *st, const char *address,
+				     int64_t at)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "INSERT OR IGNORE INTO campaign_unsubscribes (address, at) "
+		"VALUES (?1, ?2)");
+	enum store_rc ret;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, address);
+	sqlite3_bind_int64(q, 2, at);
+	ret = sqc_step_done(st, q, "campaign unsubscribe");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT 1 FROM campaign_unsubscribes WHERE address = ?1");
+	enum store_rc ret;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, address);
+	rc = sqlite3_step(q);
+	ret = rc == SQLITE_ROW ? STORE_OK
+	      : rc == SQLITE_DONE
+		  ? STORE_NOTFOUND
+		  : store_sqlite_fail(st, rc, "campaign unsubscribed");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+#define SQC_ROW_COLS                                                           \
+	"r.id, r.round_id, coalesce(r.outbox_id, 0), r.sent_at, "              \
+	"coalesce(r.answered_at, 0), k.anonymous, coalesce((SELECT a.level "   \
+	"FROM campaign_answers a WHERE a.recipient_id = r.id AND "             \
+	"a.current = 1), -1), k.campaign, r.team, r.language, r.address"
+
+static enum store_rc sqc_recipient(struct store *st, int64_t id,
+				   struct store_campaign_row *out)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT " SQC_ROW_COLS " FROM campaign_recipients r JOIN "
+		"campaign_rounds k ON k.id = r.round_id WHERE r.id = ?1");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(q, 0);
+		out->round_id = sqlite3_column_int64(q, 1);
+		out->outbox_id = sqlite3_column_int64(q, 2);
+		out->sent_at = sqlite3_column_int64(q, 3);
+		out->answered_at = sqlite3_column_int64(q, 4);
+		out->anonymous = sqlite3_column_int(q, 5);
+		out->level = sqlite3_column_int(q, 6);
+		if (store_sqlite_col_text(q, 7, &out->campaign) < 0 ||
+		    store_sqlite_col_text(q, 8, &out->team) < 0 ||
+		    store_sqlite_col_text(q, 9, &out->language) < 0 ||
+		    store_sqlite_col_text(q, 10, &out->address) < 0) {
+			store_campaign_row_free(out);
+			store_set_err(st, "campaign recipient: out of memory");
+			ret = STORE_ERROR;
+		}
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = store_sqlite_fail(st, rc, "campaign recipient");
+	}
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_by_outbox(struct store *st, int64_t outbox_id,
+				   int64_t *recipient_id)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT id FROM campaign_recipients WHERE outbox_id = ?1");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, outbox_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*recipient_id = sqlite3_column_int64(q, 0);
+	else if (rc == SQLITE_DONE)
+		ret = STORE_NOTFOUND;
+	else
+		ret = store_sqlite_fail(st, rc, "campaign by outbox");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_alert_queue(struct store *st, int64_t recipient_id,
+				     int64_t at, int64_t alert_due,
+				     int64_t answer_id)
+{
+	sqlite3_stmt *cancel = sqc_prepare(
+	    st, "UPDATE outbox SET state = 4 WHERE state = 0 AND kind = "
+		"'campaign-alert' AND id IN (SELECT alert_outbox_id FROM "
+		"campaign_answers WHERE recipient_id = ?1 AND id <> ?2)");
+	sqlite3_stmt *ob =
+	    sqc_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+			    "('campaign-alert', ?1, ?2)");
+	sqlite3_stmt *link = sqc_prepare(
+	    st, "UPDATE campaign_answers SET alert_outbox_id = ?2 WHERE id = "
+		"?1");
+	enum store_rc ret = STORE_ERROR;
+
+	if (!cancel || !ob || !link)
+		goto out;
+	sqlite3_bind_int64(cancel, 1, recipient_id);
+	sqlite3_bind_int64(cancel, 2, answer_id);
+	if ((ret = sqc_step_done(st, cancel, "campaign alert")) != STORE_OK ||
+	    !alert_due)
+		goto out;
+	sqlite3_bind_int64(ob, 1, alert_due);
+	sqlite3_bind_int64(ob, 2, at);
+	if ((ret = sqc_step_done(st, ob, "campaign alert")) != STORE_OK)
+		goto out;
+	sqlite3_bind_int64(link, 1, answer_id);
+	sqlite3_bind_int64(link, 2,
+			   sqlite3_last_insert_rowid(store_sqlite_db(st)));
+	ret = sqc_step_done(st, link, "campaign alert");
+out:
+	sqlite3_finalize(cancel);
+	sqlite3_finalize(ob);
+	sqlite3_finalize(link);
+	return ret;
+}
+
+static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
+				int level, int source, const char *why,
+				const char *better, int64_t at,
+				int64_t alert_due, int64_t *answer_id)
+{
+	sqlite3_stmt *old =
+	    sqc_prepare(st, "UPDATE campaign_answers SET current = 0 WHERE "
+			    "recipient_id = ?1 AND current = 1");
+	sqlite3_stmt *ins = sqc_prepare(
+	    st, "INSERT INTO campaign_answers (recipient_id, at, level, "
+		"source, why, better) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	/* an anonymous campaign forgets who answered */
+	sqlite3_stmt *rcp = sqc_prepare(
+	    st, "UPDATE campaign_recipients SET answered_at = ?2, address = "
+		"CASE WHEN (SELECT anonymous FROM campaign_rounds k WHERE "
+		"k.id = round_id) = 1 THEN NULL ELSE address END WHERE id = "
+		"?1");
+	enum store_rc ret = STORE_ERROR;
+
+	if (!old || !ins || !rcp)
+		goto out;
+	sqlite3_bind_int64(old, 1, recipient_id);
+	if ((ret = sqc_step_done(st, old, "campaign answer")) != STORE_OK)
+		goto out;
+	sqlite3_bind_int64(ins, 1, recipient_id);
+	sqlite3_bind_int64(ins, 2, at);
+	sqlite3_bind_int(ins, 3, level);
+	sqlite3_bind_int(ins, 4, source);
+	sqc_text(ins, 5, why);
+	sqc_text(ins, 6, better);
+	if ((ret = sqc_step_done(st, ins, "campaign answer")) != STORE_OK)
+		goto out;
+	*answer_id = sqlite3_last_insert_rowid(store_sqlite_db(st));
+	sqlite3_bind_int64(rcp, 1, recipient_id);
+	sqlite3_bind_int64(rcp, 2, at);
+	if ((ret = sqc_step_done(st, rcp, "campaign answer")) != STORE_OK)
+		goto out;
+	ret = sqc_alert_queue(st, recipient_id, at, alert_due, *answer_id);
+out:
+	sqlite3_finalize(old);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(rcp);
+	return ret;
+}
+
+static enum store_rc sqc_report(struct store *st, const char *campaign,
+				store_campaign_cell_emit emit, void *arg)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st,
+	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
+	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN a.level BETWEEN 7 AND 8 THEN 1 ELSE 0 END), "
+	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END) FROM "
+	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
+	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
+	    "a.current = 1 WHERE k.campaign = ?1 GROUP BY k.id, "
+	    "k.started_at, r.team ORDER BY r.team, k.started_at, k.id");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, campaign);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_campaign_cell c = {
+		    sqlite3_column_int64(q, 0),
+		    sqlite3_column_int64(q, 1),
+		    (const char *)sqlite3_column_text(q, 2),
+		    sqlite3_column_int64(q, 3),
+		    sqlite3_column_int64(q, 4),
+		    sqlite3_column_int64(q, 5),
+		    sqlite3_column_int64(q, 6),
+		    sqlite3_column_int64(q, 7),
+		};
+		if (emit(arg, &c)) {
+			store_set_err(st, "campaign report: stopped");
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(st, rc, "campaign report");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_alert_get(struct store *st, int64_t outbox_id,
+				   struct store_campaign_alert *out)
+{
+	sqlite3_stmt *q =
+	    sqc_prepare(st, "SELECT recipient_id, level, at, better FROM "
+			    "campaign_answers WHERE alert_outbox_id = ?1");
+	enum store_rc ret = STORE_OK;
+	int64_t rid = 0;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, outbox_id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		rid = sqlite3_column_int64(q, 0);
+		out->level = sqlite3_column_int(q, 1);
+		out->at = sqlite3_column_int64(q, 2);
+		if (store_sqlite_col_text(q, 3, &out->better) < 0)
+			ret = STORE_ERROR;
+	} else if (rc == SQLITE_DONE) {
+		ret = STORE_NOTFOUND;
+	} else {
+		ret = store_sqlite_fail(st, rc, "campaign alert");
+	}
+	sqlite3_finalize(q);
+	if (ret == STORE_OK)
+		ret = sqc_recipient(st, rid, &out->r);
+	return ret;
+}
+
+static enum store_rc sqc_closure_ratings(struct store *st,
+					 const char *requester, int limit,
+					 store_closure_rating_emit emit,
+					 void *arg)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT at, level, scale, ticket, team FROM current_ratings "
+		"WHERE requester = ?1 ORDER BY at DESC, rating_id DESC LIMIT "
+		"?2");
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqc_text(q, 1, requester);
+	sqlite3_bind_int(q, 2, limit);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_closure_rating r = {
+		    sqlite3_column_int64(q, 0),
+		    sqlite3_column_int(q, 1),
+		    (const char *)sqlite3_column_text(q, 2),
+		    (const char *)sqlite3_column_text(q, 3),
+		    (const char *)sqlite3_column_text(q, 4),
+		};
+		if (emit(arg, &r)) {
+			store_set_err(st, "closure ratings: stopped");
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(st, rc, "closure ratings");
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_purge(struct store *st, int64_t before, int anonymize)
+{
+	static const char *const anon[] = {
+	    "UPDATE campaign_answers SET why = NULL, better = NULL WHERE "
+	    "recipient_id IN (SELECT r.id FROM campaign_recipients r JOIN"
+	    " campaign_rounds k ON k.id = r.round_id WHERE k.started_at <"
+	    " ?1)",
+	    "UPDATE campaign_recipients SET address = NULL WHERE round_id"
+	    " IN (SELECT id FROM campaign_rounds WHERE started_at < ?1)",
+	    "DELETE FROM campaign_contacts WHERE last_sent < ?1", NULL};
+	static const char *const del[] = {
+	    "DELETE FROM campaign_answers WHERE recipient_id IN (SELECT r"
+	    ".id FROM campaign_recipients r JOIN campaign_rounds k ON k.i"
+	    "d = r.round_id WHERE k.started_at < ?1)",
+	    "DELETE FROM campaign_recipients WHERE round_id IN (SELECT id"
+	    " FROM campaign_rounds WHERE started_at < ?1)",
+	    "DELETE FROM campaign_rounds WHERE started_at < ?1",
+	    "DELETE FROM campaign_contacts WHERE last_sent < ?1", NULL};
+	enum store_rc ret = STORE_OK;
+
+	for (const char *const *q = anonymize ? anon : del; *q && !ret; q++) {
+		sqlite3_stmt *s = sqc_prepare(st, *q);
+		if (!s)
+			return STORE_ERROR;
+		sqlite3_bind_int64(s, 1, before);
+		ret = sqc_step_done(st, s, "campaign purge");
+		sqlite3_finalize(s);
+	}
+	return ret;
+}
+
+const struct store_campaign_ops store_sqlite_campaign_ops = {
+    .purge = sqc_purge,
+    .alert_get = sqc_alert_get,
+    .closure_ratings = sqc_closure_ratings,
+    .report = sqc_report,
+    .recipient = sqc_recipient,
+    .by_outbox = sqc_by_outbox,
+    .answer = sqc_answer,
+    .candidates = sqc_candidates,
+    .last_round = sqc_last_round,
+    .queue = sqc_queue,
+    .unsubscribe = sqc_unsubscribe,
+    .unsubscribed = sqc_unsubscribed,
+};
