@@ -6,6 +6,7 @@
 #define MM_STORE_BACKEND_H
 
 #include "store.h"
+#include "store_customer.h"
 
 enum store_open_mode {
 	/* SQLite migrates; PostgreSQL refuses a schema not this build's */
@@ -141,6 +142,8 @@ struct store_ops {
 				     int64_t *n);
 	/* After rows came in with their ids: new ids must start above. */
 	enum store_rc (*table_loaded)(struct store *st, const char *table);
+	/* customer ratings (store_customer.h) */
+	const struct store_customer_ops *customer;
 };
 
 /* One connection. Not locked: a struct store belongs to one thread at a

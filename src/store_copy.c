@@ -34,6 +34,9 @@ static const struct store_copy_table {
      "name, pwhash, is_admin, teams, failures, locked_until, created_at", 7, 0},
     {"sessions", "id, user_name, created_at, expires_at", 4, 0},
     {"digests", "team, last_sent", 2, 0},
+    {"customer_ratings", "id, survey_id, rater, level, at, current", 6, 1},
+    {"customer_digests",
+     "rater, day, state, lease_until, attempts, sent_at, last_error", 7, 0},
 };
 
 #define COPY_TABLES (sizeof(copy_tables) / sizeof(copy_tables[0]))
