@@ -51,6 +51,11 @@ static const struct ctl_verb ctl_verbs[] = {
      ctl_send_pending},
     {"digest", "digest TEAM                 send TEAM's digest now",
      ctl_digest},
+    {"customer-digest",
+     "customer-digest [--team T] [--date YYYY-MM-DD]  send the digest "
+     "in which IT\n                          rates its customers now "
+     "(default: yesterday)",
+     ctl_customer_digest},
     {"migrate",
      "migrate [STORE]             create or upgrade the store's schema "
      "(a PostgreSQL\n                          store is only changed by "

@@ -18,6 +18,7 @@
 #include <microhttpd.h>
 
 #include "ack.h"
+#include "customer_page.h"
 #include "clock.h"
 #include "dashboard.h"
 #include "hitlog.h"
@@ -641,6 +642,15 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 		}
 		handle_signed_link(conn, rq, e, url, post, head,
 				   rating ? rate_handle : ack_handle, &rs);
+	} else if (!strncmp(url, "/c/", 3)) {
+		/* IT rates a customer (customer_page.c) */
+		if (!get && !head && !post)
+			rate_error(env, 405, &rs);
+		else if (rq->too_large)
+			rate_error(env, 413, &rs);
+		else
+			handle_signed_link(conn, rq, e, url, post, head,
+					   customer_page_handle, &rs);
 	} else if (!get && !head) {
 		rate_error(env, 405, &rs);
 	} else if (!strcmp(url, "/healthz")) {

@@ -14,6 +14,7 @@
 
 #include "alert_mail.h"
 #include "clock.h"
+#include "customer_rating.h"
 #include "log.h"
 #include "outbox.h"
 #include "rating.h"
@@ -719,6 +720,9 @@ static void *worker_main(void *arg)
 			if (now - last_digest >= DIGEST_CHECK_EVERY) {
 				last_digest = now;
 				outbox_digests_due(st, w->conf, now, &ps);
+				customer_digests_due(
+				    st, w->conf, &w->key, now,
+				    w->conf->listener.outbox_lease);
 			}
 		}
 		clock_gettime(CLOCK_REALTIME, &until);
