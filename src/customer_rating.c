@@ -55,7 +55,7 @@ static int is_customer(const struct conf *c, const char *addr,
 
 	if (requester && !strcasecmp(addr, requester))
 		return 1;
-	for (i = 0; addr[i] && i < sizeof(low) - 1; i++)
+	for (i = 0; i < sizeof(low) - 1 && addr[i]; i++)
 		low[i] = (char)(addr[i] >= 'A' && addr[i] <= 'Z'
 				    ? addr[i] - 'A' + 'a'
 				    : addr[i]);
