@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "report.h"
+#include "report_customer.h"
 #include "store.h"
 
 static struct conf *ctl_conf(const char *path)
@@ -91,6 +92,51 @@ static int parse_when(const char *opt, const char *v, int until, int64_t *out)
 
 /* ------------------------------------------------------------ report */
 
+/* report --customers: IT's ratings of its customers, apart from the
+ * customers' ratings of IT (report_customer.h). */
+static int report_customers(const char *config_path,
+			    const struct report_query *q, int per, int fmt,
+			    const char *out)
+{
+	struct report_customer r;
+	struct conf *c = NULL;
+	struct store *st;
+	struct buf b;
+	int rc;
+
+	if (q->by || q->agent || q->rule || per) {
+		fprintf(stderr, "mailmoodctl: report --customers takes --team, "
+				"--since, --until, --format, --output\n");
+		return EX_USAGE;
+	}
+	if (!(st = ctl_store(config_path, &c))) {
+		conf_free(c);
+		return c ? EX_UNAVAILABLE : EX_CONFIG;
+	}
+	if (report_customer_run(st, c, q->team, q->since, q->until, &r) !=
+	    STORE_OK) {
+		fprintf(stderr, "mailmoodctl: report: %s\n", store_errmsg(st));
+		store_close(st);
+		conf_free(c);
+		return EX_UNAVAILABLE;
+	}
+	buf_init(&b);
+	if (fmt == REPORT_CSV)
+		report_customer_csv(&b, &r);
+	else if (fmt == REPORT_JSON)
+		report_customer_json(&b, &r);
+	else if (fmt == REPORT_HTML)
+		report_customer_html(&b, &r);
+	else
+		report_customer_text(&b, &r);
+	rc = write_out(&b, out);
+	buf_free(&b);
+	report_customer_free(&r);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
 int ctl_report(const char *config_path, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -104,6 +150,7 @@ int ctl_report(const char *config_path, int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"comments", required_argument, NULL, 'n'},
+	    {"customers", no_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct report_query q;
@@ -116,6 +163,7 @@ int ctl_report(const char *config_path, int argc, char **argv)
 	struct buf b;
 	const char *out = NULL;
 	int groups[3], ngroups = 0, per_rule = 0, fmt = REPORT_TEXT, ch;
+	int customers = 0;
 	long ncomments = 10;
 	int rc;
 
@@ -169,6 +217,9 @@ int ctl_report(const char *config_path, int argc, char **argv)
 		case 'n':
 			ncomments = strtol(optarg, NULL, 10);
 			break;
+		case 'C':
+			customers = 1;
+			break;
 		default:
 			return EX_USAGE;
 		}
@@ -178,6 +229,8 @@ int ctl_report(const char *config_path, int argc, char **argv)
 			argv[optind]);
 		return EX_USAGE;
 	}
+	if (customers)
+		return report_customers(config_path, &q, per_rule, fmt, out);
 	/* a team's report starts at the team total; all teams add the
 	 * overall row on top */
 	if (!q.team && !q.agent)

@@ -14,7 +14,7 @@
 CTL=$MM_BIN/mailmoodctl
 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
-tap_plan 27
+tap_plan 31
 mm_tmpdir
 _mm_port PORT
 _mm_port PF_PORT
@@ -190,4 +190,17 @@ tap_is "$?" 64 "--date that is no date: usage error"
 "$CTL" -c "$CONF" customer-digest --team acme --date 2001-01-01 >"$MM_TMP/ctl2.out" 2>&1
 tap_is "$?|$(cat "$MM_TMP/ctl2.out")" "0|no closed tickets to rate on 2001-01-01" \
 	"a day without closed tickets sends nothing"
+
+# 28-31 results apart from the customers' ratings of IT; purge
+"$CTL" -c "$CONF" report --customers --format json >"$MM_TMP/rep.json"
+tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["teams"]; print(len(t), t[0]["team"], t[0]["rated"], t[0]["levels"]["gold"], t[0]["small"], t[0]["temperature"])' "$MM_TMP/rep.json")" \
+	"1 acme 1 1 True None" "report --customers (json): acme, one rated ticket, small n shows no temperature"
+"$CTL" -c "$CONF" report --customers --format csv >"$MM_TMP/rep.csv"
+tap_is "$(grep -c '^acme,' "$MM_TMP/rep.csv")|$(grep '^acme,.*,gold,' "$MM_TMP/rep.csv" | cut -d, -f5,7)" "4|1,1" \
+	"report --customers (csv): one line per level"
+"$CTL" -c "$CONF" report --format json >"$MM_TMP/it.json"
+tap_is "$(python3 -c 'import json,sys; print(sum(r["responses"] for r in json.load(open(sys.argv[1]))))' "$MM_TMP/it.json")" 0 \
+	"the customers' ratings of IT do not count IT's ratings of them"
+"$CTL" -c "$CONF" purge --before "$(date -u -d tomorrow +%Y-%m-%d)" --anonymize >/dev/null
+tap_is "$(mm_sql "SELECT count(*) FROM customer_ratings")" 0 "purge --anonymize clears IT's ratings of customers"
 tap_done

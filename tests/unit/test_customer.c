@@ -2,6 +2,7 @@
 /* IT rates its customers: who rates which closed ticket (never the
  * requester or another customer), the local day boundaries, the digest
  * mail and its links' tokens, recording on the customer scale. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "codec.h"
 #include "customer_rating.h"
+#include "report_customer.h"
 
 static const char conf_text[] =
     "[general]\n"
@@ -363,6 +365,74 @@ static void test_record(void **state)
 	conf_free(c);
 }
 
+/* report --customers: per team and period, small-n, trend. */
+static void test_report(void **state)
+{
+	struct conf *c = load_conf();
+	char dir[] = "/tmp/mm-cust-rep-XXXXXX", path[64], err[256];
+	static const int now_levels[] = {1, 2, 3, 4, 4, 3};
+	struct report_customer r;
+	struct store *st;
+	struct buf b;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mm.db", dir);
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
+	for (int i = 0; i < 11; i++) {
+		struct survey s = {0};
+		s.sent_at = i < 6 ? 1000 + i : 989 + i; /* 5 before 1000 */
+		s.team = "acme";
+		s.agent = "jan@msp.test";
+		s.requester = "u@acme.test";
+		assert_int_equal(store_survey_insert(st, &s), STORE_OK);
+		assert_int_equal(
+		    customer_record(st, c, &s, i < 6 ? now_levels[i] : 1, 2000),
+		    0);
+	}
+	assert_int_equal(report_customer_run(st, c, NULL, 1000, 1006, &r),
+			 STORE_OK);
+	assert_int_equal(r.n, 3); /* acme, gamma, leaky: not beta */
+	assert_string_equal(r.rows[0].team->name, "acme");
+	assert_int_equal(r.rows[0].rated, 6);
+	assert_int_equal(r.rows[0].counts[3], 2);
+	assert_false(r.rows[0].small);
+	assert_true(fabs(r.rows[0].temperature - 400.0 / 6) < 0.01);
+	assert_int_equal(r.rows[0].prev_rated, 5);
+	assert_true(fabs(r.rows[0].trend - 400.0 / 6) < 0.01);
+	assert_int_equal(r.rows[1].rated, 0);
+	assert_true(r.rows[1].small);
+	assert_true(isnan(r.rows[1].temperature));
+	buf_init(&b);
+	report_customer_json(&b, &r);
+	assert_non_null(strstr(b.data, "\"team\": \"acme\", \"name\": "
+				       "\"Team <Acme>\", \"scale\": "
+				       "\"thermometer\", \"rated\": 6, "
+				       "\"levels\": {\"red\": 1, \"amber\": 1, "
+				       "\"green\": 2, \"gold\": 2}, \"small\": "
+				       "false, \"temperature\": 66.7, "
+				       "\"trend\": 66.7}"));
+	buf_reset(&b);
+	report_customer_html(&b, &r);
+	assert_non_null(strstr(b.data, "<h2>Team &lt;Acme&gt;</h2>"));
+	assert_null(strstr(b.data, "<Acme>"));
+	buf_free(&b);
+	report_customer_free(&r);
+	/* fewer than REPORT_SMALL_N: counts, no temperature */
+	assert_int_equal(report_customer_run(st, c, "acme", 1000, 1003, &r),
+			 STORE_OK);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.rows[0].rated, 3);
+	assert_true(r.rows[0].small);
+	assert_true(isnan(r.rows[0].temperature));
+	assert_true(isnan(r.rows[0].trend));
+	report_customer_free(&r);
+	store_close(st);
+	snprintf(err, sizeof(err), "rm -rf %s", dir);
+	assert_int_equal(system(err), 0);
+	conf_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(test_compose),
 	    cmocka_unit_test(test_compose_nl_binary),
 	    cmocka_unit_test(test_record),
+	    cmocka_unit_test(test_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
