@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "report.h"
 #include "report_customer.h"
+#include "store_customer.h"
 #include "store.h"
 
 static struct conf *ctl_conf(const char *path)
@@ -293,6 +294,7 @@ struct export_ctx {
 	struct buf *b;
 	int json;
 	size_t n;
+	const struct conf *c;
 };
 
 static void iso(struct buf *b, int64_t t)
@@ -415,6 +417,59 @@ static int export_row(void *arg, const struct store_rating_row *r)
 	return b->failed;
 }
 
+/* IT's rating of a customer, marked as such: source "it-rates-customer",
+ * the rater in the agent column (CSV) or "rater" (JSON), the level on the
+ * team's customer_scale. */
+static int export_customer_row(void *arg, const struct customer_rating_row *r)
+{
+	struct export_ctx *x = arg;
+	struct buf *b = x->b;
+	const struct scale *s =
+	    conf_team_customer_scale(conf_team_by_name(x->c, r->team));
+	const struct scale_level *l = scale_level(s, r->level);
+
+	if (x->json) {
+		buf_puts(b, x->n ? ",\n {\"rating_id\":null"
+				 : "\n {\"rating_id\":null");
+		buf_printf(b,
+			   ",\"customer_rating_id\":%lld,\"survey_id\":%lld,"
+			   "\"at\":\"",
+			   (long long)r->id, (long long)r->survey_id);
+		iso(b, r->at);
+		buf_puts(b, "\",\"sent_at\":\"");
+		iso(b, r->sent_at);
+		buf_putc(b, '"');
+		ex_json(b, "team", r->team);
+		ex_json(b, "rater", r->rater);
+		ex_json(b, "rule", r->rule);
+		ex_json(b, "ticket", r->ticket);
+		ex_json(b, "scale", s->name);
+		buf_printf(b, ",\"level\":%d", r->level);
+		ex_json(b, "level_key", l ? l->key : NULL);
+		ex_json(b, "source", "it-rates-customer");
+		buf_printf(b, ",\"current\":%s", r->current ? "true" : "false");
+		ex_json(b, "subject", r->subject);
+		buf_putc(b, '}');
+	} else {
+		buf_printf(b, ",%lld,", (long long)r->survey_id);
+		iso(b, r->at);
+		buf_putc(b, ',');
+		iso(b, r->sent_at);
+		ex_csv(b, r->team);
+		ex_csv(b, r->rater);
+		ex_csv(b, r->rule);
+		ex_csv(b, r->ticket);
+		ex_csv(b, s->name);
+		buf_printf(b, ",%d", r->level);
+		ex_csv(b, l ? l->key : NULL);
+		buf_printf(b, ",it-rates-customer,%d,,,", r->current);
+		ex_csv(b, r->subject);
+		buf_puts(b, "\r\n");
+	}
+	x->n++;
+	return b->failed;
+}
+
 int ctl_export(const char *config_path, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -426,7 +481,7 @@ int ctl_export(const char *config_path, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct store_rating_filter f;
-	struct export_ctx x = {NULL, 0, 0};
+	struct export_ctx x = {NULL, 0, 0, NULL};
 	struct conf *c = NULL;
 	struct store *st;
 	struct buf b;
@@ -478,7 +533,10 @@ int ctl_export(const char *config_path, int argc, char **argv)
 		buf_puts(&b, "rating_id,survey_id,at,sent_at,team,agent,rule,"
 			     "ticket,scale,level,level_key,source,current,why,"
 			     "better,reply_id,subject\r\n");
-	if (store_rating_rows(st, &f, export_row, &x) != STORE_OK) {
+	x.c = c;
+	if (store_rating_rows(st, &f, export_row, &x) != STORE_OK ||
+	    store_customer_rating_rows(st, f.team, f.since, f.until,
+				       export_customer_row, &x) != STORE_OK) {
 		fprintf(stderr, "mailmoodctl: export: %s\n", store_errmsg(st));
 		rc = EX_UNAVAILABLE;
 	} else {

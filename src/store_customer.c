@@ -98,3 +98,12 @@ enum store_rc store_customer_digest_state(struct store *st, const char *rater,
 {
 	return st->ops->customer->digest_state(st, rater, day, state);
 }
+
+enum store_rc store_customer_rating_rows(struct store *st, const char *team,
+					 int64_t since, int64_t until,
+					 store_customer_row_emit emit,
+					 void *arg)
+{
+	return st->ops->customer->rows(
+	    st, team, since, until > 0 ? until : INT64_MAX, emit, arg);
+}

@@ -53,6 +53,20 @@ enum store_rc store_customer_levels(struct store *st, const char *team,
 				    int64_t since, int64_t until,
 				    store_customer_level_emit emit, void *arg);
 
+/* Every customer rating (history too) rated in [since, until) (0: open),
+ * of team (NULL: all), oldest first, with its survey's fields. */
+struct customer_rating_row {
+	int64_t id, survey_id, at, sent_at;
+	int level, current;
+	const char *rater, *team, *ticket, *rule, *subject;
+};
+typedef int (*store_customer_row_emit)(void *arg,
+				       const struct customer_rating_row *r);
+enum store_rc store_customer_rating_rows(struct store *st, const char *team,
+					 int64_t since, int64_t until,
+					 store_customer_row_emit emit,
+					 void *arg);
+
 /* The daily digest per rater and local date ("YYYY-MM-DD"). */
 enum customer_digest_state {
 	CDIGEST_PENDING = 0, /* a temporary failure: try again */
@@ -87,6 +101,9 @@ struct store_customer_ops {
 	enum store_rc (*levels)(struct store *st, const char *team,
 				int64_t since, int64_t until,
 				store_customer_level_emit emit, void *arg);
+	enum store_rc (*rows)(struct store *st, const char *team, int64_t since,
+			      int64_t until, store_customer_row_emit emit,
+			      void *arg);
 	enum store_rc (*digest_claim)(struct store *st, const char *rater,
 				      const char *day, int64_t now,
 				      int64_t lease, int *claimed);

@@ -146,6 +146,50 @@ static enum store_rc spc_levels(struct store *st, const char *team,
 	return STORE_OK;
 }
 
+static enum store_rc spc_rows(struct store *st, const char *team, int64_t since,
+			      int64_t until, store_customer_row_emit emit,
+			      void *arg)
+{
+	char a[STORE_PG_I64], b[STORE_PG_I64];
+	const char *p[3] = {store_pg_i64(a, since), store_pg_i64(b, until),
+			    team};
+	PGresult *r;
+	enum store_rc rc;
+
+	rc = store_pg_query(st,
+			    "SELECT c.id, c.survey_id, c.at, s.sent_at, "
+			    "c.level, c.current, c.rater, s.team, s.ticket, "
+			    "s.rule, s.subject FROM customer_ratings c JOIN "
+			    "surveys s ON s.id = c.survey_id WHERE c.at >= $1 "
+			    "AND c.at < $2 AND ($3::text IS NULL OR "
+			    "lower(s.team) = lower($3::text)) ORDER BY c.at, "
+			    "c.id",
+			    3, p, &r, "customer ratings");
+	if (rc != STORE_OK)
+		return rc;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct customer_rating_row w;
+		w.id = store_pg_int(r, i, 0);
+		w.survey_id = store_pg_int(r, i, 1);
+		w.at = store_pg_int(r, i, 2);
+		w.sent_at = store_pg_int(r, i, 3);
+		w.level = (int)store_pg_int(r, i, 4);
+		w.current = (int)store_pg_int(r, i, 5);
+		w.rater = store_pg_col(r, i, 6);
+		w.team = store_pg_col(r, i, 7);
+		w.ticket = store_pg_col(r, i, 8);
+		w.rule = store_pg_col(r, i, 9);
+		w.subject = store_pg_col(r, i, 10);
+		if (emit(arg, &w)) {
+			PQclear(r);
+			store_set_err(st, "customer ratings: stopped");
+			return STORE_ERROR;
+		}
+	}
+	PQclear(r);
+	return STORE_OK;
+}
+
 static enum store_rc spc_digest_claim(struct store *st, const char *rater,
 				      const char *day, int64_t now,
 				      int64_t lease, int *claimed)
@@ -207,6 +251,7 @@ const struct store_customer_ops store_pg_customer_ops = {
     .rating_count = spc_rating_count,
     .closed = spc_closed,
     .levels = spc_levels,
+    .rows = spc_rows,
     .digest_claim = spc_digest_claim,
     .digest_finish = spc_digest_finish,
     .digest_state = spc_digest_state,

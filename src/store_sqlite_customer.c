@@ -192,6 +192,49 @@ static enum store_rc sqc_levels(struct store *st, const char *team,
 				 : store_sqlite_fail(st, rc, "customer levels");
 }
 
+static enum store_rc sqc_rows(struct store *st, const char *team, int64_t since,
+			      int64_t until, store_customer_row_emit emit,
+			      void *arg)
+{
+	sqlite3_stmt *q = sqc_prepare(
+	    st, "SELECT c.id, c.survey_id, c.at, s.sent_at, c.level, "
+		"c.current, c.rater, s.team, s.ticket, s.rule, s.subject FROM "
+		"customer_ratings c JOIN surveys s ON s.id = c.survey_id WHERE "
+		"c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR s.team = ?3 "
+		"COLLATE NOCASE) ORDER BY c.at, c.id");
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, since);
+	sqlite3_bind_int64(q, 2, until);
+	if (team)
+		sqlite3_bind_text(q, 3, team, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct customer_rating_row r;
+		r.id = sqlite3_column_int64(q, 0);
+		r.survey_id = sqlite3_column_int64(q, 1);
+		r.at = sqlite3_column_int64(q, 2);
+		r.sent_at = sqlite3_column_int64(q, 3);
+		r.level = sqlite3_column_int(q, 4);
+		r.current = sqlite3_column_int(q, 5);
+		r.rater = (const char *)sqlite3_column_text(q, 6);
+		r.team = (const char *)sqlite3_column_text(q, 7);
+		r.ticket = (const char *)sqlite3_column_text(q, 8);
+		r.rule = (const char *)sqlite3_column_text(q, 9);
+		r.subject = (const char *)sqlite3_column_text(q, 10);
+		if (emit(arg, &r)) {
+			sqlite3_finalize(q);
+			store_set_err(st, "customer ratings: stopped");
+			return STORE_ERROR;
+		}
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE
+		   ? STORE_OK
+		   : store_sqlite_fail(st, rc, "customer ratings");
+}
+
 static enum store_rc sqc_digest_claim(struct store *st, const char *rater,
 				      const char *day, int64_t now,
 				      int64_t lease, int *claimed)
@@ -267,6 +310,7 @@ const struct store_customer_ops store_sqlite_customer_ops = {
     .rating_count = sqc_rating_count,
     .closed = sqc_closed,
     .levels = sqc_levels,
+    .rows = sqc_rows,
     .digest_claim = sqc_digest_claim,
     .digest_finish = sqc_digest_finish,
     .digest_state = sqc_digest_state,

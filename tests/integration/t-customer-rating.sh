@@ -14,7 +14,7 @@
 CTL=$MM_BIN/mailmoodctl
 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
-tap_plan 31
+tap_plan 33
 mm_tmpdir
 _mm_port PORT
 _mm_port PF_PORT
@@ -201,6 +201,14 @@ tap_is "$(grep -c '^acme,' "$MM_TMP/rep.csv")|$(grep '^acme,.*,gold,' "$MM_TMP/r
 "$CTL" -c "$CONF" report --format json >"$MM_TMP/it.json"
 tap_is "$(python3 -c 'import json,sys; print(sum(r["responses"] for r in json.load(open(sys.argv[1]))))' "$MM_TMP/it.json")" 0 \
 	"the customers' ratings of IT do not count IT's ratings of them"
+"$CTL" -c "$CONF" export --format json --output "$MM_TMP/exp.json"
+tap_is "$(python3 -c 'import json,sys; print([(r["source"], r["rater"], r["level_key"], r["current"]) for r in json.load(open(sys.argv[1])) if r["source"] == "it-rates-customer"])' "$MM_TMP/exp.json")" \
+	"[('it-rates-customer', 'jan@msp.example', 'red', False), ('it-rates-customer', 'jan@msp.example', 'gold', True)]" \
+	"export marks IT's ratings of customers (history too)"
+"$CTL" -c "$CONF" export --format csv --output "$MM_TMP/exp.csv"
+tap_is "$(python3 -c 'import csv,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=""))); print([(r["source"], r["agent"], r["level_key"]) for r in rows])' "$MM_TMP/exp.csv")" \
+	"[('it-rates-customer', 'jan@msp.example', 'red'), ('it-rates-customer', 'jan@msp.example', 'gold')]" \
+	"export (csv): the same rows, the rater in the agent column"
 "$CTL" -c "$CONF" purge --before "$(date -u -d tomorrow +%Y-%m-%d)" --anonymize >/dev/null
 tap_is "$(mm_sql "SELECT count(*) FROM customer_ratings")" 0 "purge --anonymize clears IT's ratings of customers"
 tap_done
