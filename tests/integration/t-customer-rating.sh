@@ -14,7 +14,7 @@
 CTL=$MM_BIN/mailmoodctl
 UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 
-tap_plan 33
+tap_plan 36
 mm_tmpdir
 _mm_port PORT
 _mm_port PF_PORT
@@ -170,7 +170,30 @@ tap_is "$(get "/c/$SURVEY_TOK/1")$(get "/c/$SURVEY_TOK" --data-raw "level=1&csrf
 tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["customer_rating"]; print(d["level"], d["level_key"], d["rater"])' "$MM_TMP/show.json")" \
 	"4 gold jan@msp.example" 'show --json has "customer_rating"'
 
-# 22-24 mailmoodd's daily run: once per rater and day, across a restart
+# the dashboard's Customers page: the team's users and admins only
+echo 'ann-password-1' | "$CTL" -c "$CONF" passwd ann --team acme >/dev/null
+echo 'bea-password-1' | "$CTL" -c "$CONF" passwd bea --team beta >/dev/null
+req() { # JAR METHOD PATH [curl args] -> code
+	local jar=$1 m=$2 p=$3
+	shift 3
+	curl -s -o "$MM_TMP/body" -w '%{http_code}' -b "$MM_TMP/$jar" \
+		-c "$MM_TMP/$jar" -X "$m" "$@" "$URL$p"
+}
+login() { # JAR USER PASSWORD
+	req "$1" GET /admin/login >/dev/null
+	req "$1" POST /admin/login --data-urlencode "csrf=$(csrf_of)" \
+		--data-urlencode "user=$2" --data-urlencode "password=$3" >/dev/null
+}
+login ann ann ann-password-1
+login bea bea bea-password-1
+tap_is "$(req ann GET /admin/customers/acme)|$(grep -c 'Rated tickets' "$MM_TMP/body")|$(grep -c '<td>gold</td><td>jan@msp.example</td>' "$MM_TMP/body")" \
+	"200|1|1" "Customers page: the team's user sees IT's ratings, the latest first"
+tap_is "$(req bea GET /admin/customers/acme)$(req bea GET /admin/customers/beta)" 404404 \
+	"another team's user gets 404; a team without rate_customer has no page"
+tap_is "$(req ann GET /admin/team/acme)|$(grep -c '/admin/customers/acme' "$MM_TMP/body")" "200|1" \
+	"the team page links to it, beside its own figures"
+
+# 25-27 mailmoodd's daily run: once per rater and day, across a restart
 mm_wait_for 30 nsent_is 2
 tap_is "$(mm_sql "SELECT rater FROM customer_digests WHERE state = 2 ORDER BY rater" | paste -sd, -)" \
 	"jan@msp.example,team-acme@msp.example" "mailmoodd sent the day's digests, marked per rater and day"
