@@ -16,7 +16,6 @@ mm_tmpdir
 _mm_port MM_HTTP_PORT
 _mm_port PF_PORT
 _mm_port SINK_PORT
-URL=http://127.0.0.1:$MM_HTTP_PORT
 [ -x "$CHROMIUM" ] && command -v node >/dev/null && command -v npm >/dev/null ||
 	tap_bail "needs $CHROMIUM, node and npm (contrib/install-deps.sh)"
 NODE_DIR=$top_srcdir/tests/browser
