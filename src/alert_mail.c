@@ -1006,3 +1006,20 @@ out:
 	free(team);
 	return rc;
 }
+
+int alert_compose_raw(struct buf *out, const struct alert_head *h,
+		      const char *subject, const char *text, const char *html)
+{
+	struct parts p;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	buf_init(&p.txt);
+	buf_init(&p.html);
+	buf_puts(&p.txt, text);
+	buf_puts(&p.html, html);
+	rc = assemble(out, h, subject, &p);
+	buf_free(&p.txt);
+	buf_free(&p.html);
+	return rc;
+}

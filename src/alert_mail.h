@@ -69,6 +69,11 @@ int alert_compose_kudos(struct buf *out, const struct alert_head *h,
 int alert_compose_digest(struct buf *out, const struct alert_head *h,
 			 const struct alert_digest *d);
 
+/* Any other mail from ready bodies (text, and HTML already escaped),
+ * with the same headers, cleaning and multipart/alternative. */
+int alert_compose_raw(struct buf *out, const struct alert_head *h,
+		      const char *subject, const char *text, const char *html);
+
 /* The building blocks, exposed for tests. */
 /* Header-safe text: controls -> space, invalid UTF-8 -> U+FFFD, runs of
  * spaces squeezed, trimmed, at most max characters (0: no limit). */

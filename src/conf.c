@@ -70,6 +70,7 @@ static const struct conf_key conf_keys[] = {
      "|error|warning|info|debug|"},
     {"general", "reply_sender", T_CHOICE, O(general.reply_sender), "address", 0,
      0, "|address|domain|"},
+    {"general", "timezone", T_STR, O(general.timezone), "UTC", 0, 0, NULL},
 
     {"milter", "socket", T_STR, O(milter.socket),
      "unix:" RUNSTATEDIR "/mailmood/milter.sock", 0, 0, NULL},
@@ -631,6 +632,36 @@ static int str_set(char **field, const char *v)
 	return *field ? 0 : -1;
 }
 
+static const char *conf_team_customer_key(struct conf_team *t, const char *key,
+					  const char *v)
+{
+	if (!strcmp(key, "rate_customer"))
+		return parse_bool(v, &t->rate_customer) < 0
+			   ? "not a boolean (yes/no)"
+			   : NULL;
+	if (!strcmp(key, "customer_question_en") ||
+	    !strcmp(key, "customer_question_nl")) {
+		if (!*v)
+			return "empty";
+		return str_set(&t->customer_question[key[18] == 'n'], v)
+			   ? "out of memory"
+			   : NULL;
+	}
+	if (!strcmp(key, "customer_scale")) {
+		t->customer_scale = scale_by_name(v);
+		return t->customer_scale ? NULL : "unknown scale";
+	}
+	if (!strcmp(key, "customer_digest_at")) {
+		int h, m, n = 0;
+		if (sscanf(v, "%2d:%2d%n", &h, &m, &n) != 2 || v[n] ||
+		    strlen(v) != 5 || h < 0 || h > 23 || m < 0 || m > 59)
+			return "not a time of day (HH:MM, 00:00 to 23:59)";
+		t->customer_digest_at = h * 60 + m;
+		return NULL;
+	}
+	return "unknown key";
+}
+
 static const char *conf_team_key(struct conf_team *t, const char *key,
 				 const char *v)
 {
@@ -686,6 +717,8 @@ static const char *conf_team_key(struct conf_team *t, const char *key,
 	if (!strcmp(key, "kudos"))
 		return parse_bool(v, &t->kudos) < 0 ? "not a boolean (yes/no)"
 						    : NULL;
+	if (!strncmp(key, "customer_", 9) || !strcmp(key, "rate_customer"))
+		return conf_team_customer_key(t, key, v);
 	if (!strcmp(key, "digest")) {
 		if (strcmp(v, "none") && strcmp(v, "daily") &&
 		    strcmp(v, "weekly"))
@@ -763,6 +796,7 @@ static int conf_enter_section(struct conf_parser *p, const char *section)
 		memset(p->team, 0, sizeof(*p->team));
 		p->team->name = strdup(name);
 		p->team->line = p->section_line;
+		p->team->customer_digest_at = 8 * 60;
 	} else if (!strncmp(section, "campaign ", 9)) {
 		if (!valid_section_name(section + 9)) {
 			conf_error(
@@ -960,6 +994,15 @@ static void conf_finish(struct conf_parser *p)
 	struct conf *c = p->c;
 
 	conf_conninfo(p);
+	if (c->general.timezone) {
+		char why[300];
+		if (tz_load(c->general.timezone, &c->general.tz, why,
+			    sizeof(why)) < 0)
+			conf_error(
+			    p,
+			    p->key_line[conf_key_index("general", "timezone")],
+			    "general", "timezone", "%s", why);
+	}
 
 	c->general.scale = scale_by_name(c->general.scale_name);
 	for (size_t i = 0; i < c->nrules; i++) {
@@ -988,6 +1031,10 @@ static void conf_finish(struct conf_parser *p)
 			conf_error(p, t->line, sect, "alert_at",
 				   "'%s' is not a level of the %s scale",
 				   t->alert_at_text, sc->name);
+		if (t->rate_customer && !t->alert_to)
+			conf_error(p, t->line, sect, "rate_customer",
+				   "needs alert_to: who rates the customers "
+				   "when a rule captured no agent address");
 		if (!t->display_name)
 			t->display_name = strdup(t->name);
 		if (!t->digest)
@@ -1121,9 +1168,12 @@ void conf_free(struct conf *c)
 		free(t->alert_at_text);
 		free(t->digest);
 		free(t->ticket_url);
+		free(t->customer_question[0]);
+		free(t->customer_question[1]);
 	}
 	free(c->teams);
 	conf_campaign_free_all(c);
+	tz_free(&c->general.tz);
 	free(c->path);
 	free(c);
 }
@@ -1213,4 +1263,21 @@ const char *conf_team_language(const struct conf *c, const struct conf_team *t)
 	if (t && t->language)
 		return t->language;
 	return c->general.language;
+}
+
+const struct scale *conf_team_customer_scale(const struct conf_team *t)
+{
+	return t && t->customer_scale ? t->customer_scale
+				      : scale_get(SCALE_THERMOMETER);
+}
+
+const char *conf_team_customer_question(const struct conf_team *t,
+					const char *lang)
+{
+	int nl = lang && !strcmp(lang, "nl");
+
+	if (t && t->customer_question[nl])
+		return t->customer_question[nl];
+	return nl ? "Hoe goed hielp de klant ons dit op te lossen?"
+		  : "How well did the customer help us solve this?";
 }

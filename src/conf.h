@@ -14,6 +14,7 @@
 #include <pcre2.h>
 
 #include "scale.h"
+#include "tz.h"
 
 enum on_error { ON_ERROR_ACCEPT, ON_ERROR_TEMPFAIL };
 
@@ -64,6 +65,11 @@ struct conf_team {
 	char *kudos_to;
 	char *digest;	  /* "none", "daily", "weekly" */
 	char *ticket_url; /* NULL: listener ticket_url */
+	/* IT rates its customers (customer_rating.h) */
+	bool rate_customer;
+	char *customer_question[2];	    /* en, nl; NULL: the built-in one */
+	const struct scale *customer_scale; /* NULL: thermometer */
+	int customer_digest_at;		    /* minute of the local day */
 };
 
 struct conf {
@@ -83,6 +89,8 @@ struct conf {
 		/* who may rate by a reply matched without its +TOKEN
 		 * address: "address" (the requester) or "domain" */
 		char *reply_sender;
+		char *timezone; /* of the customer digests' days */
+		struct tz tz;	/* timezone, loaded */
 	} general;
 	struct {
 		char *socket;
@@ -193,5 +201,10 @@ const struct conf_team *conf_team_by_name(const struct conf *c,
 const struct scale *conf_team_scale(const struct conf *c,
 				    const struct conf_team *t);
 const char *conf_team_language(const struct conf *c, const struct conf_team *t);
+/* The scale IT rates a team's customers on (thermometer unless set). */
+const struct scale *conf_team_customer_scale(const struct conf_team *t);
+/* The question above the customer rating links, in lang (en, nl). */
+const char *conf_team_customer_question(const struct conf_team *t,
+					const char *lang);
 
 #endif

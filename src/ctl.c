@@ -57,6 +57,11 @@ static const struct ctl_verb ctl_verbs[] = {
      "team and\n                          why others are left out; --send "
      "queues it",
      ctl_campaign},
+    {"customer-digest",
+     "customer-digest [--team T] [--date YYYY-MM-DD]  send the digest "
+     "in which IT\n                          rates its customers now "
+     "(default: yesterday)",
+     ctl_customer_digest},
     {"migrate",
      "migrate [STORE]             create or upgrade the store's schema "
      "(a PostgreSQL\n                          store is only changed by "

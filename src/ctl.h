@@ -31,6 +31,8 @@ int ctl_export(const char *config_path, int argc, char **argv);
 int ctl_purge(const char *config_path, int argc, char **argv);
 int ctl_passwd(const char *config_path, int argc, char **argv);
 int ctl_user(const char *config_path, int argc, char **argv);
+/* ctl_customer.c */
+int ctl_customer_digest(const char *config_path, int argc, char **argv);
 /* ctl_store.c */
 int ctl_migrate(const char *config_path, int argc, char **argv);
 int ctl_copy_store(const char *config_path, int argc, char **argv);

@@ -15,6 +15,8 @@
 #include "conf.h"
 #include "ctl.h"
 #include "report.h"
+#include "report_customer.h"
+#include "store_customer.h"
 #include "store.h"
 
 static struct conf *ctl_conf(const char *path)
@@ -91,6 +93,51 @@ static int parse_when(const char *opt, const char *v, int until, int64_t *out)
 
 /* ------------------------------------------------------------ report */
 
+/* report --customers: IT's ratings of its customers, apart from the
+ * customers' ratings of IT (report_customer.h). */
+static int report_customers(const char *config_path,
+			    const struct report_query *q, int per, int fmt,
+			    const char *out)
+{
+	struct report_customer r;
+	struct conf *c = NULL;
+	struct store *st;
+	struct buf b;
+	int rc;
+
+	if (q->by || q->agent || q->rule || per) {
+		fprintf(stderr, "mailmoodctl: report --customers takes --team, "
+				"--since, --until, --format, --output\n");
+		return EX_USAGE;
+	}
+	if (!(st = ctl_store(config_path, &c))) {
+		conf_free(c);
+		return c ? EX_UNAVAILABLE : EX_CONFIG;
+	}
+	if (report_customer_run(st, c, q->team, q->since, q->until, &r) !=
+	    STORE_OK) {
+		fprintf(stderr, "mailmoodctl: report: %s\n", store_errmsg(st));
+		store_close(st);
+		conf_free(c);
+		return EX_UNAVAILABLE;
+	}
+	buf_init(&b);
+	if (fmt == REPORT_CSV)
+		report_customer_csv(&b, &r);
+	else if (fmt == REPORT_JSON)
+		report_customer_json(&b, &r);
+	else if (fmt == REPORT_HTML)
+		report_customer_html(&b, &r);
+	else
+		report_customer_text(&b, &r);
+	rc = write_out(&b, out);
+	buf_free(&b);
+	report_customer_free(&r);
+	store_close(st);
+	conf_free(c);
+	return rc;
+}
+
 int ctl_report(const char *config_path, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -104,6 +151,7 @@ int ctl_report(const char *config_path, int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"comments", required_argument, NULL, 'n'},
+	    {"customers", no_argument, NULL, 'C'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct report_query q;
@@ -116,6 +164,7 @@ int ctl_report(const char *config_path, int argc, char **argv)
 	struct buf b;
 	const char *out = NULL;
 	int groups[3], ngroups = 0, per_rule = 0, fmt = REPORT_TEXT, ch;
+	int customers = 0;
 	long ncomments = 10;
 	int rc;
 
@@ -173,6 +222,9 @@ int ctl_report(const char *config_path, int argc, char **argv)
 		case 'n':
 			ncomments = strtol(optarg, NULL, 10);
 			break;
+		case 'C':
+			customers = 1;
+			break;
 		default:
 			return EX_USAGE;
 		}
@@ -182,6 +234,8 @@ int ctl_report(const char *config_path, int argc, char **argv)
 			argv[optind]);
 		return EX_USAGE;
 	}
+	if (customers)
+		return report_customers(config_path, &q, per_rule, fmt, out);
 	/* a team's report starts at the team total; all teams add the
 	 * overall row on top */
 	if (!q.team && !q.agent)
@@ -244,6 +298,7 @@ struct export_ctx {
 	struct buf *b;
 	int json;
 	size_t n;
+	const struct conf *c;
 };
 
 static void iso(struct buf *b, int64_t t)
@@ -366,6 +421,59 @@ static int export_row(void *arg, const struct store_rating_row *r)
 	return b->failed;
 }
 
+/* IT's rating of a customer, marked as such: source "it-rates-customer",
+ * the rater in the agent column (CSV) or "rater" (JSON), the level on the
+ * team's customer_scale. */
+static int export_customer_row(void *arg, const struct customer_rating_row *r)
+{
+	struct export_ctx *x = arg;
+	struct buf *b = x->b;
+	const struct scale *s =
+	    conf_team_customer_scale(conf_team_by_name(x->c, r->team));
+	const struct scale_level *l = scale_level(s, r->level);
+
+	if (x->json) {
+		buf_puts(b, x->n ? ",\n {\"rating_id\":null"
+				 : "\n {\"rating_id\":null");
+		buf_printf(b,
+			   ",\"customer_rating_id\":%lld,\"survey_id\":%lld,"
+			   "\"at\":\"",
+			   (long long)r->id, (long long)r->survey_id);
+		iso(b, r->at);
+		buf_puts(b, "\",\"sent_at\":\"");
+		iso(b, r->sent_at);
+		buf_putc(b, '"');
+		ex_json(b, "team", r->team);
+		ex_json(b, "rater", r->rater);
+		ex_json(b, "rule", r->rule);
+		ex_json(b, "ticket", r->ticket);
+		ex_json(b, "scale", s->name);
+		buf_printf(b, ",\"level\":%d", r->level);
+		ex_json(b, "level_key", l ? l->key : NULL);
+		ex_json(b, "source", "it-rates-customer");
+		buf_printf(b, ",\"current\":%s", r->current ? "true" : "false");
+		ex_json(b, "subject", r->subject);
+		buf_putc(b, '}');
+	} else {
+		buf_printf(b, ",%lld,", (long long)r->survey_id);
+		iso(b, r->at);
+		buf_putc(b, ',');
+		iso(b, r->sent_at);
+		ex_csv(b, r->team);
+		ex_csv(b, r->rater);
+		ex_csv(b, r->rule);
+		ex_csv(b, r->ticket);
+		ex_csv(b, s->name);
+		buf_printf(b, ",%d", r->level);
+		ex_csv(b, l ? l->key : NULL);
+		buf_printf(b, ",it-rates-customer,%d,,,", r->current);
+		ex_csv(b, r->subject);
+		buf_puts(b, "\r\n");
+	}
+	x->n++;
+	return b->failed;
+}
+
 int ctl_export(const char *config_path, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -377,7 +485,7 @@ int ctl_export(const char *config_path, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct store_rating_filter f;
-	struct export_ctx x = {NULL, 0, 0};
+	struct export_ctx x = {NULL, 0, 0, NULL};
 	struct conf *c = NULL;
 	struct store *st;
 	struct buf b;
@@ -429,7 +537,10 @@ int ctl_export(const char *config_path, int argc, char **argv)
 		buf_puts(&b, "rating_id,survey_id,at,sent_at,team,agent,rule,"
 			     "ticket,scale,level,level_key,source,current,why,"
 			     "better,reply_id,subject\r\n");
-	if (store_rating_rows(st, &f, export_row, &x) != STORE_OK) {
+	x.c = c;
+	if (store_rating_rows(st, &f, export_row, &x) != STORE_OK ||
+	    store_customer_rating_rows(st, f.team, f.since, f.until,
+				       export_customer_row, &x) != STORE_OK) {
 		fprintf(stderr, "mailmoodctl: export: %s\n", store_errmsg(st));
 		rc = EX_UNAVAILABLE;
 	} else {

@@ -10,6 +10,8 @@
  *   ratings[] id at level level_key source comment why better current
  *   alerts[]  id kind state rating_id due attempts last_error
  *   replies[] id at source matched_by status level comment
+ *   customer_rating  null, or IT's rating of the customer (rate_customer):
+ *             at level level_key rater
  * Times are ISO 8601 UTC strings ("2025-05-20T10:00:00Z"). */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +27,7 @@
 #include "ctl.h"
 #include "scale.h"
 #include "store.h"
+#include "store_customer.h"
 #include "token.h"
 
 struct show_data {
@@ -41,6 +44,9 @@ struct show_data {
 	size_t no;
 	struct store_reply *p;
 	size_t np;
+	struct customer_rating cr; /* valid when have_cr */
+	bool have_cr;
+	const struct scale *cscale; /* the team's customer_scale */
 };
 
 static void show_data_free(struct show_data *d)
@@ -50,6 +56,7 @@ static void show_data_free(struct show_data *d)
 	rating_list_free(d->r, d->nr);
 	outbox_list_free(d->o, d->no);
 	store_reply_list_free(d->p, d->np);
+	customer_rating_free(&d->cr);
 }
 
 static const char *state_name(int state)
@@ -359,7 +366,20 @@ static void print_json(FILE *out, const struct show_data *d)
 		json_str(out, p->comment);
 		putc('}', out);
 	}
-	fputs(d->np ? "\n  ]\n}\n" : "]\n}\n", out);
+	fputs(d->np ? "\n  ]" : "]", out);
+	fputs(",\n  \"customer_rating\": ", out);
+	if (d->have_cr) {
+		iso_time(d->cr.at, t);
+		fputs("{\"at\": ", out);
+		json_str(out, t);
+		fprintf(out, ", \"level\": %d, \"level_key\": ", d->cr.level);
+		json_str(out, level_key(d->cscale, d->cr.level));
+		fputs(", \"rater\": ", out);
+		json_str(out, d->cr.rater);
+		fputs("}\n}\n", out);
+	} else {
+		fputs("null\n}\n", out);
+	}
 }
 
 static void text_field(FILE *out, const char *name, const char *value)
@@ -470,6 +490,14 @@ static void print_text(FILE *out, const struct show_data *d)
 			text_str(out, p->comment);
 			putc('\n', out);
 		}
+	}
+	if (d->have_cr) {
+		const char *k = level_key(d->cscale, d->cr.level);
+		iso_time(d->cr.at, t);
+		fprintf(out, "customer rating (by IT)\n  %s  %s (%d)  by ", t,
+			k ? k : "?", d->cr.level);
+		text_str(out, d->cr.rater);
+		putc('\n', out);
 	}
 }
 
@@ -594,7 +622,10 @@ int ctl_show(const char *config_path, int argc, char **argv)
 	    store_hit_list(st, id, 0, &d.h, &d.nh) != STORE_OK ||
 	    store_rating_list(st, id, &d.r, &d.nr) != STORE_OK ||
 	    store_outbox_list(st, id, &d.o, &d.no) != STORE_OK ||
-	    store_reply_list(st, id, &d.p, &d.np) != STORE_OK) {
+	    store_reply_list(st, id, &d.p, &d.np) != STORE_OK ||
+	    (src = store_customer_rating_current(st, id, &d.cr)) ==
+		STORE_ERROR ||
+	    src == STORE_BUSY) {
 		fprintf(stderr, "mailmoodctl show: store: %s\n",
 			store_errmsg(st));
 		rc = EX_UNAVAILABLE;
@@ -607,6 +638,8 @@ int ctl_show(const char *config_path, int argc, char **argv)
 		if (!strcmp(c->teams[i].name, d.s.team))
 			d.team_name = c->teams[i].display_name;
 	d.have_token = have_key && token_make(&key, id, d.token) == 0;
+	d.have_cr = src == STORE_OK;
+	d.cscale = conf_team_customer_scale(conf_team_by_name(c, d.s.team));
 
 	if (json)
 		print_json(stdout, &d);

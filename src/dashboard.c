@@ -16,6 +16,7 @@
 #include "campaign_report.h"
 #include "conf_campaign.h"
 #include "dashboard.h"
+#include "dashboard_customers.h"
 #include "log.h"
 #include "report.h"
 
@@ -818,6 +819,14 @@ static void team_page(const struct rate_env *env, struct store *st,
 	buf_printf(b, "<p><a href=\"%s/admin/export.csv?team=", env->base_path);
 	url_enc(b, team);
 	buf_puts(b, "\">Download the figures per month (CSV)</a></p>\n");
+	if (conf_team_by_name(env->conf, team) &&
+	    conf_team_by_name(env->conf, team)->rate_customer) {
+		buf_printf(b, "<p><a href=\"%s/admin/customers/",
+			   env->base_path);
+		url_enc(b, team);
+		buf_puts(b, "\">Customers: IT's ratings of this team's "
+			    "customers</a></p>\n");
+	}
 	page_tail(b);
 	page_html(rs, 200);
 out:
@@ -825,6 +834,32 @@ out:
 	report_free(&head);
 	report_free(&months);
 	report_free(&agents);
+}
+
+/* IT's ratings of the team's customers, on a page of their own. */
+static void customers_page(const struct rate_env *env, struct store *st,
+			   const struct store_user *u, const char *sid,
+			   const char *team, const struct dashboard_request *rq,
+			   struct dashboard_response *rs)
+{
+	const struct conf_team *t = conf_team_by_name(env->conf, team);
+	char title[300];
+
+	if (!user_sees(u, team) || !t || !t->rate_customer) {
+		error_page(env, rs, 404, "Not found");
+		return;
+	}
+	snprintf(title, sizeof(title), "Customers: %s", team_label(env, team));
+	page_head(env, &rs->body, title, sid);
+	if (dashboard_customers_body(&rs->body, st, env->conf, t, rq->now) !=
+	    STORE_OK) {
+		log_error("dashboard: %s", store_errmsg(st));
+		buf_reset(&rs->body);
+		error_page(env, rs, 503, "Try again later");
+		return;
+	}
+	page_tail(&rs->body);
+	page_html(rs, 200);
 }
 
 static const char *outbox_state_name(int s)
@@ -1077,6 +1112,8 @@ void dashboard_handle(const struct rate_env *env, struct store *st,
 		overview(env, st, &u, sid, rq, rs);
 	} else if (!strncmp(p, "/admin/team/", 12) && p[12]) {
 		team_page(env, st, &u, sid, p + 12, rq, rs);
+	} else if (!strncmp(p, "/admin/customers/", 17) && p[17]) {
+		customers_page(env, st, &u, sid, p + 17, rq, rs);
 	} else if (!strcmp(p, "/admin/search")) {
 		search_page(env, st, &u, sid, rq, rs);
 	} else if (!strcmp(p, "/admin/export.csv")) {

@@ -5,6 +5,8 @@
  *   POST /admin/logout
  *   GET  /admin/                            overview per visible team
  *   GET  /admin/team/NAME                   per agent, comments, alerts
+ *   GET  /admin/customers/NAME              IT's ratings of the customers
+ *                                           (rate_customer teams only)
  *   GET  /admin/search?q=TEXT               comment search
  *   GET  /admin/export.csv[?team=NAME]      report by month as CSV
  *   GET  /static/dashboard.css

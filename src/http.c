@@ -19,6 +19,7 @@
 
 #include "ack.h"
 #include "campaign_page.h"
+#include "customer_page.h"
 #include "clock.h"
 #include "dashboard.h"
 #include "hitlog.h"
@@ -616,6 +617,15 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 		else
 			handle_signed_link(conn, rq, e, url, post, head,
 					   campaign_page_handle, &rs);
+	} else if (!strncmp(url, "/k/", 3)) {
+		/* IT rates a customer ("klant"; customer_page.c) */
+		if (!get && !head && !post)
+			rate_error(env, 405, &rs);
+		else if (rq->too_large)
+			rate_error(env, 413, &rs);
+		else
+			handle_signed_link(conn, rq, e, url, post, head,
+					   customer_page_handle, &rs);
 	} else if (!get && !head) {
 		rate_error(env, 405, &rs);
 	} else if (!strcmp(url, "/healthz")) {

@@ -16,6 +16,7 @@
 #include "campaign.h"
 #include "campaign_send.h"
 #include "clock.h"
+#include "customer_rating.h"
 #include "log.h"
 #include "outbox.h"
 #include "rating.h"
@@ -739,6 +740,9 @@ static void *worker_main(void *arg)
 			if (now - last_digest >= DIGEST_CHECK_EVERY) {
 				last_digest = now;
 				outbox_digests_due(st, w->conf, now, &ps);
+				customer_digests_due(
+				    st, w->conf, &w->key, now,
+				    w->conf->listener.outbox_lease);
 				if (campaign_run_due(st, w->conf, now) > 0)
 					continue; /* send the round now */
 			}

@@ -6,6 +6,7 @@
 #define MM_STORE_BACKEND_H
 
 #include "store.h"
+#include "store_customer.h"
 
 enum store_open_mode {
 	/* SQLite migrates; PostgreSQL refuses a schema not this build's */
@@ -145,6 +146,8 @@ struct store_ops {
 	enum store_rc (*table_loaded)(struct store *st, const char *table);
 	/* relationship NPS campaigns (store_*_campaign.c) */
 	const struct store_campaign_ops *campaign;
+	/* customer ratings (store_customer.h) */
+	const struct store_customer_ops *customer;
 };
 
 /* One connection. Not locked: a struct store belongs to one thread at a

@@ -45,6 +45,9 @@ static const struct store_copy_table {
      9, 1},
     {"campaign_contacts", "address, last_sent", 2, 0},
     {"campaign_unsubscribes", "address, at", 2, 0},
+    {"customer_ratings", "id, survey_id, rater, level, at, current", 6, 1},
+    {"customer_digests",
+     "rater, day, state, lease_until, attempts, sent_at, last_error", 7, 0},
 };
 
 #define COPY_TABLES (sizeof(copy_tables) / sizeof(copy_tables[0]))

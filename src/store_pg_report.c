@@ -387,6 +387,8 @@ static const char *const spr_purge_anon[] = {
 	"WHERE received_at < $1 OR survey_id IN " SPR_OLD,
 	"UPDATE ratings SET why = NULL, better = NULL WHERE survey_id IN "
 	SPR_OLD,
+	/* IT's ratings of a customer are about a person: they go */
+	"DELETE FROM customer_ratings WHERE survey_id IN " SPR_OLD,
 	"UPDATE hits SET ip = NULL, user_agent = NULL WHERE survey_id IN "
 	SPR_OLD,
 	/* an SMTP error text may quote an address */

@@ -219,6 +219,30 @@ static const char *const sq_migrations[] = {
 	"CREATE TABLE campaign_unsubscribes ("
 	" address TEXT PRIMARY KEY,"
 	" at INTEGER NOT NULL);",
+	/* 8: IT rates its customers: an agent's rating of how the customer
+	 * helped solve a closed ticket (history kept as for ratings), and
+	 * the daily digest per rater and local date, claimed with a lease
+	 * so it goes once even across restarts and processes. */
+	"CREATE TABLE customer_ratings ("
+	" id INTEGER PRIMARY KEY,"
+	" survey_id INTEGER NOT NULL REFERENCES surveys (id)"
+	"  ON DELETE CASCADE,"
+	" rater TEXT NOT NULL,"
+	" level INTEGER NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" current INTEGER NOT NULL DEFAULT 1 CHECK (current IN (0, 1)));"
+	"CREATE UNIQUE INDEX customer_ratings_one_current"
+	" ON customer_ratings (survey_id) WHERE current = 1;"
+	"CREATE INDEX customer_ratings_survey ON customer_ratings (survey_id);"
+	"CREATE TABLE customer_digests ("
+	" rater TEXT NOT NULL,"
+	" day TEXT NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" lease_until INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" sent_at INTEGER,"
+	" last_error TEXT,"
+	" PRIMARY KEY (rater, day));",
 };
 /* clang-format on */
 
@@ -1686,4 +1710,5 @@ const struct store_ops store_sqlite_ops = {
     .table_count = sq_table_count,
     .table_loaded = sq_table_loaded,
     .campaign = &store_sqlite_campaign_ops,
+    .customer = &store_sqlite_customer_ops,
 };

@@ -534,6 +534,19 @@ int token_verify_campaign(const struct token_key *key, const char *token,
 				  recipient_id);
 }
 
+int token_make_customer(const struct token_key *key, int64_t survey_id,
+			char *out)
+{
+	return token_make_label(key, "mailmood-customer", survey_id, out);
+}
+
+int token_verify_customer(const struct token_key *key, const char *token,
+			  size_t len, int64_t *survey_id)
+{
+	return token_verify_label(key, "mailmood-customer", token, len,
+				  survey_id);
+}
+
 static int csrf_one(const unsigned char *k, size_t klen, const char *token,
 		    const char *purpose, char *out)
 {

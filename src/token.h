@@ -78,6 +78,13 @@ int token_make_campaign(const struct token_key *key, int64_t recipient_id,
 			char *out);
 int token_verify_campaign(const struct token_key *key, const char *token,
 			  size_t len, int64_t *recipient_id);
+/* The same for IT's rating of a customer (BASE_URL/k/TOKEN/LEVEL in the
+ * customer digest): a survey id under its own label, so a customer token
+ * never passes as a survey token nor the other way round. */
+int token_make_customer(const struct token_key *key, int64_t survey_id,
+			char *out);
+int token_verify_customer(const struct token_key *key, const char *token,
+			  size_t len, int64_t *survey_id);
 /* A per-page CSRF value bound to the token and a purpose ("rate", "ack");
  * out must hold TOKEN_CSRF_LEN + 1 bytes. */
 int token_csrf(const struct token_key *key, const char *token,

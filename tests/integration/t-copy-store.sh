@@ -90,13 +90,15 @@ db.insert("INSERT INTO replies (received_at, status, sender, message_id, body) V
 db.insert("INSERT INTO users (name, pwhash, is_admin, teams, created_at) VALUES ('ann', '$y$x', 0, 'acme', 1)")
 db.insert("INSERT INTO sessions (id, user_name, created_at, expires_at) VALUES ('abc', 'ann', 1, 2)")
 db.insert("INSERT INTO digests (team, last_sent) VALUES ('acme', 1400)")
+db.insert("INSERT INTO customer_ratings (survey_id, rater, level, at, current) VALUES (2, 'jan@msp.example', 3, 1500, 1)")
+db.insert("INSERT INTO customer_digests (rater, day, state, lease_until, attempts, sent_at) VALUES ('jan@msp.example', '2026-01-02', 2, 0, 1, 1501)")
 db.commit()
 PY
 
 "$CTL" copy-store "$LITE" "$PG" >"$MM_TMP/copy.out" 2>&1
 tap_ok $? "copy-store SQLite -> PostgreSQL exits 0"
 tap_is "$(awk '{ printf "%s=%s ", $1, $2 }' "$MM_TMP/copy.out")" \
-	"surveys=5 ratings=6 hits=3 outbox=3 replies=2 alert_acks=1 users=1 sessions=1 digests=1 campaign_rounds=0 campaign_recipients=0 campaign_answers=0 campaign_contacts=0 campaign_unsubscribes=0 copied,=counts " \
+	"surveys=5 ratings=6 hits=3 outbox=3 replies=2 alert_acks=1 users=1 sessions=1 digests=1 campaign_rounds=0 campaign_recipients=0 campaign_answers=0 campaign_contacts=0 campaign_unsubscribes=0 customer_ratings=1 customer_digests=1 copied,=counts " \
 	"every table copied with its row count"
 
 out() { # CONF — what the store tells through mailmoodctl, for comparison

@@ -218,6 +218,67 @@ static void test_team_errors(void **state)
 		     "[team t] kudos: not a boolean");
 }
 
+/* IT rates its customers: the team keys, their defaults, and the
+ * timezone, each error at its FILE:LINE. */
+static void test_customer_keys(void **state)
+{
+	char err[2048];
+	struct conf *c;
+	const struct conf_team *t, *u;
+
+	write_conf("[general]\ntimezone = Europe/Amsterdam\n"
+		   "[team t]\nmatch = @a.example\nalert_to = it@x.example\n"
+		   "rate_customer = yes\ncustomer_scale = grade10\n"
+		   "customer_digest_at = 07:30\n"
+		   "customer_question_nl = Hoe ging het?\n"
+		   "[team u]\nmatch = @b.example\n");
+	c = conf_load(tmp_path, err, sizeof(err));
+	unlink(tmp_path);
+	if (!c)
+		fail_msg("%s", err);
+	t = conf_team_by_name(c, "t");
+	u = conf_team_by_name(c, "u");
+	assert_true(t->rate_customer);
+	assert_false(u->rate_customer);
+	assert_int_equal(t->customer_digest_at, 7 * 60 + 30);
+	assert_int_equal(u->customer_digest_at, 8 * 60);
+	assert_string_equal(conf_team_customer_scale(t)->name, "grade10");
+	assert_string_equal(conf_team_customer_scale(u)->name, "thermometer");
+	assert_string_equal(conf_team_customer_question(t, "nl"),
+			    "Hoe ging het?");
+	assert_string_equal(conf_team_customer_question(t, "en"),
+			    "How well did the customer help us solve this?");
+	assert_string_equal(conf_team_customer_question(u, "nl"),
+			    "Hoe goed hielp de klant ons dit op te lossen?");
+	assert_string_equal(c->general.timezone, "Europe/Amsterdam");
+	assert_true(c->general.tz.n > 0);
+	conf_free(c);
+
+	write_conf("[team t]\nmatch = @a.example\n");
+	assert_non_null(c = conf_load(tmp_path, err, sizeof(err)));
+	unlink(tmp_path);
+	assert_string_equal(c->general.timezone, "UTC");
+	assert_int_equal(c->general.tz.n, 0);
+	conf_free(c);
+
+	expect_error("[general]\nlanguage = en\ntimezone = Mars/Olympus\n", 3,
+		     "[general] timezone: unknown time zone 'Mars/Olympus'");
+	expect_error("[general]\ntimezone = ../../etc/passwd\n", 2,
+		     "[general] timezone: '../../etc/passwd' is not a time");
+	expect_error("[team t]\nmatch = @a\ncustomer_digest_at = 8:00\n", 3,
+		     "[team t] customer_digest_at: not a time of day");
+	expect_error("[team t]\nmatch = @a\ncustomer_digest_at = 24:00\n", 3,
+		     "[team t] customer_digest_at: not a time of day");
+	expect_error("[team t]\nmatch = @a\ncustomer_scale = stars\n", 3,
+		     "[team t] customer_scale: unknown scale");
+	expect_error("[team t]\nmatch = @a\nrate_customer = maybe\n", 3,
+		     "[team t] rate_customer: not a boolean");
+	expect_error("[team t]\nmatch = @a\nrate_customer = yes\n", 1,
+		     "[team t] rate_customer: needs alert_to");
+	expect_error("[team t]\nmatch = @a\ncustomer_question_de = Wie?\n", 3,
+		     "[team t] customer_question_de: unknown key");
+}
+
 static void test_duplicates(void **state)
 {
 	expect_error("[milter]\ncooldown = 1d\ncooldown = 2d\n", 3,
@@ -376,6 +437,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_regex),
 	    cmocka_unit_test(test_rule_errors),
 	    cmocka_unit_test(test_team_errors),
+	    cmocka_unit_test(test_customer_keys),
 	    cmocka_unit_test(test_duplicates),
 	    cmocka_unit_test(test_syntax_error),
 	    cmocka_unit_test(test_long_line),

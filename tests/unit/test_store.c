@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_customer.h"
 
 /* MM_TEST_PG_DSN, or NULL for the SQLite run. */
 static const char *pg_dsn;
@@ -137,7 +138,8 @@ static void pg_dsn_with_db(const char *dsn, const char *db, char *out,
 static void pg_wipe(const char *dsn)
 {
 	pg_exec(dsn, "TRUNCATE surveys, hits, ratings, outbox, replies, "
-		     "alert_acks, users, sessions, digests RESTART IDENTITY "
+		     "alert_acks, users, sessions, digests, customer_digests "
+		     "RESTART IDENTITY "
 		     "CASCADE");
 }
 
@@ -561,6 +563,133 @@ static void test_rating_history(void **state)
 				    "WHERE current = 1"),
 			 1);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM ratings"), 2);
+}
+
+static int count_levels(void *arg, const char *team, int level, int64_t n)
+{
+	int64_t *by = arg;
+
+	assert_string_equal(team, "acme");
+	by[level] += n;
+	return 0;
+}
+
+/* IT's ratings of its customers: history kept, one current; closed
+ * tickets by day; digest claims once per (rater, day), a dead sender's
+ * lease taken over, a temporary failure retried, a sent one never again. */
+static void test_customer_ratings(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->dsn);
+	struct survey s = {0};
+	struct customer_rating r1 = {
+	    .at = 500, .level = 1, .rater = "a@it.example"};
+	struct customer_rating r2 = {
+	    .at = 600, .level = 4, .rater = "b@it.example"};
+	struct customer_rating cur;
+	struct customer_closed *cl;
+	size_t n;
+	int64_t cnt, by[5] = {0};
+	int got, state_v;
+
+	s.sent_at = 1000;
+	s.team = "acme";
+	s.ticket = "INC-1";
+	s.subject = "printer";
+	s.requester = "u@acme.example";
+	s.agent = "a@it.example";
+	s.scale = "thermometer";
+	assert_int_equal(store_survey_insert(st, &s), STORE_OK);
+	add_survey(st, "v@acme.example", 2000, SURVEY_COOLDOWN, NULL);
+	add_survey(st, "w@acme.example", 999, SURVEY_SENT, NULL);
+	r1.survey_id = r2.survey_id = s.id;
+
+	assert_int_equal(store_customer_rating_current(st, s.id, &cur),
+			 STORE_NOTFOUND);
+	assert_int_equal(store_customer_rating_add(st, &r1), STORE_OK);
+	assert_int_equal(store_customer_rating_add(st, &r2), STORE_OK);
+	assert_true(r2.id > r1.id);
+	assert_int_equal(store_customer_rating_current(st, s.id, &cur),
+			 STORE_OK);
+	assert_int_equal(cur.id, r2.id);
+	assert_int_equal(cur.level, 4);
+	assert_int_equal(cur.at, 600);
+	assert_string_equal(cur.rater, "b@it.example");
+	customer_rating_free(&cur);
+	assert_int_equal(store_customer_rating_count(st, s.id, &cnt), STORE_OK);
+	assert_int_equal(cnt, 2);
+
+	assert_int_equal(
+	    store_customer_levels(st, NULL, 1000, 1001, count_levels, by),
+	    STORE_OK);
+	assert_int_equal(by[4], 1);
+	assert_int_equal(by[1], 0);
+	assert_int_equal(
+	    store_customer_levels(st, "ACME", 1001, 3000, count_levels, by),
+	    STORE_OK);
+	assert_int_equal(by[4], 1);
+
+	/* [1000, 2001): both, whatever their status; 999 is before */
+	assert_int_equal(store_customer_closed(st, 1000, 2001, &cl, &n),
+			 STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(cl[0].survey_id, s.id);
+	assert_string_equal(cl[0].ticket, "INC-1");
+	assert_string_equal(cl[0].subject, "printer");
+	assert_string_equal(cl[0].agent, "a@it.example");
+	assert_int_equal(cl[1].sent_at, 2000);
+	assert_null(cl[1].ticket);
+	customer_closed_free(cl, n);
+
+	assert_int_equal(store_customer_digest_state(st, "a@it.example",
+						     "2026-03-01", &state_v),
+			 STORE_NOTFOUND);
+	assert_int_equal(store_customer_digest_claim(
+			     st, "a@it.example", "2026-03-01", 100, 60, &got),
+			 STORE_OK);
+	assert_int_equal(got, 1);
+	/* held: a second sender does not get it ... */
+	assert_int_equal(store_customer_digest_claim(
+			     st, "a@it.example", "2026-03-01", 130, 60, &got),
+			 STORE_OK);
+	assert_int_equal(got, 0);
+	/* ... until the lease ran out (the first one died) */
+	assert_int_equal(store_customer_digest_claim(
+			     st, "a@it.example", "2026-03-01", 161, 60, &got),
+			 STORE_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(
+	    store_customer_digest_finish(st, "a@it.example", "2026-03-01",
+					 CDIGEST_PENDING, 170, "421 try later"),
+	    STORE_OK);
+	assert_int_equal(store_customer_digest_claim(
+			     st, "a@it.example", "2026-03-01", 171, 60, &got),
+			 STORE_OK);
+	assert_int_equal(got, 1);
+	assert_int_equal(store_customer_digest_finish(st, "a@it.example",
+						      "2026-03-01",
+						      CDIGEST_SENT, 172, NULL),
+			 STORE_OK);
+	assert_int_equal(store_customer_digest_claim(
+			     st, "a@it.example", "2026-03-01", 99999, 60, &got),
+			 STORE_OK);
+	assert_int_equal(got, 0);
+	assert_int_equal(store_customer_digest_state(st, "a@it.example",
+						     "2026-03-01", &state_v),
+			 STORE_OK);
+	assert_int_equal(state_v, CDIGEST_SENT);
+	/* another day or rater is its own pair */
+	assert_int_equal(store_customer_digest_claim(
+			     st, "a@it.example", "2026-03-02", 200, 60, &got),
+			 STORE_OK);
+	assert_int_equal(got, 1);
+	store_close(st);
+	assert_int_equal(raw_int(f, "SELECT attempts FROM customer_digests "
+				    "WHERE day = '2026-03-01'"),
+			 3);
+	assert_int_equal(raw_int(f, "SELECT sent_at FROM customer_digests "
+				    "WHERE day = '2026-03-01'"),
+			 172);
 }
 
 static void test_rating_comment(void **state)
@@ -1288,6 +1417,9 @@ static const struct {
 			 "why, better, alert_outbox_id"},
     {"campaign_contacts", "address, last_sent"},
     {"campaign_unsubscribes", "address, at"},
+    {"customer_ratings", "id, survey_id, rater, level, at, current"},
+    {"customer_digests",
+     "rater, day, state, lease_until, attempts, sent_at, last_error"},
 };
 #define DUMP_TABLES (sizeof(dump_tables) / sizeof(dump_tables[0]))
 
@@ -1578,6 +1710,22 @@ static void copy_fill(struct store *st)
 	assert_int_equal(store_digest_mark(st, H_UTF, -1, 1700000000),
 			 STORE_OK);
 	assert_int_equal(store_digest_mark(st, "ops", -1, 0), STORE_OK);
+	{
+		struct customer_rating c1 = {
+		    .survey_id = s1.id, .at = 1, .level = 2, .rater = H_UTF};
+		struct customer_rating c2 = {
+		    .survey_id = s1.id, .at = 2, .level = 3, .rater = "a@b"};
+		int cgot;
+		assert_int_equal(store_customer_rating_add(st, &c1), STORE_OK);
+		assert_int_equal(store_customer_rating_add(st, &c2), STORE_OK);
+		assert_int_equal(store_customer_digest_claim(
+				     st, H_UTF, "2026-01-02", 5, 60, &cgot),
+				 STORE_OK);
+		assert_int_equal(store_customer_digest_finish(
+				     st, H_UTF, "2026-01-02", CDIGEST_FAILED, 6,
+				     "550 " H_ESC),
+				 STORE_OK);
+	}
 
 	/* The survey between s1 and s2 goes, with its hit and rating. */
 	assert_int_equal(store_purge(st, 10, 0, &n), STORE_OK);
@@ -1946,6 +2094,7 @@ int main(void)
 	    T(test_hits),
 	    T(test_rating_history),
 	    T(test_rating_comment),
+	    T(test_customer_ratings),
 	    T(test_outbox_cycle),
 	    T(test_outbox_lease_and_owner),
 	    T(test_transactions),
