@@ -1209,6 +1209,43 @@ static enum store_rc spg_hit_mark_machine(struct store *st, int64_t survey_id,
 			     2, params, NULL, "hit mark machine");
 }
 
+static enum store_rc spg_hit_spans(struct store *st, int64_t survey_id,
+				   int64_t since, struct hit_span *out,
+				   int nlevels)
+{
+	char b1[STORE_PG_I64], b2[STORE_PG_I64];
+	const char *params[] = {store_pg_i64(b1, survey_id),
+				store_pg_i64(b2, since)};
+	PGresult *r;
+	enum store_rc rc;
+
+	rc = store_pg_query(st,
+			    "SELECT level, min(at), max(at) FROM hits WHERE "
+			    "survey_id = $1 AND at >= $2 GROUP BY level",
+			    2, params, &r, "hit spans");
+	if (rc != STORE_OK)
+		return rc;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int64_t lv = store_pg_int(r, i, 0);
+		if (lv < 0 || lv >= nlevels) {
+			store_set_err(st, "hit spans: level %lld",
+				      (long long)lv);
+			rc = STORE_ERROR;
+			break;
+		}
+		out[lv].min_at = store_pg_int(r, i, 1);
+		out[lv].max_at = store_pg_int(r, i, 2);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static enum store_rc spg_hit_newest(struct store *st, int64_t *id)
+{
+	return store_pg_one_int(st, "SELECT coalesce(max(id), 0) FROM hits", 0,
+				NULL, id, "hit newest");
+}
+
 /* ---------------------------------------------------------- ratings */
 
 /* The survey row is locked first: two ratings of one survey at once (a
@@ -1703,6 +1740,8 @@ const struct store_ops store_pg_ops = {
     .hit_insert = spg_hit_insert,
     .hit_list = spg_hit_list,
     .hit_mark_machine = spg_hit_mark_machine,
+    .hit_spans = spg_hit_spans,
+    .hit_newest = spg_hit_newest,
     .rating_add = spg_rating_add,
     .rating_comment = spg_rating_comment,
     .rating_current = spg_rating_current,
