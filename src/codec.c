@@ -297,6 +297,35 @@ int codec_utf8_valid(const char *in, size_t len)
 	return 1;
 }
 
+void codec_utf8_truncate(char *s, int max)
+{
+	int n = 0;
+
+	for (char *p = s; *p; p++) {
+		/* a character starts at every byte that is not 10xxxxxx */
+		if (((unsigned char)*p & 0xC0) != 0x80) {
+			if (n == max) {
+				*p = '\0';
+				return;
+			}
+			n++;
+		}
+	}
+}
+
+size_t codec_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	/* back up to the start of the character that straddles the cut */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
 int codec_charset_ok(const char *cs)
 {
 	size_t n = strlen(cs);

@@ -27,6 +27,11 @@ void codec_crlf(struct buf *out, const char *in, size_t len);
 size_t codec_max_line(const char *in, size_t len);
 int codec_has_8bit(const char *in, size_t len);
 int codec_utf8_valid(const char *in, size_t len);
+/* Cuts s (UTF-8) after max characters, on a character boundary. */
+void codec_utf8_truncate(char *s, int max);
+/* The length of the longest prefix of s (len bytes) that is at most max
+ * bytes and does not end inside a UTF-8 sequence. */
+size_t codec_utf8_cut(const char *s, size_t len, size_t max);
 
 /* Charset names that are safe to hand to iconv_open: a MIME token of
  * letters, digits and "-_.:+", at most 40 octets. Rejects '/' so that a

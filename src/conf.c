@@ -1107,6 +1107,20 @@ const struct scale *conf_team_scale(const struct conf *c,
 				: scale_get(SCALE_THERMOMETER);
 }
 
+const struct scale *conf_survey_scale(const struct conf *c,
+				      const char *team_name,
+				      const char *scale_name,
+				      const struct conf_team **team)
+{
+	const struct conf_team *t =
+	    team_name ? conf_team_by_name(c, team_name) : NULL;
+	const struct scale *sc = scale_name ? scale_by_name(scale_name) : NULL;
+
+	if (team)
+		*team = t;
+	return sc ? sc : conf_team_scale(c, t);
+}
+
 const char *conf_team_language(const struct conf *c, const struct conf_team *t)
 {
 	if (t && t->language)

@@ -178,5 +178,12 @@ const struct conf_team *conf_team_by_name(const struct conf *c,
 const struct scale *conf_team_scale(const struct conf *c,
 				    const struct conf_team *t);
 const char *conf_team_language(const struct conf *c, const struct conf_team *t);
+/* The scale a survey is rated on: scale_name (the survey's own, from its
+ * rule) when it names one, else its team's; *team (may be NULL) gets the
+ * team named team_name, NULL when the config knows none. */
+const struct scale *conf_survey_scale(const struct conf *c,
+				      const char *team_name,
+				      const char *scale_name,
+				      const struct conf_team **team);
 
 #endif

@@ -16,7 +16,6 @@
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
-#include "rating.h"
 #include "smtp.h"
 
 #define DIGEST_CHECK_EVERY 60 /* seconds between digest schedule checks */
@@ -151,7 +150,7 @@ static int compose_rating_mail(struct store *st, const struct conf *c,
 	for (size_t i = 0; i < nr && o->rating_id; i++)
 		if (r[i].id == o->rating_id)
 			use = &r[i];
-	sc = rating_survey_scale(c, &s, &team);
+	sc = conf_survey_scale(c, s.team, s.scale, &team);
 	if (!use) {
 		snprintf(err, errlen, "survey %lld has no rating",
 			 (long long)s.id);

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "burst.h"
+#include "codec.h"
 #include "hitlog.h"
 #include "log.h"
 #include "metrics.h"
@@ -143,35 +144,6 @@ int rate_form_get(const char *body, size_t len, const char *key,
 		p = fend + (amp ? 1 : 0);
 	}
 	return 0;
-}
-
-void rate_utf8_truncate(char *s, int max)
-{
-	int n = 0;
-
-	for (char *p = s; *p; p++) {
-		/* a character starts at every byte that is not 10xxxxxx */
-		if (((unsigned char)*p & 0xC0) != 0x80) {
-			if (n == max) {
-				*p = '\0';
-				return;
-			}
-			n++;
-		}
-	}
-}
-
-size_t rate_utf8_cut(const char *s, size_t len, size_t max)
-{
-	size_t n;
-
-	if (len <= max)
-		return len;
-	n = max;
-	/* back up to the start of the character that straddles the cut */
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
 }
 
 /* ------------------------------------------------------------ pages */
@@ -574,7 +546,7 @@ static void rate_get(const struct rate_env *env, struct store *st,
 	h.user_agent = rq->user_agent;
 	if (rq->user_agent) {
 		size_t len = strnlen(rq->user_agent, RATE_UA_MAX + 1);
-		size_t n = rate_utf8_cut(rq->user_agent, len, RATE_UA_MAX);
+		size_t n = codec_utf8_cut(rq->user_agent, len, RATE_UA_MAX);
 		if (n < len) {
 			memcpy(ua, rq->user_agent, n);
 			ua[n] = '\0';
@@ -681,9 +653,9 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		goto out;
 	}
 	if (why)
-		rate_utf8_truncate(fw.data, env->conf->listener.comment_max);
+		codec_utf8_truncate(fw.data, env->conf->listener.comment_max);
 	if (better)
-		rate_utf8_truncate(fb.data, env->conf->listener.comment_max);
+		codec_utf8_truncate(fb.data, env->conf->listener.comment_max);
 	via = via ? via : "form";
 	automatic = !strcmp(via, "js");
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "codec.h"
 #include "page.h"
 #include "rate.h"
 
@@ -133,9 +134,9 @@ static void test_truncate(void **state)
 {
 	char s[] = "caf\xC3\xA9 \xF0\x9F\x98\x83!";
 
-	rate_utf8_truncate(s, 5);
+	codec_utf8_truncate(s, 5);
 	assert_string_equal(s, "caf\xC3\xA9 ");
-	rate_utf8_truncate(s, 100);
+	codec_utf8_truncate(s, 100);
 	assert_string_equal(s, "caf\xC3\xA9 ");
 }
 
