@@ -174,17 +174,15 @@ static enum store_rc record_one(struct store *st, const struct hitlog_hit *h,
 	return rc;
 }
 
-/* The survey's hits in the window, from the store (the way before). */
-static struct burst_hit *store_prior(struct store *st,
-				     const struct hitlog_hit *h, size_t *n)
+struct burst_hit *hitlog_prior(struct store *st, int64_t survey_id,
+			       int64_t since, size_t *n)
 {
 	struct hit *rows = NULL;
 	struct burst_hit *bh;
 	size_t nh = 0;
 
 	*n = 0;
-	if (store_hit_list(st, h->survey_id, h->at - h->window, &rows, &nh) !=
-	    STORE_OK)
+	if (store_hit_list(st, survey_id, since, &rows, &nh) != STORE_OK)
 		return NULL;
 	bh = calloc(nh ? nh : 1, sizeof(*bh));
 	for (size_t i = 0; i < nh; i++) {
@@ -198,6 +196,13 @@ static struct burst_hit *store_prior(struct store *st,
 	if (bh)
 		*n = nh;
 	return bh;
+}
+
+/* The survey's hits in h's window, from the store. */
+static struct burst_hit *store_prior(struct store *st,
+				     const struct hitlog_hit *h, size_t *n)
+{
+	return hitlog_prior(st, h->survey_id, h->at - h->window, n);
 }
 
 static void after_commit(const struct hitlog_hit *h, int machine,

@@ -251,7 +251,7 @@ static int pick_lang(const struct rate_env *env, const struct conf_team *t,
 }
 
 static void render(const struct rate_env *env, int lang, enum page_id id,
-		   const struct page_var *vars, size_t n,
+		   const struct tmpl_var *vars, size_t n,
 		   struct rate_response *rs)
 {
 	char err[256];
@@ -270,7 +270,7 @@ void rate_not_found(const struct rate_env *env, const char *accept_language,
 		    struct rate_response *rs)
 {
 	int lang = pick_lang(env, NULL, NULL, accept_language);
-	const struct page_var vars[] = {
+	const struct tmpl_var vars[] = {
 	    {"lang", page_lang_name(lang)},
 	    {"base_path", env->base_path},
 	};
@@ -408,7 +408,7 @@ static void render_rating_page(const struct rate_env *env,
 	buf_init(&levels);
 	levels_fragment(&levels, rv, level);
 	{
-		const struct page_var vars[] = {
+		const struct tmpl_var vars[] = {
 		    {"lang", page_lang_name(rv->lang)},
 		    {"base_path", env->base_path},
 		    {"team", team},
@@ -490,31 +490,6 @@ static void survey_done(struct rate_survey *rv)
 {
 	if (rv->loaded && !rv->cached)
 		survey_free(&rv->s);
-}
-
-/* Hits of the survey inside the burst window, for the classifier. */
-static struct burst_hit *window_hits(struct store *st, int64_t survey_id,
-				     int64_t since, size_t *n)
-{
-	struct hit *h = NULL;
-	struct burst_hit *bh;
-	size_t nh = 0;
-
-	*n = 0;
-	if (store_hit_list(st, survey_id, since, &h, &nh) != STORE_OK)
-		return NULL;
-	bh = calloc(nh ? nh : 1, sizeof(*bh));
-	for (size_t i = 0; i < nh; i++) {
-		if (bh) {
-			bh[i].at = h[i].at;
-			bh[i].level = h[i].level;
-		}
-		hit_free(&h[i]);
-	}
-	free(h);
-	if (bh)
-		*n = nh;
-	return bh;
 }
 
 /* ------------------------------------------------------------ GET */
@@ -670,8 +645,8 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		if (automatic && lvtext) {
 			/* the hits this process queued count too */
 			hitlog_sync();
-			prior = window_hits(st, rv.s.id, rq->now - in.window,
-					    &in.nprior);
+			prior = hitlog_prior(st, rv.s.id, rq->now - in.window,
+					     &in.nprior);
 		}
 		in.prior = prior;
 		verdict = burst_classify_post(&in, automatic);
