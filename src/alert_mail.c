@@ -215,6 +215,31 @@ void alert_header(struct buf *out, const char *name, const char *value)
 	buf_free(&v);
 }
 
+int alert_split_rcpt(const char *list, char **copy, const char ***out)
+{
+	char *save = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (!(*copy = strdup(list ? list : "")))
+		return -1;
+	for (char *w = strtok_r(*copy, " ,;\t", &save); w;
+	     w = strtok_r(NULL, " ,;\t", &save)) {
+		if (!alert_addr_ok(w))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			const char **p = realloc(*out, ncap * sizeof(*p));
+			if (!p)
+				return -1;
+			*out = p;
+			cap = ncap;
+		}
+		(*out)[n++] = w;
+	}
+	return (int)n;
+}
+
 int alert_addr_ok(const char *a)
 {
 	const char *at;

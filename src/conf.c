@@ -14,6 +14,7 @@
 
 #include <ini.h>
 
+#include "clock.h"
 #include "conf.h"
 
 /* The typed table (after Postfix's CONFIG_*_TABLE): one row per key of the
@@ -46,7 +47,7 @@ struct conf_key {
 };
 
 #define O(f) offsetof(struct conf, f)
-#define DAY (24 * 3600)
+#define DAY SECONDS_PER_DAY
 
 static const struct conf_key conf_keys[] = {
     {"general", "base_url", T_URL, O(general.base_url), "http://127.0.0.1:8080",

@@ -107,7 +107,7 @@ struct summary {
 	int64_t since; /* covers hits at or after this */
 	int64_t newest;
 	unsigned gen;
-	struct hit_span lv[METRICS_MAX_LEVEL + 1];
+	struct hit_span lv[STORE_MAX_LEVEL + 1];
 };
 
 struct writer {
@@ -302,11 +302,11 @@ static struct summary *summary_get(struct writer *w, const struct hitlog_hit *h)
 	s->since = h->at - h->window - HITLOG_SLACK;
 	s->newest = h->at;
 	if (store_hit_spans(w->st, h->survey_id, s->since, s->lv,
-			    METRICS_MAX_LEVEL + 1) != STORE_OK) {
+			    STORE_MAX_LEVEL + 1) != STORE_OK) {
 		s->gen = w->gen - 1; /* unusable: reload next time */
 		return NULL;
 	}
-	for (int i = 0; i <= METRICS_MAX_LEVEL; i++)
+	for (int i = 0; i <= STORE_MAX_LEVEL; i++)
 		if (s->lv[i].max_at > s->newest)
 			s->newest = s->lv[i].max_at;
 	return s;
@@ -320,7 +320,7 @@ static int summary_prior(const struct summary *s, const struct hitlog_hit *h,
 	int64_t lo = h->at - h->window, hi = h->at;
 
 	*n = 0;
-	for (int i = 0; i <= METRICS_MAX_LEVEL; i++) {
+	for (int i = 0; i <= STORE_MAX_LEVEL; i++) {
 		const struct hit_span *l = &s->lv[i];
 		if (l->min_at > l->max_at || l->max_at < lo || l->min_at > hi)
 			continue;
@@ -422,13 +422,13 @@ static int write_batch(struct writer *w, struct item *first, struct item *end,
 	if (newest < 0 || newest != w->newest_id)
 		w->gen++;
 	for (it = first; it != end; it = it->next) {
-		struct burst_hit prior[METRICS_MAX_LEVEL + 1], *dbp = NULL;
+		struct burst_hit prior[STORE_MAX_LEVEL + 1], *dbp = NULL;
 		struct burst_result res;
 		struct summary *s = NULL;
 		size_t n = 0;
 		enum store_rc rc;
 
-		if (it->h.level >= 0 && it->h.level <= METRICS_MAX_LEVEL)
+		if (it->h.level >= 0 && it->h.level <= STORE_MAX_LEVEL)
 			s = summary_get(w, &it->h);
 		if (!s || summary_prior(s, &it->h, prior, &n) < 0) {
 			dbp = store_prior(w->st, &it->h, &n);

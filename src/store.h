@@ -460,7 +460,7 @@ enum store_rc store_digest_last(struct store *st, const char *team,
 enum store_rc store_digest_mark(struct store *st, const char *team, int64_t old,
 				int64_t now);
 
-#define STORE_MAX_LEVEL 10 /* highest level value of any scale */
+#define STORE_MAX_LEVEL 10 /* highest level value of any scale (nps) */
 
 struct store_digest_comment {
 	int64_t at;
