@@ -164,7 +164,6 @@ struct conf_parser {
 	FILE *fp;
 	int line;
 	int section_line; /* of the last [section] header */
-	int line_too_long;
 	char *err;
 	size_t errlen, errused;
 	int nerr;
@@ -434,7 +433,6 @@ static const char *conf_pattern_set(struct conf_pattern *pat, const char *v,
 	uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK;
 	int errcode;
 	PCRE2_SIZE erroff;
-	size_t len = strlen(v);
 
 	if (pat->text)
 		return "given twice";
@@ -467,7 +465,6 @@ static const char *conf_pattern_set(struct conf_pattern *pat, const char *v,
 			return why;
 		}
 	}
-	(void)len;
 	pat->re = pcre2_compile((PCRE2_SPTR)(v + 1), (PCRE2_SIZE)(last - v - 1),
 				opts, &errcode, &erroff, NULL);
 	if (!pat->re) {
@@ -720,10 +717,6 @@ static int conf_handler(void *user, const char *section, const char *key,
 	char why[256];
 	const char *reason = NULL;
 
-	if (p->line_too_long) {
-		conf_error(p, p->line, section, key, "line too long");
-		return 1;
-	}
 	if (strcmp(section, p->last_section) != 0 &&
 	    conf_enter_section(p, section) < 0)
 		return 1;
@@ -775,16 +768,14 @@ static char *conf_reader(char *str, int num, void *stream)
 	n = strlen(str);
 	if (str[strspn(str, " \t")] == '[')
 		p->section_line = p->line;
-	p->line_too_long =
-	    n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp);
-	if (p->line_too_long) {
-		/* Swallow the rest, so one long line is one error. */
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp)) {
+		/* Swallow the rest, so one long line is one error (reported
+		 * here: the handler then sees an empty line). */
 		int ch;
 		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
 			;
 		conf_error(p, p->line, NULL, NULL, "line too long");
 		str[0] = '\0';
-		p->line_too_long = 0;
 	}
 	return r;
 }
