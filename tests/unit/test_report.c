@@ -183,7 +183,6 @@ static void seed(struct fx *f)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	if (!f)
 		return -1;

@@ -56,7 +56,6 @@ static struct conf *load_conf(struct fx *f, const char *general,
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[1024];
 
 	if (!f)
 		return -1;
