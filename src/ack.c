@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ack.h"
+#include "codec.h"
 #include "log.h"
 #include "rating.h"
 
@@ -52,7 +53,8 @@ static void summary(struct buf *b, const struct rate_env *env,
 		    const struct ack_ctx *a)
 {
 	const struct conf_team *team = NULL;
-	const struct scale *sc = rating_survey_scale(env->conf, &a->s, &team);
+	const struct scale *sc =
+	    conf_survey_scale(env->conf, a->s.team, a->s.scale, &team);
 	const char *label =
 	    a->have_r ? scale_label(sc, a->r.level, a->nl ? "nl" : "en") : "-";
 
@@ -239,7 +241,7 @@ static void ack_post(const struct rate_env *env, struct store *st,
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	if (name.data)
-		rate_utf8_truncate(name.data, ACK_NAME_MAX);
+		codec_utf8_truncate(name.data, ACK_NAME_MAX);
 	{
 		const char *s = name.data ? name.data : "";
 		while (*s == ' ')

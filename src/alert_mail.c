@@ -12,46 +12,18 @@
 
 /* ------------------------------------------------------------ cleaning */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none.
+ * C1 controls and the Unicode line/paragraph separators break lines in
+ * some readers: they count as controls. */
 static size_t utf8_seq(const unsigned char *p, size_t n)
 {
-	size_t len;
-	unsigned min, cp;
+	uint32_t cp;
+	size_t len = codec_utf8_next(p, n, &cp);
 
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xE0) == 0xC0) {
-		len = 2;
-		min = 0x80;
-		cp = p[0] & 0x1F;
-	} else if ((p[0] & 0xF0) == 0xE0) {
-		len = 3;
-		min = 0x800;
-		cp = p[0] & 0x0F;
-	} else if ((p[0] & 0xF8) == 0xF0) {
-		len = 4;
-		min = 0x10000;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3F);
-	}
-	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	/* C1 controls and the Unicode line/paragraph separators break
-	 * lines in some readers: treat them as controls */
-	if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029)
+	if (!len || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029)
 		return 0;
 	return len;
 }
-
-static const char replacement[] = "\xEF\xBF\xBD";
 
 void alert_clean_header(struct buf *out, const char *in, size_t max)
 {
@@ -93,7 +65,7 @@ void alert_clean_header(struct buf *out, const char *in, size_t max)
 				}
 				skip = i;
 			}
-			buf_puts(out, replacement);
+			buf_puts(out, CODEC_REPLACEMENT);
 			p += skip;
 			n -= skip;
 			space = 0;
@@ -128,7 +100,7 @@ void alert_clean_body(struct buf *out, const char *in)
 			continue;
 		}
 		if (k == 0) {
-			buf_puts(out, replacement);
+			buf_puts(out, CODEC_REPLACEMENT);
 			p++;
 			n--;
 			while (n > 0 && (p[0] & 0xC0) == 0x80) {
@@ -188,36 +160,6 @@ static void header_ascii(struct buf *out, size_t col, const char *v)
 	}
 }
 
-static void b64(char *out, const unsigned char *in, size_t n)
-{
-	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "abcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0, i;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 |
-			     in[i + 2];
-		out[o++] = al[v >> 18 & 63];
-		out[o++] = al[v >> 12 & 63];
-		out[o++] = al[v >> 6 & 63];
-		out[o++] = al[v & 63];
-	}
-	if (n - i == 1) {
-		unsigned v = (unsigned)in[i] << 16;
-		out[o++] = al[v >> 18 & 63];
-		out[o++] = al[v >> 12 & 63];
-		out[o++] = '=';
-		out[o++] = '=';
-	} else if (n - i == 2) {
-		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-		out[o++] = al[v >> 18 & 63];
-		out[o++] = al[v >> 12 & 63];
-		out[o++] = al[v >> 6 & 63];
-		out[o++] = '=';
-	}
-	out[o] = '\0';
-}
-
 /* Encoded-words of type B, each holding whole UTF-8 characters. */
 static void header_encoded(struct buf *out, size_t col, const char *v)
 {
@@ -247,7 +189,7 @@ static void header_encoded(struct buf *out, size_t col, const char *v)
 			buf_puts(out, "\r\n ");
 			col = 1;
 		}
-		b64(enc, p, take);
+		codec_base64_raw(enc, p, take, 0);
 		buf_printf(out, "=?UTF-8?B?%s?=", enc);
 		col += 12 + strlen(enc);
 		p += take;
@@ -271,6 +213,31 @@ void alert_header(struct buf *out, const char *name, const char *value)
 	}
 	buf_puts(out, "\r\n");
 	buf_free(&v);
+}
+
+int alert_split_rcpt(const char *list, char **copy, const char ***out)
+{
+	char *save = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	if (!(*copy = strdup(list ? list : "")))
+		return -1;
+	for (char *w = strtok_r(*copy, " ,;\t", &save); w;
+	     w = strtok_r(NULL, " ,;\t", &save)) {
+		if (!alert_addr_ok(w))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 8;
+			const char **p = realloc(*out, ncap * sizeof(*p));
+			if (!p)
+				return -1;
+			*out = p;
+			cap = ncap;
+		}
+		(*out)[n++] = w;
+	}
+	return (int)n;
 }
 
 int alert_addr_ok(const char *a)

@@ -87,6 +87,12 @@ void alert_clean_body(struct buf *out, const char *in);
 void alert_header(struct buf *out, const char *name, const char *value);
 /* 1 when addr is a plain ASCII addr-spec we dare put in a header. */
 int alert_addr_ok(const char *addr);
+/* Splits an address list (alert_to, kudos_to: separated by blanks, commas
+ * or semicolons) into its valid addresses, as many as it holds: *copy
+ * gets the malloc'd text they point into and *out the malloc'd array
+ * (free both, also on failure). The number of addresses, or -1 when
+ * memory ran out. */
+int alert_split_rcpt(const char *list, char **copy, const char ***out);
 /* ticket_url with {ticket} replaced by the percent-encoded ticket; NULL
  * (malloc'd otherwise) when there is no URL or no ticket. */
 char *alert_ticket_link(const char *ticket_url, const char *ticket);

@@ -91,29 +91,46 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* A run of plain characters at a time. */
 void buf_put_html(struct buf *b, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0, start = 0;
+
+	for (; i < n; i++) {
+		const char *ent;
+		size_t elen;
+
 		switch (s[i]) {
 		case '&':
-			buf_puts(b, "&amp;");
+			ent = "&amp;";
+			elen = 5;
 			break;
 		case '<':
-			buf_puts(b, "&lt;");
+			ent = "&lt;";
+			elen = 4;
 			break;
 		case '>':
-			buf_puts(b, "&gt;");
+			ent = "&gt;";
+			elen = 4;
 			break;
 		case '"':
-			buf_puts(b, "&quot;");
+			ent = "&quot;";
+			elen = 6;
 			break;
 		case '\'':
-			buf_puts(b, "&#39;");
+			ent = "&#39;";
+			elen = 5;
 			break;
 		default:
-			buf_putc(b, s[i]);
+			continue;
 		}
+		if (i > start)
+			buf_append(b, s + start, i - start);
+		buf_append(b, ent, elen);
+		start = i + 1;
 	}
+	if (n > start)
+		buf_append(b, s + start, n - start);
 }
 
 char *buf_steal(struct buf *b, size_t *len)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "campaign.h"
 #include "log.h"
 #include "store_campaign.h"
@@ -289,8 +290,8 @@ int campaign_run_due(struct store *st, const struct conf *c, int64_t now)
 			continue;
 		}
 		if ((rc = campaign_plan(st, c, k, &internal, now,
-					(uint64_t)(now / 86400), &plan)) !=
-			STORE_OK ||
+					(uint64_t)(now / SECONDS_PER_DAY),
+					&plan)) != STORE_OK ||
 		    (rc = campaign_queue(st, k, &plan, now, &round_id)) !=
 			STORE_OK ||
 		    (rc = store_commit(st)) != STORE_OK) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "campaign_page.h"
+#include "codec.h"
 #include "campaign_send.h"
 #include "conf_campaign.h"
 #include "log.h"
@@ -208,8 +209,8 @@ static void cp_post(const struct rate_env *env, struct store *st,
 		goto out;
 	}
 	if (better.data)
-		rate_utf8_truncate(better.data,
-				   env->conf->listener.comment_max);
+		codec_utf8_truncate(better.data,
+				    env->conf->listener.comment_max);
 	rc = store_campaign_answer(
 	    st, a->r.id, (int)lv, RATING_WEB, NULL,
 	    better.len ? better.data : NULL, rq->now,

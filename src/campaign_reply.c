@@ -5,7 +5,7 @@
 
 #include "campaign_reply.h"
 #include "campaign_send.h"
-#include "rate.h"
+#include "codec.h"
 #include "reply.h"
 #include "scale.h"
 #include "store_campaign.h"
@@ -46,7 +46,7 @@ int campaign_reply(const struct conf *c, const struct token_key *key,
 			 "no grade 0-10 in the reply");
 	} else {
 		if (g.comment)
-			rate_utf8_truncate(g.comment, comment_max);
+			codec_utf8_truncate(g.comment, comment_max);
 		rc = store_campaign_answer(
 		    st, id, g.value, RATING_MAIL, NULL,
 		    g.comment && *g.comment ? g.comment : NULL, now,

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include <time.h>
 
+/* Calendar arithmetic in epoch seconds (UTC days, no leap seconds). */
+#define SECONDS_PER_DAY 86400
+
 static inline int64_t clock_mono_ns(void)
 {
 	struct timespec ts;

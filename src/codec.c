@@ -56,14 +56,14 @@ void codec_base64_decode(struct buf *out, const char *in, size_t len)
 	}
 }
 
-void codec_base64_encode(struct buf *out, const char *in, size_t len)
+size_t codec_base64_raw(char *out, const void *in, size_t len, int url)
 {
-	const unsigned char *p = (const unsigned char *)in;
-	size_t col = 0;
-	char q[4];
+	static const char urlsafe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	const char *al = url ? urlsafe : codec_b64;
+	const unsigned char *p = in;
+	size_t o = 0;
 
-	if (buf_reserve(out, (len + 2) / 3 * 4 + (len / 57 + 1) * 2) < 0)
-		return;
 	for (size_t i = 0; i < len; i += 3) {
 		unsigned v = (unsigned)p[i] << 16;
 		size_t n = len - i < 3 ? len - i : 3;
@@ -72,19 +72,36 @@ void codec_base64_encode(struct buf *out, const char *in, size_t len)
 			v |= (unsigned)p[i + 1] << 8;
 		if (n > 2)
 			v |= p[i + 2];
-		q[0] = codec_b64[(v >> 18) & 63];
-		q[1] = codec_b64[(v >> 12) & 63];
-		q[2] = n > 1 ? codec_b64[(v >> 6) & 63] : '=';
-		q[3] = n > 2 ? codec_b64[v & 63] : '=';
-		buf_append(out, q, 4);
-		col += 4;
-		if (col >= 76) {
-			buf_append(out, "\r\n", 2);
-			col = 0;
-		}
+		out[o++] = al[(v >> 18) & 63];
+		out[o++] = al[(v >> 12) & 63];
+		if (n > 1)
+			out[o++] = al[(v >> 6) & 63];
+		else if (!url)
+			out[o++] = '=';
+		if (n > 2)
+			out[o++] = al[v & 63];
+		else if (!url)
+			out[o++] = '=';
 	}
-	if (col)
+	out[o] = '\0';
+	return o;
+}
+
+/* Lines of 76 characters: 57 input bytes each. */
+#define CODEC_B64_LINE 57
+
+void codec_base64_encode(struct buf *out, const char *in, size_t len)
+{
+	char line[CODEC_B64_LINE / 3 * 4 + 1];
+
+	if (buf_reserve(out, (len + 2) / 3 * 4 + (len / 57 + 1) * 2) < 0)
+		return;
+	for (size_t i = 0; i < len; i += CODEC_B64_LINE) {
+		size_t n = len - i < CODEC_B64_LINE ? len - i : CODEC_B64_LINE;
+
+		buf_append(out, line, codec_base64_raw(line, in + i, n, 0));
 		buf_append(out, "\r\n", 2);
+	}
 }
 
 static int codec_hex(unsigned char c)
@@ -244,11 +261,10 @@ int codec_has_8bit(const char *in, size_t len)
 	return 0;
 }
 
-/* Decodes one UTF-8 sequence; returns its length or 0 when invalid
- * (overlong forms, surrogates and values past U+10FFFF included). */
-static size_t codec_utf8_next(const unsigned char *p, size_t len, unsigned *cp)
+size_t codec_utf8_next(const void *s, size_t len, uint32_t *cp)
 {
-	unsigned c = p[0], v;
+	const unsigned char *p = s;
+	uint32_t c = p[0], v;
 	size_t n;
 
 	if (c < 0x80) {
@@ -283,18 +299,62 @@ static size_t codec_utf8_next(const unsigned char *p, size_t len, unsigned *cp)
 
 int codec_utf8_valid(const char *in, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)in;
 	size_t i = 0;
-	unsigned cp;
+	uint32_t cp;
 
 	while (i < len) {
-		size_t n = codec_utf8_next(p + i, len - i, &cp);
+		size_t n = codec_utf8_next(in + i, len - i, &cp);
 
 		if (!n)
 			return 0;
 		i += n;
 	}
 	return 1;
+}
+
+void codec_utf8_clean(struct buf *out, const char *in, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+
+	while (i < len) {
+		if ((n = codec_utf8_next(in + i, len - i, &cp)) == 0) {
+			buf_append(out, CODEC_REPLACEMENT, 3);
+			i++;
+		} else {
+			buf_append(out, in + i, n);
+			i += n;
+		}
+	}
+}
+
+void codec_utf8_truncate(char *s, int max)
+{
+	int n = 0;
+
+	for (char *p = s; *p; p++) {
+		/* a character starts at every byte that is not 10xxxxxx */
+		if (((unsigned char)*p & 0xC0) != 0x80) {
+			if (n == max) {
+				*p = '\0';
+				return;
+			}
+			n++;
+		}
+	}
+}
+
+size_t codec_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	/* back up to the start of the character that straddles the cut */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
 }
 
 int codec_charset_ok(const char *cs)
@@ -428,7 +488,7 @@ int codec_convert_html(struct buf *out, const char *to, const char *in,
 	while (left) {
 		char *op;
 		size_t room, r, n;
-		unsigned cp;
+		uint32_t cp;
 
 		if (buf_reserve(out, left * 4 + 16) < 0)
 			break;
@@ -439,13 +499,13 @@ int codec_convert_html(struct buf *out, const char *to, const char *in,
 		out->data[out->len] = '\0';
 		if (r != (size_t)-1 || errno == E2BIG)
 			continue;
-		n = codec_utf8_next((const unsigned char *)ip, left, &cp);
+		n = codec_utf8_next(ip, left, &cp);
 		if (!n) {
 			/* Invalid UTF-8 in our own block: show U+FFFD. */
 			cp = 0xfffd;
 			n = 1;
 		}
-		buf_printf(out, "&#x%X;", cp);
+		buf_printf(out, "&#x%X;", (unsigned)cp);
 		ip += n;
 		left -= n;
 	}

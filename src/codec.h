@@ -7,6 +7,7 @@
 #define MM_CODEC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -18,6 +19,10 @@ void codec_qp_decode(struct buf *out, const char *in, size_t len);
 /* Encoders emit CRLF line ends and lines of at most 76 octets. An LF (or
  * CRLF) in QP input is a hard line break. */
 void codec_base64_encode(struct buf *out, const char *in, size_t len);
+/* The one base64 encoder: len bytes into out as one line, NUL-terminated
+ * (out holds (len + 2) / 3 * 4 + 1 bytes); url: the base64url alphabet
+ * (RFC 4648 section 5) without padding. Returns the characters written. */
+size_t codec_base64_raw(char *out, const void *in, size_t len, int url);
 void codec_qp_encode(struct buf *out, const char *in, size_t len);
 
 /* Copies text, turning bare LF into CRLF (for 7bit/8bit output). */
@@ -26,7 +31,22 @@ void codec_crlf(struct buf *out, const char *in, size_t len);
 /* Longest line in octets, not counting the line end. */
 size_t codec_max_line(const char *in, size_t len);
 int codec_has_8bit(const char *in, size_t len);
+/* The one UTF-8 decoder: the length (1-4) of the sequence at s (at most
+ * len bytes) and its code point in *cp; 0 when the bytes there are not one
+ * (stray continuation, overlong form, surrogate, past U+10FFFF,
+ * truncated). */
+size_t codec_utf8_next(const void *s, size_t len, uint32_t *cp);
 int codec_utf8_valid(const char *in, size_t len);
+/* U+FFFD, what an invalid byte becomes wherever text is cleaned. */
+#define CODEC_REPLACEMENT "\xEF\xBF\xBD"
+/* Appends in with each byte that starts no valid sequence replaced by
+ * U+FFFD. */
+void codec_utf8_clean(struct buf *out, const char *in, size_t len);
+/* Cuts s (UTF-8) after max characters, on a character boundary. */
+void codec_utf8_truncate(char *s, int max);
+/* The length of the longest prefix of s (len bytes) that is at most max
+ * bytes and does not end inside a UTF-8 sequence. */
+size_t codec_utf8_cut(const char *s, size_t len, size_t max);
 
 /* Charset names that are safe to hand to iconv_open: a MIME token of
  * letters, digits and "-_.:+", at most 40 octets. Rejects '/' so that a

@@ -15,6 +15,7 @@
 
 #include <ini.h>
 
+#include "clock.h"
 #include "conf.h"
 #include "conf_campaign.h"
 
@@ -49,7 +50,7 @@ struct conf_key {
 };
 
 #define O(f) offsetof(struct conf, f)
-#define DAY (24 * 3600)
+#define DAY SECONDS_PER_DAY
 
 static const struct conf_key conf_keys[] = {
     {"general", "base_url", T_URL, O(general.base_url), "http://127.0.0.1:8080",
@@ -169,7 +170,6 @@ struct conf_parser {
 	FILE *fp;
 	int line;
 	int section_line; /* of the last [section] header */
-	int line_too_long;
 	char *err;
 	size_t errlen, errused;
 	int nerr;
@@ -488,7 +488,6 @@ static const char *conf_pattern_set(struct conf_pattern *pat, const char *v,
 	uint32_t opts = PCRE2_UTF | PCRE2_NO_UTF_CHECK;
 	int errcode;
 	PCRE2_SIZE erroff;
-	size_t len = strlen(v);
 
 	if (pat->text)
 		return "given twice";
@@ -521,7 +520,6 @@ static const char *conf_pattern_set(struct conf_pattern *pat, const char *v,
 			return why;
 		}
 	}
-	(void)len;
 	pat->re = pcre2_compile((PCRE2_SPTR)(v + 1), (PCRE2_SIZE)(last - v - 1),
 				opts, &errcode, &erroff, NULL);
 	if (!pat->re) {
@@ -819,10 +817,6 @@ static int conf_handler(void *user, const char *section, const char *key,
 	char why[256];
 	const char *reason = NULL;
 
-	if (p->line_too_long) {
-		conf_error(p, p->line, section, key, "line too long");
-		return 1;
-	}
 	if (strcmp(section, p->last_section) != 0 &&
 	    conf_enter_section(p, section) < 0)
 		return 1;
@@ -895,16 +889,14 @@ static char *conf_reader(char *str, int num, void *stream)
 		p->section_line = p->line;
 		conf_campaign_header(p, str + strspn(str, " \t"));
 	}
-	p->line_too_long =
-	    n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp);
-	if (p->line_too_long) {
-		/* Swallow the rest, so one long line is one error. */
+	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(p->fp)) {
+		/* Swallow the rest, so one long line is one error (reported
+		 * here: the handler then sees an empty line). */
 		int ch;
 		while ((ch = fgetc(p->fp)) != EOF && ch != '\n')
 			;
 		conf_error(p, p->line, NULL, NULL, "line too long");
 		str[0] = '\0';
-		p->line_too_long = 0;
 	}
 	return r;
 }
@@ -1256,6 +1248,20 @@ const struct scale *conf_team_scale(const struct conf *c,
 		return t->scale;
 	return c->general.scale ? c->general.scale
 				: scale_get(SCALE_THERMOMETER);
+}
+
+const struct scale *conf_survey_scale(const struct conf *c,
+				      const char *team_name,
+				      const char *scale_name,
+				      const struct conf_team **team)
+{
+	const struct conf_team *t =
+	    team_name ? conf_team_by_name(c, team_name) : NULL;
+	const struct scale *sc = scale_name ? scale_by_name(scale_name) : NULL;
+
+	if (team)
+		*team = t;
+	return sc ? sc : conf_team_scale(c, t);
 }
 
 const char *conf_team_language(const struct conf *c, const struct conf_team *t)

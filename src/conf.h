@@ -206,5 +206,12 @@ const struct scale *conf_team_customer_scale(const struct conf_team *t);
 /* The question above the customer rating links, in lang (en, nl). */
 const char *conf_team_customer_question(const struct conf_team *t,
 					const char *lang);
+/* The scale a survey is rated on: scale_name (the survey's own, from its
+ * rule) when it names one, else its team's; *team (may be NULL) gets the
+ * team named team_name, NULL when the config knows none. */
+const struct scale *conf_survey_scale(const struct conf *c,
+				      const char *team_name,
+				      const char *scale_name,
+				      const struct conf_team **team);
 
 #endif

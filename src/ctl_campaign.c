@@ -9,6 +9,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "clock.h"
 #include "campaign.h"
 #include "campaign_report.h"
 #include "conf.h"
@@ -132,7 +133,8 @@ int ctl_campaign(const char *config_path, int argc, char **argv)
 	/* The round's start seeds the sample: the dry run on the day shows
 	 * the people --send picks. */
 	if ((rc = campaign_plan(st, c, k, &internal, now,
-				(uint64_t)(now / 86400), &plan)) != STORE_OK)
+				(uint64_t)(now / SECONDS_PER_DAY), &plan)) !=
+	    STORE_OK)
 		goto fail;
 	ctl_campaign_print(stdout, &plan, !send && list);
 	if (send) {

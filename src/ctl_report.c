@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "conf.h"
 #include "ctl.h"
 #include "report.h"
@@ -86,7 +87,7 @@ static int parse_when(const char *opt, const char *v, int until, int64_t *out)
 		return -1;
 	}
 	if (until && strlen(v) == 10 && v[4] == '-')
-		t += 86400;
+		t += SECONDS_PER_DAY;
 	*out = t;
 	return 0;
 }

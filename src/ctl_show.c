@@ -23,6 +23,7 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "codec.h"
 #include "conf.h"
 #include "ctl.h"
 #include "scale.h"
@@ -99,40 +100,6 @@ static void iso_time(int64_t t, char out[32])
 		snprintf(out, 32, "%" PRId64, t);
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when the
- * bytes there are not one (stray continuation, overlong, surrogate, above
- * U+10FFFF, truncated). Sets *cp. */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c;
-	size_t len;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, c = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, c = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return len;
-}
-
 /* A JSON string: quotes, backslash and control characters escaped,
  * U+2028/U+2029 as \u escapes (safe to embed in JavaScript), invalid
  * UTF-8 bytes replaced by U+FFFD. NULL prints null. */
@@ -149,7 +116,7 @@ static void json_str(FILE *out, const char *str)
 	putc('"', out);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t len = utf8_seq(s + i, n - i, &cp);
+		size_t len = codec_utf8_next(s + i, n - i, &cp);
 		if (!len) {
 			fputs("\\ufffd", out);
 			i++;
@@ -203,9 +170,9 @@ static void text_str(FILE *out, const char *str)
 	n = strlen(str);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t len = utf8_seq(s + i, n - i, &cp);
+		size_t len = codec_utf8_next(s + i, n - i, &cp);
 		if (!len) {
-			fputs("\xef\xbf\xbd", out); /* U+FFFD */
+			fputs(CODEC_REPLACEMENT, out);
 			i++;
 			continue;
 		}

@@ -15,6 +15,7 @@
 #include "auth.h"
 #include "campaign_report.h"
 #include "conf_campaign.h"
+#include "clock.h"
 #include "dashboard.h"
 #include "dashboard_customers.h"
 #include "log.h"
@@ -232,7 +233,7 @@ static void error_page(const struct rate_env *env,
  * at another pair. */
 #define THROTTLE_SLOTS 4096
 #define THROTTLE_PROBE 8
-#define THROTTLE_FORGET (24 * 3600)
+#define THROTTLE_FORGET SECONDS_PER_DAY
 
 struct throttle_slot {
 	unsigned char key[16];
@@ -511,8 +512,10 @@ static const struct report_row *find_team(const struct report *r,
 static void headline(struct buf *b, const struct report_row *w)
 {
 	if (!w) {
-		buf_puts(b, "<p class=\"muted\">No surveys in the last "
-			    "90 days.</p>");
+		buf_printf(b,
+			   "<p class=\"muted\">No surveys in the last %d "
+			   "days.</p>",
+			   HEADLINE_DAYS);
 		return;
 	}
 	buf_puts(b, "<p><span class=\"fig\">Temperature ");
@@ -533,10 +536,11 @@ static void headline(struct buf *b, const struct report_row *w)
 		   (long long)w->machine_hits);
 	if (!isnan(w->trend_temperature))
 		buf_printf(b,
-			   "; temperature %+.1f points against the 90 days "
+			   "; temperature %+.1f points against the %d days "
 			   "before",
-			   w->trend_temperature);
-	buf_puts(b, ". Shares over fewer than 5 cases show as n=count.</p>");
+			   w->trend_temperature, HEADLINE_DAYS);
+	buf_printf(b, ". Shares over fewer than %d cases show as n=count.</p>",
+		   REPORT_SMALL_N);
 }
 
 static void trend(struct buf *b, const struct report *series, const char *team)
@@ -549,7 +553,7 @@ static void trend(struct buf *b, const struct report *series, const char *team)
 }
 
 /* The overview's cards cost two report passes over every team (the last
- * 90 days, with the 90 before for the trend, and 12 months by month):
+ * HEADLINE_DAYS, with as many before for the trend, and 12 months by month):
  * several hundred ms on a large store. A dashboard need not be fresher
  * than half a minute, so the rendered cards are kept per process for
  * OVERVIEW_TTL seconds, keyed by what decides which teams show (admin,
@@ -679,9 +683,11 @@ static void overview(const struct rate_env *env, struct store *st,
 		ov_put(key, rq->now, cards.data ? cards.data : "", cards.len);
 	}
 	page_head(env, b, "Teams", sid);
-	buf_puts(b, "<p class=\"muted\">Last 90 days; the chart shows "
-		    "temperature (orange) and NPS (blue) per month. For "
-		    "improving, not for ranking teams.</p>\n");
+	buf_printf(b,
+		   "<p class=\"muted\">Last %d days; the chart shows "
+		   "temperature (orange) and NPS (blue) per month. For "
+		   "improving, not for ranking teams.</p>\n",
+		   HEADLINE_DAYS);
 	buf_append(b, cards.data ? cards.data : "", cards.len);
 	buf_free(&cards);
 	campaign_cards(env, st, u, b);
@@ -698,10 +704,10 @@ static int overview_cards(const struct rate_env *env, struct store *st,
 	int shown = 0;
 
 	if (run(st, NULL, STORE_GROUP_TEAM, STORE_PERIOD_NONE,
-		rq->now - HEADLINE_DAYS * 86400, &head) != STORE_OK)
+		rq->now - HEADLINE_DAYS * SECONDS_PER_DAY, &head) != STORE_OK)
 		return -1;
 	if (run(st, NULL, STORE_GROUP_TEAM, STORE_PERIOD_MONTH,
-		rq->now - TREND_DAYS * 86400, &months) != STORE_OK) {
+		rq->now - TREND_DAYS * SECONDS_PER_DAY, &months) != STORE_OK) {
 		report_free(&head);
 		return -1;
 	}
@@ -774,11 +780,12 @@ static void team_page(const struct rate_env *env, struct store *st,
 	f.replies = 1;
 	f.limit = 20;
 	if (run(st, team, STORE_GROUP_TEAM, STORE_PERIOD_NONE,
-		rq->now - HEADLINE_DAYS * 86400, &head) != STORE_OK ||
+		rq->now - HEADLINE_DAYS * SECONDS_PER_DAY, &head) != STORE_OK ||
 	    run(st, team, STORE_GROUP_TEAM, STORE_PERIOD_MONTH,
-		rq->now - TREND_DAYS * 86400, &months) != STORE_OK ||
+		rq->now - TREND_DAYS * SECONDS_PER_DAY, &months) != STORE_OK ||
 	    run(st, team, STORE_GROUP_AGENT, STORE_PERIOD_NONE,
-		rq->now - HEADLINE_DAYS * 86400, &agents) != STORE_OK ||
+		rq->now - HEADLINE_DAYS * SECONDS_PER_DAY,
+		&agents) != STORE_OK ||
 	    report_comments(st, &f, &c, &nc) != STORE_OK) {
 		log_error("dashboard: %s", store_errmsg(st));
 		error_page(env, rs, 503, "Try again later");
@@ -790,10 +797,12 @@ static void team_page(const struct rate_env *env, struct store *st,
 	trend(b, &months, team);
 	if (w)
 		report_svg_levels(b, w);
-	buf_puts(b, "\n<h2>Per agent (90 days)</h2>\n<table><tr><th>Agent"
-		    "</th><th>Surveys</th><th>Responses</th><th>Temperature"
-		    "</th><th>NPS</th><th>CSAT</th><th>Red alerts</th></tr>"
-		    "\n");
+	buf_printf(b,
+		   "\n<h2>Per agent (%d days)</h2>\n<table><tr><th>Agent"
+		   "</th><th>Surveys</th><th>Responses</th><th>Temperature"
+		   "</th><th>NPS</th><th>CSAT</th><th>Red alerts</th></tr>"
+		   "\n",
+		   HEADLINE_DAYS);
 	for (size_t i = 0; i < agents.n; i++) {
 		const struct report_row *a = &agents.rows[i];
 
@@ -991,7 +1000,7 @@ static void export_csv(const struct rate_env *env, struct store *st,
 	memset(&q, 0, sizeof(q));
 	q.team = team;
 	q.by = STORE_PERIOD_MONTH;
-	q.since = rq->now - TREND_DAYS * 86400;
+	q.since = rq->now - TREND_DAYS * SECONDS_PER_DAY;
 	if (report_run(st, &q, groups, 2, &all) != STORE_OK) {
 		log_error("dashboard: %s", store_errmsg(st));
 		error_page(env, rs, 503, "Try again later");

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "dashboard_customers.h"
 #include "report.h"
 #include "report_customer.h"
@@ -53,7 +54,8 @@ enum store_rc dashboard_customers_body(struct buf *b, struct store *st,
 				       const struct conf *c,
 				       const struct conf_team *t, int64_t now)
 {
-	int64_t since = now - (int64_t)DASHBOARD_CUSTOMERS_DAYS * 86400;
+	int64_t since =
+	    now - (int64_t)DASHBOARD_CUSTOMERS_DAYS * SECONDS_PER_DAY;
 	struct report_customer r;
 	struct latest l;
 	enum store_rc rc;

@@ -2,7 +2,6 @@
 /* The hit writer thread: link hits recorded off the response path (hitlog.h).
  */
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +13,7 @@
 #include "hitlog.h"
 #include "log.h"
 #include "metrics.h"
-#include "store_backend.h"
+#include "store.h"
 
 /* Beyond this many queued hits a request waits for the writer. */
 #define HITLOG_MAX_QUEUED 32768
@@ -36,9 +35,8 @@
 #define HITLOG_RESTART_FRAMES 8192
 /* A RESTART holds the write lock while it waits for readers of older
  * frames: wait that long at most (readers are short), else retry at the
- * next checkpoint. Then back to the store's default busy timeout. */
+ * next checkpoint (store_checkpoint then restores the busy timeout). */
 #define HITLOG_RESTART_WAIT_MS 50
-#define HITLOG_BUSY_MS 5000
 /* Hits per survey, summarised: kept while younger than the window plus
  * this slack (requests of one second may queue slightly out of order). */
 #define HITLOG_SLACK 5
@@ -52,7 +50,7 @@
  * over up to 100 ms (HITLOG_LINGER_MS), with the page cache and the
  * checkpoints below, 12 us (tests/bench/http). A rating that wants the write
  * lock meanwhile does not wait for the whole batch: the writer commits what it
- * has after HITLOG_HOLD_MS (store_sqlite_wanted) and lets it pass. */
+ * has after HITLOG_HOLD_MS (store_lock_wanted) and lets it pass. */
 #define HITLOG_BATCH 4096
 /* Under load (hits came at HITLOG_LOADED_RATE a second or faster over
  * the last HITLOG_RATE_MS or more) a queued hit waits this long at most for
@@ -78,8 +76,6 @@
  * waiter's wake-up takes microseconds). */
 #define HITLOG_YIELD_US 100
 #define HITLOG_YIELD_MAX 50
-#define HITLOG_STR_(x) #x
-#define HITLOG_STR(x) HITLOG_STR_(x)
 
 struct item {
 	struct item *next;
@@ -105,24 +101,18 @@ struct item {
  * way before, changed with every rating too, and under a stream of them
  * every batch reloaded every summary.) Hits are only ever deleted with
  * their survey, whose later hits cannot be recorded any more. */
-struct level_span {
-	int64_t min_at, max_at; /* min_at > max_at: none */
-};
-
 struct summary {
 	struct summary *next;
 	int64_t survey_id;
 	int64_t since; /* covers hits at or after this */
 	int64_t newest;
 	unsigned gen;
-	struct level_span lv[METRICS_MAX_LEVEL + 1];
+	struct hit_span lv[STORE_MAX_LEVEL + 1];
 };
 
 struct writer {
 	struct store *st;
 	char *dsn;
-	sqlite3_stmt *load;
-	sqlite3_stmt *newest;
 	int64_t newest_id; /* max(hits.id) at the writer's last commit */
 	unsigned gen;
 	size_t nsum;
@@ -184,17 +174,15 @@ static enum store_rc record_one(struct store *st, const struct hitlog_hit *h,
 	return rc;
 }
 
-/* The survey's hits in the window, from the store (the way before). */
-static struct burst_hit *store_prior(struct store *st,
-				     const struct hitlog_hit *h, size_t *n)
+struct burst_hit *hitlog_prior(struct store *st, int64_t survey_id,
+			       int64_t since, size_t *n)
 {
 	struct hit *rows = NULL;
 	struct burst_hit *bh;
 	size_t nh = 0;
 
 	*n = 0;
-	if (store_hit_list(st, h->survey_id, h->at - h->window, &rows, &nh) !=
-	    STORE_OK)
+	if (store_hit_list(st, survey_id, since, &rows, &nh) != STORE_OK)
 		return NULL;
 	bh = calloc(nh ? nh : 1, sizeof(*bh));
 	for (size_t i = 0; i < nh; i++) {
@@ -208,6 +196,13 @@ static struct burst_hit *store_prior(struct store *st,
 	if (bh)
 		*n = nh;
 	return bh;
+}
+
+/* The survey's hits in h's window, from the store. */
+static struct burst_hit *store_prior(struct store *st,
+				     const struct hitlog_hit *h, size_t *n)
+{
+	return hitlog_prior(st, h->survey_id, h->at - h->window, n);
 }
 
 static void after_commit(const struct hitlog_hit *h, int machine,
@@ -284,26 +279,16 @@ static struct summary *summary_get(struct writer *w, const struct hitlog_hit *h)
 	size_t b =
 	    (size_t)((uint64_t)h->survey_id * 2654435761u) % HITLOG_BUCKETS;
 	struct summary *s;
-	int rc;
 
 	for (s = w->sum[b]; s; s = s->next)
 		if (s->survey_id == h->survey_id)
 			break;
 	if (s && s->gen == w->gen && s->since <= h->at - h->window)
 		return s;
-	if (!w->load) {
-		sqlite3 *db = store_sqlite_db(w->st);
-		/* Another backend: its own hit_list answers (burst.c). */
-		if (!db)
-			return NULL;
-		if (sqlite3_prepare_v3(
-			db,
-			"SELECT level, min(at), max(at) FROM hits WHERE "
-			"survey_id = ?1 AND at >= ?2 GROUP BY level",
-			-1, SQLITE_PREPARE_PERSISTENT, &w->load,
-			NULL) != SQLITE_OK)
-			return NULL;
-	}
+	/* Without an exclusive write lock another connection may add hits
+	 * the summary misses: store_prior answers. */
+	if (!store_tx_exclusive(w->st))
+		return NULL;
 	if (!s) {
 		s = calloc(1, sizeof(*s));
 		if (!s)
@@ -316,28 +301,14 @@ static struct summary *summary_get(struct writer *w, const struct hitlog_hit *h)
 	s->gen = w->gen;
 	s->since = h->at - h->window - HITLOG_SLACK;
 	s->newest = h->at;
-	for (int i = 0; i <= METRICS_MAX_LEVEL; i++) {
-		s->lv[i].min_at = INT64_MAX;
-		s->lv[i].max_at = INT64_MIN;
-	}
-	sqlite3_bind_int64(w->load, 1, h->survey_id);
-	sqlite3_bind_int64(w->load, 2, s->since);
-	while ((rc = sqlite3_step(w->load)) == SQLITE_ROW) {
-		int lv = sqlite3_column_int(w->load, 0);
-		if (lv < 0 || lv > METRICS_MAX_LEVEL) {
-			rc = SQLITE_ERROR;
-			break;
-		}
-		s->lv[lv].min_at = sqlite3_column_int64(w->load, 1);
-		s->lv[lv].max_at = sqlite3_column_int64(w->load, 2);
-		if (s->lv[lv].max_at > s->newest)
-			s->newest = s->lv[lv].max_at;
-	}
-	sqlite3_reset(w->load);
-	if (rc != SQLITE_DONE) {
+	if (store_hit_spans(w->st, h->survey_id, s->since, s->lv,
+			    STORE_MAX_LEVEL + 1) != STORE_OK) {
 		s->gen = w->gen - 1; /* unusable: reload next time */
 		return NULL;
 	}
+	for (int i = 0; i <= STORE_MAX_LEVEL; i++)
+		if (s->lv[i].max_at > s->newest)
+			s->newest = s->lv[i].max_at;
 	return s;
 }
 
@@ -349,8 +320,8 @@ static int summary_prior(const struct summary *s, const struct hitlog_hit *h,
 	int64_t lo = h->at - h->window, hi = h->at;
 
 	*n = 0;
-	for (int i = 0; i <= METRICS_MAX_LEVEL; i++) {
-		const struct level_span *l = &s->lv[i];
+	for (int i = 0; i <= STORE_MAX_LEVEL; i++) {
+		const struct hit_span *l = &s->lv[i];
 		if (l->min_at > l->max_at || l->max_at < lo || l->min_at > hi)
 			continue;
 		if (l->max_at <= hi)
@@ -367,7 +338,7 @@ static int summary_prior(const struct summary *s, const struct hitlog_hit *h,
 
 static void summary_add(struct summary *s, const struct hitlog_hit *h)
 {
-	struct level_span *l = &s->lv[h->level];
+	struct hit_span *l = &s->lv[h->level];
 
 	if (h->at < l->min_at)
 		l->min_at = h->at;
@@ -384,12 +355,6 @@ static void attach(struct store *st, int pages);
 static void writer_close(struct writer *w)
 {
 	summaries_clear(w);
-	if (w->load)
-		sqlite3_finalize(w->load);
-	w->load = NULL;
-	if (w->newest)
-		sqlite3_finalize(w->newest);
-	w->newest = NULL;
 	if (w->st)
 		store_close(w->st);
 	w->st = NULL;
@@ -414,11 +379,8 @@ static int writer_open(struct writer *w, const char *dsn)
 		writer_close(w);
 		return -1;
 	}
-	if (store_sqlite_db(w->st))
-		sqlite3_exec(
-		    store_sqlite_db(w->st),
-		    "PRAGMA cache_size = -" HITLOG_STR(HITLOG_CACHE_KIB), NULL,
-		    NULL, NULL); /* only speed depends on it */
+	/* only speed depends on it: a failure is ignored */
+	(void)store_set_cache_kib(w->st, HITLOG_CACHE_KIB);
 	/* Its own commits too: a checkpoint inside the commit would run with
 	 * this process's write lock held, and ratings would wait for its
 	 * fsyncs; the writer runs it after the commit instead. */
@@ -431,19 +393,12 @@ static int writer_open(struct writer *w, const char *dsn)
 /* The newest hit's id, 0 for none; -1 when it cannot tell. */
 static int64_t newest_hit(struct writer *w)
 {
-	sqlite3 *db = store_sqlite_db(w->st);
-	int64_t v = -1;
+	int64_t v;
 
-	if (!db)
+	/* only exact under an exclusive write lock (summary_get) */
+	if (!store_tx_exclusive(w->st) ||
+	    store_hit_newest(w->st, &v) != STORE_OK)
 		return -1;
-	if (!w->newest &&
-	    sqlite3_prepare_v3(db, "SELECT coalesce(max(id), 0) FROM hits", -1,
-			       SQLITE_PREPARE_PERSISTENT, &w->newest,
-			       NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(w->newest) == SQLITE_ROW)
-		v = sqlite3_column_int64(w->newest, 0);
-	sqlite3_reset(w->newest);
 	return v;
 }
 
@@ -467,13 +422,13 @@ static int write_batch(struct writer *w, struct item *first, struct item *end,
 	if (newest < 0 || newest != w->newest_id)
 		w->gen++;
 	for (it = first; it != end; it = it->next) {
-		struct burst_hit prior[METRICS_MAX_LEVEL + 1], *dbp = NULL;
+		struct burst_hit prior[STORE_MAX_LEVEL + 1], *dbp = NULL;
 		struct burst_result res;
 		struct summary *s = NULL;
 		size_t n = 0;
 		enum store_rc rc;
 
-		if (it->h.level >= 0 && it->h.level <= METRICS_MAX_LEVEL)
+		if (it->h.level >= 0 && it->h.level <= STORE_MAX_LEVEL)
 			s = summary_get(w, &it->h);
 		if (!s || summary_prior(s, &it->h, prior, &n) < 0) {
 			dbp = store_prior(w->st, &it->h, &n);
@@ -495,7 +450,7 @@ static int write_batch(struct writer *w, struct item *first, struct item *end,
 			w->gen++; /* the summary missed this hit */
 		it->machine = res.reason != BURST_HUMAN;
 		it->reason = res.reason;
-		if (store_sqlite_wanted(w->st) &&
+		if (store_lock_wanted(w->st) &&
 		    clock_mono_ms() - began >= HITLOG_HOLD_MS) {
 			it = it->next;
 			break;
@@ -524,7 +479,7 @@ static void yield_lock(struct writer *w)
 {
 	struct timespec ts = {0, HITLOG_YIELD_US * 1000L};
 
-	for (int i = 0; i < HITLOG_YIELD_MAX && store_sqlite_wanted(w->st); i++)
+	for (int i = 0; i < HITLOG_YIELD_MAX && store_lock_wanted(w->st); i++)
 		nanosleep(&ts, NULL);
 }
 
@@ -570,24 +525,14 @@ static void write_items(struct writer *w, struct item *list)
 
 static void checkpoint(struct writer *w)
 {
-	sqlite3 *db;
-	int nlog = 0, nckpt = 0;
-
-	if (!w->st || !(db = store_sqlite_db(w->st)))
+	if (!w->st)
 		return;
 	/* Copies back what no reader needs, without the write lock: the
 	 * fsyncs run while requests keep writing. */
-	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-				      &nlog, &nckpt) != SQLITE_OK ||
-	    nlog < HITLOG_RESTART_FRAMES)
-		return;
-	/* Little is left to copy now, so the write lock is held briefly. */
-	store_set_busy_timeout(w->st, HITLOG_RESTART_WAIT_MS);
-	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART,
-				      &nlog, &nckpt) != SQLITE_OK)
-		log_debug("hits: WAL of %d frames not restarted yet: %s", nlog,
-			  sqlite3_errmsg(db));
-	store_set_busy_timeout(w->st, HITLOG_BUSY_MS);
+	if (store_checkpoint(w->st, HITLOG_RESTART_FRAMES,
+			     HITLOG_RESTART_WAIT_MS) != STORE_OK)
+		log_debug("hits: log not restarted yet: %s",
+			  store_errmsg(w->st));
 }
 
 /* With q.lock held: waits until a full batch is queued or the oldest
@@ -796,33 +741,29 @@ void hitlog_sync(void)
 
 /* ------------------------------------------------------------ checkpoints */
 
-/* arg: the WAL size (pages) at which to checkpoint */
-static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+/* A commit left the log big enough: the writer checkpoints (1), or,
+ * without a writer, the commit does as usual (0). */
+static int checkpoint_wanted(void *arg)
 {
-	if (pages < (int)(intptr_t)arg)
-		return SQLITE_OK;
+	(void)arg;
 	if (atomic_load(&running)) {
 		pthread_mutex_lock(&q.lock);
 		if (!q.stop) {
 			q.checkpoint = 1;
 			pthread_cond_signal(&q.work);
 			pthread_mutex_unlock(&q.lock);
-			return SQLITE_OK;
+			return 1;
 		}
 		pthread_mutex_unlock(&q.lock);
 	}
-	/* no writer: what SQLite's automatic checkpoint does */
-	sqlite3_wal_checkpoint(db, name);
-	return SQLITE_OK;
+	return 0;
 }
 
 static void attach(struct store *st, int pages)
 {
-	if (!st || !atomic_load(&running) || !store_sqlite_db(st))
+	if (!st || !atomic_load(&running))
 		return;
-	/* replaces the automatic checkpoint (itself a WAL hook) */
-	sqlite3_wal_hook(store_sqlite_db(st), wal_hook,
-			 (void *)(intptr_t)pages);
+	store_set_checkpoint_hook(st, pages, checkpoint_wanted, NULL);
 }
 
 void hitlog_attach(struct store *st)

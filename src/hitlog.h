@@ -27,6 +27,7 @@
 
 #include <stdint.h>
 
+#include "burst.h"
 #include "store.h"
 
 struct hitlog_hit {
@@ -59,5 +60,10 @@ void hitlog_record(struct store *st, const struct hitlog_hit *h);
 /* For a request thread's connection: its commits no longer checkpoint;
  * the writer does, off the request path. No-op when not running. */
 void hitlog_attach(struct store *st);
+/* The survey's hits at or after since, for the classifier (burst.h):
+ * malloc'd, *n of them; NULL (and *n = 0) when the store or memory
+ * failed. */
+struct burst_hit *hitlog_prior(struct store *st, int64_t survey_id,
+			       int64_t since, size_t *n);
 
 #endif

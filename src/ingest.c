@@ -8,11 +8,11 @@
 
 #include "buf.h"
 #include "campaign_reply.h"
+#include "codec.h"
 #include "ingest.h"
 #include "outbox.h"
 #include "log.h"
 #include "metrics.h"
-#include "rate.h"
 #include "rating.h"
 #include "reply.h"
 #include "reply_sender.h"
@@ -468,7 +468,7 @@ static void cut_unmatched(char *mail, uint64_t max, struct ingest_outcome *o)
 
 	if (len <= max)
 		return;
-	n = rate_utf8_cut(body, len, (size_t)max);
+	n = codec_utf8_cut(body, len, (size_t)max);
 	body[n] = '\0';
 	o->cut = len - n;
 	metrics_cut(METRICS_CUT_UNMATCHED_REPLY, len - n);
@@ -628,7 +628,7 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 	    !(w.stripped = reply_strip_quotes(w.text, strlen(w.text))))
 		goto oom;
 	if (w.stripped)
-		rate_utf8_truncate(w.stripped, c->listener.comment_max);
+		codec_utf8_truncate(w.stripped, c->listener.comment_max);
 	if (env->tx_lock) {
 		pthread_mutex_lock(env->tx_lock);
 		locked = 1;
@@ -728,7 +728,7 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 	r.subject = w.h.subject;
 	r.body = w.body;
 	if (m.found) {
-		sc = rating_survey_scale(c, &m.s, &team);
+		sc = conf_survey_scale(c, m.s.team, m.s.scale, &team);
 		if (m.s.status != SURVEY_SENT) {
 			/* a reply to a closure mail that carried no rating
 			 * block (cooldown, sampling): nothing to rate */
@@ -802,8 +802,8 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 			if (w.have_cur && *text) {
 				if (!(w.joined = join_comment(w.cur.why, text)))
 					goto oom_tx;
-				rate_utf8_truncate(w.joined,
-						   c->listener.comment_max);
+				codec_utf8_truncate(w.joined,
+						    c->listener.comment_max);
 				rc = store_rating_comment(st, w.cur.id,
 							  w.joined, NULL);
 				if (rc != STORE_OK)

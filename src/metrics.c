@@ -24,7 +24,7 @@ static atomic_ulong latency_us_sum;
 /* by rating_source (web, mail), then level */
 static const char *const source_names[] = {"web", "mail"};
 #define NSOURCES (sizeof(source_names) / sizeof(source_names[0]))
-static atomic_ulong ratings[NSOURCES][METRICS_MAX_LEVEL + 1];
+static atomic_ulong ratings[NSOURCES][STORE_MAX_LEVEL + 1];
 static atomic_ulong replies[REPLY_NSTATUS];
 static atomic_ulong hits, machine_hits;
 static atomic_ulong cuts[METRICS_NCUTS], cut_bytes[METRICS_NCUTS];
@@ -60,7 +60,7 @@ void metrics_request(enum metrics_route route, int status, double seconds)
 void metrics_rating(int source, int level)
 {
 	if (source >= 0 && (size_t)source < NSOURCES && level >= 0 &&
-	    level <= METRICS_MAX_LEVEL)
+	    level <= STORE_MAX_LEVEL)
 		atomic_fetch_add_explicit(&ratings[source][level], 1,
 					  memory_order_relaxed);
 }
@@ -134,7 +134,7 @@ void metrics_render(struct buf *out)
 		      "survey's scale.\n"
 		      "# TYPE mailmood_ratings_total counter\n");
 	for (size_t s = 0; s < NSOURCES; s++)
-		for (int l = 0; l <= METRICS_MAX_LEVEL; l++) {
+		for (int l = 0; l <= STORE_MAX_LEVEL; l++) {
 			v = atomic_load_explicit(&ratings[s][l],
 						 memory_order_relaxed);
 			if (v)

@@ -16,8 +16,6 @@ enum metrics_route {
 	METRICS_NROUTES
 };
 
-#define METRICS_MAX_LEVEL 10 /* highest level value of any scale */
-
 void metrics_request(enum metrics_route route, int status, double seconds);
 /* A rating that counted, by where it came from (enum rating_source: web,
  * mail) and its value on the survey's scale. */

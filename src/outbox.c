@@ -19,12 +19,10 @@
 #include "customer_rating.h"
 #include "log.h"
 #include "outbox.h"
-#include "rating.h"
 #include "smtp.h"
 
 #define DIGEST_CHECK_EVERY 60 /* seconds between digest schedule checks */
-#define DIGEST_DAY 86400
-#define DONE_TRIES 20 /* a locked store is waited out, 5 s each */
+#define DONE_TRIES 20	      /* a locked store is waited out, 5 s each */
 #define DONE_STOP_WAIT 10
 
 static atomic_ulong m_sent, m_retried, m_failed, m_digests;
@@ -60,7 +58,7 @@ void outbox_owner(char *out, size_t len)
 struct outbox_mail {
 	struct buf msg;
 	char *rcpt_copy;
-	const char *rcpt[16];
+	const char **rcpt;
 	size_t nrcpt;
 	char what[256];
 	const char *from; /* envelope sender; NULL: alert_from */
@@ -70,21 +68,19 @@ static void mail_free(struct outbox_mail *m)
 {
 	buf_free(&m->msg);
 	free(m->rcpt_copy);
+	free(m->rcpt);
 }
 
 /* alert_to / kudos_to may list several addresses. */
 static int split_rcpt(struct outbox_mail *m, const char *list)
 {
-	char *save = NULL;
+	int n;
 
 	m->nrcpt = 0;
-	if (!list || !(m->rcpt_copy = strdup(list)))
+	if (!list || (n = alert_split_rcpt(list, &m->rcpt_copy, &m->rcpt)) <= 0)
 		return -1;
-	for (char *w = strtok_r(m->rcpt_copy, " ,;\t", &save); w;
-	     w = strtok_r(NULL, " ,;\t", &save))
-		if (alert_addr_ok(w) && m->nrcpt < 16)
-			m->rcpt[m->nrcpt++] = w;
-	return m->nrcpt ? 0 : -1;
+	m->nrcpt = (size_t)n;
+	return 0;
 }
 
 static const char *domain_of(const char *addr)
@@ -155,7 +151,7 @@ static int compose_rating_mail(struct store *st, const struct conf *c,
 	for (size_t i = 0; i < nr && o->rating_id; i++)
 		if (r[i].id == o->rating_id)
 			use = &r[i];
-	sc = rating_survey_scale(c, &s, &team);
+	sc = conf_survey_scale(c, s.team, s.scale, &team);
 	if (!use) {
 		snprintf(err, errlen, "survey %lld has no rating",
 			 (long long)s.id);
@@ -442,9 +438,9 @@ static void send_batch(struct store *st, const struct conf *c,
 static int64_t digest_period(const struct conf_team *t)
 {
 	if (t->digest && !strcmp(t->digest, "daily"))
-		return DIGEST_DAY;
+		return SECONDS_PER_DAY;
 	if (t->digest && !strcmp(t->digest, "weekly"))
-		return 7 * DIGEST_DAY;
+		return 7 * SECONDS_PER_DAY;
 	return 0;
 }
 
@@ -528,7 +524,7 @@ int outbox_digest_now(struct store *st, const struct conf *c,
 	int permanent;
 
 	if (!period)
-		period = 7 * DIGEST_DAY;
+		period = 7 * SECONDS_PER_DAY;
 	return send_digest(st, c, team, now - period, now, err, errlen,
 			   &permanent);
 }

@@ -27,59 +27,8 @@ static const char *const static_files[PAGE_NSTATIC] = {"rate.js", "rate.css"};
 static const char *const static_types[PAGE_NSTATIC] = {
     "text/javascript; charset=utf-8", "text/css; charset=utf-8"};
 
-static const char *lookup(const struct page_var *v, size_t n, const char *name,
-			  size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(v[i].name) == len && !memcmp(v[i].name, name, len))
-			return v[i].value ? v[i].value : "";
-	return NULL;
-}
-
-/* buf_put_html, a run of plain characters at a time */
-static void put_html(struct buf *b, const char *s, size_t n)
-{
-	size_t i = 0, start = 0;
-
-	for (; i < n; i++) {
-		const char *ent;
-		size_t elen;
-
-		switch (s[i]) {
-		case '&':
-			ent = "&amp;";
-			elen = 5;
-			break;
-		case '<':
-			ent = "&lt;";
-			elen = 4;
-			break;
-		case '>':
-			ent = "&gt;";
-			elen = 4;
-			break;
-		case '"':
-			ent = "&quot;";
-			elen = 6;
-			break;
-		case '\'':
-			ent = "&#39;";
-			elen = 5;
-			break;
-		default:
-			continue;
-		}
-		if (i > start)
-			buf_append(b, s + start, i - start);
-		buf_append(b, ent, elen);
-		start = i + 1;
-	}
-	if (n > start)
-		buf_append(b, s + start, n - start);
-}
-
 int page_render(struct buf *out, const char *tpl, size_t len,
-		const struct page_var *vars, size_t nvars, char *err,
+		const struct tmpl_var *vars, size_t nvars, char *err,
 		size_t errlen)
 {
 	const char *p = tpl, *end = tpl + len;
@@ -105,7 +54,7 @@ int page_render(struct buf *out, const char *tpl, size_t len,
 			return -1;
 		}
 		nlen = (size_t)(close - name);
-		v = lookup(vars, nvars, name, nlen);
+		v = tmpl_lookup(vars, nvars, name, nlen);
 		if (!v) {
 			snprintf(err, errlen, "unknown name {{%.*s}}",
 				 (int)(nlen > 40 ? 40 : nlen), name);
@@ -114,7 +63,7 @@ int page_render(struct buf *out, const char *tpl, size_t len,
 		if (raw)
 			buf_puts(out, v);
 		else
-			put_html(out, v, strlen(v));
+			buf_put_html(out, v, strlen(v));
 		p = close + (raw ? 3 : 2);
 	}
 	if (out->failed) {
@@ -188,7 +137,7 @@ bad:
 }
 
 int page_render_set(struct buf *out, const struct page_set *ps, int lang,
-		    enum page_id id, const struct page_var *vars, size_t nvars,
+		    enum page_id id, const struct tmpl_var *vars, size_t nvars,
 		    char *err, size_t errlen)
 {
 	const char *const *names = page_names[id];
@@ -207,7 +156,7 @@ int page_render_set(struct buf *out, const struct page_set *ps, int lang,
 		if (k < nvars && !strcmp(vars[k].name, names[k]))
 			v = vars[k].value ? vars[k].value : "";
 		else
-			v = lookup(vars, nvars, names[k], len);
+			v = tmpl_lookup(vars, nvars, names[k], len);
 		val[k] = v;
 		vlen[k] = v ? strlen(v) : 0;
 	}
@@ -230,7 +179,7 @@ int page_render_set(struct buf *out, const struct page_set *ps, int lang,
 		if (g->raw)
 			buf_append(out, v, vlen[g->var]);
 		else
-			put_html(out, v, vlen[g->var]);
+			buf_put_html(out, v, vlen[g->var]);
 	}
 	if (out->failed) {
 		snprintf(err, errlen, "out of memory");
@@ -279,7 +228,7 @@ static void append_level_css(struct buf *b)
 static int check_template(const struct page_set *ps, int lang, int id,
 			  char *err, size_t errlen)
 {
-	struct page_var vars[24];
+	struct tmpl_var vars[24];
 	size_t n = 0;
 	struct buf b;
 	char e[256];

@@ -11,15 +11,14 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "tmpl.h"
 
-struct page_var {
-	const char *name;
-	const char *value; /* NULL renders as "" */
-};
+/* Pages take the template language's variables (struct tmpl_var: a NULL
+ * value renders as ""). */
 
 /* 0, or -1 with err naming the problem (unknown name, unclosed tag). */
 int page_render(struct buf *out, const char *tpl, size_t len,
-		const struct page_var *vars, size_t nvars, char *err,
+		const struct tmpl_var *vars, size_t nvars, char *err,
 		size_t errlen);
 
 enum page_id { PAGE_LANDING, PAGE_THANKS, PAGE_EXPIRED, PAGE_COUNT };
@@ -52,7 +51,7 @@ void page_set_free(struct page_set *ps);
 /* page_render of the loaded template (lang, id), from its segments: the
  * same output and errors, without scanning the text again. */
 int page_render_set(struct buf *out, const struct page_set *ps, int lang,
-		    enum page_id id, const struct page_var *vars, size_t nvars,
+		    enum page_id id, const struct tmpl_var *vars, size_t nvars,
 		    char *err, size_t errlen);
 
 /* "en" / "nl" (any case, "nl-BE" too) -> id; -1 when neither. */

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "burst.h"
+#include "codec.h"
 #include "hitlog.h"
 #include "log.h"
 #include "metrics.h"
@@ -145,35 +146,6 @@ int rate_form_get(const char *body, size_t len, const char *key,
 	return 0;
 }
 
-void rate_utf8_truncate(char *s, int max)
-{
-	int n = 0;
-
-	for (char *p = s; *p; p++) {
-		/* a character starts at every byte that is not 10xxxxxx */
-		if (((unsigned char)*p & 0xC0) != 0x80) {
-			if (n == max) {
-				*p = '\0';
-				return;
-			}
-			n++;
-		}
-	}
-}
-
-size_t rate_utf8_cut(const char *s, size_t len, size_t max)
-{
-	size_t n;
-
-	if (len <= max)
-		return len;
-	n = max;
-	/* back up to the start of the character that straddles the cut */
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
-}
-
 /* ------------------------------------------------------------ pages */
 
 struct rate_survey {
@@ -279,7 +251,7 @@ static int pick_lang(const struct rate_env *env, const struct conf_team *t,
 }
 
 static void render(const struct rate_env *env, int lang, enum page_id id,
-		   const struct page_var *vars, size_t n,
+		   const struct tmpl_var *vars, size_t n,
 		   struct rate_response *rs)
 {
 	char err[256];
@@ -298,7 +270,7 @@ void rate_not_found(const struct rate_env *env, const char *accept_language,
 		    struct rate_response *rs)
 {
 	int lang = pick_lang(env, NULL, NULL, accept_language);
-	const struct page_var vars[] = {
+	const struct tmpl_var vars[] = {
 	    {"lang", page_lang_name(lang)},
 	    {"base_path", env->base_path},
 	};
@@ -436,7 +408,7 @@ static void render_rating_page(const struct rate_env *env,
 	buf_init(&levels);
 	levels_fragment(&levels, rv, level);
 	{
-		const struct page_var vars[] = {
+		const struct tmpl_var vars[] = {
 		    {"lang", page_lang_name(rv->lang)},
 		    {"base_path", env->base_path},
 		    {"team", team},
@@ -520,31 +492,6 @@ static void survey_done(struct rate_survey *rv)
 		survey_free(&rv->s);
 }
 
-/* Hits of the survey inside the burst window, for the classifier. */
-static struct burst_hit *window_hits(struct store *st, int64_t survey_id,
-				     int64_t since, size_t *n)
-{
-	struct hit *h = NULL;
-	struct burst_hit *bh;
-	size_t nh = 0;
-
-	*n = 0;
-	if (store_hit_list(st, survey_id, since, &h, &nh) != STORE_OK)
-		return NULL;
-	bh = calloc(nh ? nh : 1, sizeof(*bh));
-	for (size_t i = 0; i < nh; i++) {
-		if (bh) {
-			bh[i].at = h[i].at;
-			bh[i].level = h[i].level;
-		}
-		hit_free(&h[i]);
-	}
-	free(h);
-	if (bh)
-		*n = nh;
-	return bh;
-}
-
 /* ------------------------------------------------------------ GET */
 
 static void rate_get(const struct rate_env *env, struct store *st,
@@ -574,7 +521,7 @@ static void rate_get(const struct rate_env *env, struct store *st,
 	h.user_agent = rq->user_agent;
 	if (rq->user_agent) {
 		size_t len = strnlen(rq->user_agent, RATE_UA_MAX + 1);
-		size_t n = rate_utf8_cut(rq->user_agent, len, RATE_UA_MAX);
+		size_t n = codec_utf8_cut(rq->user_agent, len, RATE_UA_MAX);
 		if (n < len) {
 			memcpy(ua, rq->user_agent, n);
 			ua[n] = '\0';
@@ -681,9 +628,9 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		goto out;
 	}
 	if (why)
-		rate_utf8_truncate(fw.data, env->conf->listener.comment_max);
+		codec_utf8_truncate(fw.data, env->conf->listener.comment_max);
 	if (better)
-		rate_utf8_truncate(fb.data, env->conf->listener.comment_max);
+		codec_utf8_truncate(fb.data, env->conf->listener.comment_max);
 	via = via ? via : "form";
 	automatic = !strcmp(via, "js");
 
@@ -698,8 +645,8 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		if (automatic && lvtext) {
 			/* the hits this process queued count too */
 			hitlog_sync();
-			prior = window_hits(st, rv.s.id, rq->now - in.window,
-					    &in.nprior);
+			prior = hitlog_prior(st, rv.s.id, rq->now - in.window,
+					     &in.nprior);
 		}
 		in.prior = prior;
 		verdict = burst_classify_post(&in, automatic);

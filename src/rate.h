@@ -74,11 +74,6 @@ void rate_error(const struct rate_env *env, int status,
  * tests. */
 int rate_form_get(const char *body, size_t len, const char *key,
 		  struct buf *out);
-/* Cuts s (UTF-8) after max characters, on a character boundary. */
-void rate_utf8_truncate(char *s, int max);
-/* The length of the longest prefix of s (len bytes) that is at most max
- * bytes and does not end inside a UTF-8 sequence. */
-size_t rate_utf8_cut(const char *s, size_t len, size_t max);
 
 /* A hit keeps this many bytes of its User-Agent: enough for any real
  * browser's, and 2,000 GETs with a 14 KB one no longer add 28 MB. */

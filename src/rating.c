@@ -5,19 +5,6 @@
 #include "outbox.h"
 #include "rating.h"
 
-const struct scale *rating_survey_scale(const struct conf *c,
-					const struct survey *s,
-					const struct conf_team **team)
-{
-	const struct conf_team *t =
-	    s->team ? conf_team_by_name(c, s->team) : NULL;
-	const struct scale *sc = s->scale ? scale_by_name(s->scale) : NULL;
-
-	if (team)
-		*team = t;
-	return sc ? sc : conf_team_scale(c, t);
-}
-
 int rating_alert_at(const struct conf *c, const struct conf_team *team,
 		    const struct scale *sc)
 {

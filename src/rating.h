@@ -36,11 +36,6 @@ struct rating_output {
 	int64_t alert_id; /* 0 when no alert was queued */
 };
 
-/* The scale a survey is rated on (its own, else the team's), and its team
- * (NULL when the survey names none that the config knows). */
-const struct scale *rating_survey_scale(const struct conf *c,
-					const struct survey *s,
-					const struct conf_team **team);
 /* Alert threshold: the team's alert_at when the team rates on this scale,
  * else the scale's default. */
 int rating_alert_at(const struct conf *c, const struct conf_team *team,

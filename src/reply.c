@@ -42,6 +42,7 @@
 #endif
 
 #include "buf.h"
+#include "codec.h"
 #include "reply.h"
 
 /* An attribution is never longer than this once joined; longer text is a
@@ -429,50 +430,23 @@ static int gated(struct strip_ctx *c, pcre2_code *re, const struct gate *g,
 	return gate_open(g, f, s, n) && re_match(c, re, s, n);
 }
 
-/* Invalid UTF-8 would make PCRE2 refuse the subject; replace each bad byte
- * with '?' so one stray Latin-1 byte does not disable stripping. */
-static void utf8_sanitize(char *s, size_t n)
+/* Invalid UTF-8 would make PCRE2 refuse the subject: each bad byte
+ * becomes U+FFFD (codec_utf8_clean), so one stray Latin-1 byte does not
+ * disable stripping; a NUL becomes a space. Returns s, or a new string
+ * (s freed, *n updated); NULL when memory ran out (s freed too). */
+static char *utf8_sanitize(char *s, size_t *n)
 {
-	size_t i = 0;
+	struct buf clean;
 
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		size_t k, need;
-		unsigned cp;
-
-		if (c < 0x80) {
-			if (c == 0)
-				s[i] = ' ';
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			s[i++] = '?';
-			continue;
-		}
-		for (k = 1; k <= need; k++) {
-			if (i + k >= n ||
-			    ((unsigned char)s[i + k] & 0xC0) != 0x80)
-				break;
-			cp = (cp << 6) | ((unsigned char)s[i + k] & 0x3F);
-		}
-		if (k <= need || (need == 2 && cp < 0x800) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF)) {
-			s[i++] = '?';
-			continue;
-		}
-		i += need + 1;
-	}
+	for (size_t i = 0; i < *n; i++)
+		if (s[i] == '\0')
+			s[i] = ' ';
+	if (codec_utf8_valid(s, *n))
+		return s;
+	buf_init(&clean);
+	codec_utf8_clean(&clean, s, *n);
+	free(s);
+	return buf_steal(&clean, n);
 }
 
 /* Blank for the eye: ASCII blanks, NBSP, zero-width space/joiners, BOM and
@@ -1090,7 +1064,8 @@ char *reply_strip(const char *text, size_t len, unsigned flags)
 		}
 	}
 	work[n] = '\0';
-	utf8_sanitize(work, n);
+	if (!(work = utf8_sanitize(work, &n)))
+		return NULL;
 
 	size_t nl = 1;
 	for (i = 0; i < n; i++)

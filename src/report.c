@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "report.h"
 
 /* ------------------------------------------------------------ lookup */
@@ -532,12 +533,12 @@ static int64_t days_from_civil(int y, int m, int d)
 	tm.tm_mon = m - 1;
 	tm.tm_mday = d;
 	tm.tm_hour = 12; /* far from any edge */
-	return (int64_t)timegm(&tm) / 86400;
+	return (int64_t)timegm(&tm) / SECONDS_PER_DAY;
 }
 
 static void civil(int64_t day, struct tm *tm)
 {
-	time_t t = (time_t)(day * 86400 + 43200);
+	time_t t = (time_t)(day * SECONDS_PER_DAY + 43200);
 
 	gmtime_r(&t, tm);
 }
@@ -642,8 +643,8 @@ int64_t report_parse_date(const char *s)
 		if (m < 1 || m > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 ||
 		    ss > 60 || y < 1970)
 			return -1;
-		return days_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 +
-		       ss;
+		return days_from_civil(y, m, d) * SECONDS_PER_DAY + hh * 3600 +
+		       mm * 60 + ss;
 	}
 	v = strtoll(s, &end, 10);
 	if (*end || v < 0)

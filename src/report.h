@@ -19,7 +19,6 @@
 #include "store.h"
 
 #define REPORT_SMALL_N 5
-#define REPORT_MAX_LEVELS 11 /* nps: 0..10 */
 
 struct report_query {
 	const char *team, *agent, *rule; /* NULL: any */
@@ -38,7 +37,7 @@ struct report_row {
 	int64_t machine_hits; /* link fetches by scanners, ignored */
 	int64_t alerts, acked;
 	/* counts[scale id][value - scale min] */
-	int64_t counts[SCALE_COUNT][REPORT_MAX_LEVELS];
+	int64_t counts[SCALE_COUNT][STORE_MAX_LEVEL + 1];
 	const struct scale *scale; /* of all its ratings; NULL: none/mixed */
 	int mixed;		   /* ratings on more than one scale */
 	int64_t warm, satisfied, promoters, passives, detractors;

@@ -13,7 +13,7 @@
 struct fill {
 	struct report_customer *r;
 	int prev; /* 1: the counts of the period before */
-	int64_t prev_counts[64][REPORT_MAX_LEVELS];
+	int64_t prev_counts[64][(STORE_MAX_LEVEL + 1)];
 };
 
 static int add_level(void *arg, const char *team, int level, int64_t count)
@@ -25,7 +25,8 @@ static int add_level(void *arg, const char *team, int level, int64_t count)
 		int k = level - row->scale->min;
 		if (strcasecmp(row->team->name, team ? team : ""))
 			continue;
-		if (k < 0 || k >= REPORT_MAX_LEVELS || level > row->scale->max)
+		if (k < 0 || k >= (STORE_MAX_LEVEL + 1) ||
+		    level > row->scale->max)
 			return 0; /* off the scale (changed since): not counted
 				   */
 		if (f->prev && i < 64)

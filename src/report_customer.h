@@ -20,7 +20,7 @@
 struct report_customer_row {
 	const struct conf_team *team;
 	const struct scale *scale;
-	int64_t counts[REPORT_MAX_LEVELS]; /* by value - scale min */
+	int64_t counts[(STORE_MAX_LEVEL + 1)]; /* by value - scale min */
 	int64_t rated, warm;
 	double temperature; /* NAN: not shown */
 	int small;

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "report.h"
 
 int report_format_parse(const char *s)
@@ -83,10 +84,10 @@ static void put_duration(struct buf *b, int64_t s)
 		buf_puts(b, "-");
 	else if (s < 3600)
 		buf_printf(b, "%lldm", (long long)(s + 59) / 60);
-	else if (s < 86400 * 2)
+	else if (s < SECONDS_PER_DAY * 2)
 		buf_printf(b, "%.1fh", (double)s / 3600);
 	else
-		buf_printf(b, "%.1fd", (double)s / 86400);
+		buf_printf(b, "%.1fd", (double)s / SECONDS_PER_DAY);
 }
 
 /* ------------------------------------------------------------ text */
@@ -645,11 +646,11 @@ void report_write_html(struct buf *b, const struct report *r,
 		memset(&sum, 0, sizeof(sum));
 		for (size_t i = 0; i < ns; i++)
 			for (int id = 0; id < SCALE_COUNT; id++)
-				for (int k = 0; k < REPORT_MAX_LEVELS; k++)
+				for (int k = 0; k <= STORE_MAX_LEVEL; k++)
 					sum.counts[id][k] +=
 					    series[i]->counts[id][k];
 		for (int id = 0; id < SCALE_COUNT; id++)
-			for (int k = 0; k < REPORT_MAX_LEVELS; k++)
+			for (int k = 0; k <= STORE_MAX_LEVEL; k++)
 				if (sum.counts[id][k]) {
 					sum.scale =
 					    scale_get((enum scale_id)id);

@@ -299,6 +299,52 @@ enum store_rc store_hit_mark_machine(struct store *st, int64_t survey_id,
 	return st->ops->hit_mark_machine(st, survey_id, since);
 }
 
+enum store_rc store_hit_spans(struct store *st, int64_t survey_id,
+			      int64_t since, struct hit_span *out, int nlevels)
+{
+	for (int i = 0; i < nlevels; i++) {
+		out[i].min_at = INT64_MAX;
+		out[i].max_at = INT64_MIN;
+	}
+	return st->ops->hit_spans(st, survey_id, since, out, nlevels);
+}
+
+enum store_rc store_hit_newest(struct store *st, int64_t *id)
+{
+	return st->ops->hit_newest(st, id);
+}
+
+int store_tx_exclusive(struct store *st)
+{
+	return st->ops->tx_exclusive;
+}
+
+int store_lock_wanted(struct store *st)
+{
+	return st->ops->lock_wanted ? st->ops->lock_wanted(st) : 0;
+}
+
+enum store_rc store_set_cache_kib(struct store *st, int kib)
+{
+	return st->ops->set_cache_kib ? st->ops->set_cache_kib(st, kib)
+				      : STORE_OK;
+}
+
+void store_set_checkpoint_hook(struct store *st, int pages,
+			       store_checkpoint_fn fn, void *arg)
+{
+	if (st->ops->set_checkpoint_hook)
+		st->ops->set_checkpoint_hook(st, pages, fn, arg);
+}
+
+enum store_rc store_checkpoint(struct store *st, int restart_frames,
+			       int wait_ms)
+{
+	return st->ops->checkpoint
+		   ? st->ops->checkpoint(st, restart_frames, wait_ms)
+		   : STORE_OK;
+}
+
 enum store_rc store_rating_add(struct store *st, struct rating *r)
 {
 	return st->ops->rating_add(st, r);

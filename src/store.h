@@ -102,6 +102,42 @@ enum store_rc store_hit_list(struct store *st, int64_t survey_id, int64_t since,
 			     struct hit **out, size_t *n);
 enum store_rc store_hit_mark_machine(struct store *st, int64_t survey_id,
 				     int64_t since);
+/* Earliest and latest time of a survey's hits of one level; min_at >
+ * max_at when there is none. */
+struct hit_span {
+	int64_t min_at, max_at;
+};
+/* out[0 .. nlevels-1]: the spans per level of a survey's hits at or after
+ * since; STORE_ERROR for a hit of a level outside that range. */
+enum store_rc store_hit_spans(struct store *st, int64_t survey_id,
+			      int64_t since, struct hit_span *out, int nlevels);
+/* The newest hit's id, 0 for none. */
+enum store_rc store_hit_newest(struct store *st, int64_t *id);
+
+/* For a process's one writer of many small rows (hitlog.c): */
+/* 1 when a transaction keeps every other writer out until it ends
+ * (SQLite's write lock), so what it read stays exact until its commit;
+ * 0 on PostgreSQL (row locks only). */
+int store_tx_exclusive(struct store *st);
+/* 1 when another thread of this process waits for the write lock st's
+ * transaction holds (the writer then commits early); 0 otherwise, and
+ * always on backends without one. */
+int store_lock_wanted(struct store *st);
+/* The connection's page cache in KiB; a no-op where the backend has none. */
+enum store_rc store_set_cache_kib(struct store *st, int kib);
+/* Replaces the backend's automatic checkpoints (SQLite WAL) of st's
+ * commits: when a commit leaves the log at `pages` pages or more, fn(arg)
+ * is called; it returns 1 when it will run store_checkpoint itself soon,
+ * 0 to have the commit checkpoint at once. A no-op without a log. */
+typedef int (*store_checkpoint_fn)(void *arg);
+void store_set_checkpoint_hook(struct store *st, int pages,
+			       store_checkpoint_fn fn, void *arg);
+/* Copies the log back without the write lock; when it still holds
+ * restart_frames frames or more, a restart (the next commit writes the
+ * log from its start) that waits at most wait_ms for readers. A no-op
+ * without a log. */
+enum store_rc store_checkpoint(struct store *st, int restart_frames,
+			       int wait_ms);
 
 enum rating_source { RATING_WEB = 0, RATING_MAIL = 1 };
 
@@ -424,7 +460,7 @@ enum store_rc store_digest_last(struct store *st, const char *team,
 enum store_rc store_digest_mark(struct store *st, const char *team, int64_t old,
 				int64_t now);
 
-#define STORE_MAX_LEVEL 10 /* highest level value of any scale */
+#define STORE_MAX_LEVEL 10 /* highest level value of any scale (nps) */
 
 struct store_digest_comment {
 	int64_t at;

@@ -23,6 +23,7 @@ typedef int (*store_row_emit)(void *arg, int ncols, const char *const *vals);
 struct store_ops {
 	const char *name;
 	int schema_latest;
+	int tx_exclusive; /* store_tx_exclusive */
 	/* target: the dsn without its scheme (SQLite) or the whole URI or
 	 * conninfo (PostgreSQL); mode: enum store_open_mode. On failure the
 	 * backend frees what it allocated and leaves a reason in err. */
@@ -50,6 +51,17 @@ struct store_ops {
 				  int64_t since, struct hit **out, size_t *n);
 	enum store_rc (*hit_mark_machine)(struct store *st, int64_t survey_id,
 					  int64_t since);
+	enum store_rc (*hit_spans)(struct store *st, int64_t survey_id,
+				   int64_t since, struct hit_span *out,
+				   int nlevels);
+	enum store_rc (*hit_newest)(struct store *st, int64_t *id);
+	/* The hit writer's tuning (store.h); NULL: the backend has none. */
+	int (*lock_wanted)(struct store *st);
+	enum store_rc (*set_cache_kib)(struct store *st, int kib);
+	void (*set_checkpoint_hook)(struct store *st, int pages,
+				    store_checkpoint_fn fn, void *arg);
+	enum store_rc (*checkpoint)(struct store *st, int restart_frames,
+				    int wait_ms);
 	enum store_rc (*rating_add)(struct store *st, struct rating *r);
 	enum store_rc (*rating_comment)(struct store *st, int64_t rating_id,
 					const char *why, const char *better);

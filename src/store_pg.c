@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "store.h"
 #include "store_pg.h"
 #include "store_campaign_backend.h"
@@ -432,33 +433,6 @@ static PGresult *spg_send(struct store *st, const char *sql, int n,
 			  const char *const *params, int single,
 			  enum store_rc *rc);
 
-/* Length of the valid UTF-8 sequence at s (1..4), 0 when invalid. */
-static size_t spg_utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 /* SQLite keeps any bytes; a UTF8 PostgreSQL database refuses a text that
  * is not UTF-8, and a raw Latin-1 header or reply mail would then be
  * lost. Such a text is stored with U+FFFD for each bad byte instead
@@ -467,36 +441,19 @@ static size_t spg_utf8_len(const unsigned char *s)
  * (*oom set). */
 static char *spg_utf8_clean(const char *v, int *oom)
 {
-	const unsigned char *s = (const unsigned char *)v;
-	size_t i = 0, n, bad = 0, len;
-	char *out, *o;
+	size_t len = strlen(v);
+	struct buf out;
 
-	while (s[i]) {
-		if ((n = spg_utf8_len(s + i)) == 0) {
-			bad++;
-			n = 1;
-		}
-		i += n;
-	}
-	if (!bad)
+	if (codec_utf8_valid(v, len))
 		return NULL;
-	len = i;
-	if (!(out = malloc(len + 2 * bad + 1))) {
+	buf_init(&out);
+	codec_utf8_clean(&out, v, len);
+	if (out.failed) {
+		buf_free(&out);
 		*oom = 1;
 		return NULL;
 	}
-	for (i = 0, o = out; s[i]; i += n) {
-		if ((n = spg_utf8_len(s + i)) == 0) {
-			memcpy(o, "\xef\xbf\xbd", 3);
-			o += 3;
-			n = 1;
-		} else {
-			memcpy(o, s + i, n);
-			o += n;
-		}
-	}
-	*o = '\0';
-	return out;
+	return buf_steal(&out, NULL);
 }
 
 static PGresult *spg_run(struct store *st, const char *sql, int n,
@@ -1272,6 +1229,43 @@ static enum store_rc spg_hit_mark_machine(struct store *st, int64_t survey_id,
 			     2, params, NULL, "hit mark machine");
 }
 
+static enum store_rc spg_hit_spans(struct store *st, int64_t survey_id,
+				   int64_t since, struct hit_span *out,
+				   int nlevels)
+{
+	char b1[STORE_PG_I64], b2[STORE_PG_I64];
+	const char *params[] = {store_pg_i64(b1, survey_id),
+				store_pg_i64(b2, since)};
+	PGresult *r;
+	enum store_rc rc;
+
+	rc = store_pg_query(st,
+			    "SELECT level, min(at), max(at) FROM hits WHERE "
+			    "survey_id = $1 AND at >= $2 GROUP BY level",
+			    2, params, &r, "hit spans");
+	if (rc != STORE_OK)
+		return rc;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int64_t lv = store_pg_int(r, i, 0);
+		if (lv < 0 || lv >= nlevels) {
+			store_set_err(st, "hit spans: level %lld",
+				      (long long)lv);
+			rc = STORE_ERROR;
+			break;
+		}
+		out[lv].min_at = store_pg_int(r, i, 1);
+		out[lv].max_at = store_pg_int(r, i, 2);
+	}
+	PQclear(r);
+	return rc;
+}
+
+static enum store_rc spg_hit_newest(struct store *st, int64_t *id)
+{
+	return store_pg_one_int(st, "SELECT coalesce(max(id), 0) FROM hits", 0,
+				NULL, id, "hit newest");
+}
+
 /* ---------------------------------------------------------- ratings */
 
 /* The survey row is locked first: two ratings of one survey at once (a
@@ -1766,6 +1760,8 @@ const struct store_ops store_pg_ops = {
     .hit_insert = spg_hit_insert,
     .hit_list = spg_hit_list,
     .hit_mark_machine = spg_hit_mark_machine,
+    .hit_spans = spg_hit_spans,
+    .hit_newest = spg_hit_newest,
     .rating_add = spg_rating_add,
     .rating_comment = spg_rating_comment,
     .rating_current = spg_rating_current,

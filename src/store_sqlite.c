@@ -268,6 +268,8 @@ enum sq_id {
 	SQ_HIT_INSERT,
 	SQ_HIT_LIST,
 	SQ_HIT_MARK,
+	SQ_HIT_SPANS,
+	SQ_HIT_NEWEST,
 	SQ_RATING_UNCURRENT,
 	SQ_RATING_INSERT,
 	SQ_RATING_COMMENT,
@@ -310,6 +312,9 @@ static const char *const sq_sql[SQ_COUNT] = {
 		    "AND at >= ?2 ORDER BY at, id",
     [SQ_HIT_MARK] = "UPDATE hits SET machine = 1 WHERE survey_id = ?1 "
 		    "AND at >= ?2",
+    [SQ_HIT_SPANS] = "SELECT level, min(at), max(at) FROM hits WHERE "
+		     "survey_id = ?1 AND at >= ?2 GROUP BY level",
+    [SQ_HIT_NEWEST] = "SELECT coalesce(max(id), 0) FROM hits",
     [SQ_RATING_UNCURRENT] = "UPDATE ratings SET current = 0 WHERE "
 			    "survey_id = ?1 AND current = 1",
     [SQ_RATING_INSERT] =
@@ -392,6 +397,10 @@ struct sq {
 	int64_t busy_t0_ms;  /* when the current wait began */
 	struct sq_wlock *wl; /* NULL: in-memory, or out of memory */
 	int wl_held;
+	/* store_set_checkpoint_hook */
+	int ckpt_pages;
+	store_checkpoint_fn ckpt_fn;
+	void *ckpt_arg;
 };
 
 #define SQ(st) ((struct sq *)(st)->be)
@@ -1180,6 +1189,50 @@ static enum store_rc sq_hit_mark_machine(struct store *st, int64_t survey_id,
 	return sq_exec(st, q, "hit mark machine");
 }
 
+static enum store_rc sq_hit_spans(struct store *st, int64_t survey_id,
+				  int64_t since, struct hit_span *out,
+				  int nlevels)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_HIT_SPANS);
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, survey_id);
+	sqlite3_bind_int64(q, 2, since);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int lv = sqlite3_column_int(q, 0);
+		if (lv < 0 || lv >= nlevels) {
+			store_set_err(st, "hit spans: level %d", lv);
+			ret = STORE_ERROR;
+			break;
+		}
+		out[lv].min_at = sqlite3_column_int64(q, 1);
+		out[lv].max_at = sqlite3_column_int64(q, 2);
+	}
+	if (ret == STORE_OK && rc != SQLITE_DONE)
+		ret = sq_fail(st, rc, "hit spans");
+	sq_done(q);
+	return ret;
+}
+
+static enum store_rc sq_hit_newest(struct store *st, int64_t *id)
+{
+	sqlite3_stmt *q = sq_stmt(st, SQ_HIT_NEWEST);
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(q, 0);
+	else
+		ret = sq_fail(st, rc, "hit newest");
+	sq_done(q);
+	return ret;
+}
+
 /* The flip and the insert share one transaction: a reader never sees a
  * survey with no current rating, or two. */
 static enum store_rc sq_rating_add(struct store *st, struct rating *r)
@@ -1427,11 +1480,71 @@ static enum store_rc sq_outbox_list(struct store *st, int64_t survey_id,
 	return rc;
 }
 
-/* For store_sqlite_report.c, the rest of this backend, and hitlog.c's
- * WAL checkpoints: NULL when st is not a SQLite store. */
+/* For store_sqlite_report.c and the rest of this backend: NULL when st is
+ * not a SQLite store. */
 struct sqlite3 *store_sqlite_db(struct store *st)
 {
 	return st->ops == &store_sqlite_ops ? SQ(st)->db : NULL;
+}
+
+static enum store_rc sq_set_cache_kib(struct store *st, int kib)
+{
+	char sql[64];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", kib);
+	rc = sqlite3_exec(SQ(st)->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? STORE_OK : sq_fail(st, rc, "cache size");
+}
+
+static int sq_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct sq *q = arg;
+
+	if (pages < q->ckpt_pages)
+		return SQLITE_OK;
+	if (!q->ckpt_fn(q->ckpt_arg))
+		sqlite3_wal_checkpoint(db, name); /* what SQLite's own does */
+	return SQLITE_OK;
+}
+
+static void sq_set_checkpoint_hook(struct store *st, int pages,
+				   store_checkpoint_fn fn, void *arg)
+{
+	struct sq *q = SQ(st);
+
+	q->ckpt_pages = pages;
+	q->ckpt_fn = fn;
+	q->ckpt_arg = arg;
+	/* replaces the automatic checkpoint (itself a WAL hook) */
+	sqlite3_wal_hook(q->db, sq_wal_hook, q);
+}
+
+static enum store_rc sq_checkpoint(struct store *st, int restart_frames,
+				   int wait_ms)
+{
+	struct sq *q = SQ(st);
+	int nlog = 0, nckpt = 0, busy_ms = q->busy_ms, rc;
+
+	rc = sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+				       &nlog, &nckpt);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, rc, "checkpoint");
+	if (nlog < restart_frames)
+		return STORE_OK;
+	/* Little is left to copy now, so the write lock is held briefly. */
+	sq_set_busy_timeout(st, wait_ms);
+	rc = sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_RESTART,
+				       &nlog, &nckpt);
+	sq_set_busy_timeout(st, busy_ms);
+	if (rc != SQLITE_OK)
+		return sq_fail(st, rc, "checkpoint restart");
+	return STORE_OK;
+}
+
+static int sq_lock_wanted(struct store *st)
+{
+	return store_sqlite_wanted(st);
 }
 
 int store_sqlite_wanted(struct store *st)
@@ -1656,6 +1769,7 @@ static enum store_rc sq_table_loaded(struct store *st, const char *table)
 const struct store_ops store_sqlite_ops = {
     .name = "sqlite",
     .schema_latest = SQ_LATEST,
+    .tx_exclusive = 1,
     .open = sq_open,
     .close = sq_close,
     .schema_version = sq_schema_version,
@@ -1671,6 +1785,12 @@ const struct store_ops store_sqlite_ops = {
     .hit_insert = sq_hit_insert,
     .hit_list = sq_hit_list,
     .hit_mark_machine = sq_hit_mark_machine,
+    .hit_spans = sq_hit_spans,
+    .hit_newest = sq_hit_newest,
+    .lock_wanted = sq_lock_wanted,
+    .set_cache_kib = sq_set_cache_kib,
+    .set_checkpoint_hook = sq_set_checkpoint_hook,
+    .checkpoint = sq_checkpoint,
     .rating_add = sq_rating_add,
     .rating_comment = sq_rating_comment,
     .rating_current = sq_rating_current,

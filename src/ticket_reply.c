@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "buf.h"
+#include "codec.h"
 #include "ingest.h"
 #include "log.h"
-#include "rate.h"
 #include "rating.h"
 #include "reply.h"
 #include "reply_sender.h"
@@ -379,12 +379,12 @@ ticket_reply_process(const struct ticket_reply_env *env,
 			return fail(r, env->store, rc);
 		}
 	}
-	sc = rating_survey_scale(c, &w.s, &team);
+	sc = conf_survey_scale(c, w.s.team, w.s.scale, &team);
 	if (w.text &&
 	    !(w.stripped = reply_strip_quotes(w.text, strlen(w.text))))
 		goto oom;
 	if (w.stripped) {
-		rate_utf8_truncate(w.stripped, c->listener.comment_max);
+		codec_utf8_truncate(w.stripped, c->listener.comment_max);
 		if (reply_read_grade(sc, w.stripped, &w.g) < 0)
 			goto oom;
 		w.have_grade = 1;

@@ -5,8 +5,8 @@
 
 #include "tmpl.h"
 
-static const char *lookup(const struct tmpl_var *v, size_t n, const char *name,
-			  size_t len)
+const char *tmpl_lookup(const struct tmpl_var *v, size_t n, const char *name,
+			size_t len)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strlen(v[i].name) == len && !memcmp(v[i].name, name, len))
@@ -70,9 +70,9 @@ static int render(struct buf *out, const char *p, const char *end, int html,
 		}
 		const char *v = NULL;
 		if (item)
-			v = lookup(item, ctx->item_nvars, name, nlen);
+			v = tmpl_lookup(item, ctx->item_nvars, name, nlen);
 		if (!v)
-			v = lookup(ctx->vars, ctx->nvars, name, nlen);
+			v = tmpl_lookup(ctx->vars, ctx->nvars, name, nlen);
 		if (!v) {
 			snprintf(err, errlen, "unknown name {{%.*s}}",
 				 (int)(nlen > 40 ? 40 : nlen), name);

@@ -14,8 +14,13 @@
 
 struct tmpl_var {
 	const char *name;
-	const char *value;
+	const char *value; /* NULL renders as "" */
 };
+
+/* The value of the variable called name (len bytes) among v[0 .. n-1]:
+ * "" for a NULL value, NULL when there is none (an unknown name). */
+const char *tmpl_lookup(const struct tmpl_var *v, size_t n, const char *name,
+			size_t len);
 
 struct tmpl_ctx {
 	const struct tmpl_var *vars;

@@ -297,6 +297,12 @@ mm_wait_for() {
 	done
 }
 
+# mm_csrf [FILE] — the csrf value of the first form in an HTML page
+# (default $MM_TMP/body), as a browser would post it back
+mm_csrf() {
+	sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "${1:-$MM_TMP/body}" | head -n 1
+}
+
 # mm_diag_state — Postfix queue, maillog tail and sink state as # lines
 mm_diag_state() {
 	_MM_DIAG_SHOWN=1

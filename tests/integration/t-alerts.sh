@@ -73,12 +73,11 @@ get() { # URL-PATH [curl args] -> code; body in $MM_TMP/body
 	shift
 	curl -s -o "$MM_TMP/body" -w '%{http_code}' -A "$UA" "$@" "$URL$p"
 }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 rate() { # TOKEN LEVEL [curl args] — GET the landing page, POST the level
 	local t=$1 l=$2
 	shift 2
 	get "/r/$t/$l" >/dev/null
-	get "/r/$t" --data-raw "level=$l&csrf=$(csrf_of)&via=button" "$@"
+	get "/r/$t" --data-raw "level=$l&csrf=$(mm_csrf)&via=button" "$@"
 }
 start_mmd() { # CONF LOG -> MMD_PID
 	"$MMD" -f -c "$1" 2>>"$2" &
@@ -132,7 +131,7 @@ sleep 2
 tap_is "$(sink_count) $(state_of "$SID")" "1 2" "sent exactly once, row marked sent"
 ACKP=${ACK#"$URL"}
 tap_is "$(get "$ACKP")" 200 "GET of the ack link shows the form"
-ACSRF=$(csrf_of)
+ACSRF=$(mm_csrf)
 tap_is "$(get "$ACKP" --data-raw "name=Alice+Agent&csrf=$ACSRF")$(grep -c 'Taken by Alice Agent' "$MM_TMP/body")" \
 	"2001" "POST of the ack link records the name"
 tap_is "$(sql "SELECT acked_by, CASE WHEN acked_at > $(($(date +%s) - 60)) THEN 1 ELSE 0 END FROM alert_acks")" \

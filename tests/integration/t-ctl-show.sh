@@ -59,7 +59,7 @@ mm_mailmoodd "$MM_TMP/mm.conf" "$PORT"
 
 # A person opens the red link, sends red with comments, then changes to gold.
 tap_is "$(get "/r/$TOK/red")" 200 "GET /r/TOKEN/red shows the page"
-CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body")
+CSRF=$(mm_csrf)
 WHY=$'slow "fix" \\ <b>&amp;\ttab\nline2'
 tap_is "$(get "/r/$TOK" --data-raw "level=red&csrf=$CSRF&via=button" \
 	--data-urlencode "why=$WHY" --data-urlencode "better=call me back")" 200 \

@@ -119,13 +119,12 @@ get() { # URL-PATH [curl args] -> code; body in $MM_TMP/body
 	shift
 	curl -s -o "$MM_TMP/body" -w '%{http_code}' -A "$UA" "$@" "$URL$p"
 }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 ACK_TICKET=INC-ACK-1
 ACK_NAME="Ann Acme"
 read -r ASID ATOK < <("$MK" mk "$MM_STORE_DSN" "$MM_TMP/key" -t acme -k "$ACK_TICKET" -a 600) ||
 	tap_bail "mm-mksurvey mk failed"
 get "/r/$ATOK/red" >/dev/null
-RATED=$(get "/r/$ATOK" --data-raw "level=red&csrf=$(csrf_of)&via=button")
+RATED=$(get "/r/$ATOK" --data-raw "level=red&csrf=$(mm_csrf)&via=button")
 AOID=$(mm_sql "SELECT id FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4 ORDER BY id" | paste -sd, -)
 tap_is "$RATED $(mm_sql "SELECT count(*) FROM outbox WHERE survey_id = $ASID AND kind = 'alert' AND state <> 4")" \
 	"200 1" "red rating POSTed for $ACK_TICKET: one alert queued for acme"

@@ -62,11 +62,10 @@ req() {
 		-b "$MM_TMP/$jar" -c "$MM_TMP/$jar" -X "$m" "$@" "$URL$p"
 }
 hdr() { grep -i "^$1:" "$MM_TMP/hdr" | cut -d' ' -f2- | tr -d '\r'; }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body" | head -n 1; }
 login() { # JAR USER PASSWORD -> code
 	req "$1" GET /admin/login >/dev/null
 	local c
-	c=$(csrf_of)
+	c=$(mm_csrf)
 	req "$1" POST /admin/login --data-urlencode "csrf=$c" \
 		--data-urlencode "user=$2" --data-urlencode "password=$3"
 }
@@ -131,7 +130,7 @@ tap_is "$(req a GET /static/dashboard.css)$(hdr Content-Type)" "200text/css; cha
 # 23-24 CSRF on logout, logout
 tap_is "$(req a POST /admin/logout --data 'x=1')" 403 "logout POST without csrf: 403"
 req a GET /admin/ >/dev/null
-C=$(csrf_of)
+C=$(mm_csrf)
 req a POST /admin/logout --data-urlencode "csrf=$C" >/dev/null
 tap_is "$(req a GET /admin/)" 303 "after logout the session is gone"
 

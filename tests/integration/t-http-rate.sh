@@ -62,7 +62,6 @@ post() { # TOKEN DATA [curl args]
 	shift 2
 	get "/r/$t" --data-raw "$d" "$@"
 }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 hdr() { grep -i "^$1:" "$MM_TMP/hdr" | cut -d' ' -f2- | tr -d '\r'; }
 
 read -r SID TOK < <(mk -a 3600) || tap_bail "mm-mksurvey failed"
@@ -84,7 +83,7 @@ tap_ok $? "CSP: script from self, no unsafe-inline, frame-ancestors none"
 tap_is "$(hdr X-Content-Type-Options) $(hdr Referrer-Policy) $(hdr Cache-Control)" \
 	"nosniff no-referrer no-store" "nosniff, no-referrer, no-store"
 tap_is "$(show "$SID")" "hit 1 0" "GET recorded a hit and no rating"
-CSRF=$(csrf_of)
+CSRF=$(mm_csrf)
 [ ${#CSRF} -eq 22 ]
 tap_ok $? "page carries a CSRF value"
 
@@ -151,7 +150,7 @@ read -r BID BTOK < <(mk -a 3600)
 for l in red amber green gold; do get "/r/$BTOK/$l" >/dev/null; done
 tap_is "$(show "$BID" | grep '^hit' | tr '\n' ' ')" \
 	"hit 1 1 hit 2 1 hit 3 1 hit 4 1 " "burst of GETs on all levels marked machine"
-BCSRF=$(csrf_of)
+BCSRF=$(mm_csrf)
 post "$BTOK" "level=gold&csrf=$BCSRF&via=js" >/dev/null
 grep -q '"recorded":false' "$MM_TMP/body" && ! show "$BID" | grep -q '^rating'
 tap_ok $? "script confirmation during a burst asks for a click, records nothing"
@@ -170,7 +169,7 @@ tap_ok $? "team language nl gives the Dutch page"
 # 39 X-Forwarded-For from a trusted proxy is the client address
 read -r XID XTOK < <(mk -a 3600)
 get "/r/$XTOK/green" >/dev/null
-post "$XTOK" "level=green&csrf=$(csrf_of)" -H 'X-Forwarded-For: 203.0.113.9' >/dev/null
+post "$XTOK" "level=green&csrf=$(mm_csrf)" -H 'X-Forwarded-For: 203.0.113.9' >/dev/null
 grep -q "survey $XID ticket=INC-1 rated green (web) ip=203.0.113.9" "$MM_TMP/mailmoodd.log"
 tap_ok $? "log line with the client address from X-Forwarded-For"
 

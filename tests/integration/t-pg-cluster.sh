@@ -465,7 +465,7 @@ rater() { # W — rates the plan's lines i with i % RATERS == W; one result line
 				continue
 			fi
 			down=0
-			csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$body")
+			csrf=$(mm_csrf "$body")
 			code=$(curl -s -o "$body" -w '%{http_code}' -A "$UA" \
 				--data-raw "level=$name&csrf=$csrf&via=button" \
 				"http://127.0.0.1:$port/r/$tok")
@@ -632,7 +632,7 @@ mm_wait_listen "$ALERT_PORT" 10 || tap_bail "slow alert smtp-sink did not start"
 read -r _ N4 SID4 TOK4 _ < <(awk '$6 == "gold"' "$MM_TMP/plan.txt" | head -n 1)
 B4=http://127.0.0.1:$HTTP_B
 C4=$(curl -s -o "$MM_TMP/body.4" -w '%{http_code}' -A "$UA" "$B4/r/$TOK4/1")
-CSRF4=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body.4")
+CSRF4=$(mm_csrf "$MM_TMP/body.4")
 C4=$C4/$(curl -s -o "$MM_TMP/body.4" -w '%{http_code}' -A "$UA" \
 	--data-raw "level=red&csrf=$CSRF4&via=button" "$B4/r/$TOK4")
 in_flight() { [ -n "$(find "$ALERT_DIR" -type f)" ]; } # DATA sent, no answer yet

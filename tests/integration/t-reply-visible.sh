@@ -116,7 +116,7 @@ req() { # PATH [curl args] -> code; body in $MM_TMP/body
 		-c "$MM_TMP/jar" "$@" "$URL$p"
 }
 req /admin/login >/dev/null
-CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body" | head -n 1)
+CSRF=$(mm_csrf)
 [ "$(req /admin/login --data-urlencode "csrf=$CSRF" --data-urlencode user=root \
 	--data-urlencode password=root-password-1)" = 303 ] || tap_bail "dashboard login"
 req /admin/team/acme >/dev/null

@@ -122,13 +122,12 @@ req() { # JAR METHOD PATH [curl args] -> code; body/headers in $MM_TMP
 	curl -s -o "$MM_TMP/body" -D "$MM_TMP/hdr" -w '%{http_code}' \
 		-b "$MM_TMP/$jar" -c "$MM_TMP/$jar" -X "$m" "$@" "$URL$p"
 }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body" | head -n 1; }
 errmsg() { sed -n 's/.*<p class="err">\([^<]*\)<.*/\1/p' "$MM_TMP/body"; }
 login() { # JAR USER PASSWORD [curl args] -> code
 	local jar=$1 u=$2 p=$3 c
 	shift 3
 	req "$jar" GET /admin/login "$@" >/dev/null
-	c=$(csrf_of)
+	c=$(mm_csrf)
 	req "$jar" POST /admin/login "$@" --data-urlencode "csrf=$c" \
 		--data-urlencode "user=$u" --data-urlencode "password=$p"
 }
@@ -150,7 +149,7 @@ tap_is "$(req k2 GET /admin/ --interface 127.0.0.2)" 200 "... and has a session"
 t_known=0 t_unknown=0
 for i in 1 2 3; do
 	req t GET /admin/login >/dev/null
-	c=$(csrf_of)
+	c=$(mm_csrf)
 	t_known=$(curl -s -o /dev/null -w '%{time_total}' -b "$MM_TMP/t" \
 		--data-urlencode "csrf=$c" --data-urlencode "user=ann" \
 		--data-urlencode "password=wrong" "$URL/admin/login" |

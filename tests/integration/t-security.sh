@@ -284,7 +284,7 @@ tap_ok $? "a delivery still got through within 15 s (${TOOK}s)"
 # ---- 22-24: a login name with a newline and ESC reaches the log escaped
 J=$MM_TMP/jar
 curl -s -o "$MM_TMP/login.html" -b "$J" -c "$J" "$URL/admin/login"
-CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/login.html" | head -n 1)
+CSRF=$(mm_csrf "$MM_TMP/login.html")
 EVIL=$(printf 'eve\nmailmoodd: dashboard: root logged in\033[2J')
 code=$(curl -s -o /dev/null -w '%{http_code}' -b "$J" -c "$J" "$URL/admin/login" \
 	--data-urlencode "csrf=$CSRF" --data-urlencode "user=$EVIL" \

@@ -66,7 +66,6 @@ get() { # PATH [curl args] -> code; body in $MM_TMP/body
 	curl -s -o "$MM_TMP/body" -w '%{http_code}' -A "$UA" -b "$MM_TMP/jar" \
 		-c "$MM_TMP/jar" "$@" "$URL$p"
 }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body" | head -n 1; }
 
 # 1-2: the rating page
 get "/r/$TA/red" >/dev/null
@@ -74,15 +73,15 @@ grep -qF "ticket <strong>INC-2002</strong> <span class=\"subject\">$ESC_A</span>
 	grep -qF "<title>How did we do? INC-2002 $ESC_A</title>" "$MM_TMP/body" &&
 	! grep -qF '<b>&' "$MM_TMP/body"
 tap_ok $? "rating page: the decoded subject beside the ticket, escaped"
-get "/r/$TA" --data-urlencode "level=red" --data-urlencode "csrf=$(csrf_of)" \
+get "/r/$TA" --data-urlencode "level=red" --data-urlencode "csrf=$(mm_csrf)" \
 	--data-urlencode via=button --data-urlencode "why=Still too hot" >/dev/null
 get "/r/$TB/red" >/dev/null
 grep -qF "ticket <strong>$SUBJ_B</strong>" "$MM_TMP/body"
 tap_ok $? "rating page: without a ticket the subject stands in"
-get "/r/$TB" --data-urlencode "level=red" --data-urlencode "csrf=$(csrf_of)" \
+get "/r/$TB" --data-urlencode "level=red" --data-urlencode "csrf=$(mm_csrf)" \
 	--data-urlencode via=button --data-urlencode "why=Still dropping" >/dev/null
 get "/r/$TC/red" >/dev/null
-get "/r/$TC" --data-urlencode "level=red" --data-urlencode "csrf=$(csrf_of)" \
+get "/r/$TC" --data-urlencode "level=red" --data-urlencode "csrf=$(mm_csrf)" \
 	--data-urlencode via=button >/dev/null
 
 # 3-5: the red alerts at smtp-sink
@@ -124,7 +123,7 @@ tap_ok $? "alert: a long subject is cut at 80 characters with an ellipsis, lines
 
 # 6-7: the dashboard
 get /admin/login >/dev/null
-[ "$(get /admin/login --data-urlencode "csrf=$(csrf_of)" --data-urlencode user=root \
+[ "$(get /admin/login --data-urlencode "csrf=$(mm_csrf)" --data-urlencode user=root \
 	--data-urlencode password=root-password-1)" = 303 ] || tap_bail "dashboard login"
 get /admin/team/acme >/dev/null
 [ "$(grep -cF "INC-2002 <span class=\"subject\">$ESC_A</span>" "$MM_TMP/body")" = 2 ] &&

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "store.h"
 #include "token.h"
+#include "tmpstore.h"
 
 /* ------------------------------------------------------------ pure */
 
@@ -188,8 +189,7 @@ static void test_tokens(void **state)
 /* ------------------------------------------------------------ store */
 
 struct fx {
-	char dir[64];
-	char db[128];
+	struct tmpstore t;
 	struct conf *conf;
 	struct token_key key;
 	struct store *st;
@@ -204,11 +204,9 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ingest.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tmpstore_make(&f->t, "test_ingest") < 0)
 		return -1;
-	snprintf(f->db, sizeof(f->db), "%s/mm.db", f->dir);
-	snprintf(path, sizeof(path), "%s/mm.conf", f->dir);
+	snprintf(path, sizeof(path), "%s/mm.conf", f->t.dir);
 	fp = fopen(path, "w");
 	if (!fp)
 		return -1;
@@ -222,7 +220,7 @@ static int setup(void **state)
 		"scale = grade10\nalert_at = 5\n"
 		"[team happy]\nmatch = @happy.example\nalert_to = t@x\n"
 		"kudos = yes\n",
-		f->db, f->dir);
+		f->t.path, f->t.dir);
 	fclose(fp);
 	f->conf = conf_load(path, err, sizeof(err));
 	if (!f->conf) {
@@ -232,10 +230,9 @@ static int setup(void **state)
 	unlink(path);
 	memset(f->key.bytes, 7, 32);
 	f->key.len = 32;
-	if (store_open(f->db, &f->st, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "%s\n", err);
+	if (tmpstore_open(&f->t) < 0)
 		return -1;
-	}
+	f->st = f->t.st;
 	f->env.conf = f->conf;
 	f->env.key = &f->key;
 	log_set_level(LOG_LVL_ERROR);
@@ -246,16 +243,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	const char *suffix[] = {"", "-wal", "-shm"};
-	char p[160];
 
-	store_close(f->st);
+	tmpstore_remove(&f->t);
 	conf_free(f->conf);
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->db, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
 	free(f);
 	return 0;
 }
@@ -669,7 +659,8 @@ static void test_tempfail(void **state)
 	    ingest_mail(&f->env, NULL, mail, strlen(mail), &ev, &o),
 	    INGEST_TEMPFAIL);
 
-	assert_int_equal(store_open(f->db, &other, err, sizeof(err)), STORE_OK);
+	assert_int_equal(store_open(f->t.path, &other, err, sizeof(err)),
+			 STORE_OK);
 	assert_int_equal(store_begin(other), STORE_OK); /* write lock */
 	store_set_busy_timeout(f->st, 50);
 	assert_int_equal(

@@ -18,6 +18,7 @@
 #include "smtp.h"
 #include "store.h"
 #include "token.h"
+#include "tmpstore.h"
 
 static void test_backoff(void **state)
 {
@@ -87,33 +88,19 @@ static void test_send_refused(void **state)
 	assert_int_equal(smtp_open(&s, &c, err, sizeof(err)), -1);
 }
 
-static char dbpath[64];
+static struct tmpstore tmp;
 
 static struct store *open_db(void)
 {
-	struct store *st;
-	char err[256];
-	int fd;
-
-	snprintf(dbpath, sizeof(dbpath), "/tmp/test_outbox.XXXXXX");
-	fd = mkstemp(dbpath);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(dbpath);
-	assert_int_equal(store_open(dbpath, &st, err, sizeof(err)), STORE_OK);
-	return st;
+	assert_int_equal(tmpstore_make(&tmp, "test_outbox"), 0);
+	assert_int_equal(tmpstore_open(&tmp), 0);
+	return tmp.st;
 }
 
 static void close_db(struct store *st)
 {
-	char p[96];
-
-	store_close(st);
-	unlink(dbpath);
-	snprintf(p, sizeof(p), "%s-wal", dbpath);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", dbpath);
-	unlink(p);
+	assert_ptr_equal(st, tmp.st);
+	tmpstore_remove(&tmp);
 }
 
 static int64_t mk_alert(struct store *st, const char *requester, int level,

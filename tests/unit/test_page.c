@@ -13,7 +13,7 @@
 #include "page.h"
 #include "rate.h"
 
-static char *render(const char *tpl, const struct page_var *v, size_t n,
+static char *render(const char *tpl, const struct tmpl_var *v, size_t n,
 		    int *rc)
 {
 	struct buf b;
@@ -26,7 +26,7 @@ static char *render(const char *tpl, const struct page_var *v, size_t n,
 
 static void test_escape(void **state)
 {
-	const struct page_var v[] = {
+	const struct tmpl_var v[] = {
 	    {"c", "<script>alert('x')</script> & \"q\""}};
 	int rc;
 	char *out = render("<p>{{c}}</p>", v, 1, &rc);
@@ -39,7 +39,7 @@ static void test_escape(void **state)
 
 static void test_attribute_breakout(void **state)
 {
-	const struct page_var v[] = {{"t", "\" onmouseover=\"x"}};
+	const struct tmpl_var v[] = {{"t", "\" onmouseover=\"x"}};
 	int rc;
 	char *out = render("<a title=\"{{t}}\">", v, 1, &rc);
 
@@ -50,7 +50,7 @@ static void test_attribute_breakout(void **state)
 
 static void test_raw(void **state)
 {
-	const struct page_var v[] = {{"frag", "<b>x</b>"}, {"n", "<i>"}};
+	const struct tmpl_var v[] = {{"frag", "<b>x</b>"}, {"n", "<i>"}};
 	int rc;
 	char *out = render("{{{frag}}}|{{n}}", v, 2, &rc);
 
@@ -62,7 +62,7 @@ static void test_raw(void **state)
 static void test_values_not_reexpanded(void **state)
 {
 	/* a comment containing template syntax stays text */
-	const struct page_var v[] = {{"a", "{{b}}"}, {"b", "secret"}};
+	const struct tmpl_var v[] = {{"a", "{{b}}"}, {"b", "secret"}};
 	int rc;
 	char *out = render("{{a}}", v, 2, &rc);
 
@@ -73,7 +73,7 @@ static void test_values_not_reexpanded(void **state)
 
 static void test_errors(void **state)
 {
-	const struct page_var v[] = {{"a", "1"}};
+	const struct tmpl_var v[] = {{"a", "1"}};
 	int rc;
 
 	free(render("{{nope}}", v, 1, &rc));
@@ -88,7 +88,7 @@ static void test_errors(void **state)
 
 static void test_null_value(void **state)
 {
-	const struct page_var v[] = {{"a", NULL}};
+	const struct tmpl_var v[] = {{"a", NULL}};
 	int rc;
 	char *out = render("[{{a}}]", v, 1, &rc);
 
@@ -129,16 +129,6 @@ static void test_form(void **state)
 	buf_free(&b);
 }
 
-static void test_truncate(void **state)
-{
-	char s[] = "caf\xC3\xA9 \xF0\x9F\x98\x83!";
-
-	rate_utf8_truncate(s, 5);
-	assert_string_equal(s, "caf\xC3\xA9 ");
-	rate_utf8_truncate(s, 100);
-	assert_string_equal(s, "caf\xC3\xA9 ");
-}
-
 static void test_shipped_templates(void **state)
 {
 	struct page_set *ps = NULL;
@@ -172,7 +162,6 @@ int main(void)
 	    cmocka_unit_test(test_null_value),
 	    cmocka_unit_test(test_accept_language),
 	    cmocka_unit_test(test_form),
-	    cmocka_unit_test(test_truncate),
 	    cmocka_unit_test(test_shipped_templates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

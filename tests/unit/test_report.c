@@ -20,11 +20,11 @@
 #include "auth.h"
 #include "report.h"
 #include "store.h"
+#include "tmpstore.h"
 
 struct fx {
-	char dir[64];
-	char path[128];
-	struct store *st;
+	struct tmpstore t;
+	struct store *st; /* t.st */
 };
 
 static int64_t day(const char *d)
@@ -69,7 +69,7 @@ static void sql(struct fx *f, const char *q)
 {
 	sqlite3 *db;
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->t.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
@@ -183,16 +183,12 @@ static void seed(struct fx *f)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_report.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (tmpstore_make(&f->t, "test_report") < 0 || tmpstore_open(&f->t) < 0)
 		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/mm.db", f->dir);
-	if (store_open(f->path, &f->st, err, sizeof(err)) != STORE_OK)
-		return -1;
+	f->st = f->t.st;
 	*state = f;
 	seed(f);
 	return 0;
@@ -201,16 +197,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[160];
 
-	store_close(f->st);
-	snprintf(p, sizeof(p), "%s", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-wal", f->path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", f->path);
-	unlink(p);
-	rmdir(f->dir);
+	tmpstore_remove(&f->t);
 	free(f);
 	return 0;
 }
@@ -560,7 +548,7 @@ static int64_t count(struct fx *f, const char *q)
 	sqlite3_stmt *s;
 	int64_t v = -1;
 
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->t.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &s, NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -599,8 +587,8 @@ static void test_purge_anonymize(void **state)
 	char wal[160];
 	struct report r;
 
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
-	assert_true(file_has(f->path, "secret.person@customer.example") ||
+	snprintf(wal, sizeof(wal), "%s-wal", f->t.path);
+	assert_true(file_has(f->t.path, "secret.person@customer.example") ||
 		    file_has(wal, "secret.person@customer.example"));
 	assert_int_equal(store_purge(f->st, day("2025-03-01"), 1, &n),
 			 STORE_OK);
@@ -620,10 +608,10 @@ static void test_purge_anonymize(void **state)
 	assert_int_equal(store_purge(f->st, day("2025-04-01"), 1, &n),
 			 STORE_OK);
 	assert_int_equal(n, 46);
-	assert_false(file_has(f->path, "secret.person@customer.example"));
+	assert_false(file_has(f->t.path, "secret.person@customer.example"));
 	assert_false(file_has(wal, "secret.person@customer.example"));
-	assert_false(file_has(f->path, "Nobody called BACK"));
-	assert_false(file_has(f->path, "Great <b>help</b>"));
+	assert_false(file_has(f->t.path, "Nobody called BACK"));
+	assert_false(file_has(f->t.path, "Great <b>help</b>"));
 }
 
 static void test_purge_delete_atomic(void **state)
@@ -633,7 +621,7 @@ static void test_purge_delete_atomic(void **state)
 	sqlite3 *db;
 
 	/* another writer holds the lock: nothing at all may change */
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->t.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_OK);
 	store_set_busy_timeout(f->st, 50);

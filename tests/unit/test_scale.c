@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "scale.h"
+#include "store.h"
 
 static void test_names(void **state)
 {
@@ -23,6 +24,8 @@ static void test_names(void **state)
 		}
 		assert_null(scale_level(s, s->min - 1));
 		assert_null(scale_level(s, s->max + 1));
+		/* arrays by level (reports, metrics, hit summaries) */
+		assert_true(s->min >= 0 && s->max <= STORE_MAX_LEVEL);
 	}
 	assert_null(scale_by_name("stars"));
 	assert_null(scale_by_name(NULL));

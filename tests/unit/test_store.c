@@ -515,6 +515,48 @@ static void test_hits(void **state)
 	store_close(st);
 }
 
+/* The hit writer's summary: per level the first and last hit since a
+ * time, and the newest hit's id. */
+static void test_hit_spans(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->dsn);
+	int64_t sid = add_survey(st, "s@x.example", 100, SURVEY_SENT, NULL);
+	int64_t other = add_survey(st, "t@x.example", 100, SURVEY_SENT, NULL);
+	static const struct {
+		int64_t at;
+		int level;
+	} rows[] = {{300, 1}, {305, 1}, {310, 3}, {320, 1}, {299, 2}};
+	struct hit_span sp[4];
+	struct hit h;
+	int64_t newest = -1;
+
+	assert_int_equal(store_hit_newest(st, &newest), STORE_OK);
+	assert_int_equal(newest, 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		h = (struct hit){.survey_id = sid,
+				 .at = rows[i].at,
+				 .level = rows[i].level,
+				 .ip = "192.0.2.8"};
+		assert_int_equal(store_hit_insert(st, &h), STORE_OK);
+	}
+	h = (struct hit){.survey_id = other, .at = 330, .level = 0};
+	assert_int_equal(store_hit_insert(st, &h), STORE_OK);
+	assert_int_equal(store_hit_newest(st, &newest), STORE_OK);
+	assert_int_equal(newest, h.id);
+
+	assert_int_equal(store_hit_spans(st, sid, 300, sp, 4), STORE_OK);
+	assert_true(sp[0].min_at > sp[0].max_at); /* other survey's only */
+	assert_int_equal(sp[1].min_at, 300);
+	assert_int_equal(sp[1].max_at, 320);
+	assert_true(sp[2].min_at > sp[2].max_at); /* before since */
+	assert_int_equal(sp[3].min_at, 310);
+	assert_int_equal(sp[3].max_at, 310);
+	/* a level beyond the caller's array is an error, not an overflow */
+	assert_int_equal(store_hit_spans(st, sid, 0, sp, 3), STORE_ERROR);
+	store_close(st);
+}
+
 static void test_rating_history(void **state)
 {
 	struct fx *f = *state;
@@ -2092,6 +2134,7 @@ int main(void)
 	    T(test_by_message_id),
 	    T(test_survey_recent),
 	    T(test_hits),
+	    T(test_hit_spans),
 	    T(test_rating_history),
 	    T(test_rating_comment),
 	    T(test_customer_ratings),

@@ -21,9 +21,11 @@
 #include "store.h"
 #include "ticket_reply.h"
 #include "token.h"
+#include "tmpstore.h"
 
 struct fx {
-	char dir[64], db[96], conf_path[96];
+	struct tmpstore t;
+	char conf_path[96];
 	struct conf *conf;
 	struct store *st;
 	struct token_key key;
@@ -43,7 +45,7 @@ static struct conf *load_conf(struct fx *f, const char *general,
 		"[listener]\nreply_address = feedback@fb.example\n"
 		"[team acme]\nmatch = @acme.example\nalert_to = t@x\n"
 		"alert_at = red\n",
-		f->db, f->dir, general, milter);
+		f->t.path, f->t.dir, general, milter);
 	fclose(fp);
 	c = conf_load(f->conf_path, err, sizeof(err));
 	if (!c)
@@ -54,26 +56,24 @@ static struct conf *load_conf(struct fx *f, const char *general,
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[1024];
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ticket_reply.XXXXXX");
-	if (!mkdtemp(f->dir)) {
+	if (tmpstore_make(&f->t, "test_ticket_reply") < 0) {
 		free(f);
 		return -1;
 	}
-	snprintf(f->db, sizeof(f->db), "%s/mm.db", f->dir);
-	snprintf(f->conf_path, sizeof(f->conf_path), "%s/mm.conf", f->dir);
+	snprintf(f->conf_path, sizeof(f->conf_path), "%s/mm.conf", f->t.dir);
 	f->conf = load_conf(f, "", "");
 	memset(f->key.bytes, 9, 32);
 	f->key.len = 32;
-	if (store_open(f->db, &f->st, err, sizeof(err)) != STORE_OK) {
-		fprintf(stderr, "%s\n", err);
+	if (tmpstore_open(&f->t) < 0) {
+		tmpstore_remove(&f->t);
 		conf_free(f->conf);
 		free(f);
 		return -1;
 	}
+	f->st = f->t.st;
 	log_set_level(LOG_LVL_ERROR);
 	*state = f;
 	return 0;
@@ -82,17 +82,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	const char *suffix[] = {"", "-wal", "-shm"};
-	char p[160];
 
-	store_close(f->st);
+	tmpstore_remove(&f->t); /* the config file too */
 	conf_free(f->conf);
-	for (size_t i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->db, suffix[i]);
-		unlink(p);
-	}
-	unlink(f->conf_path);
-	rmdir(f->dir);
 	free(f);
 	return 0;
 }

@@ -197,7 +197,7 @@ mm_track_pid $!
 mm_wait_listen "$PORT" 10 || { cat "$MM_TMP/mailmoodd.log"; exit 1; }
 JAR=$MM_TMP/jar
 curl -s -o "$MM_TMP/body" -b "$JAR" -c "$JAR" "$URL/admin/login" || exit 1
-CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body" | head -n 1)
+CSRF=$(mm_csrf)
 code=$(curl -s -o /dev/null -w '%{http_code}' -b "$JAR" -c "$JAR" \
 	--data-urlencode "csrf=$CSRF" --data-urlencode user=bench \
 	--data-urlencode password=bench-password-1 "$URL/admin/login")
