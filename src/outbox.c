@@ -377,11 +377,16 @@ static void send_batch(struct store *st, const struct conf *c,
 			crc = compose_rating_mail(st, c, key, o, &m, err,
 						  sizeof(err));
 		} else if (!strcmp(o->kind, "campaign")) {
+			char *to = NULL;
 			crc = campaign_outbox_compose(
-			    st, c, key, o->id, &m.msg, &m.rcpt_copy, &m.from,
-			    m.what, sizeof(m.what), err, sizeof(err));
-			m.rcpt[0] = m.rcpt_copy;
-			m.nrcpt = crc == 0;
+			    st, c, key, o->id, &m.msg, &to, &m.from, m.what,
+			    sizeof(m.what), err, sizeof(err));
+			/* one recipient: the campaign's address */
+			if (crc == 0 && split_rcpt(&m, to) < 0) {
+				snprintf(err, sizeof(err), "no valid address");
+				crc = 1;
+			}
+			free(to);
 		} else if (!strcmp(o->kind, "campaign-alert")) {
 			char *to = NULL;
 			crc = campaign_alert_compose(st, c, o->id, &m.msg, &to,

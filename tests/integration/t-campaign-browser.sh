@@ -85,7 +85,7 @@ token_of() { # ADDRESS ROUND-NTH -> the token of that mail
 answer() { # TOKEN LEVEL -> HTTP code
 	curl -s -o "$MM_TMP/body" "$URL/c/$1/$2"
 	local c
-	c=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body" | head -n 1)
+	c=$(mm_csrf)
 	curl -s -o /dev/null -w '%{http_code}' --data-raw "level=$2&csrf=$c" "$URL/c/$1"
 }
 round() { # NTH "acme levels" "oranje levels" (- for no answer)

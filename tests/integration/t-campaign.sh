@@ -171,11 +171,10 @@ get() { # URL-PATH [curl args] -> code; body in $MM_TMP/body
 	shift
 	curl -s -o "$MM_TMP/body" -w '%{http_code}' "$@" "$URL$p"
 }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 tap_is "$(get "/c/$TOK/8")" 200 "GET of the 8 link shows the page"
 tap_ok "the page has eleven choices with 8 chosen" \
 	python3 -c 'import re,sys; b=open(sys.argv[1]).read(); c=re.findall(r"name=\"level\" value=\"(\d+)\" class=\"\w\" aria-pressed=\"(\w+)\"", b); sys.exit(not (len(c) == 11 and [v for v, p in c if p == "true"] == ["8"]))' "$MM_TMP/body"
-C=$(csrf_of)
+C=$(mm_csrf)
 tap_is "$(mm_sql "SELECT count(*) FROM campaign_answers")" 0 "a GET records nothing"
 tap_is "$(get "/r/$TOK/3")" 404 "a campaign token is no closure survey token"
 tap_is "$(get "/c/$TOK" --data-raw "level=8&better=sneller%20%3Cb%3E&csrf=bad")" 403 \
@@ -265,7 +264,7 @@ gus=$(sink_grep '^To: <gus@gamma.example>' | head -1)
 facts "$gus" >"$MM_TMP/facts.txt"
 GT=$(fact token)
 get "/c/$GT/3" >/dev/null
-tap_is "$(get "/c/$GT" --data-raw "level=3&better=slow&csrf=$(csrf_of)")" 200 "gus answers 3"
+tap_is "$(get "/c/$GT" --data-raw "level=3&better=slow&csrf=$(mm_csrf)")" 200 "gus answers 3"
 tap_is "$(mm_sql "SELECT coalesce(r.address, 'NULL') || '|' || a.level FROM campaign_answers a JOIN campaign_recipients r ON r.id = a.recipient_id JOIN campaign_rounds k ON k.id = r.round_id WHERE k.campaign = 'anon'")" \
 	"NULL|3" "an anonymous answer keeps no address"
 tap_is "$(mm_sql "SELECT count(*) FROM campaign_recipients WHERE address = 'gus@gamma.example'")" 0 \
@@ -302,7 +301,7 @@ req() { # METHOD PATH [curl args] -> code; body in $MM_TMP/body
 		-X "$m" "$@" "$URL$p"
 }
 req GET /admin/login >/dev/null
-req POST /admin/login --data-urlencode "csrf=$(csrf_of | head -n 1)" \
+req POST /admin/login --data-urlencode "csrf=$(mm_csrf)" \
 	--data-urlencode "user=olga" --data-urlencode "password=oranje-password-1" >/dev/null
 tap_is "$(req GET /admin/)" 200 "olga's overview"
 tap_ok "the overview shows the campaign's latest oranje round" \

@@ -138,7 +138,6 @@ get() { # PATH [curl args] -> code; body in $MM_TMP/body
 	shift
 	curl -s -o "$MM_TMP/body" -w '%{http_code}' -A "$UA" "$@" "$URL$p"
 }
-csrf_of() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$MM_TMP/body"; }
 ncr() { mm_sql "SELECT count(*) FROM customer_ratings WHERE survey_id = $SID1"; }
 
 mm_mailmoodd "$CONF" "$PORT" "$MM_TMP/mmd.log"
@@ -149,7 +148,7 @@ tap_ok "the page names the ticket and its requester" \
 grep -q 'How well did the customer help us solve this?' "$MM_TMP/body" &&
 	grep -q 'chosen lv-thermometer-1' "$MM_TMP/body"
 tap_ok $? "question and chosen level on the page"
-CSRF=$(csrf_of)
+CSRF=$(mm_csrf)
 get "/k/$CTOK/2" >/dev/null
 tap_is "$(ncr)" 0 "GETs record nothing"
 tap_is "$(get "/k/$CTOK" --data-raw "level=1&via=button")" 403 "POST without the CSRF value: 403"
@@ -181,7 +180,7 @@ req() { # JAR METHOD PATH [curl args] -> code
 }
 login() { # JAR USER PASSWORD
 	req "$1" GET /admin/login >/dev/null
-	req "$1" POST /admin/login --data-urlencode "csrf=$(csrf_of)" \
+	req "$1" POST /admin/login --data-urlencode "csrf=$(mm_csrf)" \
 		--data-urlencode "user=$2" --data-urlencode "password=$3" >/dev/null
 }
 login ann ann ann-password-1
