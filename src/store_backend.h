@@ -195,6 +195,12 @@ int store_sqlite_wanted(struct store *st);
 enum store_rc store_sqlite_fail(struct store *st, int rc, const char *what);
 /* Copies a text column (NULL stays NULL); -1 only when memory ran out. */
 int store_sqlite_col_text(struct sqlite3_stmt *s, int i, char **out);
+/* Binds text or SQL NULL (SQLITE_STATIC: every statement is stepped and
+ * reset before the function that bound it returns). */
+void store_sqlite_bind_text(struct sqlite3_stmt *s, int i, const char *v);
+/* A statement for sql, NULL (error set, busy mapped) when it cannot be
+ * prepared; the caller finalizes it. */
+struct sqlite3_stmt *store_sqlite_prepare(struct store *st, const char *sql);
 enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 			 store_report_emit emit, void *arg);
 enum store_rc sqr_rating_rows(struct store *st,

@@ -456,12 +456,25 @@ static void sq_done(sqlite3_stmt *s)
 
 /* Binds text or SQL NULL. SQLITE_STATIC is safe: every statement is
  * stepped and reset before the function that bound it returns. */
-static void sq_text(sqlite3_stmt *s, int i, const char *v)
+void store_sqlite_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, i);
+}
+
+sqlite3_stmt *store_sqlite_prepare(struct store *st, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &q, NULL);
+
+	if (rc != SQLITE_OK) {
+		store_sqlite_fail(st, rc, "prepare");
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	return q;
 }
 
 /* 0 stands for "none" in the API; NULL in the database, so foreign keys
@@ -905,16 +918,16 @@ static enum store_rc sq_survey_insert(struct store *st, struct survey *s)
 		return STORE_ERROR;
 	sqlite3_bind_int64(q, 1, s->sent_at);
 	sqlite3_bind_int(q, 2, s->status);
-	sq_text(q, 3, s->queue_id);
-	sq_text(q, 4, s->message_id);
-	sq_text(q, 5, s->rule);
-	sq_text(q, 6, s->ticket);
-	sq_text(q, 7, s->team);
-	sq_text(q, 8, s->agent);
-	sq_text(q, 9, s->requester);
-	sq_text(q, 10, s->scale);
-	sq_text(q, 11, s->language);
-	sq_text(q, 12, s->subject);
+	store_sqlite_bind_text(q, 3, s->queue_id);
+	store_sqlite_bind_text(q, 4, s->message_id);
+	store_sqlite_bind_text(q, 5, s->rule);
+	store_sqlite_bind_text(q, 6, s->ticket);
+	store_sqlite_bind_text(q, 7, s->team);
+	store_sqlite_bind_text(q, 8, s->agent);
+	store_sqlite_bind_text(q, 9, s->requester);
+	store_sqlite_bind_text(q, 10, s->scale);
+	store_sqlite_bind_text(q, 11, s->language);
+	store_sqlite_bind_text(q, 12, s->subject);
 	if ((rc = sq_exec(st, q, "survey insert")) == STORE_OK)
 		s->id = sqlite3_last_insert_rowid(SQ(st)->db);
 	return rc;
@@ -987,7 +1000,7 @@ sq_survey_by_message_id(struct store *st, const char *message_id, int64_t *id)
 		return STORE_ERROR;
 	if (!message_id)
 		return STORE_NOTFOUND;
-	sq_text(q, 1, message_id);
+	store_sqlite_bind_text(q, 1, message_id);
 	return sq_one_int(st, q, id, "survey by message-id");
 }
 
@@ -1000,7 +1013,7 @@ static enum store_rc sq_survey_recent(struct store *st, const char *requester,
 		return STORE_ERROR;
 	if (!requester)
 		return STORE_NOTFOUND;
-	sq_text(q, 1, requester);
+	store_sqlite_bind_text(q, 1, requester);
 	sqlite3_bind_int64(q, 2, since);
 	return sq_one_int(st, q, id, "survey recent");
 }
@@ -1035,8 +1048,8 @@ static enum store_rc sq_hit_insert(struct store *st, struct hit *h)
 	sqlite3_bind_int64(q, 2, h->at);
 	sqlite3_bind_int(q, 3, h->level);
 	sqlite3_bind_int(q, 4, h->machine ? 1 : 0);
-	sq_text(q, 5, h->ip);
-	sq_text(q, 6, h->user_agent);
+	store_sqlite_bind_text(q, 5, h->ip);
+	store_sqlite_bind_text(q, 6, h->user_agent);
 	return sq_insert_child(st, q, &h->id, "hit insert");
 }
 
@@ -1274,8 +1287,8 @@ static enum store_rc sq_rating_add(struct store *st, struct rating *r)
 	sqlite3_bind_int64(q, 2, r->at);
 	sqlite3_bind_int(q, 3, r->level);
 	sqlite3_bind_int(q, 4, r->source);
-	sq_text(q, 5, r->why);
-	sq_text(q, 6, r->better);
+	store_sqlite_bind_text(q, 5, r->why);
+	store_sqlite_bind_text(q, 6, r->better);
 	if ((rc = sq_insert_child(st, q, &r->id, "rating add")) != STORE_OK)
 		goto fail;
 	if ((rc = store_commit(st)) != STORE_OK)
@@ -1305,8 +1318,8 @@ static enum store_rc sq_rating_comment(struct store *st, int64_t rating_id,
 	if (!q)
 		return STORE_ERROR;
 	sqlite3_bind_int64(q, 1, rating_id);
-	sq_text(q, 2, why);
-	sq_text(q, 3, better);
+	store_sqlite_bind_text(q, 2, why);
+	store_sqlite_bind_text(q, 3, better);
 	return sq_changed(st, sq_exec(st, q, "rating comment"),
 			  "rating comment");
 }
@@ -1363,7 +1376,7 @@ static enum store_rc sq_outbox_enqueue(struct store *st, struct outbox_item *o)
 
 	if (!q)
 		return STORE_ERROR;
-	sq_text(q, 1, o->kind);
+	store_sqlite_bind_text(q, 1, o->kind);
 	sq_id_or_null(q, 2, o->survey_id);
 	sq_id_or_null(q, 3, o->rating_id);
 	sqlite3_bind_int64(q, 4, o->due);
@@ -1398,7 +1411,7 @@ static enum store_rc sq_outbox_claim(struct store *st, const char *owner,
 		store_rollback(st);
 		return STORE_ERROR;
 	}
-	sq_text(q, 1, owner);
+	store_sqlite_bind_text(q, 1, owner);
 	sqlite3_bind_int64(q, 2, now);
 	sqlite3_bind_int64(q, 3, lease);
 	sqlite3_bind_int64(q, 4, max > INT32_MAX ? INT32_MAX : (int64_t)max);
@@ -1428,7 +1441,7 @@ static enum store_rc sq_outbox_done(struct store *st, int64_t id,
 	if (!q)
 		return STORE_ERROR;
 	sqlite3_bind_int64(q, 1, id);
-	sq_text(q, 2, owner);
+	store_sqlite_bind_text(q, 2, owner);
 	sqlite3_bind_int64(q, 3, (int64_t)time(NULL));
 	return sq_changed(st, sq_exec(st, q, "outbox done"), "outbox done");
 }
@@ -1443,10 +1456,10 @@ static enum store_rc sq_outbox_fail(struct store *st, int64_t id,
 	if (!q)
 		return STORE_ERROR;
 	sqlite3_bind_int64(q, 1, id);
-	sq_text(q, 2, owner);
+	store_sqlite_bind_text(q, 2, owner);
 	if (!permanent)
 		sqlite3_bind_int64(q, 3, next_due);
-	sq_text(q, 4, error);
+	store_sqlite_bind_text(q, 4, error);
 	return sq_changed(st, sq_exec(st, q, "outbox fail"), "outbox fail");
 }
 
@@ -1458,7 +1471,7 @@ static enum store_rc sq_outbox_cancel(struct store *st, int64_t survey_id,
 	if (!q)
 		return STORE_ERROR;
 	sq_id_or_null(q, 1, survey_id);
-	sq_text(q, 2, kind);
+	store_sqlite_bind_text(q, 2, kind);
 	return sq_exec(st, q, "outbox cancel");
 }
 
@@ -1573,14 +1586,14 @@ static enum store_rc sq_reply_add(struct store *st, struct store_reply *r)
 	sqlite3_bind_int64(q, 1, r->received_at);
 	sq_id_or_null(q, 2, r->survey_id);
 	sq_id_or_null(q, 3, r->rating_id);
-	sq_text(q, 4, store_reply_status_name(r->status));
-	sq_text(q, 5, r->sender);
-	sq_text(q, 6, r->message_id);
-	sq_text(q, 7, r->subject);
-	sq_text(q, 8, r->body);
-	sq_text(q, 9, r->comment);
-	sq_text(q, 10, store_reply_source_name(r->source));
-	sq_text(q, 11, store_reply_match_name(r->matched_by));
+	store_sqlite_bind_text(q, 4, store_reply_status_name(r->status));
+	store_sqlite_bind_text(q, 5, r->sender);
+	store_sqlite_bind_text(q, 6, r->message_id);
+	store_sqlite_bind_text(q, 7, r->subject);
+	store_sqlite_bind_text(q, 8, r->body);
+	store_sqlite_bind_text(q, 9, r->comment);
+	store_sqlite_bind_text(q, 10, store_reply_source_name(r->source));
+	store_sqlite_bind_text(q, 11, store_reply_match_name(r->matched_by));
 	return sq_insert_child(st, q, &r->id, "reply add");
 }
 
@@ -1651,7 +1664,7 @@ static enum store_rc sq_reply_by_message_id(struct store *st,
 		return STORE_ERROR;
 	if (!message_id || !*message_id)
 		return STORE_NOTFOUND;
-	sq_text(q, 1, message_id);
+	store_sqlite_bind_text(q, 1, message_id);
 	return sq_one_int(st, q, id, "reply by message-id");
 }
 
@@ -1733,7 +1746,7 @@ static enum store_rc sq_table_insert(struct store *st, const char *table,
 	/* Text into INTEGER columns: SQLite's type affinity stores them as
 	 * integers again. */
 	for (int i = 0; i < ncols; i++)
-		sq_text(q, i + 1, vals[i]);
+		store_sqlite_bind_text(q, i + 1, vals[i]);
 	rc = sq_exec(st, q, "copy");
 	sqlite3_finalize(q);
 	return rc;

@@ -11,24 +11,10 @@
 #include "store.h"
 #include "store_backend.h"
 
-static sqlite3_stmt *sqa_prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q = NULL;
-
-	if (sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &q, NULL) !=
-	    SQLITE_OK) {
-		store_set_err(st, "prepare: %s",
-			      sqlite3_errmsg(store_sqlite_db(st)));
-		sqlite3_finalize(q);
-		return NULL;
-	}
-	return q;
-}
-
 enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 			     struct outbox_item *out, int64_t *created_at)
 {
-	sqlite3_stmt *q = sqa_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT id, kind, coalesce(survey_id, 0), "
 		"coalesce(rating_id, 0), due, attempts, state, last_error, "
 		"created_at FROM outbox WHERE id = ?1");
@@ -68,7 +54,7 @@ enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 static enum store_rc ack_read(struct store *st, int64_t outbox_id,
 			      char **by_out, int64_t *at_out)
 {
-	sqlite3_stmt *q = sqa_prepare(st, "SELECT acked_by, acked_at FROM "
+	sqlite3_stmt *q = store_sqlite_prepare(st, "SELECT acked_by, acked_at FROM "
 					  "alert_acks WHERE outbox_id = ?1");
 	enum store_rc ret = STORE_OK;
 	int rc;
@@ -108,7 +94,7 @@ enum store_rc sqa_alert_ack(struct store *st, int64_t outbox_id, const char *by,
 		return ack_read(st, outbox_id, by_out, at_out);
 	if ((ret = store_begin(st)) != STORE_OK)
 		return ret;
-	q = sqa_prepare(st, "INSERT OR IGNORE INTO alert_acks (outbox_id, "
+	q = store_sqlite_prepare(st, "INSERT OR IGNORE INTO alert_acks (outbox_id, "
 			    "acked_by, acked_at) SELECT id, ?2, ?3 FROM "
 			    "outbox WHERE id = ?1");
 	if (!q) {
@@ -174,7 +160,7 @@ enum store_rc sqa_requester_alerts(struct store *st, const char *requester,
 	*count = *last_at = 0;
 	if (!requester)
 		return STORE_OK;
-	q = sqa_prepare(st, "SELECT count(*), coalesce(max(o.created_at), 0) "
+	q = store_sqlite_prepare(st, "SELECT count(*), coalesce(max(o.created_at), 0) "
 			    "FROM outbox o JOIN surveys s ON s.id = "
 			    "o.survey_id WHERE o.kind = 'alert' AND o.state "
 			    "IN (0, 1, 2, 3) AND s.requester = ?1 AND "
@@ -193,7 +179,7 @@ enum store_rc sqa_outbox_stats(struct store *st, struct store_outbox_stats *out)
 	enum store_rc ret = STORE_OK;
 
 	memset(out, 0, sizeof(*out));
-	q = sqa_prepare(st, "SELECT state, count(*), min(due) FROM outbox "
+	q = store_sqlite_prepare(st, "SELECT state, count(*), min(due) FROM outbox "
 			    "GROUP BY state");
 	if (!q)
 		return STORE_ERROR;
@@ -227,7 +213,7 @@ enum store_rc sqa_outbox_stats(struct store *st, struct store_outbox_stats *out)
 enum store_rc sqa_digest_last(struct store *st, const char *team, int64_t *last)
 {
 	sqlite3_stmt *q =
-	    sqa_prepare(st, "SELECT last_sent FROM digests WHERE team = ?1");
+	    store_sqlite_prepare(st, "SELECT last_sent FROM digests WHERE team = ?1");
 	enum store_rc ret = STORE_OK;
 	int rc;
 
@@ -248,7 +234,7 @@ enum store_rc sqa_digest_last(struct store *st, const char *team, int64_t *last)
 enum store_rc sqa_digest_mark(struct store *st, const char *team, int64_t old,
 			      int64_t now)
 {
-	sqlite3_stmt *q = sqa_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, old < 0 ? "INSERT OR IGNORE INTO digests (team, last_sent) "
 			  "VALUES (?1, ?2)"
 			: "UPDATE digests SET last_sent = ?2 WHERE team = ?1 "
@@ -272,7 +258,7 @@ static enum store_rc digest_comments(struct store *st, const char *team,
 				     int64_t since, int64_t until,
 				     struct store_digest_stats *d)
 {
-	sqlite3_stmt *q = sqa_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT at, level, ticket, agent, why, better FROM "
 		"current_ratings WHERE team = ?1 COLLATE NOCASE AND at >= ?2 "
 		"AND at < ?3 AND (coalesce(why, '') != '' OR "
@@ -323,7 +309,7 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	q = sqa_prepare(st, "SELECT level, count(*) FROM current_ratings "
+	q = store_sqlite_prepare(st, "SELECT level, count(*) FROM current_ratings "
 			    "WHERE team = ?1 COLLATE NOCASE AND at >= ?2 AND "
 			    "at < ?3 GROUP BY level");
 	if (!q)
@@ -342,7 +328,7 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(st, rc, "digest levels");
 
-	q = sqa_prepare(st, "SELECT count(*), count(r.id) FROM surveys s "
+	q = store_sqlite_prepare(st, "SELECT count(*), count(r.id) FROM surveys s "
 			    "LEFT JOIN ratings r ON r.survey_id = s.id AND "
 			    "r.current = 1 WHERE s.team = ?1 COLLATE NOCASE "
 			    "AND s.status = 0 AND s.sent_at >= ?2 AND "
@@ -356,7 +342,7 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 			    "digest surveys")) != STORE_OK)
 		return ret;
 
-	q = sqa_prepare(st, "SELECT count(*) FROM outbox o JOIN surveys s ON "
+	q = store_sqlite_prepare(st, "SELECT count(*) FROM outbox o JOIN surveys s ON "
 			    "s.id = o.survey_id WHERE o.kind = 'alert' AND "
 			    "o.state = 2 AND s.team = ?1 COLLATE NOCASE AND "
 			    "NOT EXISTS (SELECT 1 FROM alert_acks a WHERE "

@@ -8,35 +8,13 @@
 
 #include "store_campaign_backend.h"
 
-static sqlite3_stmt *sqc_prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q = NULL;
-
-	if (sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &q, NULL) !=
-	    SQLITE_OK) {
-		store_set_err(st, "prepare: %s",
-			      sqlite3_errmsg(store_sqlite_db(st)));
-		sqlite3_finalize(q);
-		return NULL;
-	}
-	return q;
-}
-
-static void sqc_text(sqlite3_stmt *q, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, i);
-}
-
 /* SQLite takes the bare columns of a MAX() aggregate from the row that
  * holds the maximum: team and language of the newest survey. The index
  * surveys_requester_sent gives the groups in order without a sort. */
 static enum store_rc sqc_candidates(struct store *st, int64_t since,
 				    store_campaign_emit emit, void *arg)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT s.requester, s.team, s.language, max(s.sent_at), "
 		"(SELECT c.last_sent FROM campaign_contacts c WHERE "
 		"c.address = s.requester), EXISTS (SELECT 1 FROM "
@@ -73,7 +51,7 @@ static enum store_rc sqc_candidates(struct store *st, int64_t since,
 static enum store_rc sqc_last_round(struct store *st, const char *campaign,
 				    int64_t *round_id, int64_t *started_at)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT id, started_at FROM campaign_rounds WHERE "
 		"campaign = ?1 ORDER BY started_at DESC, id DESC LIMIT 1");
 	enum store_rc ret = STORE_OK;
@@ -81,7 +59,7 @@ static enum store_rc sqc_last_round(struct store *st, const char *campaign,
 
 	if (!q)
 		return STORE_ERROR;
-	sqc_text(q, 1, campaign);
+	store_sqlite_bind_text(q, 1, campaign);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		*round_id = sqlite3_column_int64(q, 0);
@@ -111,16 +89,16 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 			       int64_t *round_id)
 {
 	sqlite3 *db = store_sqlite_db(st);
-	sqlite3_stmt *round = sqc_prepare(
+	sqlite3_stmt *round = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_rounds (campaign, started_at, "
 		"anonymous) VALUES (?1, ?2, ?3)");
 	sqlite3_stmt *ob =
-	    sqc_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+	    store_sqlite_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
 			    "('campaign', ?1, ?1)");
-	sqlite3_stmt *rcp = sqc_prepare(
+	sqlite3_stmt *rcp = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_recipients (round_id, team, language, "
 		"address, outbox_id, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-	sqlite3_stmt *ct = sqc_prepare(
+	sqlite3_stmt *ct = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_contacts (address, last_sent) VALUES "
 		"(?1, ?2) ON CONFLICT (address) DO UPDATE SET last_sent = "
 		"excluded.last_sent");
@@ -128,7 +106,7 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 
 	if (!round || !ob || !rcp || !ct)
 		goto out;
-	sqc_text(round, 1, campaign);
+	store_sqlite_bind_text(round, 1, campaign);
 	sqlite3_bind_int64(round, 2, now);
 	sqlite3_bind_int(round, 3, anonymous ? 1 : 0);
 	if ((ret = sqc_step_done(st, round, "campaign round")) != STORE_OK)
@@ -141,16 +119,16 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 			goto out;
 		r[i].outbox_id = sqlite3_last_insert_rowid(db);
 		sqlite3_bind_int64(rcp, 1, *round_id);
-		sqc_text(rcp, 2, r[i].team);
-		sqc_text(rcp, 3, r[i].language);
-		sqc_text(rcp, 4, r[i].address);
+		store_sqlite_bind_text(rcp, 2, r[i].team);
+		store_sqlite_bind_text(rcp, 3, r[i].language);
+		store_sqlite_bind_text(rcp, 4, r[i].address);
 		sqlite3_bind_int64(rcp, 5, r[i].outbox_id);
 		sqlite3_bind_int64(rcp, 6, now);
 		if ((ret = sqc_step_done(st, rcp, "campaign recipient")) !=
 		    STORE_OK)
 			goto out;
 		r[i].id = sqlite3_last_insert_rowid(db);
-		sqc_text(ct, 1, r[i].address);
+		store_sqlite_bind_text(ct, 1, r[i].address);
 		sqlite3_bind_int64(ct, 2, now);
 		if ((ret = sqc_step_done(st, ct, "campaign contact")) !=
 		    STORE_OK)
@@ -167,14 +145,14 @@ out:
 static enum store_rc sqc_unsubscribe(struct store *st, const char *address,
 				     int64_t at)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "INSERT OR IGNORE INTO campaign_unsubscribes (address, at) "
 		"VALUES (?1, ?2)");
 	enum store_rc ret;
 
 	if (!q)
 		return STORE_ERROR;
-	sqc_text(q, 1, address);
+	store_sqlite_bind_text(q, 1, address);
 	sqlite3_bind_int64(q, 2, at);
 	ret = sqc_step_done(st, q, "campaign unsubscribe");
 	sqlite3_finalize(q);
@@ -183,14 +161,14 @@ static enum store_rc sqc_unsubscribe(struct store *st, const char *address,
 
 static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT 1 FROM campaign_unsubscribes WHERE address = ?1");
 	enum store_rc ret;
 	int rc;
 
 	if (!q)
 		return STORE_ERROR;
-	sqc_text(q, 1, address);
+	store_sqlite_bind_text(q, 1, address);
 	rc = sqlite3_step(q);
 	ret = rc == SQLITE_ROW ? STORE_OK
 	      : rc == SQLITE_DONE
@@ -209,7 +187,7 @@ static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
 static enum store_rc sqc_recipient(struct store *st, int64_t id,
 				   struct store_campaign_row *out)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT " SQC_ROW_COLS " FROM campaign_recipients r JOIN "
 		"campaign_rounds k ON k.id = r.round_id WHERE r.id = ?1");
 	enum store_rc ret = STORE_OK;
@@ -247,7 +225,7 @@ static enum store_rc sqc_recipient(struct store *st, int64_t id,
 static enum store_rc sqc_by_outbox(struct store *st, int64_t outbox_id,
 				   int64_t *recipient_id)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT id FROM campaign_recipients WHERE outbox_id = ?1");
 	enum store_rc ret = STORE_OK;
 	int rc;
@@ -270,14 +248,14 @@ static enum store_rc sqc_alert_queue(struct store *st, int64_t recipient_id,
 				     int64_t at, int64_t alert_due,
 				     int64_t answer_id)
 {
-	sqlite3_stmt *cancel = sqc_prepare(
+	sqlite3_stmt *cancel = store_sqlite_prepare(
 	    st, "UPDATE outbox SET state = 4 WHERE state = 0 AND kind = "
 		"'campaign-alert' AND id IN (SELECT alert_outbox_id FROM "
 		"campaign_answers WHERE recipient_id = ?1 AND id <> ?2)");
 	sqlite3_stmt *ob =
-	    sqc_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+	    store_sqlite_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
 			    "('campaign-alert', ?1, ?2)");
-	sqlite3_stmt *link = sqc_prepare(
+	sqlite3_stmt *link = store_sqlite_prepare(
 	    st, "UPDATE campaign_answers SET alert_outbox_id = ?2 WHERE id = "
 		"?1");
 	enum store_rc ret = STORE_ERROR;
@@ -310,13 +288,13 @@ static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 				int64_t alert_due, int64_t *answer_id)
 {
 	sqlite3_stmt *old =
-	    sqc_prepare(st, "UPDATE campaign_answers SET current = 0 WHERE "
+	    store_sqlite_prepare(st, "UPDATE campaign_answers SET current = 0 WHERE "
 			    "recipient_id = ?1 AND current = 1");
-	sqlite3_stmt *ins = sqc_prepare(
+	sqlite3_stmt *ins = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_answers (recipient_id, at, level, "
 		"source, why, better) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	/* an anonymous campaign forgets who answered */
-	sqlite3_stmt *rcp = sqc_prepare(
+	sqlite3_stmt *rcp = store_sqlite_prepare(
 	    st, "UPDATE campaign_recipients SET answered_at = ?2, address = "
 		"CASE WHEN (SELECT anonymous FROM campaign_rounds k WHERE "
 		"k.id = round_id) = 1 THEN NULL ELSE address END WHERE id = "
@@ -332,8 +310,8 @@ static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 	sqlite3_bind_int64(ins, 2, at);
 	sqlite3_bind_int(ins, 3, level);
 	sqlite3_bind_int(ins, 4, source);
-	sqc_text(ins, 5, why);
-	sqc_text(ins, 6, better);
+	store_sqlite_bind_text(ins, 5, why);
+	store_sqlite_bind_text(ins, 6, better);
 	if ((ret = sqc_step_done(st, ins, "campaign answer")) != STORE_OK)
 		goto out;
 	*answer_id = sqlite3_last_insert_rowid(store_sqlite_db(st));
@@ -352,7 +330,7 @@ out:
 static enum store_rc sqc_report(struct store *st, const char *campaign,
 				store_campaign_cell_emit emit, void *arg)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st,
 	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
 	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
@@ -367,7 +345,7 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 
 	if (!q)
 		return STORE_ERROR;
-	sqc_text(q, 1, campaign);
+	store_sqlite_bind_text(q, 1, campaign);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_campaign_cell c = {
 		    sqlite3_column_int64(q, 0),
@@ -395,7 +373,7 @@ static enum store_rc sqc_alert_get(struct store *st, int64_t outbox_id,
 				   struct store_campaign_alert *out)
 {
 	sqlite3_stmt *q =
-	    sqc_prepare(st, "SELECT recipient_id, level, at, better FROM "
+	    store_sqlite_prepare(st, "SELECT recipient_id, level, at, better FROM "
 			    "campaign_answers WHERE alert_outbox_id = ?1");
 	enum store_rc ret = STORE_OK;
 	int64_t rid = 0;
@@ -427,7 +405,7 @@ static enum store_rc sqc_closure_ratings(struct store *st,
 					 store_closure_rating_emit emit,
 					 void *arg)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT at, level, scale, ticket, team FROM current_ratings "
 		"WHERE requester = ?1 ORDER BY at DESC, rating_id DESC LIMIT "
 		"?2");
@@ -436,7 +414,7 @@ static enum store_rc sqc_closure_ratings(struct store *st,
 
 	if (!q)
 		return STORE_ERROR;
-	sqc_text(q, 1, requester);
+	store_sqlite_bind_text(q, 1, requester);
 	sqlite3_bind_int(q, 2, limit);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_closure_rating r = {
@@ -479,7 +457,7 @@ static enum store_rc sqc_purge(struct store *st, int64_t before, int anonymize)
 	enum store_rc ret = STORE_OK;
 
 	for (const char *const *q = anonymize ? anon : del; *q && !ret; q++) {
-		sqlite3_stmt *s = sqc_prepare(st, *q);
+		sqlite3_stmt *s = store_sqlite_prepare(st, *q);
 		if (!s)
 			return STORE_ERROR;
 		sqlite3_bind_int64(s, 1, before);

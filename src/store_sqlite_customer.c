@@ -9,20 +9,6 @@
 #include "store_backend.h"
 #include "store_customer.h"
 
-static sqlite3_stmt *sqc_prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *q = NULL;
-
-	if (sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &q, NULL) !=
-	    SQLITE_OK) {
-		store_set_err(st, "prepare: %s",
-			      sqlite3_errmsg(store_sqlite_db(st)));
-		sqlite3_finalize(q);
-		return NULL;
-	}
-	return q;
-}
-
 /* Runs a statement that returns no rows; q is finalized. */
 static enum store_rc sqc_done(struct store *st, sqlite3_stmt *q,
 			      const char *what)
@@ -35,7 +21,7 @@ static enum store_rc sqc_done(struct store *st, sqlite3_stmt *q,
 
 static enum store_rc sqc_rating_add(struct store *st, struct customer_rating *r)
 {
-	sqlite3_stmt *q = sqc_prepare(st, "UPDATE customer_ratings SET "
+	sqlite3_stmt *q = store_sqlite_prepare(st, "UPDATE customer_ratings SET "
 					  "current = 0 WHERE survey_id = ?1 "
 					  "AND current = 1");
 	enum store_rc rc;
@@ -45,7 +31,7 @@ static enum store_rc sqc_rating_add(struct store *st, struct customer_rating *r)
 	sqlite3_bind_int64(q, 1, r->survey_id);
 	if ((rc = sqc_done(st, q, "customer rating")) != STORE_OK)
 		return rc;
-	q = sqc_prepare(st, "INSERT INTO customer_ratings (survey_id, rater, "
+	q = store_sqlite_prepare(st, "INSERT INTO customer_ratings (survey_id, rater, "
 			    "level, at, current) VALUES (?1, ?2, ?3, ?4, 1)");
 	if (!q)
 		return STORE_ERROR;
@@ -62,7 +48,7 @@ static enum store_rc sqc_rating_add(struct store *st, struct customer_rating *r)
 static enum store_rc sqc_rating_current(struct store *st, int64_t survey_id,
 					struct customer_rating *out)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT id, survey_id, at, level, current, rater FROM "
 		"customer_ratings WHERE survey_id = ?1 AND current = 1");
 	enum store_rc ret = STORE_OK;
@@ -94,7 +80,7 @@ static enum store_rc sqc_rating_current(struct store *st, int64_t survey_id,
 static enum store_rc sqc_rating_count(struct store *st, int64_t survey_id,
 				      int64_t *n)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT count(*) FROM customer_ratings WHERE survey_id = ?1");
 	int rc;
 
@@ -112,7 +98,7 @@ static enum store_rc sqc_rating_count(struct store *st, int64_t survey_id,
 static enum store_rc sqc_closed(struct store *st, int64_t since, int64_t until,
 				struct customer_closed **out, size_t *n)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT id, sent_at, team, ticket, subject, requester, agent "
 		"FROM surveys WHERE sent_at >= ?1 AND sent_at < ?2 ORDER BY "
 		"sent_at, id");
@@ -165,7 +151,7 @@ static enum store_rc sqc_levels(struct store *st, const char *team,
 				int64_t since, int64_t until,
 				store_customer_level_emit emit, void *arg)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT s.team, c.level, count(*) FROM customer_ratings c "
 		"JOIN surveys s ON s.id = c.survey_id WHERE c.current = 1 AND "
 		"s.sent_at >= ?1 AND s.sent_at < ?2 AND (?3 IS NULL OR s.team "
@@ -196,7 +182,7 @@ static enum store_rc sqc_rows(struct store *st, const char *team, int64_t since,
 			      int64_t until, store_customer_row_emit emit,
 			      void *arg)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "SELECT c.id, c.survey_id, c.at, s.sent_at, c.level, "
 		"c.current, c.rater, s.team, s.ticket, s.rule, s.subject FROM "
 		"customer_ratings c JOIN surveys s ON s.id = c.survey_id WHERE "
@@ -241,7 +227,7 @@ static enum store_rc sqc_digest_claim(struct store *st, const char *rater,
 {
 	/* One statement: a new pair, a retry, or a claim whose holder died
 	 * (lease over) goes to this caller; a held or finished one not. */
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "INSERT INTO customer_digests (rater, day, state, lease_until,"
 		" attempts) VALUES (?1, ?2, 1, ?3, 1) ON CONFLICT (rater, day) "
 		"DO UPDATE SET state = 1, lease_until = ?3, attempts = "
@@ -265,7 +251,7 @@ static enum store_rc sqc_digest_finish(struct store *st, const char *rater,
 				       const char *day, int state, int64_t now,
 				       const char *error)
 {
-	sqlite3_stmt *q = sqc_prepare(
+	sqlite3_stmt *q = store_sqlite_prepare(
 	    st, "UPDATE customer_digests SET state = ?3, lease_until = 0, "
 		"sent_at = CASE WHEN ?3 = 2 THEN ?4 ELSE sent_at END, "
 		"last_error = ?5 WHERE rater = ?1 AND day = ?2");
@@ -284,7 +270,7 @@ static enum store_rc sqc_digest_finish(struct store *st, const char *rater,
 static enum store_rc sqc_digest_state(struct store *st, const char *rater,
 				      const char *day, int *state)
 {
-	sqlite3_stmt *q = sqc_prepare(st, "SELECT state FROM customer_digests "
+	sqlite3_stmt *q = store_sqlite_prepare(st, "SELECT state FROM customer_digests "
 					  "WHERE rater = ?1 AND day = ?2");
 	enum store_rc ret = STORE_OK;
 	int rc;

@@ -17,27 +17,6 @@
 
 #define SQR_SQL_MAX 2048
 
-static sqlite3_stmt *sqr_prepare(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(store_sqlite_db(st), sql, -1, &s, NULL);
-
-	if (rc != SQLITE_OK) {
-		store_sqlite_fail(st, rc, "prepare");
-		sqlite3_finalize(s);
-		return NULL;
-	}
-	return s;
-}
-
-static void sqr_text(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
 static const char *sqr_col(sqlite3_stmt *s, int i)
 {
 	return (const char *)sqlite3_column_text(s, i);
@@ -216,12 +195,12 @@ enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 			store_set_err(st, "report: statement too long");
 			return STORE_ERROR;
 		}
-		if (!(s = sqr_prepare(st, sql)))
+		if (!(s = store_sqlite_prepare(st, sql)))
 			return STORE_ERROR;
 		/* Unused numbers answer SQLITE_RANGE, which is harmless. */
-		sqr_text(s, 1, q->team);
-		sqr_text(s, 2, q->agent);
-		sqr_text(s, 3, q->rule);
+		store_sqlite_bind_text(s, 1, q->team);
+		store_sqlite_bind_text(s, 2, q->agent);
+		store_sqlite_bind_text(s, 3, q->rule);
 		sqlite3_bind_int64(s, 4, q->since);
 		sqlite3_bind_int64(s, 5, q->until);
 		if ((rc = sqr_each(st, s, sqr_report_row, &c, "report")) !=
@@ -335,11 +314,11 @@ enum store_rc sqr_rating_rows(struct store *st,
 		store_set_err(st, "rating rows: statement too long");
 		return STORE_ERROR;
 	}
-	if (!(s = sqr_prepare(st, sql)))
+	if (!(s = store_sqlite_prepare(st, sql)))
 		return STORE_ERROR;
-	sqr_text(s, 1, f->team);
-	sqr_text(s, 2, f->agent);
-	sqr_text(s, 3, f->text);
+	store_sqlite_bind_text(s, 1, f->team);
+	store_sqlite_bind_text(s, 2, f->agent);
+	store_sqlite_bind_text(s, 3, f->text);
 	sqlite3_bind_int64(s, 4, f->since);
 	sqlite3_bind_int64(s, 5, f->until);
 	sqlite3_bind_int64(s, 6, f->limit);
@@ -393,9 +372,9 @@ enum store_rc sqr_alert_rows(struct store *st, const char *team, int open_only,
 		 team ? " AND s.team = ?1" : "",
 		 open_only ? " AND a.outbox_id IS NULL" : "",
 		 limit > 0 ? " LIMIT ?2" : "");
-	if (!(s = sqr_prepare(st, sql)))
+	if (!(s = store_sqlite_prepare(st, sql)))
 		return STORE_ERROR;
-	sqr_text(s, 1, team);
+	store_sqlite_bind_text(s, 1, team);
 	sqlite3_bind_int64(s, 2, limit);
 	return sqr_each(st, s, sqr_alert_row, &c, "alert rows");
 }
@@ -448,7 +427,7 @@ enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
 		return store_sqlite_fail(st, r, "purge");
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
-	if (!(s = sqr_prepare(st, "SELECT count(*) FROM surveys WHERE "
+	if (!(s = store_sqlite_prepare(st, "SELECT count(*) FROM surveys WHERE "
 				  "sent_at < ?1"))) {
 		rc = STORE_ERROR;
 		goto fail;
@@ -462,7 +441,7 @@ enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
 		goto fail;
 	}
 	for (size_t i = 0; steps[i]; i++) {
-		if (!(s = sqr_prepare(st, steps[i]))) {
+		if (!(s = store_sqlite_prepare(st, steps[i]))) {
 			rc = STORE_ERROR;
 			goto fail;
 		}
@@ -494,7 +473,7 @@ fail:
 
 enum store_rc sqr_user_put(struct store *st, const struct store_user *u)
 {
-	sqlite3_stmt *s = sqr_prepare(
+	sqlite3_stmt *s = store_sqlite_prepare(
 	    st, "INSERT INTO users (name, pwhash, is_admin, teams, failures, "
 		"locked_until, created_at) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5) "
 		"ON CONFLICT (name) DO UPDATE SET pwhash = excluded.pwhash, "
@@ -503,10 +482,10 @@ enum store_rc sqr_user_put(struct store *st, const struct store_user *u)
 
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, u->name);
-	sqr_text(s, 2, u->pwhash);
+	store_sqlite_bind_text(s, 1, u->name);
+	store_sqlite_bind_text(s, 2, u->pwhash);
 	sqlite3_bind_int(s, 3, u->is_admin ? 1 : 0);
-	sqr_text(s, 4, u->teams ? u->teams : "");
+	store_sqlite_bind_text(s, 4, u->teams ? u->teams : "");
 	sqlite3_bind_int64(s, 5, u->created_at);
 	return sqr_exec(st, s, "user put");
 }
@@ -549,20 +528,20 @@ static enum store_rc sqr_user_row(struct store *st, sqlite3_stmt *s,
 enum store_rc sqr_user_get(struct store *st, const char *name,
 			   struct store_user *out)
 {
-	sqlite3_stmt *s = sqr_prepare(st, "SELECT " SQR_USER_COLS
+	sqlite3_stmt *s = store_sqlite_prepare(st, "SELECT " SQR_USER_COLS
 					  " FROM users u WHERE u.name = ?1");
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, name);
+	store_sqlite_bind_text(s, 1, name);
 	return sqr_user_row(st, s, out, "user get");
 }
 
 enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 			      int max_failures, int64_t lock_seconds)
 {
-	sqlite3_stmt *s = sqr_prepare(
+	sqlite3_stmt *s = store_sqlite_prepare(
 	    st, "UPDATE users SET locked_until = CASE WHEN failures + 1 >= ?3 "
 		"THEN ?2 + ?4 ELSE locked_until END, failures = CASE WHEN "
 		"failures + 1 >= ?3 THEN 0 ELSE failures + 1 END "
@@ -570,7 +549,7 @@ enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, name);
+	store_sqlite_bind_text(s, 1, name);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, max_failures);
 	sqlite3_bind_int64(s, 4, lock_seconds);
@@ -580,12 +559,12 @@ enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 enum store_rc sqr_user_succeeded(struct store *st, const char *name)
 {
 	sqlite3_stmt *s =
-	    sqr_prepare(st, "UPDATE users SET failures = 0 WHERE name = ?1 "
+	    store_sqlite_prepare(st, "UPDATE users SET failures = 0 WHERE name = ?1 "
 			    "AND failures <> 0");
 
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, name);
+	store_sqlite_bind_text(s, 1, name);
 	return sqr_exec(st, s, "user succeeded");
 }
 
@@ -593,19 +572,19 @@ enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 			   int64_t *deleted)
 {
 	sqlite3_stmt *s =
-	    sqr_prepare(st, "DELETE FROM sessions WHERE user_name = ?1");
+	    store_sqlite_prepare(st, "DELETE FROM sessions WHERE user_name = ?1");
 	enum store_rc rc;
 
 	*deleted = 0;
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, name);
+	store_sqlite_bind_text(s, 1, name);
 	if ((rc = sqr_exec(st, s, "user sessions end")) != STORE_OK ||
 	    !with_user)
 		return rc;
-	if (!(s = sqr_prepare(st, "DELETE FROM users WHERE name = ?1")))
+	if (!(s = store_sqlite_prepare(st, "DELETE FROM users WHERE name = ?1")))
 		return STORE_ERROR;
-	sqr_text(s, 1, name);
+	store_sqlite_bind_text(s, 1, name);
 	if ((rc = sqr_exec(st, s, "user delete")) == STORE_OK)
 		*deleted = sqlite3_changes(store_sqlite_db(st));
 	return rc;
@@ -614,7 +593,7 @@ enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 enum store_rc sqr_user_list(struct store *st, struct store_user **out,
 			    size_t *n)
 {
-	sqlite3_stmt *s = sqr_prepare(st, "SELECT " SQR_USER_COLS
+	sqlite3_stmt *s = store_sqlite_prepare(st, "SELECT " SQR_USER_COLS
 					  " FROM users u ORDER BY u.name");
 	struct store_user *all = NULL;
 	enum store_rc rc = STORE_OK;
@@ -671,14 +650,14 @@ enum store_rc sqr_session_put(struct store *st, const char *id,
 			      const char *user, int64_t created,
 			      int64_t expires)
 {
-	sqlite3_stmt *s = sqr_prepare(
+	sqlite3_stmt *s = store_sqlite_prepare(
 	    st, "INSERT INTO sessions (id, user_name, created_at, expires_at) "
 		"VALUES (?1, ?2, ?3, ?4)");
 
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, id);
-	sqr_text(s, 2, user);
+	store_sqlite_bind_text(s, 1, id);
+	store_sqlite_bind_text(s, 2, user);
 	sqlite3_bind_int64(s, 3, created);
 	sqlite3_bind_int64(s, 4, expires);
 	return sqr_exec(st, s, "session put");
@@ -687,26 +666,26 @@ enum store_rc sqr_session_put(struct store *st, const char *id,
 enum store_rc sqr_session_user(struct store *st, const char *id, int64_t now,
 			       struct store_user *out)
 {
-	sqlite3_stmt *s = sqr_prepare(
+	sqlite3_stmt *s = store_sqlite_prepare(
 	    st, "SELECT " SQR_USER_COLS " FROM sessions x JOIN users u ON "
 		"u.name = x.user_name WHERE x.id = ?1 AND x.expires_at > ?2");
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, id);
+	store_sqlite_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	return sqr_user_row(st, s, out, "session user");
 }
 
 enum store_rc sqr_session_delete(struct store *st, const char *id, int64_t now)
 {
-	sqlite3_stmt *s = sqr_prepare(
+	sqlite3_stmt *s = store_sqlite_prepare(
 	    st, "DELETE FROM sessions WHERE id = ?1 OR expires_at <= ?2");
 
 	if (!s)
 		return STORE_ERROR;
-	sqr_text(s, 1, id);
+	store_sqlite_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	return sqr_exec(st, s, "session delete");
 }
