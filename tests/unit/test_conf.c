@@ -405,7 +405,7 @@ static void test_parsers(void **state)
 	assert_int_equal(conf_parse_duration("5y", &d), -1);
 }
 
-static void test_url_is_example(void)
+static void test_url_is_example(void **state)
 {
 	assert_true(conf_url_is_example("https://feedback.example.com"));
 	assert_true(conf_url_is_example("https://EXAMPLE.org/x"));

@@ -143,7 +143,7 @@ static enum ticket_reply_action run(struct fx *f, const char *sender,
 
 	mail_parse(&m, text);
 	tm = (struct ticket_reply_mail){"Q1", sender,	    m.h, m.nh,
-					text, strlen(text), 0};
+					text, strlen(text), 0, NULL};
 	a = ticket_reply_process(&env, &tm, r);
 	free(m.copy);
 	return a;
