@@ -1498,7 +1498,8 @@ static int dump_cmp(const void *a, const void *b)
  * decides what "the same" means. */
 static void dump_flush(FILE *out, struct dump_rows *r)
 {
-	qsort(r->v, r->n, sizeof(*r->v), dump_cmp);
+	if (r->n) /* an empty table: qsort must not get NULL */
+		qsort(r->v, r->n, sizeof(*r->v), dump_cmp);
 	for (size_t i = 0; i < r->n; i++) {
 		fprintf(out, "%s\n", r->v[i]);
 		free(r->v[i]);
