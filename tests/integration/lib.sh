@@ -297,6 +297,30 @@ mm_wait_for() {
 	done
 }
 
+# mm_browser_setup SCRIPT.mjs ARTSUBDIR — NODE_DIR with playwright-core
+# (the source tree, or a copy of tests/browser's package files and SCRIPT in
+# the build tree when the source is read-only, as under distcheck; npm ci
+# when it is missing) and ART, an absolute, writable artifacts directory
+# (MM_ARTIFACTS, else tests/artifacts/ARTSUBDIR in the source tree, else in
+# the build tree). Sets NODE_DIR and ART.
+mm_browser_setup() {
+	NODE_DIR=$top_srcdir/tests/browser
+	if [ ! -d "$NODE_DIR/node_modules/playwright-core" ] && [ ! -w "$NODE_DIR" ]; then
+		NODE_DIR=$top_builddir/tests/browser
+		mkdir -p "$NODE_DIR"
+		cp "$top_srcdir"/tests/browser/{package.json,package-lock.json,"$1"} "$NODE_DIR/"
+	fi
+	if [ ! -d "$NODE_DIR/node_modules/playwright-core" ]; then
+		(cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error) >"$MM_TMP/npm.log" 2>&1 || {
+			tap_diag <"$MM_TMP/npm.log"
+			tap_bail "npm ci failed in $NODE_DIR"
+		}
+	fi
+	ART=${MM_ARTIFACTS:-$top_srcdir/tests/artifacts}/$2
+	mkdir -p "$ART" 2>/dev/null && [ -w "$ART" ] || ART=$top_builddir/tests/artifacts/$2
+	mkdir -p "$ART" && ART=$(cd "$ART" && pwd)
+}
+
 # mm_csrf [FILE] — the csrf value of the first form in an HTML page
 # (default $MM_TMP/body), as a browser would post it back
 mm_csrf() {

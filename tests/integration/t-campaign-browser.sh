@@ -27,20 +27,7 @@ _mm_port SINK_PORT
 mm_store_setup
 URL=http://127.0.0.1:$PORT
 
-NODE_DIR=$top_srcdir/tests/browser
-if [ ! -d "$NODE_DIR/node_modules/playwright-core" ] && [ ! -w "$NODE_DIR" ]; then
-	NODE_DIR=$B/tests/browser
-	mkdir -p "$NODE_DIR"
-	cp "$top_srcdir"/tests/browser/{package.json,package-lock.json,campaign.mjs} "$NODE_DIR/"
-fi
-if [ ! -d "$NODE_DIR/node_modules/playwright-core" ]; then
-	(cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error) >"$MM_TMP/npm.log" 2>&1 || {
-		tap_diag <"$MM_TMP/npm.log"
-		tap_bail "npm ci failed in $NODE_DIR"
-	}
-fi
-ART=${MM_ARTIFACTS:-$top_srcdir/tests/artifacts}/browser
-mkdir -p "$ART" 2>/dev/null && [ -w "$ART" ] || ART=$B/tests/artifacts/browser
+mm_browser_setup campaign.mjs browser
 mkdir -p "$ART" && rm -f "$ART"/campaign-*.png
 
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"

@@ -18,22 +18,8 @@ _mm_port PF_PORT
 _mm_port SINK_PORT
 [ -x "$CHROMIUM" ] && command -v node >/dev/null && command -v npm >/dev/null ||
 	tap_bail "needs $CHROMIUM, node and npm (contrib/install-deps.sh)"
-NODE_DIR=$top_srcdir/tests/browser
-if [ ! -d "$NODE_DIR/node_modules/playwright-core" ] && [ ! -w "$NODE_DIR" ]; then
-	NODE_DIR=$B/tests/browser
-	mkdir -p "$NODE_DIR"
-	cp "$top_srcdir"/tests/browser/{package.json,package-lock.json,customer.mjs} "$NODE_DIR/"
-fi
-if [ ! -d "$NODE_DIR/node_modules/playwright-core" ]; then
-	(cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error) >"$MM_TMP/npm.log" 2>&1 || {
-		tap_diag <"$MM_TMP/npm.log"
-		tap_bail "npm ci failed in $NODE_DIR"
-	}
-fi
-ART=${MM_ARTIFACTS:-$top_srcdir/tests/artifacts}/browser
-mkdir -p "$ART" 2>/dev/null && [ -w "$ART" ] || ART=$B/tests/artifacts/browser
+mm_browser_setup customer.mjs browser
 mkdir -p "$ART" && rm -f "$ART"/customer-*.png
-ART=$(cd "$ART" && pwd) # node runs in another directory
 
 mm_config "rate_customer = yes"
 sed -i "s/^agent   = header:X-Ticket-Agent/agent   = header:X-Ticket-Owner/" "$MM_CONF"

@@ -41,20 +41,7 @@ mm_store_setup
 
 # playwright-core: in the source tree, or a copy in the build tree when the
 # source is read-only (distcheck).
-NODE_DIR=$top_srcdir/tests/browser
-if [ ! -d "$NODE_DIR/node_modules/playwright-core" ] && [ ! -w "$NODE_DIR" ]; then
-	NODE_DIR=$B/tests/browser
-	mkdir -p "$NODE_DIR"
-	cp "$top_srcdir"/tests/browser/{package.json,package-lock.json,dashboard.mjs} "$NODE_DIR/"
-fi
-if [ ! -d "$NODE_DIR/node_modules/playwright-core" ]; then
-	(cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error) >"$MM_TMP/npm.log" 2>&1 || {
-		tap_diag <"$MM_TMP/npm.log"
-		tap_bail "npm ci failed in $NODE_DIR"
-	}
-fi
-ART=${MM_ARTIFACTS:-$top_srcdir/tests/artifacts}/dashboard
-mkdir -p "$ART" 2>/dev/null && [ -w "$ART" ] || ART=$B/tests/artifacts/dashboard
+mm_browser_setup dashboard.mjs dashboard
 mkdir -p "$ART" && rm -f "$ART"/*.png
 
 head -c 32 /dev/urandom >"$MM_TMP/key" && chmod 600 "$MM_TMP/key"
