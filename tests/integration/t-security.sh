@@ -129,7 +129,10 @@ fi
 MMD_LOG=$MM_TMP/mailmoodd.log
 start_mmd() { # CONF
 	mm_mailmoodd "$1" "$MM_HTTP_PORT" "$MMD_LOG"
-	mm_wait_for 10 test -S "$LMTP_SOCK" || tap_bail "no LMTP socket"
+	# the log line comes after bind, chmod, chown and listen: the socket
+	# file alone exists from bind on, still root's for a moment
+	mm_wait_for 10 grep -q "listening on lmtp" "$MMD_LOG" ||
+		tap_bail "no LMTP socket"
 }
 python3 - "$CAP_PORT" "$MM_TMP/relay.log" >"$MM_TMP/relay.out" 2>&1 <<'PY' &
 # An SMTP relay that offers AUTH but no STARTTLS; every line it gets is
