@@ -13,8 +13,8 @@ secs=${1:-120}
 mkdir -p "$out/corpus" "$PWD/fuzz-lmtp-crashes"
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$top/src" -o "$out/fuzz_lmtp" "$top/tests/fuzz/fuzz_lmtp.c" \
-	"$top/src/lmtp_proto.c" "$top/src/buf.c"
+	-I"$top/src/util" -I"$top/src/store" -I"$top/src/mail" -o "$out/fuzz_lmtp" "$top/tests/fuzz/fuzz_lmtp.c" \
+	"$top/src/mail/lmtp_proto.c" "$top/src/util/buf.c"
 "$out/fuzz_lmtp" -max_total_time="$secs" -max_len=8192 -timeout=10 \
 	-artifact_prefix="$PWD/fuzz-lmtp-crashes/" "$out/corpus" \
 	"$top/tests/data/lmtp"

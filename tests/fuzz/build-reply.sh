@@ -11,10 +11,10 @@ out=${FUZZ_OUT:-$PWD/fuzz-reply}
 secs=${1:-120}
 mkdir -p "$out/corpus" "$PWD/fuzz-reply-crashes"
 clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -I"$top/src" \
+	-fno-sanitize-recover=undefined -I"$top/src/util" -I"$top/src/store" -I"$top/src/mail" \
 	-o "$out/fuzz_reply" "$top/tests/fuzz/fuzz_reply.c" \
-	"$top/src/reply.c" "$top/src/reply_grade.c" "$top/src/html2text.c" \
-	"$top/src/reply_mail.c" "$top/src/buf.c" "$top/src/scale.c" \
+	"$top/src/mail/reply.c" "$top/src/mail/reply_grade.c" "$top/src/mail/html2text.c" \
+	"$top/src/mail/reply_mail.c" "$top/src/util/buf.c" "$top/src/mail/scale.c" \
 	-lpcre2-8 -letpan -lpthread
 seeds="$top/tests/data/replies"
 shared="$top/../shared/corpora"

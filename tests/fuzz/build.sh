@@ -11,7 +11,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-.}
 ${CC:-clang} -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$src/src" -o "$out/fuzz_splice" "$src/tests/fuzz/fuzz_splice.c" \
-	"$src/src/splice.c" "$src/src/mime.c" "$src/src/codec.c" \
-	"$src/src/buf.c"
+	-I"$src/src/util" -I"$src/src/store" -I"$src/src/mail" -o "$out/fuzz_splice" "$src/tests/fuzz/fuzz_splice.c" \
+	"$src/src/mail/splice.c" "$src/src/mail/mime.c" "$src/src/util/codec.c" \
+	"$src/src/util/buf.c"
 echo "built $out/fuzz_splice"

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "lmtp.h"
+#include "lmtp_proto.h"
 
 static enum ingest_result deliver(void *arg, const struct lmtp_message *m,
 				  char *why, size_t whylen)

@@ -16,7 +16,7 @@ highest id, so rows seeded with explicit ids never collide with the ones
 the daemons add later.
 """
 
-# tables with an "id" identity column (the migrations in src/store_sqlite.c)
+# tables with an "id" identity column (the migrations in src/store/store_sqlite.c)
 ID_TABLES = ("surveys", "hits", "ratings", "outbox", "replies")
 
 

@@ -153,7 +153,7 @@ cp "$HERE/get.lua" "$HERE/post.lua" "$T/"
 cut -d' ' -f2 "$T/tokens" >"$T/get-tokens"
 echo "# $(nproc) CPUs; wrk -t$THREADS, $DURATION each; mailmoodd and nginx with $HTTP_THREADS threads/workers; page $PAGE_SIZE bytes; $SURVEYS surveys"
 run warm "$CONNS" "http://127.0.0.1:$NG_PORT/landing.html"
-# Hits are written behind the responses (src/hitlog.c): after a GET run,
+# Hits are written behind the responses (src/listener/hitlog.c): after a GET run,
 # wait until the writer has caught up, so the next run is measured on its
 # own and the GET figure can be given as sustained (served requests over
 # wrk's time plus the catch-up).
@@ -163,7 +163,7 @@ import sqlite3, sys, time
 t0 = time.time()
 db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
 last, changed = None, t0
-# The writer gathers hits for up to 100 ms (src/hitlog.c): done when the
+# The writer gathers hits for up to 100 ms (src/listener/hitlog.c): done when the
 # newest hit id has not moved for 0.5 s.
 while True:
     cur = db.execute("select max(id) from hits").fetchone()[0]
@@ -203,7 +203,7 @@ cp "$T/get$MID.out" "$T/get.out"
 run post "$POST_CONNS" "http://127.0.0.1:$MM_PORT" post.lua
 # Ratings while pages are served: the hit writer holds the write lock
 # for batches of up to 4,096 hits and commits early when a rating wants
-# it (src/hitlog.c); POST latency under a GET flood shows that wait.
+# it (src/listener/hitlog.c); POST latency under a GET flood shows that wait.
 run mixget "$CONNS" "http://127.0.0.1:$MM_PORT" get.lua &
 MIXGET=$!
 run mixpost 2 "http://127.0.0.1:$MM_PORT" post.lua

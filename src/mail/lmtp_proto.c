@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "lmtp.h"
+#include "lmtp_proto.h"
 
 /* ------------------------------------------------------------ parser */
 

@@ -1,27 +1,23 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The LMTP listener (RFC 2033) that Postfix delivers reply mails to.
+/* The LMTP protocol (RFC 2033) that Postfix delivers reply mails in.
  *
- * Two layers. The protocol (lmtp_proto.c) is pure: a command parser and a
- * session that turns received bytes into replies and hands each complete
- * message to a callback, with no sockets, no store, no threads, so the
- * unit tests and the fuzzer drive it directly. The server (lmtp.c) is a
- * small pool of threads in mailmoodd that accept connections, feed the
- * session, and deliver each message through ingest_mail.
+ * Pure: a command parser and a session that turns received bytes into
+ * replies and hands each complete message to a callback, with no sockets,
+ * no store, no threads, so the unit tests and the fuzzer drive it
+ * directly. The server that runs sessions is listener/lmtp.c.
  *
  * Answers after DATA, one per accepted recipient (RFC 2033 4.2): 250 when
  * the reply was stored or deliberately ignored, 451 4.3.0 when it could not
  * be stored (Postfix keeps it queued and retries: never lost), 552 over
  * the size limit, 554 5.6.0 for bytes that are not a mail. */
-#ifndef MM_LMTP_H
-#define MM_LMTP_H
+#ifndef MM_LMTP_PROTO_H
+#define MM_LMTP_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
-#include "conf.h"
 #include "ingest.h"
-#include "token.h"
 
 /* ------------------------------------------------------------ protocol */
 
@@ -94,7 +90,7 @@ int lmtp_session_input(struct lmtp_session *s, const char *data, size_t len,
 /* 1 while a transaction (MAIL .. end of DATA) is open. */
 int lmtp_session_busy(const struct lmtp_session *s);
 
-/* ------------------------------------------------------------ server */
+/* ------------------------------------------------------------ idle policy */
 
 /* Connections served at once: Postfix opens up to
  * lmtp_destination_concurrency_limit (default 20) and keeps them cached,
@@ -108,27 +104,8 @@ int lmtp_session_busy(const struct lmtp_session *s);
 #define LMTP_IDLE_BUSY 5
 #define LMTP_BUSY_AT (LMTP_CONN_MAX * 3 / 4)
 
-struct lmtp_server;
-
-/* Binds "host:port", "[v6]:port", "*:port" or "unix:PATH" (a stale socket
- * file is replaced; it gets mode, and owner "user[:group]" unless that is
- * NULL). Call before dropping privileges. The descriptor, or -1 with
- * err. */
-int lmtp_listen(const char *spec, int mode, const char *owner, char *err,
-		size_t errlen);
 /* How long a connection may sit idle with `active` connections open:
  * 5 minutes, but seconds once they near the limit. */
 int lmtp_idle_limit_ms(int active);
-
-/* Starts the worker threads on fd; takes conf (freed at stop or on
- * reload) and copies key. 0, or -1 with err (fd closed, conf freed). */
-int lmtp_start(struct lmtp_server **out, int fd, struct conf *conf,
-	       const struct token_key *key, char *err, size_t errlen);
-/* New config and key for the next transactions; takes conf. */
-void lmtp_reload(struct lmtp_server *srv, struct conf *conf,
-		 const struct token_key *key);
-/* Stops accepting, answers idle connections 421, waits for deliveries in
- * progress, frees everything. A unix socket file is removed. */
-void lmtp_stop(struct lmtp_server *srv);
 
 #endif
