@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The acknowledge link of a red alert (issue 7):
+/* The acknowledge link of a red alert:
  *   GET  /a/TOKEN  what the alert was about, who acknowledged it if
  *                  someone did, else a form asking for a name; records
  *                  nothing (scanners fetch every link)

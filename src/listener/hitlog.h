@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Hits off the response path (issue 5, benchmark).
+/* Hits off the response path (benchmarked in tests/bench/http).
  *
  * GET /r/TOKEN/LEVEL records a hit (evidence for reports and the scanner
  * classifier, never a rating). Writing it in the request's own transaction

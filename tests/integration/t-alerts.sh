@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Red alerts, kudos and digests through a real SMTP server (issue 7):
+# Red alerts, kudos and digests through a real SMTP server:
 # mailmoodd's outbox worker sends to smtp-sink on loopback. A red rating
 # POSTed by curl arrives once with the right headers (parsed with Python's
 # email package), the acknowledge link records who and when, 4xx and a

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# The rating page in a real browser (issue 5): closure mails go through a
+# The rating page in a real browser: closure mails go through a
 # private Postfix with mailmood-milter; the links come out of smtp-sink;
 # headless Chromium (the system's /usr/bin/chromium, driven by
 # playwright-core from tests/browser/) opens them against a running

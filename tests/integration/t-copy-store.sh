@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# mailmoodctl copy-store (issue 10): a SQLite store with surveys, hits,
+# mailmoodctl copy-store: a SQLite store with surveys, hits,
 # ratings with history, alerts, an acknowledgement, replies, users and
 # digests moves to PostgreSQL and back. Reports, exports and `show` of a
 # survey by its mailed token answer the same on every copy; a second copy

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# The dashboard of mailmoodd and the html report in a real browser
-# (issue 8): headless Chromium (the system's /usr/bin/chromium, driven by
+# The dashboard of mailmoodd and the html report in a real browser:
+# headless Chromium (the system's /usr/bin/chromium, driven by
 # playwright-core from tests/browser/, see dashboard.mjs) against a running
 # mailmoodd on a seeded store:
 #  - login through the form, a team user sees only their team, another

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# The dashboard of mailmoodd with curl (issue 8): login with a CSRF-bound
+# The dashboard of mailmoodd with curl: login with a CSRF-bound
 # form, cookie flags, wrong password and lockout, a team user sees only
 # their team (also by direct URL and CSV), CSRF on POST, comment search
 # escapes HTML, CSV download, stylesheet and CSP, logout.

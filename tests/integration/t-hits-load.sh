@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Hits under load (issue 5): while GETs pour in, the hit writer gathers
+# Hits under load: while GETs pour in, the hit writer gathers
 # them into large transactions (src/listener/hitlog.c). Nothing may be lost or
 # misjudged for it: every page served is one hit; a survey opened on
 # every level inside the flood is machine; a rating posted meanwhile is

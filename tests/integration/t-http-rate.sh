@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# mailmoodd's rating routes against a running daemon with curl (issue 5):
+# mailmoodd's rating routes against a running daemon with curl:
 # GET records a hit, never a rating; POST records, a new choice replaces
 # (history kept), comments update; forged/expired links 404, tampered
 # level 400, oversize 413, CSRF and Origin checks, escaping, scanner

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# The IMAP poller (issue 6) against a real Dovecot on loopback: imaps with
+# The IMAP poller against a real Dovecot on loopback: imaps with
 # a self-signed certificate trusted through [imap] ca_file (and refused
 # without it), IDLE, replies taken through ingest and moved to
 # mailmood-processed; a reply that cannot be stored (SQLite read-only,

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# `mailmoodctl ingest` (issue 6): one reply mail on stdin, as aliases(5)
+# `mailmoodctl ingest`: one reply mail on stdin, as aliases(5)
 # and pipe(8) run it. Exit 0 stored or ignored, 65 not a mail, 75 could not
 # store (the MTA retries); recipients from -r or from local(8)'s
 # environment (RECIPIENT, SENDER).

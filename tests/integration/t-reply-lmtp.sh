@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Replies by mail through a real Postfix (issue 6): closure mails go out
+# Replies by mail through a real Postfix: closure mails go out
 # through the milter; replies built from what arrived are sent back
 # through Postfix, which delivers feedback+TOKEN@fb.example
 # (recipient_delimiter = +, transport_maps) to mailmoodd over LMTP. The

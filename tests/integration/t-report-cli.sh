@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# mailmoodctl report / export / purge / passwd (issue 8) on a seeded store:
+# mailmoodctl report / export / purge / passwd on a seeded store:
 # json parsed by python3's json, csv by its csv module, numbers checked
 # against hand-computed values; html self-contained with SVG and escaped
 # comments; purge --anonymize leaves no address or comment in the file.

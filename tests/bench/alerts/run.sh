@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Red-alert throughput of the outbox (issue 7), same run, same machine, same
+# Red-alert throughput of the outbox, same run, same machine, same
 # sink, same mail:
 #   direct   smtp-source -s 4 -m N straight to smtp-sink
 #   postfix  smtp-source -s 4 -m N into a private Postfix (lib.sh pf_start)

@@ -1,7 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# mailmoodd's rating routes against nginx, same run, same machine, with wrk
-# (issue 5):
+# mailmoodd's rating routes against nginx, same run, same machine, with wrk:
 #   static  nginx on loopback serving a static file of the landing page's
 #           size (private config in a temp dir; never the system's nginx)
 #   get     mailmoodd GET /r/TOKEN/LEVEL with valid tokens: a wrk Lua

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Reply throughput through a real Postfix on loopback, same run, same mails
-# (issue 6): Postfix delivering feedback+TOKEN@fb.example over LMTP to
+# Reply throughput through a real Postfix on loopback, same run, same mails:
+# Postfix delivering feedback+TOKEN@fb.example over LMTP to
 #   sink      smtp-sink -L, a trivial LMTP server that keeps nothing
 #   mailmood  mailmoodd: parse, match the token, strip, read the grade,
 #             store rating + reply row (SQLite, one transaction per mail)

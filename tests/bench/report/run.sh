@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# Report and dashboard benchmark (issue 8). A generated store (the real
+# Report and dashboard benchmark. A generated store (the real
 # schema: mailmoodctl passwd creates it) with 1,000,000 surveys and
 # 300,000 ratings over the last two years, 50 teams of 10 agents, red
 # alerts (60% acknowledged) and scanner hits; then, on the same file in
