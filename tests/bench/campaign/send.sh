@@ -25,6 +25,12 @@
 # CI.
 # usage: top_srcdir=... top_builddir=... tests/bench/campaign/send.sh \
 #        [N] [ROUNDS]
+# Measured (N=2000, 6 kB mails, best of 3, 2 cores shared at load 13-14):
+# direct 3095, postfix 426, daemon 1739, send-pending 2407 msg/s, ratio
+# daemon/postfix 4.08 (an earlier run: 4.66). A send-pending pass holds one
+# SMTP session (smtp-sink counts sess=1 for 200 mails); perf shows its CPU
+# (0.28 ms a mail) split between curl's sends, the composing (18%, of it
+# quoted-printable 13%), statement preparing (16%) and marking rows done.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 . "$top_srcdir/tests/bench/outbox.sh"
 B=${top_builddir:?}
