@@ -13,6 +13,8 @@
 #         contacts) as hand-written SQL in the sqlite3 shell;
 # best of ROUNDS each; prints both, the ratio and the recipients (they must
 # be the same number); target ratio <= 1.5.
+# The sending half (the outbox delivering a round, against smtp-source
+# direct and through Postfix): send.sh beside this file.
 # usage: top_srcdir=... top_builddir=... tests/bench/campaign/run.sh \
 #        [SURVEYS] [REQUESTERS] [ROUNDS]
 # Exit status 0 when the target is met.
