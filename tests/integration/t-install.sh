@@ -5,7 +5,7 @@
 # and the systemd units pass systemd-analyze verify.
 . "${top_srcdir:?}/tests/integration/lib.sh"
 
-mans=("$top_srcdir"/src/*.[158])
+mans=("$top_srcdir"/src/*/*.[158])
 tap_plan $((${#mans[@]} + 10))
 mm_tmpdir
 dest=$MM_TMP/dest
