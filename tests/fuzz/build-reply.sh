@@ -14,7 +14,8 @@ clang -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fsani
 	-fno-sanitize-recover=undefined -I"$top/src/util" -I"$top/src/store" -I"$top/src/mail" \
 	-o "$out/fuzz_reply" "$top/tests/fuzz/fuzz_reply.c" \
 	"$top/src/mail/reply.c" "$top/src/mail/reply_grade.c" "$top/src/mail/html2text.c" \
-	"$top/src/mail/reply_mail.c" "$top/src/util/buf.c" "$top/src/mail/scale.c" \
+	"$top/src/mail/reply_mail.c" "$top/src/util/buf.c" "$top/src/util/codec.c" \
+	"$top/src/mail/scale.c" \
 	-lpcre2-8 -letpan -lpthread
 seeds="$top/tests/data/replies"
 shared="$top/../shared/corpora"

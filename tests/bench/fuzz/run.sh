@@ -3,6 +3,8 @@
 # Runs every libFuzzer harness for a fixed time (libFuzzer + ASan + UBSan,
 # clang) and prints runs, runs/s and crashes for each:
 #   tests/bench/fuzz/run.sh [SECONDS]      default 60 per harness
+# Exits 1 when a harness crashed or did not run at all (.ci/run runs it
+# for a few seconds each, so a harness that stopped building fails CI).
 # Harnesses: the MIME splice (tests/fuzz/fuzz_splice.c), the reply parser
 # (fuzz_reply.c), the LMTP command parser (fuzz_lmtp.c). Crash inputs go to
 # ./fuzz-*-crashes/; keep them as regression inputs (see each build script).
@@ -20,6 +22,13 @@ report() { # NAME LOG
 	crashes=$(grep -cE '^==[0-9]+==ERROR|SUMMARY: (Address|UndefinedBehavior)Sanitizer|deadly signal|Timeout' "$2")
 	printf '  %-8s %10s runs  %8s runs/s  %s crash(es)\n' "$1" "${runs:-0}" "${rate:-0}" "$crashes"
 	[ "$crashes" -eq 0 ] || fail=1
+	# a harness that does not build or start ran nothing: that is a failure
+	# too, or a source file added to its module goes unnoticed
+	if [ "${runs:-0}" -eq 0 ]; then
+		echo "  $1: did not run:" >&2
+		tail -n 5 "$2" >&2
+		fail=1
+	fi
 }
 
 echo "fuzzing each harness for ${secs}s"
