@@ -16,8 +16,8 @@
 #include <libetpan/libetpan.h>
 
 #include "buf.h"
-#include "imap.h"
 #include "conf_snapshot.h"
+#include "imap.h"
 #include "ingest.h"
 #include "log.h"
 #include "store.h"
