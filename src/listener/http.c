@@ -155,13 +155,14 @@ void http_client_ip(const struct http_proxies *p, const char *peer,
 
 /* ------------------------------------------------------------ state */
 
-/* What a request reads, reference-counted so a reload never frees it
- * under a running request. */
+/* What a request reads: the HTTP part of a config snapshot
+ * (conf_snapshot.h), built once per load. A request holds the snapshot,
+ * so a reload never frees it under a running request. */
 struct http_env {
+	struct conf_snapshot *snap; /* not a reference: lives as long */
 	struct rate_env *rate;
 	struct http_proxies *proxies;
 	struct http_proxies *metrics_allow;
-	int refs;
 };
 
 struct conn_slot {
@@ -185,8 +186,7 @@ struct client_count {
 
 struct http_server {
 	struct MHD_Daemon *d;
-	pthread_mutex_t lock; /* env swap, connection list */
-	struct http_env *env;
+	pthread_mutex_t lock; /* connection list, deadline */
 	struct conn_slot *conns;
 	atomic_int active; /* requests in progress */
 	int64_t deadline_ms;
@@ -312,56 +312,55 @@ static struct store *thread_store(const char *dsn)
 	return ts->st;
 }
 
-static struct http_env *env_get(struct http_server *h)
+/* The current snapshot's HTTP part, with the snapshot held. */
+static struct http_env *env_get(void)
 {
-	struct http_env *e;
+	struct conf_snapshot *s = conf_snapshot_get();
 
-	pthread_mutex_lock(&h->lock);
-	e = h->env;
-	e->refs++;
-	pthread_mutex_unlock(&h->lock);
-	return e;
+	return conf_snapshot_part(s, &http_conf_part);
 }
 
-static void env_free(struct http_env *e)
+static void env_put(struct http_env *e)
 {
+	conf_snapshot_put(e->snap);
+}
+
+static void env_free(void *data)
+{
+	struct http_env *e = data;
+
+	if (!e)
+		return;
 	rate_env_free(e->rate);
 	http_proxies_free(e->proxies);
 	http_proxies_free(e->metrics_allow);
 	free(e);
 }
 
-static void env_put(struct http_server *h, struct http_env *e)
+static int env_build(struct conf_snapshot *s, void **out, char *err,
+		     size_t errlen)
 {
-	int last;
-
-	pthread_mutex_lock(&h->lock);
-	last = --e->refs == 0;
-	pthread_mutex_unlock(&h->lock);
-	if (last)
-		env_free(e);
-}
-
-static struct http_env *env_new(struct rate_env *rate, char *err, size_t errlen)
-{
+	const struct conf *c = conf_snapshot_conf(s);
 	struct http_env *e = calloc(1, sizeof(*e));
 
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
-		rate_env_free(rate);
-		return NULL;
+		return -1;
 	}
-	e->rate = rate;
-	e->refs = 1;
-	if (http_proxies_parse(rate->conf->listener.trusted_proxies,
-			       &e->proxies, err, errlen) < 0 ||
-	    nets_parse(rate->conf->listener.metrics_allow, "metrics_allow",
+	e->snap = s;
+	if (rate_env_new(c, conf_snapshot_key(s), &e->rate, err, errlen) < 0 ||
+	    http_proxies_parse(c->listener.trusted_proxies, &e->proxies, err,
+			       errlen) < 0 ||
+	    nets_parse(c->listener.metrics_allow, "metrics_allow",
 		       &e->metrics_allow, err, errlen) < 0) {
 		env_free(e);
-		return NULL;
+		return -1;
 	}
-	return e;
+	*out = e;
+	return 0;
 }
+
+const struct conf_part http_conf_part = {"http", env_build, env_free};
 
 /* ------------------------------------------------------------ answers */
 
@@ -458,7 +457,7 @@ static enum MHD_Result route_dashboard(struct http_server *h,
 				       struct http_req *rq, const char *url,
 				       const char *method)
 {
-	struct http_env *e = env_get(h);
+	struct http_env *e = env_get();
 	const struct rate_env *env = e->rate;
 	struct dashboard_request dr;
 	struct dashboard_response ds;
@@ -471,7 +470,7 @@ static enum MHD_Result route_dashboard(struct http_server *h,
 	memset(&ds, 0, sizeof(ds));
 	buf_init(&ds.body);
 	if (rq->too_large) {
-		env_put(h, e);
+		env_put(e);
 		return answer_error(conn, rq, env, METRICS_OTHER, 413);
 	}
 	peer_ip(conn, peer, sizeof(peer));
@@ -497,7 +496,7 @@ static enum MHD_Result route_dashboard(struct http_server *h,
 		    : NULL;
 	if (!resp) {
 		free(data);
-		env_put(h, e);
+		env_put(e);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "Content-Type", ds.content_type);
@@ -524,7 +523,7 @@ static enum MHD_Result route_dashboard(struct http_server *h,
 	MHD_destroy_response(resp);
 	metrics_request(METRICS_OTHER, ds.status,
 			(double)(clock_mono_ns() - rq->start_ns) / 1e9);
-	env_put(h, e);
+	env_put(e);
 	return ret;
 }
 
@@ -579,7 +578,7 @@ static enum MHD_Result route(struct http_server *h, struct MHD_Connection *conn,
 			     struct http_req *rq, const char *url,
 			     const char *method)
 {
-	struct http_env *e = env_get(h);
+	struct http_env *e = env_get();
 	const struct rate_env *env = e->rate;
 	int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD");
 	int post = !strcmp(method, "POST");
@@ -670,7 +669,7 @@ send:
 	ret = answer(conn, rq, mr, rs.status, rs.content_type, &rs.body,
 		     cacheable);
 	buf_free(&rs.body);
-	env_put(h, e);
+	env_put(e);
 	return ret;
 }
 
@@ -681,12 +680,12 @@ send:
 static int count_proxied(struct http_server *h, struct MHD_Connection *conn,
 			 struct http_req *rq)
 {
-	struct http_env *e = env_get(h);
+	struct http_env *e = env_get();
 	char peer[64];
 	int rc = 0;
 
 	if (!e->proxies->n) { /* no proxy: connections are counted */
-		env_put(h, e);
+		env_put(e);
 		return 0;
 	}
 	peer_ip(conn, peer, sizeof(peer));
@@ -710,7 +709,7 @@ static int count_proxied(struct http_server *h, struct MHD_Connection *conn,
 					 peer);
 		}
 	}
-	env_put(h, e);
+	env_put(e);
 	return rc;
 }
 
@@ -732,10 +731,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*con_cls = rq;
 		atomic_fetch_add(&h->active, 1);
 		if (count_proxied(h, conn, rq) < 0) {
-			struct http_env *e = env_get(h);
+			struct http_env *e = env_get();
 			enum MHD_Result ret =
 			    answer_error(conn, rq, e->rate, METRICS_OTHER, 503);
-			env_put(h, e);
+			env_put(e);
 			return ret;
 		}
 		/* answering before the (empty) body is read would make
@@ -745,7 +744,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		/* refuse a declared oversize body before reading it */
 		cl = header(conn, "Content-Length");
 		if (cl) {
-			struct http_env *e = env_get(h);
+			struct http_env *e = env_get();
 			uint64_t max = e->rate->conf->listener.max_request;
 			char *end;
 			unsigned long long n = strtoull(cl, &end, 10);
@@ -753,16 +752,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			if (*end || n > max)
 				ret = answer_error(conn, rq, e->rate,
 						   METRICS_RATE_POST, 413);
-			env_put(h, e);
+			env_put(e);
 			if (*end || n > max)
 				return ret;
 		}
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		struct http_env *e = env_get(h);
+		struct http_env *e = env_get();
 		uint64_t max = e->rate->conf->listener.max_request;
-		env_put(h, e);
+		env_put(e);
 		/* chunked bodies have no length up front: drop the excess and
 		 * answer 413 at the end */
 		if (!rq->too_large && rq->body.len + *upload_size <= max)
@@ -809,16 +808,16 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static void count_peer(struct http_server *h, struct MHD_Connection *conn,
 		       struct conn_slot *s)
 {
-	struct http_env *e = env_get(h);
+	struct http_env *e = env_get();
 	char peer[64];
 	int limit = e->rate->conf->listener.per_ip_limit;
 
 	peer_ip(conn, peer, sizeof(peer));
 	if (proxies_trust(e->proxies, peer)) {
-		env_put(h, e);
+		env_put(e);
 		return;
 	}
-	env_put(h, e);
+	env_put(e);
 	if (clients_add(h, peer, limit) == 0) {
 		snprintf(s->peer, sizeof(s->peer), "%s", peer);
 		return;
@@ -943,16 +942,14 @@ int http_listen(const char *spec, char *err, size_t errlen)
 	return fd;
 }
 
-int http_start(struct http_server **out, int fd, struct rate_env *env,
+int http_start(struct http_server **out, int fd, const struct conf *c,
 	       char *err, size_t errlen)
 {
 	struct http_server *h = calloc(1, sizeof(*h));
-	const struct conf *c = env->conf;
 
 	pthread_once(&store_once, store_key_init);
 	if (!h) {
 		snprintf(err, errlen, "out of memory");
-		rate_env_free(env);
 		close(fd);
 		return -1;
 	}
@@ -961,9 +958,10 @@ int http_start(struct http_server **out, int fd, struct rate_env *env,
 	h->deadline_ms = 2 * c->listener.http_timeout * 1000;
 	h->http_spec = strdup(c->listener.http);
 	h->threads = c->listener.http_threads;
-	h->env = env_new(env, err, errlen);
-	if (!h->env || !h->http_spec)
+	if (!h->http_spec) {
+		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
 	hitlog_start(); /* without it, hits are recorded in the requests */
 	h->d = MHD_start_daemon(
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
@@ -984,8 +982,6 @@ int http_start(struct http_server **out, int fd, struct rate_env *env,
 	*out = h;
 	return 0;
 fail:
-	if (h->env)
-		env_free(h->env);
 	free(h->http_spec);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->clients_lock);
@@ -994,25 +990,13 @@ fail:
 	return -1;
 }
 
-int http_reload(struct http_server *h, struct rate_env *env)
+int http_reload(struct http_server *h, const struct conf *c)
 {
-	char err[256];
-	struct http_env *e, *old;
-	int restart = strcmp(env->conf->listener.http, h->http_spec) != 0 ||
-		      env->conf->listener.http_threads != h->threads;
-
-	e = env_new(env, err, sizeof(err));
-	if (!e) {
-		log_error("reload: %s; keeping the old settings", err);
-		return 0;
-	}
 	pthread_mutex_lock(&h->lock);
-	old = h->env;
-	h->env = e;
-	h->deadline_ms = 2 * env->conf->listener.http_timeout * 1000;
+	h->deadline_ms = 2 * c->listener.http_timeout * 1000;
 	pthread_mutex_unlock(&h->lock);
-	env_put(h, old);
-	return restart;
+	return strcmp(c->listener.http, h->http_spec) != 0 ||
+	       c->listener.http_threads != h->threads;
 }
 
 void http_stop(struct http_server *h, int grace)
@@ -1034,7 +1018,6 @@ void http_stop(struct http_server *h, int grace)
 			 atomic_load(&h->active));
 	MHD_stop_daemon(h->d);
 	hitlog_stop(); /* records every queued hit */
-	env_put(h, h->env);
 	free(h->http_spec);
 	clients_free(h);
 	pthread_mutex_destroy(&h->lock);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf_snapshot.h"
 #include "rate.h"
 
 struct http_server;
@@ -21,15 +22,21 @@ struct http_server;
  * privileges). The descriptor, or -1 with err. */
 int http_listen(const char *spec, char *err, size_t errlen);
 
-/* Starts serving on fd with the limits of env->conf->listener; takes env
- * and fd. 0, or -1 with err (env and fd then freed/closed). */
-int http_start(struct http_server **out, int fd, struct rate_env *env,
+/* The HTTP part of a config snapshot (conf_snapshot.h): the pages and
+ * address lists every request reads. A daemon that serves HTTP builds its
+ * snapshots with it. */
+extern const struct conf_part http_conf_part;
+
+/* Starts serving on fd with the limits of c->listener; takes fd. Requests
+ * read the current config snapshot, which must have http_conf_part.
+ * 0, or -1 with err (fd then closed). */
+int http_start(struct http_server **out, int fd, const struct conf *c,
 	       char *err, size_t errlen);
-/* Swaps in a new env (reload); the old one is freed once the requests
- * using it are done. Takes env. Listener settings that need a new socket
- * or thread pool (http, http_threads) only change on restart; returns 1
- * when such a setting differs, else 0. */
-int http_reload(struct http_server *h, struct rate_env *env);
+/* Takes the limits of a new config (reload); requests already take the
+ * new snapshot. Listener settings that need a new socket or thread pool
+ * (http, http_threads) only change on restart; returns 1 when such a
+ * setting differs, else 0. */
+int http_reload(struct http_server *h, const struct conf *c);
 /* Closes connections whose request has taken longer than twice
  * http_timeout: libmicrohttpd's timeout only counts idle time, so a
  * client trickling a byte now and then (slowloris) would never time out.

@@ -16,6 +16,7 @@
 #include <libetpan/libetpan.h>
 
 #include "buf.h"
+#include "conf_snapshot.h"
 #include "imap.h"
 #include "ingest.h"
 #include "log.h"
@@ -25,9 +26,13 @@
  * remembered so one broken file is not logged every round. */
 #define IMAP_SKIP_MAX 256
 
+/* A poller runs on the config snapshot it was started with, held for its
+ * life: a reload stops it and starts a new one (mailmoodd), which logs in
+ * again with the new settings. */
 struct imap_poller {
-	struct conf *conf;
-	struct token_key key;
+	struct conf_snapshot *snap;
+	const struct conf *conf; /* the snapshot's */
+	const struct token_key *key;
 	struct imap_url url;
 	pthread_t thread;
 	atomic_int stopping;
@@ -345,7 +350,7 @@ static int poll_folder(struct imap_poller *p, mailimap *imap)
 {
 	clist *uids = NULL;
 	struct mailimap_search_key *key = mailimap_search_key_new_all();
-	struct ingest_env ie = {p->conf, &p->key, NULL};
+	struct ingest_env ie = {p->conf, p->key, NULL};
 	int r, broken = 0;
 
 	r = mailimap_uid_search(imap, NULL, key, &uids);
@@ -486,34 +491,34 @@ static void *poller(void *arg)
 	return NULL;
 }
 
-int imap_start(struct imap_poller **out, struct conf *conf,
-	       const struct token_key *key, char *err, size_t errlen)
+int imap_start(struct imap_poller **out, struct conf_snapshot *snap, char *err,
+	       size_t errlen)
 {
 	struct imap_poller *p = calloc(1, sizeof(*p));
+	const struct conf *conf = conf_snapshot_conf(snap);
 
 	*out = NULL;
 	if (!p) {
 		snprintf(err, errlen, "imap: out of memory");
-		conf_free(conf);
 		return -1;
 	}
 	p->conf = conf;
-	p->key = *key;
+	p->key = conf_snapshot_key(snap);
 	if (imap_url_parse(conf->imap.url, &p->url) < 0) {
 		snprintf(err, errlen, "[imap] url: cannot parse '%s'",
 			 conf->imap.url);
 		goto fail;
 	}
 	atomic_init(&p->stopping, 0);
+	p->snap = conf_snapshot_hold(snap);
 	if (pthread_create(&p->thread, NULL, poller, p) != 0) {
 		snprintf(err, errlen, "imap: cannot start a thread");
+		conf_snapshot_put(p->snap);
 		goto fail;
 	}
 	*out = p;
 	return 0;
 fail:
-	conf_free(conf);
-	memset(&p->key, 0, sizeof(p->key));
 	free(p);
 	return -1;
 }
@@ -524,7 +529,6 @@ void imap_stop(struct imap_poller *p)
 		return;
 	atomic_store(&p->stopping, 1);
 	pthread_join(p->thread, NULL);
-	conf_free(p->conf);
-	memset(&p->key, 0, sizeof(p->key));
+	conf_snapshot_put(p->snap);
 	free(p);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "conf_snapshot.h"
 #include "token.h"
 
 struct imap_url {
@@ -29,10 +30,10 @@ struct imap_poller;
 
 /* 1 when the config has an [imap] url. */
 int imap_enabled(const struct conf *c);
-/* Starts the poller thread; takes conf, copies key. 0, or -1 with err
- * (conf freed). */
-int imap_start(struct imap_poller **out, struct conf *conf,
-	       const struct token_key *key, char *err, size_t errlen);
+/* Starts the poller thread on snap (a reference is taken for the
+ * poller's life). 0, or -1 with err. */
+int imap_start(struct imap_poller **out, struct conf_snapshot *snap, char *err,
+	       size_t errlen);
 /* Stops the thread (it notices within a second, or after the network
  * call in progress, at most [imap] timeout) and frees everything. */
 void imap_stop(struct imap_poller *p);

@@ -23,18 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf_snapshot.h"
 #include "daemon.h"
 #include "lmtp.h"
 #include "log.h"
 #include "store.h"
 
 #define LMTP_TICK_MS 500
-
-struct lmtp_env {
-	struct conf *conf;
-	struct token_key key;
-	int refs;
-};
 
 struct lmtp_server {
 	int fd;
@@ -44,54 +39,11 @@ struct lmtp_server {
 	pthread_mutex_t write_lock;
 	char *unix_path;
 	atomic_int stopping;
-	pthread_mutex_t lock;
-	struct lmtp_env *env;
 	char hostname[256];
 	pthread_t acceptor;
 	int started;
 	atomic_int active; /* connection threads running */
 };
-
-/* ------------------------------------------------------------ env */
-
-static struct lmtp_env *env_new(struct conf *conf, const struct token_key *k)
-{
-	struct lmtp_env *e = calloc(1, sizeof(*e));
-
-	if (!e)
-		return NULL;
-	e->conf = conf;
-	e->key = *k;
-	e->refs = 1;
-	return e;
-}
-
-static void env_put_locked(struct lmtp_env *e)
-{
-	if (e && --e->refs == 0) {
-		conf_free(e->conf);
-		memset(&e->key, 0, sizeof(e->key));
-		free(e);
-	}
-}
-
-static struct lmtp_env *env_get(struct lmtp_server *srv)
-{
-	struct lmtp_env *e;
-
-	pthread_mutex_lock(&srv->lock);
-	e = srv->env;
-	e->refs++;
-	pthread_mutex_unlock(&srv->lock);
-	return e;
-}
-
-static void env_put(struct lmtp_server *srv, struct lmtp_env *e)
-{
-	pthread_mutex_lock(&srv->lock);
-	env_put_locked(e);
-	pthread_mutex_unlock(&srv->lock);
-}
 
 /* ------------------------------------------------------------ listen */
 
@@ -304,8 +256,10 @@ static enum ingest_result deliver(void *arg, const struct lmtp_message *m,
 {
 	struct conn_store *cs = arg;
 	struct lmtp_server *srv = cs->srv;
-	struct lmtp_env *e = env_get(srv);
-	struct ingest_env ie = {e->conf, &e->key, &srv->write_lock};
+	/* one config for the whole message, the one current at its end */
+	struct conf_snapshot *snap = conf_snapshot_get();
+	const struct conf *c = conf_snapshot_conf(snap);
+	struct ingest_env ie = {c, conf_snapshot_key(snap), &srv->write_lock};
 	struct ingest_envelope ev;
 	struct ingest_outcome o;
 	enum ingest_result r;
@@ -316,11 +270,11 @@ static enum ingest_result deliver(void *arg, const struct lmtp_message *m,
 	ev.rcpts = m->rcpts;
 	ev.nrcpts = m->nrcpts;
 	ev.now = (int64_t)time(NULL);
-	r = ingest_mail(&ie, conn_store_get(cs, e->conf->general.store),
-			m->data, m->len, &ev, &o);
+	r = ingest_mail(&ie, conn_store_get(cs, c->general.store), m->data,
+			m->len, &ev, &o);
 	if (r == INGEST_TEMPFAIL)
 		conn_store_close(cs); /* start afresh next time */
-	env_put(srv, e);
+	conf_snapshot_put(snap);
 	if (o.status >= 0 && o.reply_id)
 		snprintf(why, whylen, "%s as reply %lld",
 			 store_reply_status_name(o.status),
@@ -355,17 +309,17 @@ static void serve(struct lmtp_server *srv, int fd)
 	struct lmtp_session_cfg cfg;
 	struct lmtp_session *s;
 	struct conn_store cs = {srv, NULL, NULL, {0}, {0}, 0, 0};
-	struct lmtp_env *e = env_get(srv);
+	struct conf_snapshot *snap = conf_snapshot_get();
 	struct buf out;
 	char in[65536];
 	int idle_ms = 0, go_on = 1;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.hostname = srv->hostname;
-	cfg.max_size = e->conf->listener.max_reply_size;
+	cfg.max_size = conf_snapshot_conf(snap)->listener.max_reply_size;
 	cfg.deliver = deliver;
 	cfg.arg = &cs;
-	env_put(srv, e);
+	conf_snapshot_put(snap);
 	buf_init(&out);
 	if (!(s = lmtp_session_new(&cfg))) {
 		log_error("lmtp: out of memory");
@@ -490,24 +444,21 @@ static void *acceptor(void *arg)
 	return NULL;
 }
 
-int lmtp_start(struct lmtp_server **out, int fd, struct conf *conf,
-	       const struct token_key *key, char *err, size_t errlen)
+int lmtp_start(struct lmtp_server **out, int fd, const struct conf *c,
+	       char *err, size_t errlen)
 {
 	struct lmtp_server *srv = calloc(1, sizeof(*srv));
 	int fl;
 
 	*out = NULL;
-	if (!srv || !(srv->env = env_new(conf, key))) {
+	if (!srv) {
 		snprintf(err, errlen, "lmtp: out of memory");
-		free(srv);
-		conf_free(conf);
 		close(fd);
 		return -1;
 	}
 	srv->fd = fd;
-	if (!strncmp(conf->listener.lmtp, "unix:", 5))
-		srv->unix_path = strdup(conf->listener.lmtp + 5);
-	pthread_mutex_init(&srv->lock, NULL);
+	if (!strncmp(c->listener.lmtp, "unix:", 5))
+		srv->unix_path = strdup(c->listener.lmtp + 5);
 	pthread_mutex_init(&srv->write_lock, NULL);
 	atomic_init(&srv->stopping, 0);
 	if (gethostname(srv->hostname, sizeof(srv->hostname) - 1) < 0 ||
@@ -526,23 +477,6 @@ int lmtp_start(struct lmtp_server **out, int fd, struct conf *conf,
 	return 0;
 }
 
-void lmtp_reload(struct lmtp_server *srv, struct conf *conf,
-		 const struct token_key *key)
-{
-	struct lmtp_env *e = env_new(conf, key), *old;
-
-	if (!e) {
-		log_error("lmtp: reload: out of memory");
-		conf_free(conf);
-		return;
-	}
-	pthread_mutex_lock(&srv->lock);
-	old = srv->env;
-	srv->env = e;
-	env_put_locked(old);
-	pthread_mutex_unlock(&srv->lock);
-}
-
 void lmtp_stop(struct lmtp_server *srv)
 {
 	if (!srv)
@@ -559,10 +493,6 @@ void lmtp_stop(struct lmtp_server *srv)
 		unlink(srv->unix_path);
 		free(srv->unix_path);
 	}
-	pthread_mutex_lock(&srv->lock);
-	env_put_locked(srv->env);
-	pthread_mutex_unlock(&srv->lock);
-	pthread_mutex_destroy(&srv->lock);
 	pthread_mutex_destroy(&srv->write_lock);
 	free(srv);
 }

@@ -20,13 +20,11 @@ struct lmtp_server;
 int lmtp_listen(const char *spec, int mode, const char *owner, char *err,
 		size_t errlen);
 
-/* Starts the worker threads on fd; takes conf (freed at stop or on
- * reload) and copies key. 0, or -1 with err (fd closed, conf freed). */
-int lmtp_start(struct lmtp_server **out, int fd, struct conf *conf,
-	       const struct token_key *key, char *err, size_t errlen);
-/* New config and key for the next transactions; takes conf. */
-void lmtp_reload(struct lmtp_server *srv, struct conf *conf,
-		 const struct token_key *key);
+/* Starts the worker threads on fd (c: the unix socket's path, if any);
+ * takes fd. Sessions and messages read the current config snapshot
+ * (conf_snapshot.h). 0, or -1 with err (fd closed). */
+int lmtp_start(struct lmtp_server **out, int fd, const struct conf *c,
+	       char *err, size_t errlen);
 /* Stops accepting, answers idle connections 421, waits for deliveries in
  * progress, frees everything. A unix socket file is removed. */
 void lmtp_stop(struct lmtp_server *srv);

@@ -36,14 +36,13 @@ static int split_base_url(struct rate_env *e, const char *url)
 	return e->origin && e->base_path ? 0 : -1;
 }
 
-int rate_env_new(struct conf *c, const struct token_key *key,
+int rate_env_new(const struct conf *c, const struct token_key *key,
 		 struct rate_env **out, char *err, size_t errlen)
 {
 	struct rate_env *e = calloc(1, sizeof(*e));
 
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
-		conf_free(c);
 		return -1;
 	}
 	e->conf = c;
@@ -66,7 +65,6 @@ void rate_env_free(struct rate_env *e)
 {
 	if (!e)
 		return;
-	conf_free(e->conf);
 	page_set_free(e->pages);
 	free(e->base_path);
 	free(e->origin);

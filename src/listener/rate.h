@@ -21,18 +21,19 @@
 #include "store.h"
 #include "token.h"
 
-/* Everything a request reads: swapped as a whole on reload. */
+/* Everything a request reads, built once per config snapshot (the HTTP
+ * part, http.c): swapped as a whole on reload. */
 struct rate_env {
-	struct conf *conf;
+	const struct conf *conf; /* the snapshot's */
 	struct token_key key;
 	struct page_set *pages;
 	char *base_path; /* path of base_url without the trailing '/' */
 	char *origin;	 /* scheme://host[:port] of base_url */
 };
 
-/* Takes c (freed with the env); loads the templates from
- * general.templates. 0, or -1 with err. */
-int rate_env_new(struct conf *c, const struct token_key *key,
+/* Uses c (which must outlive the env) and copies key; loads the
+ * templates from general.templates. 0, or -1 with err. */
+int rate_env_new(const struct conf *c, const struct token_key *key,
 		 struct rate_env **out, char *err, size_t errlen);
 void rate_env_free(struct rate_env *e);
 

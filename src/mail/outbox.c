@@ -16,6 +16,7 @@
 #include "campaign.h"
 #include "campaign_send.h"
 #include "clock.h"
+#include "conf_snapshot.h"
 #include "customer_rating.h"
 #include "log.h"
 #include "outbox.h"
@@ -693,25 +694,31 @@ void outbox_notify(void)
 
 struct outbox_worker {
 	pthread_t thread;
-	pthread_mutex_t lock; /* next, next_key, stop */
-	struct conf *conf, *next;
-	struct token_key key, next_key;
+	pthread_mutex_t lock; /* stop */
 	atomic_int stop;
 };
 
+/* Each pass takes the current config snapshot (conf_snapshot.h) and drops
+ * it before sleeping, so alerts, digests and campaign rounds of one pass
+ * read one version of the file, and a reload reaches the next pass. */
 static void *worker_main(void *arg)
 {
 	struct outbox_worker *w = arg;
 	struct store *st = NULL;
 	char owner[256], err[512];
 	int64_t last_digest = 0;
+	uint64_t generation = 0;
+	struct conf_snapshot *snap = conf_snapshot_get();
 
 	outbox_owner(owner, sizeof(owner));
 	log_info("outbox: worker %s sending through %s", owner,
-		 w->conf->listener.smtp_url);
+		 conf_snapshot_conf(snap)->listener.smtp_url);
+	conf_snapshot_put(snap);
 	for (;;) {
 		struct outbox_pass ps;
 		struct timespec until;
+		const struct conf *c;
+		const struct token_key *key;
 		int64_t now;
 
 		pthread_mutex_lock(&w->lock);
@@ -719,37 +726,40 @@ static void *worker_main(void *arg)
 			pthread_mutex_unlock(&w->lock);
 			break;
 		}
-		if (w->next) {
-			conf_free(w->conf);
-			w->conf = w->next;
-			w->key = w->next_key;
-			w->next = NULL;
+		pthread_mutex_unlock(&w->lock);
+		snap = conf_snapshot_get();
+		c = conf_snapshot_conf(snap);
+		key = conf_snapshot_key(snap);
+		if (generation != conf_snapshot_generation(snap)) {
+			/* a new config may name another store */
+			generation = conf_snapshot_generation(snap);
 			if (st) {
 				store_close(st);
 				st = NULL;
 			}
 		}
-		pthread_mutex_unlock(&w->lock);
-		if (!st && store_open(w->conf->general.store, &st, err,
+		if (!st && store_open(c->general.store, &st, err,
 				      sizeof(err)) != STORE_OK) {
 			log_error("outbox: %s", err);
 			st = NULL;
 		}
 		now = (int64_t)time(NULL);
 		if (st) {
-			outbox_run(st, w->conf, &w->key, owner, now, &ps);
+			outbox_run(st, c, key, owner, now, &ps);
 			if (now - last_digest >= DIGEST_CHECK_EVERY) {
 				last_digest = now;
-				outbox_digests_due(st, w->conf, now, &ps);
-				customer_digests_due(
-				    st, w->conf, &w->key, now,
-				    w->conf->listener.outbox_lease);
-				if (campaign_run_due(st, w->conf, now) > 0)
+				outbox_digests_due(st, c, now, &ps);
+				customer_digests_due(st, c, key, now,
+						     c->listener.outbox_lease);
+				if (campaign_run_due(st, c, now) > 0) {
+					conf_snapshot_put(snap);
 					continue; /* send the round now */
+				}
 			}
 		}
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += w->conf->listener.outbox_interval;
+		until.tv_sec += c->listener.outbox_interval;
+		conf_snapshot_put(snap);
 		pthread_mutex_lock(&wake_lock);
 		while (!wake_flag && !w->stop)
 			if (pthread_cond_timedwait(&wake_cond, &wake_lock,
@@ -763,8 +773,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-int outbox_start(struct outbox_worker **out, struct conf *c,
-		 const struct token_key *key, char *err, size_t errlen)
+int outbox_start(struct outbox_worker **out, char *err, size_t errlen)
 {
 	struct outbox_worker *w = calloc(1, sizeof(*w));
 	int rc;
@@ -773,33 +782,18 @@ int outbox_start(struct outbox_worker **out, struct conf *c,
 	smtp_global_init();
 	if (!w) {
 		snprintf(err, errlen, "out of memory");
-		conf_free(c);
 		return -1;
 	}
-	w->conf = c;
-	w->key = *key;
 	pthread_mutex_init(&w->lock, NULL);
 	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0) {
 		snprintf(err, errlen, "outbox: pthread_create: %s",
 			 strerror(rc));
 		pthread_mutex_destroy(&w->lock);
-		conf_free(c);
 		free(w);
 		return -1;
 	}
 	*out = w;
 	return 0;
-}
-
-void outbox_reload(struct outbox_worker *w, struct conf *c,
-		   const struct token_key *key)
-{
-	pthread_mutex_lock(&w->lock);
-	conf_free(w->next);
-	w->next = c;
-	w->next_key = *key;
-	pthread_mutex_unlock(&w->lock);
-	outbox_notify();
 }
 
 void outbox_stop(struct outbox_worker *w)
@@ -814,10 +808,6 @@ void outbox_stop(struct outbox_worker *w)
 	pthread_cond_broadcast(&wake_cond);
 	pthread_mutex_unlock(&wake_lock);
 	pthread_join(w->thread, NULL);
-	conf_free(w->conf);
-	conf_free(w->next);
-	memset(&w->key, 0, sizeof(w->key));
-	memset(&w->next_key, 0, sizeof(w->next_key));
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -69,13 +69,11 @@ enum store_rc outbox_queue_kudos(struct store *st, const struct conf *c,
 /* Outbox counters (this process) and totals (the store) for /metrics. */
 void outbox_metrics_render(struct buf *out, struct store *st);
 
-/* The worker thread of mailmoodd. start takes c; reload takes c and
- * swaps it in before the next pass. */
+/* The worker thread of mailmoodd. Each pass reads the current config
+ * snapshot (conf_snapshot.h), so a reload reaches the next pass: call
+ * outbox_notify after one to start that pass now. */
 struct outbox_worker;
-int outbox_start(struct outbox_worker **out, struct conf *c,
-		 const struct token_key *key, char *err, size_t errlen);
-void outbox_reload(struct outbox_worker *w, struct conf *c,
-		   const struct token_key *key);
+int outbox_start(struct outbox_worker **out, char *err, size_t errlen);
 /* Wakes the worker now (a new row was queued). */
 void outbox_notify(void);
 /* Lets the pass in progress finish its current mail, then joins. */

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "closure.h"
+#include "conf_snapshot.h"
 #include "log.h"
 #include "milter.h"
 #include "ticket_reply.h"
@@ -19,21 +20,20 @@
 #define MILTER_POOL 8
 #define MILTER_MAX_HEADERS 1000
 
-/* What one configuration needs at run time. Messages hold a reference for
- * their whole life, so a reload never pulls the config out from under a
- * mail in flight. */
+/* What one configuration needs at run time: the milter's part of a config
+ * snapshot (conf_snapshot.h), built once per load. Messages hold the
+ * snapshot for their whole life, so a reload never pulls the config out
+ * from under a mail in flight. */
 struct milter_state {
-	struct conf *conf;
-	struct token_key key;
+	struct conf_snapshot *snap; /* not a reference: lives as long */
+	const struct conf *conf;    /* the snapshot's */
+	const struct token_key *key;
 	struct inject_templates templates;
 	struct rules_internal internal;
+	pthread_mutex_t pool_lock;
 	struct store *pool[MILTER_POOL];
 	int npool;
-	int refs;
 };
-
-static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct milter_state *state_live;
 
 #define MILTER_MAX_RCPTS 1000
 
@@ -65,39 +65,63 @@ struct connctx {
 	struct msgctx *msg;
 };
 
-static void state_free(struct milter_state *st)
+static void state_free(void *data)
 {
+	struct milter_state *st = data;
+
 	for (int i = 0; i < st->npool; i++)
 		store_close(st->pool[i]);
 	inject_templates_free(&st->templates);
 	rules_internal_free(&st->internal);
-	conf_free(st->conf);
+	pthread_mutex_destroy(&st->pool_lock);
 	free(st);
 }
 
+static int state_build(struct conf_snapshot *s, void **out, char *err,
+		       size_t errlen)
+{
+	struct milter_state *st = calloc(1, sizeof(*st));
+
+	if (!st) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	st->snap = s;
+	st->conf = conf_snapshot_conf(s);
+	st->key = conf_snapshot_key(s);
+	if (inject_templates_load(st->conf->general.templates, &st->templates,
+				  err, errlen) < 0) {
+		inject_templates_free(&st->templates);
+		free(st);
+		return -1;
+	}
+	if (rules_internal_build(st->conf, &st->internal) < 0) {
+		snprintf(err, errlen, "out of memory");
+		inject_templates_free(&st->templates);
+		free(st);
+		return -1;
+	}
+	pthread_mutex_init(&st->pool_lock, NULL);
+	*out = st;
+	return 0;
+}
+
+static const struct conf_part milter_conf_part = {"milter", state_build,
+						  state_free};
+
+/* The current snapshot's milter state, with the snapshot held; NULL after
+ * shutdown. */
 static struct milter_state *state_get(void)
 {
-	struct milter_state *st;
+	struct conf_snapshot *s = conf_snapshot_get();
 
-	pthread_mutex_lock(&state_lock);
-	st = state_live;
-	if (st)
-		st->refs++;
-	pthread_mutex_unlock(&state_lock);
-	return st;
+	return s ? conf_snapshot_part(s, &milter_conf_part) : NULL;
 }
 
 static void state_put(struct milter_state *st)
 {
-	int last;
-
-	if (!st)
-		return;
-	pthread_mutex_lock(&state_lock);
-	last = --st->refs == 0;
-	pthread_mutex_unlock(&state_lock);
-	if (last)
-		state_free(st);
+	if (st)
+		conf_snapshot_put(st->snap);
 }
 
 /* Store handles are not shared between threads; a small pool saves
@@ -107,10 +131,10 @@ static struct store *pool_take(struct milter_state *st, char *err,
 {
 	struct store *s = NULL;
 
-	pthread_mutex_lock(&state_lock);
+	pthread_mutex_lock(&st->pool_lock);
 	if (st->npool > 0)
 		s = st->pool[--st->npool];
-	pthread_mutex_unlock(&state_lock);
+	pthread_mutex_unlock(&st->pool_lock);
 	if (!s &&
 	    store_open(st->conf->general.store, &s, err, errlen) != STORE_OK)
 		return NULL;
@@ -119,44 +143,31 @@ static struct store *pool_take(struct milter_state *st, char *err,
 
 static void pool_give(struct milter_state *st, struct store *s, int broken)
 {
-	pthread_mutex_lock(&state_lock);
+	pthread_mutex_lock(&st->pool_lock);
 	if (!broken && st->npool < MILTER_POOL) {
 		st->pool[st->npool++] = s;
 		s = NULL;
 	}
-	pthread_mutex_unlock(&state_lock);
+	pthread_mutex_unlock(&st->pool_lock);
 	if (s)
 		store_close(s);
 }
 
 int milter_state_install(struct conf *c, char *err, size_t errlen)
 {
-	struct milter_state *st = calloc(1, sizeof(*st)), *old;
+	static const struct conf_part *const parts[] = {&milter_conf_part};
+	struct token_key key;
+	struct conf_snapshot *s;
 
-	if (!st) {
-		snprintf(err, errlen, "out of memory");
+	if (token_key_load(c->general.secret_file, &key, err, errlen) < 0) {
+		conf_free(c);
 		return -1;
 	}
-	if (token_key_load(c->general.secret_file, &st->key, err, errlen) < 0 ||
-	    inject_templates_load(c->general.templates, &st->templates, err,
-				  errlen) < 0) {
-		inject_templates_free(&st->templates);
-		free(st);
+	s = conf_snapshot_new(c, &key, parts, 1, err, errlen);
+	memset(&key, 0, sizeof(key));
+	if (!s)
 		return -1;
-	}
-	if (rules_internal_build(c, &st->internal) < 0) {
-		snprintf(err, errlen, "out of memory");
-		inject_templates_free(&st->templates);
-		free(st);
-		return -1;
-	}
-	st->conf = c;
-	st->refs = 1;
-	pthread_mutex_lock(&state_lock);
-	old = state_live;
-	state_live = st;
-	pthread_mutex_unlock(&state_lock);
-	state_put(old);
+	conf_snapshot_replace(s);
 	return 0;
 }
 
@@ -164,29 +175,24 @@ void milter_reload(const char *path)
 {
 	char err[4096];
 	struct conf *c = conf_load(path, err, sizeof(err));
+	size_t nrules, nteams;
 
 	if (!c) {
 		log_error("reload: %s; keeping the running configuration", err);
 		return;
 	}
+	nrules = c->nrules;
+	nteams = c->nteams;
 	if (milter_state_install(c, err, sizeof(err)) < 0) {
 		log_error("reload: %s; keeping the running configuration", err);
-		conf_free(c);
 		return;
 	}
-	log_info("reload: %s: %zu rules, %zu teams", path, c->nrules,
-		 c->nteams);
+	log_info("reload: %s: %zu rules, %zu teams", path, nrules, nteams);
 }
 
 void milter_state_shutdown(void)
 {
-	struct milter_state *st;
-
-	pthread_mutex_lock(&state_lock);
-	st = state_live;
-	state_live = NULL;
-	pthread_mutex_unlock(&state_lock);
-	state_put(st);
+	conf_snapshot_replace(NULL);
 }
 
 static void msg_free(struct msgctx *m)
@@ -387,7 +393,7 @@ static sfsistat cb_eoh(SMFICTX *ctx)
 
 	if (!m || m->skip)
 		return SMFIS_ACCEPT;
-	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
+	env = (struct closure_env){m->st->conf, m->st->key, &m->st->templates,
 				   NULL, &m->st->internal};
 	mail = (struct closure_mail){
 	    qid_of(ctx), m->sender, m->nrcpts ? m->rcpts[0] : NULL, m->h, m->nh,
@@ -545,7 +551,7 @@ static int divert(SMFICTX *ctx, struct msgctx *m)
 static sfsistat eom_ticket_reply(SMFICTX *ctx, struct msgctx *m,
 				 struct store *store)
 {
-	struct ticket_reply_env env = {m->st->conf, &m->st->key, store, 0};
+	struct ticket_reply_env env = {m->st->conf, m->st->key, store, 0};
 	struct ticket_reply_mail mail = {
 	    qid_of(ctx), m->sender,  m->h,	     m->nh,
 	    m->raw.data, m->raw.len, m->survey_hint, m->hint_by};
@@ -606,7 +612,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	if (m->kind == MSG_TICKET_REPLY && !m->survey_hint) {
 		/* ticket_reply_scan = bodies: no store without a token */
 		m->survey_hint = ticket_reply_token_survey(
-		    &m->st->key, m->raw.data, m->raw.len);
+		    m->st->key, m->raw.data, m->raw.len);
 		if (!m->survey_hint)
 			return SMFIS_CONTINUE;
 		m->hint_by = "ref";
@@ -621,7 +627,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	}
 	if (m->kind == MSG_TICKET_REPLY)
 		return eom_ticket_reply(ctx, m, store);
-	env = (struct closure_env){m->st->conf, &m->st->key, &m->st->templates,
+	env = (struct closure_env){m->st->conf, m->st->key, &m->st->templates,
 				   store, &m->st->internal};
 	mail = (struct closure_mail){
 	    qid,	 m->sender, m->nrcpts ? m->rcpts[0] : NULL, m->h, m->nh,

@@ -7,8 +7,9 @@
 
 #include "conf.h"
 
-/* Loads key and templates for c and makes it the live state; on failure
- * the old state stays and err says why. Takes ownership of c on success. */
+/* Loads key and templates for c and makes them the current config
+ * snapshot (conf_snapshot.h); on failure the old one stays and err says
+ * why. Takes c (freed on failure). */
 int milter_state_install(struct conf *c, char *err, size_t errlen);
 /* Re-reads the config file of the live state (SIGUSR1). */
 void milter_reload(const char *path);

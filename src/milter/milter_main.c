@@ -21,6 +21,7 @@
 #include <libmilter/mfapi.h>
 
 #include "conf.h"
+#include "conf_snapshot.h"
 #include "daemon.h"
 #include "log.h"
 #include "milter.h"
@@ -121,6 +122,7 @@ int main(int argc, char **argv)
 	int foreground = 0, ch, rc;
 	char err[4096];
 	struct conf *c;
+	struct conf_snapshot *snap;
 	struct store *st;
 	enum store_rc src;
 	pthread_t tid;
@@ -163,24 +165,28 @@ int main(int argc, char **argv)
 		log_set_level(LOG_LVL_DEBUG);
 	sock = socket_opt ? socket_opt : c->milter.socket;
 	pid_file = pid_opt ? pid_opt : c->milter.pid_file;
+	/* c belongs to the current snapshot from here on, and a reload
+	 * frees it: hold it while main reads it */
 	if (milter_state_install(c, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mailmood-milter: %s\n", err);
 		log_error("%s", err);
-		conf_free(c);
 		return EX_CONFIG;
 	}
+	snap = conf_snapshot_get();
 	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
 	    smfi_settimeout((int)c->milter.timeout) != MI_SUCCESS ||
 	    milter_register() < 0 || smfi_opensocket(1) != MI_SUCCESS) {
 		log_error("cannot open milter socket %s", sock);
 		fprintf(stderr, "mailmood-milter: cannot open socket %s\n",
 			sock);
+		conf_snapshot_put(snap);
 		milter_state_shutdown();
 		return EX_UNAVAILABLE;
 	}
 	if (!strncmp(sock, "unix:", 5) || !strncmp(sock, "local:", 6)) {
 		if (!strncmp(sock, "unix:", 5) &&
 		    prepare_unix_socket(c, sock) < 0) {
+			conf_snapshot_put(snap);
 			milter_state_shutdown();
 			return EX_CONFIG;
 		}
@@ -189,11 +195,13 @@ int main(int argc, char **argv)
 	}
 	if (!foreground && daemon(0, 0) < 0) {
 		log_error("daemon: %s", strerror(errno));
+		conf_snapshot_put(snap);
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
 	if (daemon_write_pid_file(pid_file, c->general.user) < 0 ||
 	    daemon_drop_privileges(c->general.user) < 0) {
+		conf_snapshot_put(snap);
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
@@ -207,9 +215,10 @@ int main(int argc, char **argv)
 	if (src == STORE_SCHEMA) {
 		fprintf(stderr, "mailmood-milter: %s\n", err);
 		log_error("%s", err);
-		milter_state_shutdown();
 		if (pid_file && *pid_file)
 			unlink(pid_file);
+		conf_snapshot_put(snap);
+		milter_state_shutdown();
 		return EX_CONFIG;
 	}
 	if (src != STORE_OK)
@@ -223,6 +232,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (pthread_create(&tid, NULL, reload_thread, NULL) != 0) {
 		log_error("cannot start the reload thread");
+		conf_snapshot_put(snap);
 		milter_state_shutdown();
 		return EX_OSERR;
 	}
@@ -230,8 +240,9 @@ int main(int argc, char **argv)
 	log_info("listening on %s (config %s)", sock, config_path);
 	rc = smfi_main();
 	log_info("stopped");
-	milter_state_shutdown();
 	if (pid_file && *pid_file)
 		unlink(pid_file);
+	conf_snapshot_put(snap);
+	milter_state_shutdown();
 	return rc == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
 }
