@@ -124,12 +124,14 @@ enum store_rc store_campaign_closure_ratings(struct store *st,
 					     void *arg);
 
 /* Per round and team of a campaign: recipients, answers and their NPS
- * categories (current answers only), oldest round first per team. team
- * is valid only during the emit call. */
+ * categories (current answers only), oldest round first per team; the
+ * detractor alerts queued (not cancelled) and how many of them someone
+ * acknowledged. team is valid only during the emit call. */
 struct store_campaign_cell {
 	int64_t round_id, started_at;
 	const char *team;
 	int64_t sent, responses, promoters, passives, detractors;
+	int64_t alerts, acked;
 };
 typedef int (*store_campaign_cell_emit)(void *arg,
 					const struct store_campaign_cell *c);

@@ -415,7 +415,8 @@ static int spc_cell(const PGresult *r, void *arg)
 	struct store_campaign_cell c = {
 	    store_pg_int(r, 0, 0), store_pg_int(r, 0, 1), store_pg_col(r, 0, 2),
 	    store_pg_int(r, 0, 3), store_pg_int(r, 0, 4), store_pg_int(r, 0, 5),
-	    store_pg_int(r, 0, 6), store_pg_int(r, 0, 7),
+	    store_pg_int(r, 0, 6), store_pg_int(r, 0, 7), store_pg_int(r, 0, 8),
+	    store_pg_int(r, 0, 9),
 	};
 	return e->emit(e->arg, &c);
 }
@@ -431,7 +432,17 @@ static enum store_rc spc_report(struct store *st, const char *campaign,
 	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
 	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
 	    "sum(CASE WHEN a.level BETWEEN 7 AND 8 THEN 1 ELSE 0 END), "
-	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END) FROM "
+	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id WHERE y.round_id = k.id AND y.team IS "
+	    "NOT DISTINCT FROM r.team AND o.kind = 'campaign-alert' AND "
+	    "o.state <> 4), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id JOIN alert_acks ak ON ak.outbox_id = "
+	    "o.id WHERE y.round_id = k.id AND y.team IS NOT DISTINCT FROM "
+	    "r.team AND o.kind = 'campaign-alert' AND o.state <> 4) FROM "
 	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
 	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
 	    "a.current = 1 WHERE k.campaign = $1::text GROUP BY k.id, "

@@ -503,7 +503,16 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
 	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
 	    "sum(CASE WHEN a.level BETWEEN 7 AND 8 THEN 1 ELSE 0 END), "
-	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END) FROM "
+	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id WHERE y.round_id = k.id AND y.team IS "
+	    "r.team AND o.kind = 'campaign-alert' AND o.state <> 4), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id JOIN alert_acks ak ON ak.outbox_id = "
+	    "o.id WHERE y.round_id = k.id AND y.team IS r.team AND o.kind = "
+	    "'campaign-alert' AND o.state <> 4) FROM "
 	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
 	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
 	    "a.current = 1 WHERE k.campaign = ?1 GROUP BY k.id, "
@@ -524,6 +533,8 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 		    sqlite3_column_int64(q, 5),
 		    sqlite3_column_int64(q, 6),
 		    sqlite3_column_int64(q, 7),
+		    sqlite3_column_int64(q, 8),
+		    sqlite3_column_int64(q, 9),
 		};
 		if (emit(arg, &c)) {
 			store_set_err(st, "campaign report: stopped");

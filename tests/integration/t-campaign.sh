@@ -317,11 +317,11 @@ tap_ok "a later round leaves the unsubscribed address out" \
 
 # ---- report --campaign: per team and round, counts only under 5 answers
 ctl report --campaign rnps --format csv >"$MM_TMP/rep.csv" 2>&1
-tap_ok "report csv: oranje 1 sent, 1 response (a promoter), counts only" \
-	has '^rnps,oranje,[0-9]*,[0-9-]*,1,1,100.0,0,1,0,,,,,.$' "$MM_TMP/rep.csv" || tap_diag <"$MM_TMP/rep.csv"
+tap_ok "report csv: oranje 1 sent, 1 response (a passive), counts only, 1 alert acknowledged" \
+	has '^rnps,oranje,[0-9]*,[0-9-]*,1,1,100.0,0,1,0,,,,,,1,1.$' "$MM_TMP/rep.csv" || tap_diag <"$MM_TMP/rep.csv"
 ctl report --campaign rnps --format json >"$MM_TMP/rep.json" 2>&1
-tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted((r["team"], r["sent"], r["responses"], r["nps"]) for r in d["rounds"]))' "$MM_TMP/rep.json")" \
-	"[('acme', 1, 0, None), ('oranje', 1, 1, None)]" "report json: both teams, no NPS under 5 answers"
+tap_is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sorted((r["team"], r["sent"], r["responses"], r["nps"], r["alerts"], r["acked"]) for r in d["rounds"]))' "$MM_TMP/rep.json")" \
+	"[('acme', 1, 0, None, 0, 0), ('oranje', 1, 1, None, 1, 1)]" "report json: both teams, no NPS under 5 answers, alerts and acknowledgements"
 ctl report --campaign rnps --format html --output "$MM_TMP/rep.html"
 tap_ok "report html: a table per team and round" grep -q '<td>oranje</td>' "$MM_TMP/rep.html"
 ctl report --campaign rnps >"$MM_TMP/rep.txt"

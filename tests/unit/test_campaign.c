@@ -359,6 +359,8 @@ static void test_report_fold(void **state)
 	assert_false(r.rows[2].shown);
 	assert_false(
 	    r.rows[2].has_trend); /* another team's round is no trend */
+	r.rows[1].alerts = 4;
+	r.rows[1].acked = 3;
 	buf_init(&b);
 	campaign_report_render(&r, CAMPAIGN_REPORT_JSON, &b);
 	assert_non_null(strstr(b.data, "\"team\": \"beta\", \"round\": 1"));
@@ -366,11 +368,14 @@ static void test_report_fold(void **state)
 			       "\"detractors\": 0, \"promoters_pct\": "
 			       "null, \"passives_pct\": null, "
 			       "\"detractors_pct\": null, \"nps\": null"));
-	assert_non_null(strstr(b.data, "\"nps\": -25, \"trend\": -55}"));
+	assert_non_null(strstr(
+	    b.data,
+	    "\"nps\": -25, \"trend\": -55, \"alerts\": 4, \"acked\": 3}"));
 	buf_reset(&b);
 	campaign_report_render(&r, CAMPAIGN_REPORT_CSV, &b);
 	assert_non_null(strstr(b.data, "rnps,beta,1,"));
-	assert_non_null(strstr(b.data, ",9,4,44.4,4,0,0,,,,,\r\n"));
+	assert_non_null(strstr(b.data, ",9,4,44.4,4,0,0,,,,,,0,0\r\n"));
+	assert_non_null(strstr(b.data, ",-25,-55,4,3\r\n"));
 	buf_reset(&b);
 	assert_int_equal(campaign_report_latest_html(&r, NULL, NULL, &b), 2);
 	/* the newest acme round and beta's, not acme's first */
