@@ -43,14 +43,19 @@ static void esc(struct buf *b, const char *s)
 		buf_put_html(b, s, strlen(s));
 }
 
-static void page_open(const struct rate_env *env, struct buf *b, int nl)
+static void page_open(const struct rate_env *env, struct buf *b,
+		      const struct ack_ctx *a)
 {
+	int nl = a->nl;
+
 	buf_printf(b,
 		   "<!doctype html>\n<html lang=\"%s\"><head><meta "
 		   "charset=\"utf-8\"><meta name=\"viewport\" "
 		   "content=\"width=device-width, initial-scale=1\">"
 		   "<title>%s</title><link rel=\"stylesheet\" href=\"",
-		   nl ? "nl" : "en", nl ? "Rood alarm" : "Red alert");
+		   nl ? "nl" : "en",
+		   a->have_c ? (nl ? "NPS-criticaster" : "NPS detractor")
+			     : (nl ? "Rood alarm" : "Red alert"));
 	esc(b, env->base_path);
 	buf_puts(b, "/static/rate.css\"></head>\n<body><main>\n");
 }
@@ -117,7 +122,7 @@ static void acked_page(const struct rate_env *env, const struct ack_ctx *a,
 
 	fmt_time(when, sizeof(when), at);
 	buf_reset(&rs->body);
-	page_open(env, &rs->body, a->nl);
+	page_open(env, &rs->body, a);
 	summary(&rs->body, env, a);
 	buf_puts(&rs->body, "<p class=\"acked\">");
 	if (just_now)
@@ -142,7 +147,7 @@ static void form_page(const struct rate_env *env, const struct ack_ctx *a,
 		return;
 	}
 	buf_reset(&rs->body);
-	page_open(env, &rs->body, a->nl);
+	page_open(env, &rs->body, a);
 	summary(&rs->body, env, a);
 	buf_puts(&rs->body, "<form method=\"post\" action=\"");
 	esc(&rs->body, env->base_path);
