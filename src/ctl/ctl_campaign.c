@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -183,7 +184,10 @@ int ctl_campaign_show(const struct conf *c, const struct token_key *key,
 {
 	struct store *st;
 	struct store_campaign_row r;
-	char err[512], sent[64], answered[64];
+	struct outbox_item fo;
+	char err[512], sent[64], answered[64], acked[64], *acked_by = NULL;
+	int64_t acked_at = 0;
+	int have_fo = 0;
 	enum store_rc rc;
 	const char *address;
 
@@ -203,6 +207,14 @@ int ctl_campaign_show(const struct conf *c, const struct token_key *key,
 	ctl_campaign_date(r.sent_at, sent, sizeof(sent));
 	if (r.answered_at)
 		ctl_campaign_date(r.answered_at, answered, sizeof(answered));
+	/* the answer's detractor alert or kudos, and who acknowledged it */
+	if (r.followup_id &&
+	    store_outbox_get(st, r.followup_id, &fo, NULL) == STORE_OK) {
+		have_fo = 1;
+		if (store_alert_ack(st, r.followup_id, NULL, 0, &acked_by,
+				    &acked_at) == STORE_OK)
+			ctl_campaign_date(acked_at, acked, sizeof(acked));
+	}
 	/* an anonymous campaign never shows who, answered or not */
 	address = r.anonymous ? NULL : r.address;
 	if (json) {
@@ -224,9 +236,21 @@ int ctl_campaign_show(const struct conf *c, const struct token_key *key,
 		printf(",\n  \"answered_at\": ");
 		json_str(stdout, r.answered_at ? answered : NULL);
 		if (r.level >= 0)
-			printf(",\n  \"answer\": %d\n}\n", r.level);
+			printf(",\n  \"answer\": %d", r.level);
 		else
-			printf(",\n  \"answer\": null\n}\n");
+			printf(",\n  \"answer\": null");
+		printf(",\n  \"followup\": ");
+		if (have_fo) {
+			printf("{\"id\": %" PRId64 ", \"kind\": ", fo.id);
+			json_str(stdout, fo.kind);
+			printf(", \"state\": %d, \"acked_by\": ", fo.state);
+			json_str(stdout, acked_by);
+			printf(", \"acked_at\": ");
+			json_str(stdout, acked_by ? acked : NULL);
+			printf("}\n}\n");
+		} else {
+			printf("null\n}\n");
+		}
 	} else {
 		printf("campaign:  %s\nrecipient: %" PRId64 " (round %" PRId64
 		       ")\nteam:      %s\naddress:   %s\nsent:      %s\n",
@@ -237,7 +261,16 @@ int ctl_campaign_show(const struct conf *c, const struct token_key *key,
 			printf("answer:    %d (%s)\n", r.level, answered);
 		else
 			printf("answer:    -\n");
+		if (have_fo && acked_by)
+			printf("%s %" PRId64 " acknowledged by %s at %s\n",
+			       fo.kind, fo.id, acked_by, acked);
+		else if (have_fo)
+			printf("%s %" PRId64 " not acknowledged\n", fo.kind,
+			       fo.id);
 	}
+	if (have_fo)
+		outbox_item_free(&fo);
+	free(acked_by);
 	store_campaign_row_free(&r);
 	store_close(st);
 	return EX_OK;

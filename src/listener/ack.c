@@ -10,13 +10,17 @@
 #include "codec.h"
 #include "log.h"
 #include "rating.h"
+#include "store_campaign.h"
 
+/* A red alert (kind "alert": survey s, rating r) or a campaign's
+ * detractor alert (kind "campaign-alert": answer c). */
 struct ack_ctx {
 	int64_t outbox_id;
 	struct outbox_item o;
 	struct survey s;
 	struct rating r;
-	int have_o, have_s, have_r;
+	struct store_campaign_alert c;
+	int have_o, have_s, have_r, have_c;
 	char token[TOKEN_BUFSZ];
 	int nl;
 };
@@ -29,6 +33,8 @@ static void ack_ctx_free(struct ack_ctx *a)
 		survey_free(&a->s);
 	if (a->have_r)
 		rating_free(&a->r);
+	if (a->have_c)
+		store_campaign_alert_free(&a->c);
 }
 
 static void esc(struct buf *b, const char *s)
@@ -37,16 +43,38 @@ static void esc(struct buf *b, const char *s)
 		buf_put_html(b, s, strlen(s));
 }
 
-static void page_open(const struct rate_env *env, struct buf *b, int nl)
+static void page_open(const struct rate_env *env, struct buf *b,
+		      const struct ack_ctx *a)
 {
+	int nl = a->nl;
+
 	buf_printf(b,
 		   "<!doctype html>\n<html lang=\"%s\"><head><meta "
 		   "charset=\"utf-8\"><meta name=\"viewport\" "
 		   "content=\"width=device-width, initial-scale=1\">"
 		   "<title>%s</title><link rel=\"stylesheet\" href=\"",
-		   nl ? "nl" : "en", nl ? "Rood alarm" : "Red alert");
+		   nl ? "nl" : "en",
+		   a->have_c ? (nl ? "NPS-criticaster" : "NPS detractor")
+			     : (nl ? "Rood alarm" : "Red alert"));
 	esc(b, env->base_path);
 	buf_puts(b, "/static/rate.css\"></head>\n<body><main>\n");
+}
+
+static void campaign_summary(struct buf *b, const struct rate_env *env,
+			     const struct ack_ctx *a)
+{
+	const struct conf_team *team =
+	    a->c.r.team ? conf_team_by_name(env->conf, a->c.r.team) : NULL;
+
+	buf_puts(b, "<h1>");
+	buf_puts(b, a->nl ? "NPS-criticaster: " : "NPS detractor: ");
+	esc(b, a->c.r.campaign);
+	buf_puts(b, "</h1>\n<p>");
+	esc(b, a->c.r.address ? a->c.r.address : "-");
+	buf_printf(b, " &middot; %d/10 &middot; ", a->c.level);
+	esc(b, team && team->display_name ? team->display_name
+					  : (a->c.r.team ? a->c.r.team : "-"));
+	buf_puts(b, "</p>\n");
 }
 
 static void summary(struct buf *b, const struct rate_env *env,
@@ -58,6 +86,10 @@ static void summary(struct buf *b, const struct rate_env *env,
 	const char *label =
 	    a->have_r ? scale_label(sc, a->r.level, a->nl ? "nl" : "en") : "-";
 
+	if (a->have_c) {
+		campaign_summary(b, env, a);
+		return;
+	}
 	buf_puts(b, "<h1>");
 	buf_puts(b, a->nl ? "Rood alarm" : "Red alert");
 	buf_puts(b, ": ");
@@ -90,7 +122,7 @@ static void acked_page(const struct rate_env *env, const struct ack_ctx *a,
 
 	fmt_time(when, sizeof(when), at);
 	buf_reset(&rs->body);
-	page_open(env, &rs->body, a->nl);
+	page_open(env, &rs->body, a);
 	summary(&rs->body, env, a);
 	buf_puts(&rs->body, "<p class=\"acked\">");
 	if (just_now)
@@ -115,7 +147,7 @@ static void form_page(const struct rate_env *env, const struct ack_ctx *a,
 		return;
 	}
 	buf_reset(&rs->body);
-	page_open(env, &rs->body, a->nl);
+	page_open(env, &rs->body, a);
 	summary(&rs->body, env, a);
 	buf_puts(&rs->body, "<form method=\"post\" action=\"");
 	esc(&rs->body, env->base_path);
@@ -135,6 +167,33 @@ static void form_page(const struct rate_env *env, const struct ack_ctx *a,
 	rs->content_type = "text/html; charset=utf-8";
 }
 
+/* The campaign answer behind a "campaign-alert" row; as load. */
+static int load_campaign(const struct rate_env *env, struct store *st,
+			 const struct rate_request *rq, const char *tok,
+			 size_t toklen, struct ack_ctx *a,
+			 struct rate_response *rs)
+{
+	const struct conf_team *team;
+	enum store_rc rc = store_campaign_alert_get(st, a->outbox_id, &a->c);
+
+	if (rc == STORE_NOTFOUND) {
+		rate_not_found(env, rq->accept_language, rs);
+		return -1;
+	}
+	if (rc != STORE_OK) {
+		log_error("store: acknowledge: %s",
+			  rc == STORE_BUSY ? "busy" : store_errmsg(st));
+		rate_error(env, 503, rs);
+		return -1;
+	}
+	a->have_c = 1;
+	memcpy(a->token, tok, toklen);
+	a->token[toklen] = '\0';
+	team = a->c.r.team ? conf_team_by_name(env->conf, a->c.r.team) : NULL;
+	a->nl = page_lang_id(conf_team_language(env->conf, team)) == PAGE_NL;
+	return 0;
+}
+
 /* 0 with a filled; -1 with rs filled (404 or 503). */
 static int load(const struct rate_env *env, struct store *st,
 		const struct rate_request *rq, const char *tok, size_t toklen,
@@ -152,6 +211,8 @@ static int load(const struct rate_env *env, struct store *st,
 		a->have_o = 1;
 	else if (rc != STORE_NOTFOUND)
 		goto failed;
+	if (valid && a->have_o && !strcmp(a->o.kind, "campaign-alert"))
+		return load_campaign(env, st, rq, tok, toklen, a, rs);
 	if (!valid || !a->have_o || strcmp(a->o.kind, "alert") != 0 ||
 	    !a->o.survey_id) {
 		rate_not_found(env, rq->accept_language, rs);
@@ -261,7 +322,12 @@ static void ack_post(const struct rate_env *env, struct store *st,
 		rate_error(env, 503, rs);
 		goto out;
 	}
-	if (at == rq->now && by && !strcmp(by, clean.data))
+	if (at == rq->now && by && !strcmp(by, clean.data) && a->have_c)
+		log_info("outbox %lld: campaign-alert %s recipient %lld "
+			 "acknowledged by '%s' ip=%s",
+			 (long long)a->outbox_id, a->c.r.campaign,
+			 (long long)a->c.r.id, by, rq->ip);
+	else if (at == rq->now && by && !strcmp(by, clean.data))
 		log_info("outbox %lld: alert survey %lld ticket=%s "
 			 "acknowledged by '%s' ip=%s",
 			 (long long)a->outbox_id, (long long)a->s.id,

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* The campaign answer and unsubscribe pages (campaign_page.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "burst.h"
 #include "campaign_page.h"
 #include "codec.h"
 #include "campaign_send.h"
 #include "conf_campaign.h"
+#include "hitlog.h"
 #include "log.h"
+#include "outbox.h"
 #include "store_campaign.h"
 
 struct cp_ctx {
@@ -44,18 +48,28 @@ static const char cp_style[] =
  * style. */
 #define CP_CSS_PATH "/c/campaign.css"
 
+/* script: the closure pages' rate.js, which confirms the chosen level
+ * once a person sees the page (the POST classifier decides whether that
+ * counts) */
 static void page_open(const struct rate_env *env, struct buf *b, int nl,
-		      const char *title)
+		      const char *title, int script)
 {
 	buf_printf(b,
 		   "<!doctype html>\n<html lang=\"%s\"><head><meta "
 		   "charset=\"utf-8\"><meta name=\"viewport\" "
-		   "content=\"width=device-width, initial-scale=1\"><title>",
+		   "content=\"width=device-width, initial-scale=1\"><meta "
+		   "name=\"robots\" content=\"noindex, nofollow\"><title>",
 		   nl ? "nl" : "en");
 	esc(b, title);
 	buf_puts(b, "</title><link rel=\"stylesheet\" href=\"");
 	esc(b, env->base_path);
-	buf_puts(b, CP_CSS_PATH "\"></head>\n<body><main>\n");
+	buf_puts(b, CP_CSS_PATH "\">");
+	if (script) {
+		buf_puts(b, "<script src=\"");
+		esc(b, env->base_path);
+		buf_puts(b, "/static/rate.js\" defer></script>");
+	}
+	buf_puts(b, "</head>\n<body><main>\n");
 }
 
 static void page_close(struct buf *b)
@@ -107,7 +121,8 @@ static void question_page(const struct rate_env *env, const struct cp_ctx *a,
 		return;
 	}
 	buf_reset(b);
-	page_open(env, b, a->nl, a->nl ? "Uw mening" : "Your opinion");
+	page_open(env, b, a->nl, a->nl ? "Uw mening" : "Your opinion",
+		  level >= 0 && !saved);
 	if (saved)
 		buf_puts(b, a->nl ? "<p class=\"saved\"><strong>Dank u! Uw "
 				    "antwoord is opgeslagen.</strong> U kunt "
@@ -117,10 +132,25 @@ static void question_page(const struct rate_env *env, const struct cp_ctx *a,
 				    "still change it below.</p>\n");
 	buf_puts(b, "<h1>");
 	esc(b, q);
-	buf_puts(b, "</h1>\n<form method=\"post\" action=\"");
+	buf_puts(b, "</h1>\n");
+	if (level >= 0 && !saved)
+		buf_puts(b, a->nl
+				? "<p id=\"mm-status\" class=\"status\" "
+				  "role=\"status\" aria-live=\"polite\" "
+				  "data-recorded=\"Dank u! Uw antwoord is "
+				  "opgeslagen.\" data-confirm=\"Bevestig uw "
+				  "antwoord met de knop hieronder.\"></p>\n"
+				: "<p id=\"mm-status\" class=\"status\" "
+				  "role=\"status\" aria-live=\"polite\" "
+				  "data-recorded=\"Thank you! Your answer is "
+				  "saved.\" data-confirm=\"Please confirm your "
+				  "answer with the button below.\"></p>\n");
+	buf_puts(b, "<form id=\"mm-form\" method=\"post\" action=\"");
 	esc(b, env->base_path);
 	buf_puts(b, "/c/");
 	esc(b, a->token);
+	if (level >= 0)
+		buf_printf(b, "\" data-level=\"%d", level);
 	buf_printf(b,
 		   "\">\n<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
 		   "<div class=\"nps\" role=\"group\">\n",
@@ -159,10 +189,13 @@ static void question_page(const struct rate_env *env, const struct cp_ctx *a,
 	rs->content_type = "text/html; charset=utf-8";
 }
 
-static void cp_get(const struct rate_env *env, const struct cp_ctx *a,
+/* GET never records an answer: it shows the page and keeps the hit for
+ * the burst classifier, as a closure link does (rate.c). */
+static void cp_get(const struct rate_env *env, struct store *st,
+		   const struct rate_request *rq, const struct cp_ctx *a,
 		   const char *level_text, struct rate_response *rs)
 {
-	char *end;
+	char *end, key[4];
 	long level = -1;
 
 	if (level_text) {
@@ -172,29 +205,79 @@ static void cp_get(const struct rate_env *env, const struct cp_ctx *a,
 			return;
 		}
 	}
+	if (level >= 0) {
+		struct hitlog_hit h;
+		memset(&h, 0, sizeof(h));
+		h.survey_id = a->r.id;
+		h.campaign = 1;
+		h.level = (int)level;
+		h.sent_at = a->r.sent_at;
+		/* an anonymous campaign's hits keep no address, not even in
+		 * the log */
+		h.ip = a->r.anonymous ? "-" : rq->ip;
+		snprintf(key, sizeof(key), "%ld", level);
+		h.level_key = key;
+		rate_hit(env, st, rq, &h);
+	}
 	question_page(env, a, (int)level, 0, rs);
+}
+
+/* The burst classifier's word on a POST (burst.h), as for a closure
+ * rating: a scanner's user agent is refused, the page script's automatic
+ * confirmation during a burst over several levels asks for a click. */
+static enum burst_reason cp_classify(const struct rate_env *env,
+				     struct store *st,
+				     const struct rate_request *rq,
+				     const struct cp_ctx *a, int level,
+				     int automatic)
+{
+	struct burst_input in;
+	struct burst_hit *prior = NULL;
+	enum burst_reason verdict;
+
+	memset(&in, 0, sizeof(in));
+	in.now = rq->now;
+	in.level = level;
+	in.user_agent = rq->user_agent;
+	in.sent_at = a->r.sent_at;
+	in.window = env->conf->listener.burst_window;
+	if (automatic) {
+		hitlog_sync(); /* the hits this process queued count too */
+		prior = hitlog_prior_campaign(st, a->r.id, rq->now - in.window,
+					      &in.nprior);
+	}
+	in.prior = prior;
+	verdict = burst_classify_post(&in, automatic);
+	free(prior);
+	return verdict;
 }
 
 static void cp_post(const struct rate_env *env, struct store *st,
 		    const struct rate_request *rq, const struct cp_ctx *a,
 		    struct rate_response *rs)
 {
-	struct buf level, csrf, better;
-	char *end;
+	struct buf level, csrf, better, via;
+	char *end, key[4];
+	const char *comment;
 	long lv;
+	int automatic, json;
 	int64_t answer_id;
-	enum store_rc rc;
+	enum store_rc rc = STORE_NOTFOUND;
+	enum burst_reason verdict;
+	struct store_campaign_followup f;
 
 	buf_init(&level);
 	buf_init(&csrf);
 	buf_init(&better);
+	buf_init(&via);
 	if (!rate_origin_ok(env, rq->origin)) {
 		rate_error(env, 403, rs);
 		goto out;
 	}
 	if (rate_form_get(rq->body, rq->body_len, "csrf", &csrf) < 0 ||
 	    rate_form_get(rq->body, rq->body_len, "level", &level) < 0 ||
-	    rate_form_get(rq->body, rq->body_len, "better", &better) < 0) {
+	    rate_form_get(rq->body, rq->body_len, "better", &better) < 0 ||
+	    rate_form_get(rq->body, rq->body_len, "via", &via) < 0) {
 		rate_error(env, 400, rs);
 		goto out;
 	}
@@ -208,25 +291,59 @@ static void cp_post(const struct rate_env *env, struct store *st,
 		rate_error(env, 400, rs);
 		goto out;
 	}
+	snprintf(key, sizeof(key), "%ld", lv);
+	automatic = via.data && !strcmp(via.data, "js");
+	json =
+	    automatic || (rq->accept && strstr(rq->accept, "application/json"));
+	verdict = cp_classify(env, st, rq, a, (int)lv, automatic);
+	if (verdict == BURST_SCANNER_UA) {
+		log_info("campaign %s recipient %lld: POST from a scanner "
+			 "ignored",
+			 a->r.campaign, (long long)a->r.id);
+		rate_error(env, 403, rs);
+		goto out;
+	}
+	if (verdict == BURST_LEVELS) {
+		log_info("campaign %s recipient %lld: automatic confirmation "
+			 "during a burst, asking for a click",
+			 a->r.campaign, (long long)a->r.id);
+		rate_json_answer(rs, 0, key);
+		goto out;
+	}
 	if (better.data)
 		codec_utf8_truncate(better.data,
 				    env->conf->listener.comment_max);
-	rc = store_campaign_answer(
-	    st, a->r.id, (int)lv, RATING_WEB, NULL,
-	    better.len ? better.data : NULL, rq->now,
-	    campaign_alert_due(env->conf, &a->r, (int)lv, rq->now), &answer_id);
+	comment = better.len ? better.data : NULL;
+	campaign_followup(env->conf, &a->r, (int)lv, comment, rq->now, &f);
+	/* The same level again from the web (the comment box after the
+	 * script's confirmation) adds the comment; another level is a new
+	 * answer, the old one history. */
+	if (a->r.level == lv)
+		rc = store_campaign_comment(st, a->r.id, (int)lv, RATING_WEB,
+					    NULL, comment, rq->now, &f);
+	if (rc == STORE_NOTFOUND)
+		rc = store_campaign_answer(st, a->r.id, (int)lv, RATING_WEB,
+					   NULL, comment, rq->now, &f,
+					   &answer_id);
 	if (rc != STORE_OK) {
 		log_error("store: campaign answer: %s", store_errmsg(st));
 		rate_error(env, 503, rs);
 		goto out;
 	}
-	log_info("campaign %s recipient %lld: answer %ld", a->r.campaign,
-		 (long long)a->r.id, lv);
-	question_page(env, a, (int)lv, 1, rs);
+	if (f.kind)
+		outbox_notify();
+	log_info("campaign %s recipient %lld: answer %ld (web%s)",
+		 a->r.campaign, (long long)a->r.id, lv,
+		 automatic ? ", script" : "");
+	if (json)
+		rate_json_answer(rs, 1, key);
+	else
+		question_page(env, a, (int)lv, 1, rs);
 out:
 	buf_free(&level);
 	buf_free(&csrf);
 	buf_free(&better);
+	buf_free(&via);
 }
 
 static void unsub_page(const struct rate_env *env, const struct cp_ctx *a,
@@ -236,7 +353,7 @@ static void unsub_page(const struct rate_env *env, const struct cp_ctx *a,
 	char csrf[TOKEN_CSRF_LEN + 1];
 
 	buf_reset(b);
-	page_open(env, b, a->nl, a->nl ? "Afmelden" : "Unsubscribe");
+	page_open(env, b, a->nl, a->nl ? "Afmelden" : "Unsubscribe", 0);
 	if (done) {
 		buf_puts(b, a->nl ? "<h1>U bent afgemeld</h1>\n<p>U krijgt "
 				    "deze vraag niet meer.</p>\n"
@@ -344,6 +461,6 @@ void campaign_page_handle(const struct rate_env *env, struct store *st,
 	else if (rq->method == RATE_POST)
 		cp_post(env, st, rq, &a, rs);
 	else
-		cp_get(env, &a, rest && *rest ? rest : NULL, rs);
+		cp_get(env, st, rq, &a, rest && *rest ? rest : NULL, rs);
 	store_campaign_row_free(&a.r);
 }

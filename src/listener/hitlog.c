@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "store.h"
+#include "store_campaign.h"
 
 /* Beyond this many queued hits a request waits for the writer. */
 #define HITLOG_MAX_QUEUED 32768
@@ -140,6 +141,12 @@ static atomic_int running;
 
 /* ------------------------------------------------------------ recording */
 
+/* What the hit's id names, for the log. */
+static const char *hit_owner(const struct hitlog_hit *h)
+{
+	return h->campaign ? "campaign recipient" : "survey";
+}
+
 /* One hit inside the caller's transaction: classify against prior (the
  * survey's hits in the window), insert, maybe mark the window machine. */
 static enum store_rc record_one(struct store *st, const struct hitlog_hit *h,
@@ -167,6 +174,13 @@ static enum store_rc record_one(struct store *st, const struct hitlog_hit *h,
 	row.machine = res->reason != BURST_HUMAN;
 	row.ip = (char *)h->ip;
 	row.user_agent = (char *)(h->user_agent ? h->user_agent : "");
+	if (h->campaign) {
+		rc = store_campaign_hit_insert(st, &row);
+		if (rc == STORE_OK && res->mark_prior)
+			rc = store_campaign_hit_mark_machine(st, h->survey_id,
+							     h->at - h->window);
+		return rc;
+	}
 	rc = store_hit_insert(st, &row);
 	if (rc == STORE_OK && res->mark_prior)
 		rc =
@@ -174,15 +188,18 @@ static enum store_rc record_one(struct store *st, const struct hitlog_hit *h,
 	return rc;
 }
 
-struct burst_hit *hitlog_prior(struct store *st, int64_t survey_id,
-			       int64_t since, size_t *n)
+static struct burst_hit *prior_of(struct store *st, int campaign, int64_t id,
+				  int64_t since, size_t *n)
 {
 	struct hit *rows = NULL;
 	struct burst_hit *bh;
 	size_t nh = 0;
+	enum store_rc rc =
+	    campaign ? store_campaign_hit_list(st, id, since, &rows, &nh)
+		     : store_hit_list(st, id, since, &rows, &nh);
 
 	*n = 0;
-	if (store_hit_list(st, survey_id, since, &rows, &nh) != STORE_OK)
+	if (rc != STORE_OK)
 		return NULL;
 	bh = calloc(nh ? nh : 1, sizeof(*bh));
 	for (size_t i = 0; i < nh; i++) {
@@ -198,11 +215,24 @@ struct burst_hit *hitlog_prior(struct store *st, int64_t survey_id,
 	return bh;
 }
 
-/* The survey's hits in h's window, from the store. */
+struct burst_hit *hitlog_prior(struct store *st, int64_t survey_id,
+			       int64_t since, size_t *n)
+{
+	return prior_of(st, 0, survey_id, since, n);
+}
+
+struct burst_hit *hitlog_prior_campaign(struct store *st, int64_t recipient_id,
+					int64_t since, size_t *n)
+{
+	return prior_of(st, 1, recipient_id, since, n);
+}
+
+/* The survey's (or campaign recipient's) hits in h's window, from the
+ * store. */
 static struct burst_hit *store_prior(struct store *st,
 				     const struct hitlog_hit *h, size_t *n)
 {
-	return hitlog_prior(st, h->survey_id, h->at - h->window, n);
+	return prior_of(st, h->campaign, h->survey_id, h->at - h->window, n);
 }
 
 static void after_commit(const struct hitlog_hit *h, int machine,
@@ -211,8 +241,8 @@ static void after_commit(const struct hitlog_hit *h, int machine,
 	metrics_hit();
 	if (machine)
 		metrics_machine_hit();
-	log_debug("survey %lld hit %s%s%s ip=%s", (long long)h->survey_id,
-		  h->level_key ? h->level_key : "?",
+	log_debug("%s %lld hit %s%s%s ip=%s", hit_owner(h),
+		  (long long)h->survey_id, h->level_key ? h->level_key : "?",
 		  machine ? " machine: " : "",
 		  machine ? burst_reason_name(reason) : "", h->ip);
 }
@@ -227,14 +257,15 @@ void hitlog_record(struct store *st, const struct hitlog_hit *h)
 		enum store_rc rc = record_one(st, h, prior, n, &res);
 		free(prior);
 		if (rc != STORE_OK || store_commit(st) != STORE_OK) {
-			log_warn("survey %lld: cannot record a hit: %s",
-				 (long long)h->survey_id, store_errmsg(st));
+			log_warn("%s %lld: cannot record a hit: %s",
+				 hit_owner(h), (long long)h->survey_id,
+				 store_errmsg(st));
 			store_rollback(st);
 		} else {
 			after_commit(h, res.reason != BURST_HUMAN, res.reason);
 		}
 	} else {
-		log_warn("survey %lld: cannot record a hit: %s",
+		log_warn("%s %lld: cannot record a hit: %s", hit_owner(h),
 			 (long long)h->survey_id, store_errmsg(st));
 	}
 }
@@ -428,7 +459,10 @@ static int write_batch(struct writer *w, struct item *first, struct item *end,
 		size_t n = 0;
 		enum store_rc rc;
 
-		if (it->h.level >= 0 && it->h.level <= STORE_MAX_LEVEL)
+		/* the summaries cover survey hits; a campaign's few come
+		 * from the store */
+		if (!it->h.campaign && it->h.level >= 0 &&
+		    it->h.level <= STORE_MAX_LEVEL)
 			s = summary_get(w, &it->h);
 		if (!s || summary_prior(s, &it->h, prior, &n) < 0) {
 			dbp = store_prior(w->st, &it->h, &n);
@@ -437,8 +471,8 @@ static int write_batch(struct writer *w, struct item *first, struct item *end,
 		rc = record_one(w->st, &it->h, dbp ? dbp : prior, n, &res);
 		free(dbp);
 		if (rc != STORE_OK) {
-			log_warn("survey %lld: cannot record a hit: %s",
-				 (long long)it->h.survey_id,
+			log_warn("%s %lld: cannot record a hit: %s",
+				 hit_owner(&it->h), (long long)it->h.survey_id,
 				 store_errmsg(w->st));
 			store_rollback(w->st);
 			w->gen++;
@@ -446,7 +480,7 @@ static int write_batch(struct writer *w, struct item *first, struct item *end,
 		}
 		if (s)
 			summary_add(s, &it->h);
-		else
+		else if (!it->h.campaign)
 			w->gen++; /* the summary missed this hit */
 		it->machine = res.reason != BURST_HUMAN;
 		it->reason = res.reason;
@@ -510,7 +544,8 @@ static void write_items(struct writer *w, struct item *list)
 			if (it->ok)
 				after_commit(&it->h, it->machine, it->reason);
 			else
-				log_warn("survey %lld: a hit was not recorded",
+				log_warn("%s %lld: a hit was not recorded",
+					 hit_owner(&it->h),
 					 (long long)it->h.survey_id);
 			if (it->h.at > now)
 				now = it->h.at;

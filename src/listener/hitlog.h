@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Hits off the response path (benchmarked in tests/bench/http).
+/* Hits off the response path (tests/bench/http).
  *
- * GET /r/TOKEN/LEVEL records a hit (evidence for reports and the scanner
- * classifier, never a rating). Writing it in the request's own transaction
- * made every page wait for SQLite's write lock. Instead the request queues
- * the hit here and one writer thread records what is queued in one
- * transaction (group commit: a hit waits up to 100 ms for others to share
- * it, hitlog.c says why), classifying each hit exactly as before
+ * GET /r/TOKEN/LEVEL (and a campaign's /c/TOKEN/LEVEL) records a hit (evidence
+ * for reports and the scanner classifier, never a rating). Writing it in the
+ * request's own transaction made every page wait for SQLite's write lock.
+ * Instead the request queues the hit here and one writer thread records what is
+ * queued in one transaction (group commit: a hit waits up to 100 ms for others
+ * to share it, hitlog.c says why), classifying each hit exactly as before
  * (burst.h), in queue order, with the earlier hits of the same batch
  * visible to it. A rating that wants the write lock waits a few
  * milliseconds, not for the batch.
@@ -31,8 +31,9 @@
 #include "store.h"
 
 struct hitlog_hit {
-	int64_t survey_id;
-	int64_t at; /* the request's time: the hit's time */
+	int64_t survey_id; /* with campaign set: the campaign recipient's id */
+	int campaign;	   /* a campaign link's hit (campaign_hits) */
+	int64_t at;	   /* the request's time: the hit's time */
 	int64_t sent_at;
 	int64_t window; /* burst_window, seconds */
 	int level;
@@ -65,5 +66,8 @@ void hitlog_attach(struct store *st);
  * failed. */
 struct burst_hit *hitlog_prior(struct store *st, int64_t survey_id,
 			       int64_t since, size_t *n);
+/* The same for a campaign recipient's hits. */
+struct burst_hit *hitlog_prior_campaign(struct store *st, int64_t recipient_id,
+					int64_t since, size_t *n);
 
 #endif

@@ -492,6 +492,36 @@ static void survey_done(struct rate_survey *rv)
 
 /* ------------------------------------------------------------ GET */
 
+void rate_hit(const struct rate_env *env, struct store *st,
+	      const struct rate_request *rq, struct hitlog_hit *h)
+{
+	char ua[RATE_UA_MAX + 1];
+
+	h->at = rq->now;
+	h->head = rq->method == RATE_HEAD;
+	h->window = env->conf->listener.burst_window;
+	h->user_agent = rq->user_agent;
+	if (rq->user_agent) {
+		size_t len = strnlen(rq->user_agent, RATE_UA_MAX + 1);
+		size_t n = codec_utf8_cut(rq->user_agent, len, RATE_UA_MAX);
+		if (n < len) {
+			memcpy(ua, rq->user_agent, n);
+			ua[n] = '\0';
+			h->user_agent = ua;
+			metrics_cut(METRICS_CUT_USER_AGENT,
+				    strlen(rq->user_agent) - n);
+		}
+	}
+	/* The hit is bookkeeping and the page does not depend on it: it is
+	 * queued for the hit writer (hitlog.h: classified and stored within
+	 * a millisecond or so; lost only on a crash), or recorded here when
+	 * there is no writer. When the store cannot take it the person still
+	 * gets the page, and the POST decides. */
+	if (hitlog_add(env->conf->general.store, h) != 0)
+		hitlog_record(st, h);
+	h->user_agent = NULL; /* ua is gone with this frame */
+}
+
 static void rate_get(const struct rate_env *env, struct store *st,
 		     const struct rate_request *rq, const char *tok,
 		     size_t toklen, const char *lvtext,
@@ -499,7 +529,6 @@ static void rate_get(const struct rate_env *env, struct store *st,
 {
 	struct rate_survey rv;
 	struct hitlog_hit h;
-	char ua[RATE_UA_MAX + 1];
 	int level;
 
 	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
@@ -510,32 +539,11 @@ static void rate_get(const struct rate_env *env, struct store *st,
 	}
 	memset(&h, 0, sizeof(h));
 	h.survey_id = rv.s.id;
-	h.at = rq->now;
 	h.level = level;
-	h.head = rq->method == RATE_HEAD;
 	h.sent_at = rv.s.sent_at;
-	h.window = env->conf->listener.burst_window;
 	h.ip = rq->ip;
-	h.user_agent = rq->user_agent;
-	if (rq->user_agent) {
-		size_t len = strnlen(rq->user_agent, RATE_UA_MAX + 1);
-		size_t n = codec_utf8_cut(rq->user_agent, len, RATE_UA_MAX);
-		if (n < len) {
-			memcpy(ua, rq->user_agent, n);
-			ua[n] = '\0';
-			h.user_agent = ua;
-			metrics_cut(METRICS_CUT_USER_AGENT,
-				    strlen(rq->user_agent) - n);
-		}
-	}
 	h.level_key = scale_level(rv.scale, level)->key;
-	/* The hit is bookkeeping and the page does not depend on it: it is
-	 * queued for the hit writer (hitlog.h: classified and stored within
-	 * a millisecond or so; lost only on a crash), or recorded here when
-	 * there is no writer. When the store cannot take it the person still
-	 * gets the page, and the POST decides. */
-	if (hitlog_add(env->conf->general.store, &h) != 0)
-		hitlog_record(st, &h);
+	rate_hit(env, st, rq, &h);
 	render_rating_page(env, &rv, PAGE_LANDING, level, NULL, NULL, rs);
 out:
 	survey_done(&rv);
@@ -555,8 +563,7 @@ static int wants_json(const struct rate_request *rq, const char *via)
 	       (rq->accept && strstr(rq->accept, "application/json"));
 }
 
-static void json_answer(struct rate_response *rs, int recorded,
-			const char *level)
+void rate_json_answer(struct rate_response *rs, int recorded, const char *level)
 {
 	buf_reset(&rs->body);
 	buf_printf(&rs->body, "{\"recorded\":%s,\"confirm\":%s,\"level\":\"",
@@ -660,7 +667,7 @@ static void rate_post(const struct rate_env *env, struct store *st,
 		log_info("survey %lld: automatic confirmation during a burst, "
 			 "asking for a click ip=%s",
 			 (long long)rv.s.id, rq->ip);
-		json_answer(rs, 0, scale_level(rv.scale, level)->key);
+		rate_json_answer(rs, 0, scale_level(rv.scale, level)->key);
 		goto out;
 	}
 
@@ -730,7 +737,7 @@ static void rate_post(const struct rate_env *env, struct store *st,
 			 rq->ip);
 	}
 	if (wants_json(rq, via))
-		json_answer(rs, 1, scale_level(rv.scale, level)->key);
+		rate_json_answer(rs, 1, scale_level(rv.scale, level)->key);
 	else
 		render_rating_page(env, &rv, PAGE_THANKS, level, why, better,
 				   rs);

@@ -80,4 +80,16 @@ int rate_form_get(const char *body, size_t len, const char *key,
  * browser's, and 2,000 GETs with a 14 KB one no longer add 28 MB. */
 #define RATE_UA_MAX 256
 
+/* Queues a link's hit for the hit writer (or records it at once without
+ * one): h has its id, level, sent_at, ip and level_key set; the time,
+ * HEAD flag, burst window and the user agent (cut to RATE_UA_MAX) come
+ * from rq and env. Closure (/r/) and campaign (/c/) links alike. */
+struct hitlog_hit;
+void rate_hit(const struct rate_env *env, struct store *st,
+	      const struct rate_request *rq, struct hitlog_hit *h);
+/* The answer to the page script's confirmation (rate.js):
+ * {"recorded":BOOL,"confirm":BOOL,"level":"KEY"}; level is [a-z0-9]. */
+void rate_json_answer(struct rate_response *rs, int recorded,
+		      const char *level);
+
 #endif

@@ -45,12 +45,13 @@ int campaign_reply(const struct conf *c, const struct token_key *key,
 		snprintf(out->reason, sizeof(out->reason),
 			 "no grade 0-10 in the reply");
 	} else {
+		struct store_campaign_followup f;
+		const char *better = g.comment && *g.comment ? g.comment : NULL;
 		if (g.comment)
 			codec_utf8_truncate(g.comment, comment_max);
-		rc = store_campaign_answer(
-		    st, id, g.value, RATING_MAIL, NULL,
-		    g.comment && *g.comment ? g.comment : NULL, now,
-		    campaign_alert_due(c, &r, g.value, now), &answer_id);
+		campaign_followup(c, &r, g.value, better, now, &f);
+		rc = store_campaign_answer(st, id, g.value, RATING_MAIL, NULL,
+					   better, now, &f, &answer_id);
 		if (rc != STORE_OK)
 			ret = -1;
 		else

@@ -65,9 +65,15 @@ int campaign_report_add(struct campaign_report *r, const char *team,
 
 static int load_cell(void *arg, const struct store_campaign_cell *c)
 {
-	return campaign_report_add(arg, c->team, c->round_id, c->started_at,
-				   c->sent, c->responses, c->promoters,
-				   c->passives, c->detractors);
+	struct campaign_report *r = arg;
+
+	if (campaign_report_add(r, c->team, c->round_id, c->started_at, c->sent,
+				c->responses, c->promoters, c->passives,
+				c->detractors) < 0)
+		return -1;
+	r->rows[r->n - 1].alerts = c->alerts;
+	r->rows[r->n - 1].acked = c->acked;
+	return 0;
 }
 
 enum store_rc campaign_report_load(struct store *st, const char *campaign,
@@ -163,9 +169,11 @@ static void render_text(const struct campaign_report *r, struct buf *b)
 		   "Relationship NPS: campaign %s (for improving, not for "
 		   "ranking teams; fewer than %d answers: counts only)\n\n",
 		   r->campaign, CAMPAIGN_MIN_N);
-	buf_printf(b, "%-16s %-10s %6s %9s %5s %-12s %-12s %-12s %5s %5s\n",
+	buf_printf(b,
+		   "%-16s %-10s %6s %9s %5s %-12s %-12s %-12s %5s %5s %6s "
+		   "%5s\n",
 		   "team", "round", "sent", "responses", "rate", "promoters",
-		   "passives", "detractors", "NPS", "trend");
+		   "passives", "detractors", "NPS", "trend", "alerts", "acked");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct campaign_figures *f = &r->rows[i];
 		char d[16];
@@ -183,9 +191,11 @@ static void render_text(const struct campaign_report *r, struct buf *b)
 		else
 			buf_puts(b, "     -");
 		if (f->has_trend)
-			buf_printf(b, " %+5d\n", f->trend);
+			buf_printf(b, " %+5d", f->trend);
 		else
-			buf_puts(b, "     -\n");
+			buf_puts(b, "     -");
+		buf_printf(b, " %6lld %5lld\n", (long long)f->alerts,
+			   (long long)f->acked);
 	}
 	if (!r->n)
 		buf_puts(b, "(no rounds yet)\n");
@@ -195,7 +205,8 @@ static void render_csv(const struct campaign_report *r, struct buf *b)
 {
 	buf_puts(b, "campaign,team,round,started,sent,responses,"
 		    "response_rate,promoters,passives,detractors,"
-		    "promoters_pct,passives_pct,detractors_pct,nps,trend\r\n");
+		    "promoters_pct,passives_pct,detractors_pct,nps,trend,"
+		    "alerts,acked\r\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct campaign_figures *f = &r->rows[i];
 		char d[16];
@@ -215,7 +226,8 @@ static void render_csv(const struct campaign_report *r, struct buf *b)
 			buf_puts(b, ",,,,");
 		if (f->has_trend)
 			buf_printf(b, "%d", f->trend);
-		buf_puts(b, "\r\n");
+		buf_printf(b, ",%lld,%lld\r\n", (long long)f->alerts,
+			   (long long)f->acked);
 	}
 }
 
@@ -251,9 +263,11 @@ static void render_json(const struct campaign_report *r, struct buf *b)
 				 "\"passives_pct\": null, "
 				 "\"detractors_pct\": null, \"nps\": null, ");
 		if (f->has_trend)
-			buf_printf(b, "\"trend\": %d}", f->trend);
+			buf_printf(b, "\"trend\": %d, ", f->trend);
 		else
-			buf_puts(b, "\"trend\": null}");
+			buf_puts(b, "\"trend\": null, ");
+		buf_printf(b, "\"alerts\": %lld, \"acked\": %lld}",
+			   (long long)f->alerts, (long long)f->acked);
 	}
 	buf_puts(b, "\n]}\n");
 }
@@ -287,19 +301,21 @@ static void html_row(struct buf *b, const struct campaign_figures *f)
 		buf_puts(b, "<td class=\"nps\" title=\"fewer than 5 "
 			    "answers\">&ndash;</td>");
 	if (f->has_trend)
-		buf_printf(b, "<td>%s%+d</td></tr>\n",
+		buf_printf(b, "<td>%s%+d</td>",
 			   f->trend > 0	  ? "&#9650; "
 			   : f->trend < 0 ? "&#9660; "
 					  : "",
 			   f->trend);
 	else
-		buf_puts(b, "<td>&ndash;</td></tr>\n");
+		buf_puts(b, "<td>&ndash;</td>");
+	buf_printf(b, "<td>%lld</td><td>%lld</td></tr>\n", (long long)f->alerts,
+		   (long long)f->acked);
 }
 
 static const char html_head[] =
     "<tr><th>team</th><th>round</th><th>sent</th><th>responses</th>"
     "<th>rate</th><th>promoters</th><th>passives</th><th>detractors</th>"
-    "<th>NPS</th><th>trend</th></tr>\n";
+    "<th>NPS</th><th>trend</th><th>alerts</th><th>acked</th></tr>\n";
 
 static void render_html(const struct campaign_report *r, struct buf *b)
 {

@@ -24,6 +24,7 @@ struct campaign_figures {
 	double ppct, papct, dpct; /* of responses, when shown */
 	int nps;		  /* promoters% - detractors%, when shown */
 	int has_trend, trend;	  /* NPS minus the team's previous round */
+	int64_t alerts, acked;	  /* detractor alerts, acknowledged ones */
 };
 
 struct campaign_report {

@@ -110,16 +110,26 @@ out:
 	return ret;
 }
 
-int64_t campaign_alert_due(const struct conf *c,
-			   const struct store_campaign_row *r, int level,
-			   int64_t now)
+void campaign_followup(const struct conf *c, const struct store_campaign_row *r,
+		       int level, const char *comment, int64_t now,
+		       struct store_campaign_followup *out)
 {
 	const struct conf_team *t =
 	    r->team ? conf_team_by_name(c, r->team) : NULL;
+	int said = 0;
 
-	if (r->anonymous || level > 6 || !t || !t->alert_to)
-		return 0;
-	return now + c->listener.alert_delay;
+	out->kind = NULL;
+	out->due = 0;
+	for (const char *p = comment; p && *p && !said; p++)
+		said = !strchr(" \t\r\n", *p);
+	if (!t)
+		return;
+	if (level <= 6 && !r->anonymous && t->alert_to)
+		out->kind = "campaign-alert";
+	else if (level >= 9 && said && t->kudos && (t->kudos_to || t->alert_to))
+		out->kind = "campaign-kudos";
+	if (out->kind)
+		out->due = now + c->listener.alert_delay;
 }
 
 struct closure_list {
@@ -155,20 +165,22 @@ static int closure_line(void *arg, const struct store_closure_rating *cr)
 }
 
 int campaign_alert_compose(struct store *st, const struct conf *c,
-			   int64_t outbox_id, struct buf *msg, char **rcpt,
-			   char *what, size_t whatlen, char *err, size_t errlen)
+			   const struct token_key *key, int64_t outbox_id,
+			   int kudos, struct buf *msg, char **rcpt, char *what,
+			   size_t whatlen, char *err, size_t errlen)
 {
+	const char *kind = kudos ? "campaign-kudos" : "campaign-alert";
 	struct store_campaign_alert a;
 	const struct conf_team *t;
 	struct buf txt, html, subj, clean;
 	struct closure_list l;
-	char boundary[96], msgid[160];
+	char boundary[96], msgid[160], tok[TOKEN_BUFSZ], ack[1024];
+	const char *to, *team, *who;
 	enum store_rc rc;
 	int ret = 1;
 
 	*rcpt = NULL;
-	snprintf(what, whatlen, "campaign-alert outbox %lld",
-		 (long long)outbox_id);
+	snprintf(what, whatlen, "%s outbox %lld", kind, (long long)outbox_id);
 	rc = store_campaign_alert_get(st, outbox_id, &a);
 	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "no campaign answer");
@@ -176,14 +188,20 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	}
 	if (rc != STORE_OK)
 		return -1;
-	snprintf(what, whatlen, "campaign-alert %s recipient %lld",
-		 a.r.campaign, (long long)a.r.id);
+	snprintf(what, whatlen, "%s %s recipient %lld", kind, a.r.campaign,
+		 (long long)a.r.id);
 	t = a.r.team ? conf_team_by_name(c, a.r.team) : NULL;
-	if (!t || !t->alert_to || a.r.anonymous || !a.r.address) {
-		snprintf(err, errlen, "no team alert_to, or anonymous");
+	to = !t ? NULL : kudos && t->kudos_to ? t->kudos_to : t->alert_to;
+	/* kudos of an anonymous campaign name nobody; an alert needs
+	 * someone to call back */
+	who = a.r.anonymous ? NULL : a.r.address;
+	if (!to || (!kudos && !who) || (kudos && !t->kudos)) {
+		snprintf(err, errlen, "no team %s, or anonymous",
+			 kudos ? "kudos" : "alert_to");
 		store_campaign_alert_free(&a);
 		return 1;
 	}
+	team = t->display_name ? t->display_name : t->name;
 	buf_init(&txt);
 	buf_init(&html);
 	buf_init(&subj);
@@ -191,50 +209,79 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	l.txt = &txt;
 	l.html = &html;
 	l.n = 0;
-	buf_printf(&subj, "NPS DETRACTOR: %d \xe2\x80\x94 %s", a.level,
-		   a.r.address);
+	if (who)
+		buf_printf(&subj, "NPS %s: %d \xe2\x80\x94 %s",
+			   kudos ? "KUDOS" : "DETRACTOR", a.level, who);
+	else
+		buf_printf(&subj, "NPS KUDOS: %d \xe2\x80\x94 campaign %s",
+			   a.level, a.r.campaign);
 	buf_printf(&txt,
 		   "%s answered %d out of 10 to the relationship NPS question "
-		   "of campaign %s (team %s).\n\nWhat could we do better?\n",
-		   a.r.address, a.level, a.r.campaign,
-		   t->display_name ? t->display_name : t->name);
+		   "of campaign %s (team %s).\n\n%s\n",
+		   who ? who : "Someone", a.level, a.r.campaign, team,
+		   kudos ? "What they wrote:" : "What could we do better?");
 	alert_clean_body(&clean, a.better ? a.better : "(no comment)");
 	buf_append(&txt, clean.data ? clean.data : "", clean.len);
-	buf_puts(&txt, "\n\nLast closure ratings:\n");
 	buf_puts(&html, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 			"</head><body style=\"font-family:sans-serif\">\n<p>");
-	buf_put_html(&html, a.r.address, strlen(a.r.address));
+	buf_put_html(&html, who ? who : "Someone",
+		     strlen(who ? who : "Someone"));
 	buf_printf(&html,
 		   " answered <strong>%d</strong> out of 10 to the "
 		   "relationship NPS question of campaign ",
 		   a.level);
 	buf_put_html(&html, a.r.campaign, strlen(a.r.campaign));
-	buf_puts(&html, ".</p>\n<p><strong>What could we do better?</strong>"
-			"<br>\n");
+	buf_printf(&html, ".</p>\n<p><strong>%s</strong><br>\n",
+		   kudos ? "What they wrote:" : "What could we do better?");
 	buf_put_html(&html, clean.data ? clean.data : "", clean.len);
-	buf_puts(&html, "</p>\n<p>Last closure ratings:</p>\n<ul>\n");
-	rc = store_campaign_closure_ratings(st, a.r.address, 5, closure_line,
-					    &l);
-	if (rc != STORE_OK) {
-		ret = -1;
-		goto out;
+	buf_puts(&html, "</p>\n");
+	if (!kudos) {
+		buf_puts(&txt, "\n\nLast closure ratings:\n");
+		buf_puts(&html, "<p>Last closure ratings:</p>\n<ul>\n");
+		rc = store_campaign_closure_ratings(st, who, 5, closure_line,
+						    &l);
+		if (rc != STORE_OK) {
+			ret = -1;
+			goto out;
+		}
+		if (!l.n) {
+			buf_puts(&txt, "  (none)\n");
+			buf_puts(&html, "<li>(none)</li>\n");
+		}
+		if (token_make_ack(key, outbox_id, tok) < 0) {
+			snprintf(err, errlen, "cannot make a token");
+			ret = -1;
+			goto out;
+		}
+		snprintf(ack, sizeof(ack), "%s/a/%s", c->general.base_url, tok);
+		buf_printf(&txt,
+			   "\nCall them while it is fresh. Taking it? "
+			   "Acknowledge with one click (records your name and "
+			   "the time):\n%s\n",
+			   ack);
+		buf_puts(&html, "</ul>\n<p>Call them while it is fresh.</p>\n"
+				"<p><a href=\"");
+		buf_put_html(&html, ack, strlen(ack));
+		buf_puts(&html, "\" style=\"font-weight:bold\">I am taking "
+				"this: acknowledge</a> (records your name and "
+				"the time)</p>\n");
+	} else {
+		buf_puts(&txt, "\n\nA success to learn from: pass it on.\n");
+		buf_puts(&html,
+			 "<p>A success to learn from: pass it on.</p>\n");
 	}
-	if (!l.n) {
-		buf_puts(&txt, "  (none)\n");
-		buf_puts(&html, "<li>(none)</li>\n");
-	}
-	buf_puts(&txt, "\nCall them while it is fresh.\n");
-	buf_puts(&html, "</ul>\n<p>Call them while it is fresh.</p>\n"
-			"</body></html>\n");
-	snprintf(msgid, sizeof(msgid), "campaign-alert.%lld@%s",
-		 (long long)outbox_id, domain_of(c->listener.alert_from));
+	buf_puts(&html, "</body></html>\n");
+	snprintf(msgid, sizeof(msgid), "%s.%lld@%s", kind, (long long)outbox_id,
+		 domain_of(c->listener.alert_from));
 	if (!alert_addr_ok(c->listener.alert_from) ||
-	    !alert_addr_ok(a.r.address)) {
+	    (who && !alert_addr_ok(who))) {
 		snprintf(err, errlen, "an address that cannot go in a header");
 		goto out;
 	}
-	buf_printf(msg, "From: mailmood <%s>\r\nTo: %s\r\nReply-To: <%s>\r\n",
-		   c->listener.alert_from, t->alert_to, a.r.address);
+	buf_printf(msg, "From: mailmood <%s>\r\nTo: %s\r\n",
+		   c->listener.alert_from, to);
+	if (who)
+		buf_printf(msg, "Reply-To: <%s>\r\n", who);
 	alert_header(msg, "Subject", subj.data ? subj.data : "");
 	{
 		time_t now = time(NULL);
@@ -250,8 +297,8 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 		   "Auto-Submitted: auto-generated\r\n"
 		   "X-Auto-Response-Suppress: All\r\n",
 		   msgid);
-	snprintf(boundary, sizeof(boundary), "=_mailmood_ca_%lld",
-		 (long long)outbox_id);
+	snprintf(boundary, sizeof(boundary), "=_mailmood_c%c_%lld",
+		 kudos ? 'k' : 'a', (long long)outbox_id);
 	buf_printf(msg,
 		   "Content-Type: multipart/alternative;\r\n"
 		   " boundary=\"%s\"\r\n\r\n--%s\r\n"
@@ -269,7 +316,7 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 		ret = -1;
 		goto out;
 	}
-	if (!(*rcpt = strdup(t->alert_to))) {
+	if (!(*rcpt = strdup(to))) {
 		ret = -1;
 		goto out;
 	}

@@ -22,20 +22,28 @@ int campaign_outbox_compose(struct store *st, const struct conf *c,
 			    char *what, size_t whatlen, char *err,
 			    size_t errlen);
 
-/* When a detractor alert of an answer at level is due (now +
- * alert_delay), or 0: none (a passive or promoter, an anonymous campaign,
- * a team without alert_to). r is struct store_campaign_row. */
+/* What an answer at level with comment (NULL: none) queues, due now +
+ * alert_delay (out->kind NULL: nothing):
+ *  - "campaign-alert": a detractor (0-6) of a non-anonymous campaign,
+ *    for a team with alert_to;
+ *  - "campaign-kudos": a promoter (9-10) who wrote a comment, for a team
+ *    with kudos = yes and kudos_to or alert_to; anonymous campaigns too,
+ *    the mail then names nobody.
+ * Pure: r is the recipient (struct store_campaign_row). */
 struct store_campaign_row;
-int64_t campaign_alert_due(const struct conf *c,
-			   const struct store_campaign_row *r, int level,
-			   int64_t now);
+struct store_campaign_followup;
+void campaign_followup(const struct conf *c, const struct store_campaign_row *r,
+		       int level, const char *comment, int64_t now,
+		       struct store_campaign_followup *out);
 
-/* Composes the "campaign-alert" row outbox_id: NPS DETRACTOR to the
- * team, like a red alert. Same returns as campaign_outbox_compose; *rcpt
- * gets alert_to (split by the caller). */
+/* Composes the "campaign-alert" row outbox_id (kudos 0): NPS DETRACTOR
+ * to the team, like a red alert, with its acknowledge link (ack.c); or
+ * the "campaign-kudos" row (kudos 1): NPS KUDOS to kudos_to, else
+ * alert_to. Same returns as campaign_outbox_compose; *rcpt gets the
+ * addresses (split by the caller). */
 int campaign_alert_compose(struct store *st, const struct conf *c,
-			   int64_t outbox_id, struct buf *msg, char **rcpt,
-			   char *what, size_t whatlen, char *err,
-			   size_t errlen);
+			   const struct token_key *key, int64_t outbox_id,
+			   int kudos, struct buf *msg, char **rcpt, char *what,
+			   size_t whatlen, char *err, size_t errlen);
 
 #endif

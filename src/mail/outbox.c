@@ -388,13 +388,15 @@ static void send_batch(struct store *st, const struct conf *c,
 				crc = 1;
 			}
 			free(to);
-		} else if (!strcmp(o->kind, "campaign-alert")) {
+		} else if (!strcmp(o->kind, "campaign-alert") ||
+			   !strcmp(o->kind, "campaign-kudos")) {
 			char *to = NULL;
-			crc = campaign_alert_compose(st, c, o->id, &m.msg, &to,
-						     m.what, sizeof(m.what),
-						     err, sizeof(err));
+			crc = campaign_alert_compose(
+			    st, c, key, o->id,
+			    !strcmp(o->kind, "campaign-kudos"), &m.msg, &to,
+			    m.what, sizeof(m.what), err, sizeof(err));
 			if (crc == 0 && split_rcpt(&m, to) < 0) {
-				snprintf(err, sizeof(err), "no valid alert_to");
+				snprintf(err, sizeof(err), "no valid address");
 				crc = 1;
 			}
 			free(to);

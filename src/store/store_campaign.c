@@ -71,22 +71,65 @@ enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
 	return st->ops->campaign->by_outbox(st, outbox_id, recipient_id);
 }
 
+static const struct store_campaign_followup no_followup = {NULL, 0};
+
 enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
 				    int level, int source, const char *why,
 				    const char *better, int64_t at,
-				    int64_t alert_due, int64_t *answer_id)
+				    const struct store_campaign_followup *f,
+				    int64_t *answer_id)
 {
 	enum store_rc rc;
 
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
 	rc = st->ops->campaign->answer(st, recipient_id, level, source, why,
-				       better, at, alert_due, answer_id);
+				       better, at, f ? f : &no_followup,
+				       answer_id);
 	if (rc != STORE_OK) {
 		store_rollback(st);
 		return rc;
 	}
 	return store_commit(st);
+}
+
+enum store_rc store_campaign_comment(struct store *st, int64_t recipient_id,
+				     int level, int source, const char *why,
+				     const char *better, int64_t at,
+				     const struct store_campaign_followup *f)
+{
+	enum store_rc rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return rc;
+	rc = st->ops->campaign->comment(st, recipient_id, level, source, why,
+					better, at, f ? f : &no_followup);
+	if (rc != STORE_OK) {
+		store_rollback(st);
+		return rc;
+	}
+	return store_commit(st);
+}
+
+enum store_rc store_campaign_hit_insert(struct store *st, struct hit *h)
+{
+	return st->ops->campaign->hit_insert(st, h);
+}
+
+enum store_rc store_campaign_hit_list(struct store *st, int64_t recipient_id,
+				      int64_t since, struct hit **out,
+				      size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return st->ops->campaign->hit_list(st, recipient_id, since, out, n);
+}
+
+enum store_rc store_campaign_hit_mark_machine(struct store *st,
+					      int64_t recipient_id,
+					      int64_t since)
+{
+	return st->ops->campaign->hit_mark_machine(st, recipient_id, since);
 }
 
 enum store_rc store_campaign_report(struct store *st, const char *campaign,

@@ -46,9 +46,11 @@ enum store_rc store_campaign_queue(struct store *st, const char *campaign,
 				   int64_t *round_id);
 
 /* A recipient with its round. address is NULL once an anonymous
- * campaign's answer is in; level is the current answer's, -1 none. */
+ * campaign's answer is in; level is the current answer's, -1 none;
+ * followup_id the outbox row that answer queued (its detractor alert or
+ * kudos), 0 none. */
 struct store_campaign_row {
-	int64_t id, round_id, outbox_id, sent_at, answered_at;
+	int64_t id, round_id, outbox_id, sent_at, answered_at, followup_id;
 	int anonymous, level;
 	char *campaign, *team, *language, *address;
 };
@@ -58,17 +60,46 @@ enum store_rc store_campaign_recipient(struct store *st, int64_t id,
 /* The recipient an outbox row mails; NOTFOUND when none. */
 enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
 				       int64_t *recipient_id);
+/* What an answer queues in the outbox in its transaction: kind
+ * "campaign-alert" (a detractor) or "campaign-kudos" (a promoter with a
+ * comment), due then; kind NULL: nothing. */
+struct store_campaign_followup {
+	const char *kind;
+	int64_t due;
+};
 /* Records an answer (0..10) in one transaction: an earlier answer stays
- * as history (current 0) and its detractor alert, if still pending, is
- * cancelled; with alert_due set a "campaign-alert" outbox row is queued
- * due then; an anonymous campaign's recipient loses its address. why/
- * better may be NULL. *answer_id gets the new row. */
+ * as history (current 0) and its follow-up, if still pending, is
+ * cancelled; f->kind set queues that outbox row; an anonymous campaign's
+ * recipient loses its address. why/better may be NULL. *answer_id gets
+ * the new row. */
 enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
 				    int level, int source, const char *why,
 				    const char *better, int64_t at,
-				    int64_t alert_due, int64_t *answer_id);
-/* The answer a "campaign-alert" outbox row is about, with its
- * recipient (level, better, at in the row's answer fields). */
+				    const struct store_campaign_followup *f,
+				    int64_t *answer_id);
+/* The same level again from the same source (the comment box after the
+ * page's confirmation): the current answer's comments are updated (NULL
+ * keeps what was there), and f->kind queues that follow-up when the
+ * answer has none yet. NOTFOUND when the current answer has another
+ * level or source, or there is none. One transaction. */
+enum store_rc store_campaign_comment(struct store *st, int64_t recipient_id,
+				     int level, int source, const char *why,
+				     const char *better, int64_t at,
+				     const struct store_campaign_followup *f);
+/* Link hits of a recipient (table campaign_hits), the evidence the
+ * burst classifier reads, as store_hit_* keep them for surveys: in
+ * struct hit, survey_id is the recipient's id. The hit of an anonymous
+ * campaign is stored without ip and user agent. Inside the caller's
+ * transaction (hitlog.c). */
+enum store_rc store_campaign_hit_insert(struct store *st, struct hit *h);
+enum store_rc store_campaign_hit_list(struct store *st, int64_t recipient_id,
+				      int64_t since, struct hit **out,
+				      size_t *n);
+enum store_rc store_campaign_hit_mark_machine(struct store *st,
+					      int64_t recipient_id,
+					      int64_t since);
+/* The answer a "campaign-alert" or "campaign-kudos" outbox row is about,
+ * with its recipient (level, better, at in the row's answer fields). */
 struct store_campaign_alert {
 	struct store_campaign_row r;
 	int level;
@@ -93,12 +124,14 @@ enum store_rc store_campaign_closure_ratings(struct store *st,
 					     void *arg);
 
 /* Per round and team of a campaign: recipients, answers and their NPS
- * categories (current answers only), oldest round first per team. team
- * is valid only during the emit call. */
+ * categories (current answers only), oldest round first per team; the
+ * detractor alerts queued (not cancelled) and how many of them someone
+ * acknowledged. team is valid only during the emit call. */
 struct store_campaign_cell {
 	int64_t round_id, started_at;
 	const char *team;
 	int64_t sent, responses, promoters, passives, detractors;
+	int64_t alerts, acked;
 };
 typedef int (*store_campaign_cell_emit)(void *arg,
 					const struct store_campaign_cell *c);

@@ -39,6 +39,8 @@ static const struct store_copy_table {
      "id, round_id, team, language, address, outbox_id, sent_at, "
      "answered_at",
      8, 1},
+    {"campaign_hits", "id, recipient_id, at, level, machine, ip, user_agent", 7,
+     1},
     {"campaign_answers",
      "id, recipient_id, at, level, source, current, why, better, "
      "alert_outbox_id",

@@ -159,7 +159,10 @@ static enum store_rc spc_recipient(struct store *st, int64_t id,
 		 "r.sent_at, coalesce(r.answered_at, 0), k.anonymous, "
 		 "coalesce((SELECT a.level FROM campaign_answers a WHERE "
 		 "a.recipient_id = r.id AND a.current = 1), -1), k.campaign, "
-		 "r.team, r.language, r.address FROM campaign_recipients r "
+		 "r.team, r.language, r.address, coalesce((SELECT "
+		 "a.alert_outbox_id FROM campaign_answers a WHERE "
+		 "a.recipient_id = r.id AND a.current = 1), 0) FROM "
+		 "campaign_recipients r "
 		 "JOIN campaign_rounds k ON k.id = r.round_id WHERE r.id = "
 		 "$1::bigint",
 		 1, p, &r, "campaign recipient")) != STORE_OK)
@@ -174,6 +177,7 @@ static enum store_rc spc_recipient(struct store *st, int64_t id,
 		out->answered_at = store_pg_int(r, 0, 4);
 		out->anonymous = (int)store_pg_int(r, 0, 5);
 		out->level = (int)store_pg_int(r, 0, 6);
+		out->followup_id = store_pg_int(r, 0, 11);
 		if (store_pg_text(r, 0, 7, &out->campaign) < 0 ||
 		    store_pg_text(r, 0, 8, &out->team) < 0 ||
 		    store_pg_text(r, 0, 9, &out->language) < 0 ||
@@ -199,13 +203,32 @@ static enum store_rc spc_by_outbox(struct store *st, int64_t outbox_id,
 				1, p, recipient_id, "campaign by outbox");
 }
 
+/* Queues f's outbox row due then and ties it to the answer. */
+static enum store_rc spc_followup_add(struct store *st, int64_t answer_id,
+				      int64_t at,
+				      const struct store_campaign_followup *f)
+{
+	char n[STORE_PG_I64], d[STORE_PG_I64], a[STORE_PG_I64];
+	const char *q[4] = {store_pg_i64(n, answer_id), store_pg_i64(d, f->due),
+			    store_pg_i64(a, at), f->kind};
+
+	return store_pg_exec(
+	    st,
+	    "WITH o AS (INSERT INTO outbox (kind, due, created_at) VALUES "
+	    "($4::text, $2::bigint, $3::bigint) RETURNING id) UPDATE "
+	    "campaign_answers SET alert_outbox_id = (SELECT id FROM o) WHERE "
+	    "id = $1::bigint",
+	    4, q, NULL, "campaign follow-up");
+}
+
 static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
 				int level, int source, const char *why,
 				const char *better, int64_t at,
-				int64_t alert_due, int64_t *answer_id)
+				const struct store_campaign_followup *f,
+				int64_t *answer_id)
 {
 	char a[STORE_PG_I64], b[STORE_PG_I64], l[STORE_PG_I64], s[STORE_PG_I64],
-	    d[STORE_PG_I64], n[STORE_PG_I64];
+	    n[STORE_PG_I64];
 	const char *p[6] = {store_pg_i64(a, recipient_id),
 			    store_pg_i64(b, at),
 			    store_pg_i64(l, level),
@@ -238,29 +261,147 @@ static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
 	if (ret != STORE_OK)
 		return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
 	{
+		/* a changed mind replaces the earlier pending follow-up */
 		const char *q[2] = {p[0], store_pg_i64(n, *answer_id)};
 		if ((ret = store_pg_exec(
 			 st,
 			 "UPDATE outbox SET state = 4 WHERE state = 0 AND "
-			 "kind = 'campaign-alert' AND id IN (SELECT "
-			 "alert_outbox_id FROM campaign_answers WHERE "
-			 "recipient_id = $1::bigint AND id <> $2::bigint)",
-			 2, q, NULL, "campaign alert")) != STORE_OK)
+			 "kind IN ('campaign-alert', 'campaign-kudos') AND "
+			 "id IN (SELECT alert_outbox_id FROM campaign_answers "
+			 "WHERE recipient_id = $1::bigint AND id <> "
+			 "$2::bigint)",
+			 2, q, NULL, "campaign follow-up")) != STORE_OK)
 			return ret;
 	}
-	if (alert_due) {
-		const char *q[3] = {store_pg_i64(n, *answer_id),
-				    store_pg_i64(d, alert_due), p[1]};
-		ret = store_pg_exec(
-		    st,
-		    "WITH o AS (INSERT INTO outbox (kind, due, created_at) "
-		    "VALUES ('campaign-alert', $2::bigint, $3::bigint) "
-		    "RETURNING id) UPDATE campaign_answers SET "
-		    "alert_outbox_id = (SELECT id FROM o) WHERE id = "
-		    "$1::bigint",
-		    3, q, NULL, "campaign alert");
-	}
+	if (f->kind)
+		ret = spc_followup_add(st, *answer_id, at, f);
 	return ret;
+}
+
+static enum store_rc spc_comment(struct store *st, int64_t recipient_id,
+				 int level, int source, const char *why,
+				 const char *better, int64_t at,
+				 const struct store_campaign_followup *f)
+{
+	char a[STORE_PG_I64], l[STORE_PG_I64], s[STORE_PG_I64];
+	const char *p[5] = {store_pg_i64(a, recipient_id),
+			    store_pg_i64(l, level), store_pg_i64(s, source),
+			    why, better};
+	PGresult *r;
+	enum store_rc ret;
+	int64_t id;
+	int none;
+
+	if ((ret = store_pg_query(
+		 st,
+		 "UPDATE campaign_answers SET why = coalesce($4::text, why), "
+		 "better = coalesce($5::text, better) WHERE recipient_id = "
+		 "$1::bigint AND current = 1 AND level = $2::int AND source = "
+		 "$3::int RETURNING id, (alert_outbox_id IS NULL)::int",
+		 5, p, &r, "campaign comment")) != STORE_OK)
+		return ret;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return STORE_NOTFOUND;
+	}
+	id = store_pg_int(r, 0, 0);
+	none = (int)store_pg_int(r, 0, 1);
+	PQclear(r);
+	if (f->kind && none)
+		ret = spc_followup_add(st, id, at, f);
+	return ret;
+}
+
+/* The recipient row gives the hit an anonymous campaign's blank ip and
+ * user agent; a recipient that is gone (purged) takes no hit. */
+static enum store_rc spc_hit_insert(struct store *st, struct hit *h)
+{
+	char b1[STORE_PG_I64], b2[STORE_PG_I64], b3[STORE_PG_I64];
+	const char *p[] = {store_pg_i64(b1, h->survey_id),
+			   store_pg_i64(b2, h->at),
+			   store_pg_i64(b3, h->level),
+			   h->machine ? "1" : "0",
+			   h->ip,
+			   h->user_agent};
+	enum store_rc ret = store_pg_one_int(
+	    st,
+	    "INSERT INTO campaign_hits (recipient_id, at, level, machine, ip, "
+	    "user_agent) SELECT r.id, $2::bigint, $3::int, $4::int, CASE WHEN "
+	    "k.anonymous = 1 THEN NULL ELSE $5::text END, CASE WHEN "
+	    "k.anonymous = 1 THEN NULL ELSE $6::text END FROM "
+	    "campaign_recipients r JOIN campaign_rounds k ON k.id = "
+	    "r.round_id WHERE r.id = $1::bigint RETURNING id",
+	    6, p, &h->id, "campaign hit");
+
+	if (ret == STORE_NOTFOUND)
+		store_set_err(st, "campaign hit: no recipient %lld",
+			      (long long)h->survey_id);
+	return ret;
+}
+
+struct spc_hits {
+	struct hit *arr;
+	size_t n, cap;
+};
+
+static int spc_hit_row(const PGresult *r, void *arg)
+{
+	struct spc_hits *l = arg;
+	struct hit *h;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct hit *na = realloc(l->arr, ncap * sizeof(*na));
+		if (!na)
+			return 1;
+		l->arr = na;
+		l->cap = ncap;
+	}
+	h = &l->arr[l->n++];
+	memset(h, 0, sizeof(*h));
+	h->id = store_pg_int(r, 0, 0);
+	h->survey_id = store_pg_int(r, 0, 1);
+	h->at = store_pg_int(r, 0, 2);
+	h->level = (int)store_pg_int(r, 0, 3);
+	h->machine = (int)store_pg_int(r, 0, 4);
+	return store_pg_text(r, 0, 5, &h->ip) < 0 ||
+	       store_pg_text(r, 0, 6, &h->user_agent) < 0;
+}
+
+static enum store_rc spc_hit_list(struct store *st, int64_t recipient_id,
+				  int64_t since, struct hit **out, size_t *n)
+{
+	char b1[STORE_PG_I64], b2[STORE_PG_I64];
+	const char *p[] = {store_pg_i64(b1, recipient_id),
+			   store_pg_i64(b2, since)};
+	struct spc_hits l = {NULL, 0, 0};
+	enum store_rc ret = store_pg_each(
+	    st,
+	    "SELECT id, recipient_id, at, level, machine, ip, user_agent FROM "
+	    "campaign_hits WHERE recipient_id = $1::bigint AND at >= "
+	    "$2::bigint ORDER BY at, id",
+	    2, p, spc_hit_row, &l, "campaign hits");
+
+	if (ret != STORE_OK) {
+		hit_list_free(l.arr, l.n);
+		return ret;
+	}
+	*out = l.arr;
+	*n = l.n;
+	return STORE_OK;
+}
+
+static enum store_rc spc_hit_mark_machine(struct store *st,
+					  int64_t recipient_id, int64_t since)
+{
+	char b1[STORE_PG_I64], b2[STORE_PG_I64];
+	const char *p[] = {store_pg_i64(b1, recipient_id),
+			   store_pg_i64(b2, since)};
+
+	return store_pg_exec(st,
+			     "UPDATE campaign_hits SET machine = 1 WHERE "
+			     "recipient_id = $1::bigint AND at >= $2::bigint",
+			     2, p, NULL, "campaign hit mark machine");
 }
 
 struct spc_cells {
@@ -274,7 +415,8 @@ static int spc_cell(const PGresult *r, void *arg)
 	struct store_campaign_cell c = {
 	    store_pg_int(r, 0, 0), store_pg_int(r, 0, 1), store_pg_col(r, 0, 2),
 	    store_pg_int(r, 0, 3), store_pg_int(r, 0, 4), store_pg_int(r, 0, 5),
-	    store_pg_int(r, 0, 6), store_pg_int(r, 0, 7),
+	    store_pg_int(r, 0, 6), store_pg_int(r, 0, 7), store_pg_int(r, 0, 8),
+	    store_pg_int(r, 0, 9),
 	};
 	return e->emit(e->arg, &c);
 }
@@ -290,7 +432,17 @@ static enum store_rc spc_report(struct store *st, const char *campaign,
 	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
 	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
 	    "sum(CASE WHEN a.level BETWEEN 7 AND 8 THEN 1 ELSE 0 END), "
-	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END) FROM "
+	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id WHERE y.round_id = k.id AND y.team IS "
+	    "NOT DISTINCT FROM r.team AND o.kind = 'campaign-alert' AND "
+	    "o.state <> 4), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id JOIN alert_acks ak ON ak.outbox_id = "
+	    "o.id WHERE y.round_id = k.id AND y.team IS NOT DISTINCT FROM "
+	    "r.team AND o.kind = 'campaign-alert' AND o.state <> 4) FROM "
 	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
 	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
 	    "a.current = 1 WHERE k.campaign = $1::text GROUP BY k.id, "
@@ -371,6 +523,10 @@ static enum store_rc spc_purge(struct store *st, int64_t before, int anonymize)
 	    "UPDATE campaign_recipients SET address = NULL WHERE round_id"
 	    " IN (SELECT id FROM campaign_rounds WHERE started_at < $1::b"
 	    "igint)",
+	    "UPDATE campaign_hits SET ip = NULL, user_agent = NULL WHERE "
+	    "recipient_id IN (SELECT r.id FROM campaign_recipients r JOIN"
+	    " campaign_rounds k ON k.id = r.round_id WHERE k.started_at <"
+	    " $1::bigint)",
 	    "DELETE FROM campaign_contacts WHERE last_sent < $1::bigint", NULL};
 	static const char *const del[] = {
 	    "DELETE FROM campaign_answers WHERE recipient_id IN (SELECT r"
@@ -397,6 +553,10 @@ const struct store_campaign_ops store_pg_campaign_ops = {
     .recipient = spc_recipient,
     .by_outbox = spc_by_outbox,
     .answer = spc_answer,
+    .comment = spc_comment,
+    .hit_insert = spc_hit_insert,
+    .hit_list = spc_hit_list,
+    .hit_mark_machine = spc_hit_mark_machine,
     .candidates = spc_candidates,
     .last_round = spc_last_round,
     .queue = spc_queue,

@@ -243,6 +243,19 @@ static const char *const sq_migrations[] = {
 	" sent_at INTEGER,"
 	" last_error TEXT,"
 	" PRIMARY KEY (rater, day));",
+	/* 9: campaign link fetches, kept apart from answers like a survey's
+	 * hits: the evidence the burst classifier reads (hitlog.c). */
+	"CREATE TABLE campaign_hits ("
+	" id INTEGER PRIMARY KEY,"
+	" recipient_id INTEGER NOT NULL REFERENCES campaign_recipients (id)"
+	"  ON DELETE CASCADE,"
+	" at INTEGER NOT NULL,"
+	" level INTEGER NOT NULL,"
+	" machine INTEGER NOT NULL DEFAULT 0,"
+	" ip TEXT,"
+	" user_agent TEXT);"
+	"CREATE INDEX campaign_hits_recipient_at ON campaign_hits"
+	" (recipient_id, at);",
 };
 /* clang-format on */
 

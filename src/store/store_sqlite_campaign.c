@@ -92,9 +92,9 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 	sqlite3_stmt *round = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_rounds (campaign, started_at, "
 		"anonymous) VALUES (?1, ?2, ?3)");
-	sqlite3_stmt *ob =
-	    store_sqlite_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
-			    "('campaign', ?1, ?1)");
+	sqlite3_stmt *ob = store_sqlite_prepare(
+	    st, "INSERT INTO outbox (kind, due, created_at) VALUES "
+		"('campaign', ?1, ?1)");
 	sqlite3_stmt *rcp = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_recipients (round_id, team, language, "
 		"address, outbox_id, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -182,7 +182,9 @@ static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
 	"r.id, r.round_id, coalesce(r.outbox_id, 0), r.sent_at, "              \
 	"coalesce(r.answered_at, 0), k.anonymous, coalesce((SELECT a.level "   \
 	"FROM campaign_answers a WHERE a.recipient_id = r.id AND "             \
-	"a.current = 1), -1), k.campaign, r.team, r.language, r.address"
+	"a.current = 1), -1), k.campaign, r.team, r.language, r.address, "     \
+	"coalesce((SELECT a.alert_outbox_id FROM campaign_answers a WHERE "    \
+	"a.recipient_id = r.id AND a.current = 1), 0)"
 
 static enum store_rc sqc_recipient(struct store *st, int64_t id,
 				   struct store_campaign_row *out)
@@ -205,6 +207,7 @@ static enum store_rc sqc_recipient(struct store *st, int64_t id,
 		out->answered_at = sqlite3_column_int64(q, 4);
 		out->anonymous = sqlite3_column_int(q, 5);
 		out->level = sqlite3_column_int(q, 6);
+		out->followup_id = sqlite3_column_int64(q, 11);
 		if (store_sqlite_col_text(q, 7, &out->campaign) < 0 ||
 		    store_sqlite_col_text(q, 8, &out->team) < 0 ||
 		    store_sqlite_col_text(q, 9, &out->language) < 0 ||
@@ -244,52 +247,69 @@ static enum store_rc sqc_by_outbox(struct store *st, int64_t outbox_id,
 	return ret;
 }
 
-static enum store_rc sqc_alert_queue(struct store *st, int64_t recipient_id,
-				     int64_t at, int64_t alert_due,
-				     int64_t answer_id)
+/* Queues f's outbox row due then and ties it to the answer. */
+static enum store_rc sqc_followup_add(struct store *st, int64_t answer_id,
+				      int64_t at,
+				      const struct store_campaign_followup *f)
 {
-	sqlite3_stmt *cancel = store_sqlite_prepare(
-	    st, "UPDATE outbox SET state = 4 WHERE state = 0 AND kind = "
-		"'campaign-alert' AND id IN (SELECT alert_outbox_id FROM "
-		"campaign_answers WHERE recipient_id = ?1 AND id <> ?2)");
-	sqlite3_stmt *ob =
-	    store_sqlite_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
-			    "('campaign-alert', ?1, ?2)");
+	sqlite3_stmt *ob = store_sqlite_prepare(
+	    st, "INSERT INTO outbox (kind, due, created_at) VALUES (?1, ?2, "
+		"?3)");
 	sqlite3_stmt *link = store_sqlite_prepare(
 	    st, "UPDATE campaign_answers SET alert_outbox_id = ?2 WHERE id = "
 		"?1");
 	enum store_rc ret = STORE_ERROR;
 
-	if (!cancel || !ob || !link)
+	if (!ob || !link)
 		goto out;
-	sqlite3_bind_int64(cancel, 1, recipient_id);
-	sqlite3_bind_int64(cancel, 2, answer_id);
-	if ((ret = sqc_step_done(st, cancel, "campaign alert")) != STORE_OK ||
-	    !alert_due)
-		goto out;
-	sqlite3_bind_int64(ob, 1, alert_due);
-	sqlite3_bind_int64(ob, 2, at);
-	if ((ret = sqc_step_done(st, ob, "campaign alert")) != STORE_OK)
+	store_sqlite_bind_text(ob, 1, f->kind);
+	sqlite3_bind_int64(ob, 2, f->due);
+	sqlite3_bind_int64(ob, 3, at);
+	if ((ret = sqc_step_done(st, ob, "campaign follow-up")) != STORE_OK)
 		goto out;
 	sqlite3_bind_int64(link, 1, answer_id);
 	sqlite3_bind_int64(link, 2,
 			   sqlite3_last_insert_rowid(store_sqlite_db(st)));
-	ret = sqc_step_done(st, link, "campaign alert");
+	ret = sqc_step_done(st, link, "campaign follow-up");
 out:
-	sqlite3_finalize(cancel);
 	sqlite3_finalize(ob);
 	sqlite3_finalize(link);
+	return ret;
+}
+
+/* A changed mind replaces the earlier answer's pending alert or kudos. */
+static enum store_rc sqc_followup_queue(struct store *st, int64_t recipient_id,
+					int64_t at,
+					const struct store_campaign_followup *f,
+					int64_t answer_id)
+{
+	sqlite3_stmt *cancel = store_sqlite_prepare(
+	    st, "UPDATE outbox SET state = 4 WHERE state = 0 AND kind IN "
+		"('campaign-alert', 'campaign-kudos') AND id IN (SELECT "
+		"alert_outbox_id FROM campaign_answers WHERE recipient_id = ?1 "
+		"AND id <> ?2)");
+	enum store_rc ret;
+
+	if (!cancel)
+		return STORE_ERROR;
+	sqlite3_bind_int64(cancel, 1, recipient_id);
+	sqlite3_bind_int64(cancel, 2, answer_id);
+	ret = sqc_step_done(st, cancel, "campaign follow-up");
+	sqlite3_finalize(cancel);
+	if (ret == STORE_OK && f->kind)
+		ret = sqc_followup_add(st, answer_id, at, f);
 	return ret;
 }
 
 static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 				int level, int source, const char *why,
 				const char *better, int64_t at,
-				int64_t alert_due, int64_t *answer_id)
+				const struct store_campaign_followup *f,
+				int64_t *answer_id)
 {
-	sqlite3_stmt *old =
-	    store_sqlite_prepare(st, "UPDATE campaign_answers SET current = 0 WHERE "
-			    "recipient_id = ?1 AND current = 1");
+	sqlite3_stmt *old = store_sqlite_prepare(
+	    st, "UPDATE campaign_answers SET current = 0 WHERE "
+		"recipient_id = ?1 AND current = 1");
 	sqlite3_stmt *ins = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_answers (recipient_id, at, level, "
 		"source, why, better) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -319,11 +339,159 @@ static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 	sqlite3_bind_int64(rcp, 2, at);
 	if ((ret = sqc_step_done(st, rcp, "campaign answer")) != STORE_OK)
 		goto out;
-	ret = sqc_alert_queue(st, recipient_id, at, alert_due, *answer_id);
+	ret = sqc_followup_queue(st, recipient_id, at, f, *answer_id);
 out:
 	sqlite3_finalize(old);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(rcp);
+	return ret;
+}
+
+static enum store_rc sqc_comment(struct store *st, int64_t recipient_id,
+				 int level, int source, const char *why,
+				 const char *better, int64_t at,
+				 const struct store_campaign_followup *f)
+{
+	sqlite3_stmt *cur = store_sqlite_prepare(
+	    st, "SELECT id, alert_outbox_id IS NULL FROM campaign_answers "
+		"WHERE recipient_id = ?1 AND current = 1 AND level = ?2 AND "
+		"source = ?3");
+	sqlite3_stmt *upd = store_sqlite_prepare(
+	    st, "UPDATE campaign_answers SET why = coalesce(?2, why), better "
+		"= coalesce(?3, better) WHERE id = ?1");
+	enum store_rc ret = STORE_ERROR;
+	int64_t id = 0;
+	int none = 0, rc;
+
+	if (!cur || !upd)
+		goto out;
+	sqlite3_bind_int64(cur, 1, recipient_id);
+	sqlite3_bind_int(cur, 2, level);
+	sqlite3_bind_int(cur, 3, source);
+	rc = sqlite3_step(cur);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(cur, 0);
+		none = sqlite3_column_int(cur, 1);
+	} else {
+		ret = rc == SQLITE_DONE
+			  ? STORE_NOTFOUND
+			  : store_sqlite_fail(st, rc, "campaign comment");
+		goto out;
+	}
+	sqlite3_bind_int64(upd, 1, id);
+	store_sqlite_bind_text(upd, 2, why);
+	store_sqlite_bind_text(upd, 3, better);
+	if ((ret = sqc_step_done(st, upd, "campaign comment")) != STORE_OK)
+		goto out;
+	if (f->kind && none)
+		ret = sqc_followup_add(st, id, at, f);
+out:
+	sqlite3_finalize(cur);
+	sqlite3_finalize(upd);
+	return ret;
+}
+
+/* The recipient row gives the hit an anonymous campaign's blank ip and
+ * user agent; a recipient that is gone (purged) takes no hit. */
+static enum store_rc sqc_hit_insert(struct store *st, struct hit *h)
+{
+	sqlite3_stmt *q = store_sqlite_prepare(
+	    st, "INSERT INTO campaign_hits (recipient_id, at, level, machine, "
+		"ip, user_agent) SELECT r.id, ?2, ?3, ?4, CASE WHEN "
+		"k.anonymous = 1 THEN NULL ELSE ?5 END, CASE WHEN k.anonymous "
+		"= 1 THEN NULL ELSE ?6 END FROM campaign_recipients r JOIN "
+		"campaign_rounds k ON k.id = r.round_id WHERE r.id = ?1");
+	enum store_rc ret;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, h->survey_id);
+	sqlite3_bind_int64(q, 2, h->at);
+	sqlite3_bind_int(q, 3, h->level);
+	sqlite3_bind_int(q, 4, h->machine ? 1 : 0);
+	store_sqlite_bind_text(q, 5, h->ip);
+	store_sqlite_bind_text(q, 6, h->user_agent);
+	ret = sqc_step_done(st, q, "campaign hit");
+	if (ret == STORE_OK && !sqlite3_changes(store_sqlite_db(st))) {
+		store_set_err(st, "campaign hit: no recipient %lld",
+			      (long long)h->survey_id);
+		ret = STORE_NOTFOUND;
+	}
+	if (ret == STORE_OK)
+		h->id = sqlite3_last_insert_rowid(store_sqlite_db(st));
+	sqlite3_finalize(q);
+	return ret;
+}
+
+static enum store_rc sqc_hit_list(struct store *st, int64_t recipient_id,
+				  int64_t since, struct hit **out, size_t *n)
+{
+	sqlite3_stmt *q = store_sqlite_prepare(
+	    st, "SELECT id, recipient_id, at, level, machine, ip, user_agent "
+		"FROM campaign_hits WHERE recipient_id = ?1 AND at >= ?2 "
+		"ORDER BY at, id");
+	struct hit *arr = NULL;
+	size_t cnt = 0, cap = 0;
+	enum store_rc ret = STORE_OK;
+	int rc;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, recipient_id);
+	sqlite3_bind_int64(q, 2, since);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct hit *h;
+		if (cnt == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct hit *na = realloc(arr, ncap * sizeof(*na));
+			if (!na) {
+				ret = STORE_ERROR;
+				break;
+			}
+			arr = na;
+			cap = ncap;
+		}
+		h = &arr[cnt++];
+		memset(h, 0, sizeof(*h));
+		h->id = sqlite3_column_int64(q, 0);
+		h->survey_id = sqlite3_column_int64(q, 1);
+		h->at = sqlite3_column_int64(q, 2);
+		h->level = sqlite3_column_int(q, 3);
+		h->machine = sqlite3_column_int(q, 4);
+		if (store_sqlite_col_text(q, 5, &h->ip) < 0 ||
+		    store_sqlite_col_text(q, 6, &h->user_agent) < 0) {
+			ret = STORE_ERROR;
+			break;
+		}
+	}
+	if (ret != STORE_OK)
+		store_set_err(st, "campaign hits: out of memory");
+	else if (rc != SQLITE_DONE)
+		ret = store_sqlite_fail(st, rc, "campaign hits");
+	sqlite3_finalize(q);
+	if (ret != STORE_OK) {
+		hit_list_free(arr, cnt);
+		return ret;
+	}
+	*out = arr;
+	*n = cnt;
+	return STORE_OK;
+}
+
+static enum store_rc sqc_hit_mark_machine(struct store *st,
+					  int64_t recipient_id, int64_t since)
+{
+	sqlite3_stmt *q = store_sqlite_prepare(
+	    st, "UPDATE campaign_hits SET machine = 1 WHERE recipient_id = ?1 "
+		"AND at >= ?2");
+	enum store_rc ret;
+
+	if (!q)
+		return STORE_ERROR;
+	sqlite3_bind_int64(q, 1, recipient_id);
+	sqlite3_bind_int64(q, 2, since);
+	ret = sqc_step_done(st, q, "campaign hit mark machine");
+	sqlite3_finalize(q);
 	return ret;
 }
 
@@ -335,7 +503,16 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 	    "SELECT k.id, k.started_at, r.team, count(*), count(a.id), "
 	    "sum(CASE WHEN a.level >= 9 THEN 1 ELSE 0 END), "
 	    "sum(CASE WHEN a.level BETWEEN 7 AND 8 THEN 1 ELSE 0 END), "
-	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END) FROM "
+	    "sum(CASE WHEN a.level <= 6 THEN 1 ELSE 0 END), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id WHERE y.round_id = k.id AND y.team IS "
+	    "r.team AND o.kind = 'campaign-alert' AND o.state <> 4), "
+	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
+	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
+	    "o.id = x.alert_outbox_id JOIN alert_acks ak ON ak.outbox_id = "
+	    "o.id WHERE y.round_id = k.id AND y.team IS r.team AND o.kind = "
+	    "'campaign-alert' AND o.state <> 4) FROM "
 	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
 	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
 	    "a.current = 1 WHERE k.campaign = ?1 GROUP BY k.id, "
@@ -356,6 +533,8 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 		    sqlite3_column_int64(q, 5),
 		    sqlite3_column_int64(q, 6),
 		    sqlite3_column_int64(q, 7),
+		    sqlite3_column_int64(q, 8),
+		    sqlite3_column_int64(q, 9),
 		};
 		if (emit(arg, &c)) {
 			store_set_err(st, "campaign report: stopped");
@@ -372,9 +551,9 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 static enum store_rc sqc_alert_get(struct store *st, int64_t outbox_id,
 				   struct store_campaign_alert *out)
 {
-	sqlite3_stmt *q =
-	    store_sqlite_prepare(st, "SELECT recipient_id, level, at, better FROM "
-			    "campaign_answers WHERE alert_outbox_id = ?1");
+	sqlite3_stmt *q = store_sqlite_prepare(
+	    st, "SELECT recipient_id, level, at, better FROM "
+		"campaign_answers WHERE alert_outbox_id = ?1");
 	enum store_rc ret = STORE_OK;
 	int64_t rid = 0;
 	int rc;
@@ -445,6 +624,10 @@ static enum store_rc sqc_purge(struct store *st, int64_t before, int anonymize)
 	    " ?1)",
 	    "UPDATE campaign_recipients SET address = NULL WHERE round_id"
 	    " IN (SELECT id FROM campaign_rounds WHERE started_at < ?1)",
+	    "UPDATE campaign_hits SET ip = NULL, user_agent = NULL WHERE"
+	    " recipient_id IN (SELECT r.id FROM campaign_recipients r JOIN"
+	    " campaign_rounds k ON k.id = r.round_id WHERE k.started_at <"
+	    " ?1)",
 	    "DELETE FROM campaign_contacts WHERE last_sent < ?1", NULL};
 	static const char *const del[] = {
 	    "DELETE FROM campaign_answers WHERE recipient_id IN (SELECT r"
@@ -475,6 +658,10 @@ const struct store_campaign_ops store_sqlite_campaign_ops = {
     .recipient = sqc_recipient,
     .by_outbox = sqc_by_outbox,
     .answer = sqc_answer,
+    .comment = sqc_comment,
+    .hit_insert = sqc_hit_insert,
+    .hit_list = sqc_hit_list,
+    .hit_mark_machine = sqc_hit_mark_machine,
     .candidates = sqc_candidates,
     .last_round = sqc_last_round,
     .queue = sqc_queue,

@@ -69,11 +69,13 @@ token_of() { # ADDRESS ROUND-NTH -> the token of that mail
 	sink_grep "^To: <$1>" | sed -n "${2}p" | xargs -r grep -ho '/c/[A-Za-z0-9_-]\{39\}/0' |
 		head -n 1 | cut -d/ -f3
 }
+# a person's browser: curl's own user agent is a scanner's (burst.c)
+UA="Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 answer() { # TOKEN LEVEL -> HTTP code
-	curl -s -o "$MM_TMP/body" "$URL/c/$1/$2"
+	curl -s -o "$MM_TMP/body" -A "$UA" "$URL/c/$1/$2"
 	local c
 	c=$(mm_csrf)
-	curl -s -o /dev/null -w '%{http_code}' --data-raw "level=$2&csrf=$c" "$URL/c/$1"
+	curl -s -o /dev/null -w '%{http_code}' -A "$UA" --data-raw "level=$2&csrf=$c" "$URL/c/$1"
 }
 round() { # NTH "acme levels" "oranje levels" (- for no answer)
 	local nth=$1 i=1 l ok=0

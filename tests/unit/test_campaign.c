@@ -13,8 +13,10 @@
 #include "campaign.h"
 #include "campaign_mail.h"
 #include "campaign_report.h"
+#include "campaign_send.h"
 #include "conf.h"
 #include "conf_campaign.h"
+#include "hitlog.h"
 #include "rules.h"
 #include "store.h"
 #include "store_campaign.h"
@@ -357,6 +359,8 @@ static void test_report_fold(void **state)
 	assert_false(r.rows[2].shown);
 	assert_false(
 	    r.rows[2].has_trend); /* another team's round is no trend */
+	r.rows[1].alerts = 4;
+	r.rows[1].acked = 3;
 	buf_init(&b);
 	campaign_report_render(&r, CAMPAIGN_REPORT_JSON, &b);
 	assert_non_null(strstr(b.data, "\"team\": \"beta\", \"round\": 1"));
@@ -364,11 +368,14 @@ static void test_report_fold(void **state)
 			       "\"detractors\": 0, \"promoters_pct\": "
 			       "null, \"passives_pct\": null, "
 			       "\"detractors_pct\": null, \"nps\": null"));
-	assert_non_null(strstr(b.data, "\"nps\": -25, \"trend\": -55}"));
+	assert_non_null(strstr(
+	    b.data,
+	    "\"nps\": -25, \"trend\": -55, \"alerts\": 4, \"acked\": 3}"));
 	buf_reset(&b);
 	campaign_report_render(&r, CAMPAIGN_REPORT_CSV, &b);
 	assert_non_null(strstr(b.data, "rnps,beta,1,"));
-	assert_non_null(strstr(b.data, ",9,4,44.4,4,0,0,,,,,\r\n"));
+	assert_non_null(strstr(b.data, ",9,4,44.4,4,0,0,,,,,,0,0\r\n"));
+	assert_non_null(strstr(b.data, ",-25,-55,4,3\r\n"));
 	buf_reset(&b);
 	assert_int_equal(campaign_report_latest_html(&r, NULL, NULL, &b), 2);
 	/* the newest acme round and beta's, not acme's first */
@@ -426,6 +433,185 @@ static void test_mail(void **state)
 	buf_free(&b);
 }
 
+/* What an answer queues: a detractor's alert (not anonymous, alert_to),
+ * a promoter's kudos only with a comment and kudos = yes (anonymous
+ * too), nothing for passives. */
+static void test_followup(void **state)
+{
+	char err[2048];
+	struct conf *c = load("[listener]\nalert_delay = 5m\n"
+			      "[team acme]\nmatch = @acme.test\n"
+			      "alert_to = a@msp.test\nkudos = yes\n"
+			      "[team beta]\nmatch = @beta.test\n"
+			      "alert_to = b@msp.test\n"
+			      "[team gamma]\nmatch = @gamma.test\nkudos = yes\n"
+			      "[campaign rnps]\n",
+			      err, sizeof(err));
+	struct store_campaign_row r;
+	struct store_campaign_followup f;
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	memset(&r, 0, sizeof(r));
+	r.team = (char *)"acme";
+	campaign_followup(c, &r, 6, NULL, NOW, &f);
+	assert_string_equal(f.kind, "campaign-alert");
+	assert_int_equal(f.due, NOW + 300);
+	campaign_followup(c, &r, 0, "slow", NOW, &f);
+	assert_string_equal(f.kind, "campaign-alert");
+	campaign_followup(c, &r, 7, "fine", NOW, &f);
+	assert_null(f.kind);
+	assert_int_equal(f.due, 0);
+	campaign_followup(c, &r, 9, NULL, NOW, &f);
+	assert_null(f.kind); /* a promoter without a comment */
+	campaign_followup(c, &r, 10, " \n\t", NOW, &f);
+	assert_null(f.kind); /* blanks are no comment */
+	campaign_followup(c, &r, 10, "great help", NOW, &f);
+	assert_string_equal(f.kind, "campaign-kudos");
+	assert_int_equal(f.due, NOW + 300);
+	r.anonymous = 1;
+	campaign_followup(c, &r, 3, "slow", NOW, &f);
+	assert_null(f.kind); /* nobody to call back */
+	campaign_followup(c, &r, 9, "great help", NOW, &f);
+	assert_string_equal(f.kind, "campaign-kudos");
+	r.anonymous = 0;
+	r.team = (char *)"beta"; /* no kudos = yes */
+	campaign_followup(c, &r, 10, "great help", NOW, &f);
+	assert_null(f.kind);
+	r.team = (char *)"gamma"; /* kudos, but nowhere to send them */
+	campaign_followup(c, &r, 10, "great help", NOW, &f);
+	assert_null(f.kind);
+	campaign_followup(c, &r, 2, "bad", NOW, &f);
+	assert_null(f.kind);
+	r.team = (char *)"nosuch";
+	campaign_followup(c, &r, 2, "bad", NOW, &f);
+	assert_null(f.kind);
+	conf_free(c);
+}
+
+/* Outbox rows of a kind in a state, read row by row (a claim would
+ * change them). */
+static int64_t outbox_count(struct store *st, const char *kind, int state)
+{
+	int64_t k = 0;
+
+	for (int64_t id = 1; id < 100; id++) {
+		struct outbox_item row;
+		if (store_outbox_get(st, id, &row, NULL) != STORE_OK)
+			continue;
+		if (!strcmp(row.kind, kind) && row.state == state)
+			k++;
+		outbox_item_free(&row);
+	}
+	return k;
+}
+
+/* The store side of an answer and its follow-up, and the hits the burst
+ * classifier reads: a promoter's comment added after the confirmation
+ * queues kudos once; a changed mind cancels the pending follow-up; a
+ * burst over the eleven links marks every hit machine; an anonymous
+ * campaign's hits keep no ip or user agent. */
+static void test_answer_store(void **state)
+{
+	char err[2048], path[] = "/tmp/mm-camp-db-XXXXXX";
+	struct store *st;
+	struct store_campaign_recipient rc[2] = {
+	    {0, 0, "ann@acme.test", "acme", "en"},
+	    {0, 0, "bob@acme.test", "acme", "en"}};
+	struct store_campaign_followup kudos = {"campaign-kudos", NOW + 60};
+	struct store_campaign_row r;
+	struct hit *h;
+	size_t n;
+	int64_t round, aid;
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_OK);
+	assert_int_equal(
+	    store_campaign_queue(st, "rnps", 0, NOW, rc, 1, &round), STORE_OK);
+	assert_int_equal(
+	    store_campaign_queue(st, "anon", 1, NOW, rc + 1, 1, &round),
+	    STORE_OK);
+	/* the confirmation: 10, no comment, nothing queued */
+	assert_int_equal(store_campaign_answer(st, rc[0].id, 10, RATING_WEB,
+					       NULL, NULL, NOW, NULL, &aid),
+			 STORE_OK);
+	/* the comment box: another level or source is no comment of it */
+	assert_int_equal(store_campaign_comment(st, rc[0].id, 9, RATING_WEB,
+						NULL, "x", NOW, &kudos),
+			 STORE_NOTFOUND);
+	assert_int_equal(store_campaign_comment(st, rc[0].id, 10, RATING_MAIL,
+						NULL, "x", NOW, &kudos),
+			 STORE_NOTFOUND);
+	assert_int_equal(store_campaign_comment(st, rc[0].id, 10, RATING_WEB,
+						NULL, "great", NOW, &kudos),
+			 STORE_OK);
+	assert_int_equal(store_campaign_comment(st, rc[0].id, 10, RATING_WEB,
+						NULL, "great!", NOW, &kudos),
+			 STORE_OK);
+	assert_int_equal(outbox_count(st, "campaign-kudos", OUTBOX_PENDING), 1);
+	assert_int_equal(store_campaign_recipient(st, rc[0].id, &r), STORE_OK);
+	assert_int_equal(r.level, 10);
+	assert_true(r.followup_id > 0);
+	store_campaign_row_free(&r);
+	/* a changed mind: the pending kudos go */
+	assert_int_equal(store_campaign_answer(st, rc[0].id, 7, RATING_WEB,
+					       NULL, NULL, NOW, NULL, &aid),
+			 STORE_OK);
+	assert_int_equal(outbox_count(st, "campaign-kudos", OUTBOX_PENDING), 0);
+	assert_int_equal(store_campaign_recipient(st, rc[0].id, &r), STORE_OK);
+	assert_int_equal(r.followup_id, 0);
+	store_campaign_row_free(&r);
+
+	/* a scanner opens all eleven links within the burst window */
+	for (int lv = 0; lv <= 10; lv++) {
+		struct hitlog_hit hh;
+		memset(&hh, 0, sizeof(hh));
+		hh.survey_id = rc[lv % 2].id;
+		hh.campaign = 1;
+		hh.at = NOW + 100 + lv / 2;
+		hh.sent_at = NOW;
+		hh.window = 30;
+		hh.level = lv / 2;
+		hh.ip = "192.0.2.7";
+		hh.user_agent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0";
+		hitlog_record(st, &hh);
+	}
+	assert_int_equal(store_campaign_hit_list(st, rc[0].id, 0, &h, &n),
+			 STORE_OK);
+	assert_int_equal(n, 6);
+	assert_int_equal(h[0].machine, 1); /* marked when the burst showed */
+	assert_int_equal(h[5].machine, 1);
+	assert_string_equal(h[5].ip, "192.0.2.7");
+	hit_list_free(h, n);
+	assert_int_equal(store_campaign_hit_list(st, rc[1].id, 0, &h, &n),
+			 STORE_OK);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++) {
+		assert_null(h[i].ip); /* anonymous */
+		assert_null(h[i].user_agent);
+	}
+	hit_list_free(h, n);
+	/* nothing before since, and none of another recipient */
+	assert_int_equal(
+	    store_campaign_hit_list(st, rc[0].id, NOW + 200, &h, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	hit_list_free(h, n);
+	{
+		struct hit gone = {0};
+		gone.survey_id = 9999;
+		gone.ip = (char *)"192.0.2.7";
+		assert_int_equal(store_campaign_hit_insert(st, &gone),
+				 STORE_NOTFOUND);
+	}
+	store_close(st);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +623,8 @@ int main(void)
 	    cmocka_unit_test(test_plan_queue),
 	    cmocka_unit_test(test_report_fold),
 	    cmocka_unit_test(test_mail),
+	    cmocka_unit_test(test_followup),
+	    cmocka_unit_test(test_answer_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

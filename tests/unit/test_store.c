@@ -1455,6 +1455,8 @@ static const struct {
     {"campaign_rounds", "id, campaign, started_at, anonymous"},
     {"campaign_recipients", "id, round_id, team, language, address, "
 			    "outbox_id, sent_at, answered_at"},
+    {"campaign_hits", "id, recipient_id, at, level, machine, ip, "
+		      "user_agent"},
     {"campaign_answers", "id, recipient_id, at, level, source, current, "
 			 "why, better, alert_outbox_id"},
     {"campaign_contacts", "address, last_sent"},

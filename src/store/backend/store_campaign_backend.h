@@ -28,7 +28,18 @@ struct store_campaign_ops {
 	enum store_rc (*answer)(struct store *st, int64_t recipient_id,
 				int level, int source, const char *why,
 				const char *better, int64_t at,
-				int64_t alert_due, int64_t *answer_id);
+				const struct store_campaign_followup *f,
+				int64_t *answer_id);
+	/* inside the transaction store_campaign_comment opened */
+	enum store_rc (*comment)(struct store *st, int64_t recipient_id,
+				 int level, int source, const char *why,
+				 const char *better, int64_t at,
+				 const struct store_campaign_followup *f);
+	enum store_rc (*hit_insert)(struct store *st, struct hit *h);
+	enum store_rc (*hit_list)(struct store *st, int64_t recipient_id,
+				  int64_t since, struct hit **out, size_t *n);
+	enum store_rc (*hit_mark_machine)(struct store *st,
+					  int64_t recipient_id, int64_t since);
 	enum store_rc (*alert_get)(struct store *st, int64_t outbox_id,
 				   struct store_campaign_alert *out);
 	enum store_rc (*closure_ratings)(struct store *st,
