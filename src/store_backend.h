@@ -198,9 +198,14 @@ int store_sqlite_col_text(struct sqlite3_stmt *s, int i, char **out);
 /* Binds text or SQL NULL (SQLITE_STATIC: every statement is stepped and
  * reset before the function that bound it returns). */
 void store_sqlite_bind_text(struct sqlite3_stmt *s, int i, const char *v);
-/* A statement for sql, NULL (error set, busy mapped) when it cannot be
- * prepared; the caller finalizes it. */
+/* A statement for sql, NULL (error set) when it cannot be prepared; the
+ * caller finalizes it. */
 struct sqlite3_stmt *store_sqlite_prepare(struct store *st, const char *sql);
+/* What the last failure of st meant, to return as it is (a NULL from
+ * store_sqlite_prepare, a failed step): every one goes through
+ * store_sqlite_fail, so BUSY and LOCKED are STORE_BUSY in every file,
+ * anything else STORE_ERROR. */
+enum store_rc store_sqlite_fail_rc(struct store *st);
 enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 			 store_report_emit emit, void *arg);
 enum store_rc sqr_rating_rows(struct store *st,

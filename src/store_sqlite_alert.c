@@ -23,7 +23,7 @@ enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 
 	memset(out, 0, sizeof(*out));
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -60,7 +60,7 @@ static enum store_rc ack_read(struct store *st, int64_t outbox_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, outbox_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -99,7 +99,7 @@ enum store_rc sqa_alert_ack(struct store *st, int64_t outbox_id, const char *by,
 			    "outbox WHERE id = ?1");
 	if (!q) {
 		store_rollback(st);
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	}
 	sqlite3_bind_int64(q, 1, outbox_id);
 	sqlite3_bind_text(q, 2, by, -1, SQLITE_STATIC);
@@ -166,7 +166,7 @@ enum store_rc sqa_requester_alerts(struct store *st, const char *requester,
 			    "IN (0, 1, 2, 3) AND s.requester = ?1 AND "
 			    "o.survey_id != ?2");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, requester, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, exclude_survey);
 	return two_ints(st, q, count, last_at, "requester alerts");
@@ -182,7 +182,7 @@ enum store_rc sqa_outbox_stats(struct store *st, struct store_outbox_stats *out)
 	q = store_sqlite_prepare(st, "SELECT state, count(*), min(due) FROM outbox "
 			    "GROUP BY state");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t n = sqlite3_column_int64(q, 1);
 		switch (sqlite3_column_int(q, 0)) {
@@ -218,7 +218,7 @@ enum store_rc sqa_digest_last(struct store *st, const char *team, int64_t *last)
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -242,7 +242,7 @@ enum store_rc sqa_digest_mark(struct store *st, const char *team, int64_t old,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, now);
 	if (old >= 0)
@@ -267,7 +267,7 @@ static enum store_rc digest_comments(struct store *st, const char *team,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	sqlite3_bind_int64(q, 3, until);
@@ -313,7 +313,7 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 			    "WHERE team = ?1 COLLATE NOCASE AND at >= ?2 AND "
 			    "at < ?3 GROUP BY level");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	sqlite3_bind_int64(q, 3, until);
@@ -334,7 +334,7 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 			    "AND s.status = 0 AND s.sent_at >= ?2 AND "
 			    "s.sent_at < ?3");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	sqlite3_bind_int64(q, 3, until);
@@ -348,7 +348,7 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 			    "NOT EXISTS (SELECT 1 FROM alert_acks a WHERE "
 			    "a.outbox_id = o.id)");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	if ((ret = two_ints(st, q, &out->open_alerts, NULL,
 			    "digest open alerts")) != STORE_OK)

@@ -25,7 +25,7 @@ static enum store_rc sqc_candidates(struct store *st, int64_t since,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_campaign_candidate c = {
@@ -58,7 +58,7 @@ static enum store_rc sqc_last_round(struct store *st, const char *campaign,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, campaign);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -104,8 +104,10 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 		"excluded.last_sent");
 	enum store_rc ret = STORE_ERROR;
 
-	if (!round || !ob || !rcp || !ct)
+	if (!round || !ob || !rcp || !ct) {
+		ret = store_sqlite_fail_rc(st);
 		goto out;
+	}
 	store_sqlite_bind_text(round, 1, campaign);
 	sqlite3_bind_int64(round, 2, now);
 	sqlite3_bind_int(round, 3, anonymous ? 1 : 0);
@@ -151,7 +153,7 @@ static enum store_rc sqc_unsubscribe(struct store *st, const char *address,
 	enum store_rc ret;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, address);
 	sqlite3_bind_int64(q, 2, at);
 	ret = sqc_step_done(st, q, "campaign unsubscribe");
@@ -167,7 +169,7 @@ static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, address);
 	rc = sqlite3_step(q);
 	ret = rc == SQLITE_ROW ? STORE_OK
@@ -194,7 +196,7 @@ static enum store_rc sqc_recipient(struct store *st, int64_t id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -231,7 +233,7 @@ static enum store_rc sqc_by_outbox(struct store *st, int64_t outbox_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, outbox_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -260,8 +262,10 @@ static enum store_rc sqc_alert_queue(struct store *st, int64_t recipient_id,
 		"?1");
 	enum store_rc ret = STORE_ERROR;
 
-	if (!cancel || !ob || !link)
+	if (!cancel || !ob || !link) {
+		ret = store_sqlite_fail_rc(st);
 		goto out;
+	}
 	sqlite3_bind_int64(cancel, 1, recipient_id);
 	sqlite3_bind_int64(cancel, 2, answer_id);
 	if ((ret = sqc_step_done(st, cancel, "campaign alert")) != STORE_OK ||
@@ -301,8 +305,10 @@ static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 		"?1");
 	enum store_rc ret = STORE_ERROR;
 
-	if (!old || !ins || !rcp)
+	if (!old || !ins || !rcp) {
+		ret = store_sqlite_fail_rc(st);
 		goto out;
+	}
 	sqlite3_bind_int64(old, 1, recipient_id);
 	if ((ret = sqc_step_done(st, old, "campaign answer")) != STORE_OK)
 		goto out;
@@ -344,7 +350,7 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, campaign);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_campaign_cell c = {
@@ -380,7 +386,7 @@ static enum store_rc sqc_alert_get(struct store *st, int64_t outbox_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, outbox_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -413,7 +419,7 @@ static enum store_rc sqc_closure_ratings(struct store *st,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, requester);
 	sqlite3_bind_int(q, 2, limit);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -459,7 +465,7 @@ static enum store_rc sqc_purge(struct store *st, int64_t before, int anonymize)
 	for (const char *const *q = anonymize ? anon : del; *q && !ret; q++) {
 		sqlite3_stmt *s = store_sqlite_prepare(st, *q);
 		if (!s)
-			return STORE_ERROR;
+			return store_sqlite_fail_rc(st);
 		sqlite3_bind_int64(s, 1, before);
 		ret = sqc_step_done(st, s, "campaign purge");
 		sqlite3_finalize(s);

@@ -27,14 +27,14 @@ static enum store_rc sqc_rating_add(struct store *st, struct customer_rating *r)
 	enum store_rc rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, r->survey_id);
 	if ((rc = sqc_done(st, q, "customer rating")) != STORE_OK)
 		return rc;
 	q = store_sqlite_prepare(st, "INSERT INTO customer_ratings (survey_id, rater, "
 			    "level, at, current) VALUES (?1, ?2, ?3, ?4, 1)");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, r->survey_id);
 	sqlite3_bind_text(q, 2, r->rater, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, r->level);
@@ -55,7 +55,7 @@ static enum store_rc sqc_rating_current(struct store *st, int64_t survey_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -85,7 +85,7 @@ static enum store_rc sqc_rating_count(struct store *st, int64_t survey_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -106,7 +106,7 @@ static enum store_rc sqc_closed(struct store *st, int64_t since, int64_t until,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	sqlite3_bind_int64(q, 2, until);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -160,7 +160,7 @@ static enum store_rc sqc_levels(struct store *st, const char *team,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	sqlite3_bind_int64(q, 2, until);
 	if (team)
@@ -191,7 +191,7 @@ static enum store_rc sqc_rows(struct store *st, const char *team, int64_t since,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	sqlite3_bind_int64(q, 2, until);
 	if (team)
@@ -236,7 +236,7 @@ static enum store_rc sqc_digest_claim(struct store *st, const char *rater,
 	enum store_rc rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, rater, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now + lease);
@@ -257,7 +257,7 @@ static enum store_rc sqc_digest_finish(struct store *st, const char *rater,
 		"last_error = ?5 WHERE rater = ?1 AND day = ?2");
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, rater, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, state);
@@ -276,7 +276,7 @@ static enum store_rc sqc_digest_state(struct store *st, const char *rater,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, rater, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);

@@ -196,7 +196,7 @@ enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 			return STORE_ERROR;
 		}
 		if (!(s = store_sqlite_prepare(st, sql)))
-			return STORE_ERROR;
+			return store_sqlite_fail_rc(st);
 		/* Unused numbers answer SQLITE_RANGE, which is harmless. */
 		store_sqlite_bind_text(s, 1, q->team);
 		store_sqlite_bind_text(s, 2, q->agent);
@@ -315,7 +315,7 @@ enum store_rc sqr_rating_rows(struct store *st,
 		return STORE_ERROR;
 	}
 	if (!(s = store_sqlite_prepare(st, sql)))
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, f->team);
 	store_sqlite_bind_text(s, 2, f->agent);
 	store_sqlite_bind_text(s, 3, f->text);
@@ -373,7 +373,7 @@ enum store_rc sqr_alert_rows(struct store *st, const char *team, int open_only,
 		 open_only ? " AND a.outbox_id IS NULL" : "",
 		 limit > 0 ? " LIMIT ?2" : "");
 	if (!(s = store_sqlite_prepare(st, sql)))
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, team);
 	sqlite3_bind_int64(s, 2, limit);
 	return sqr_each(st, s, sqr_alert_row, &c, "alert rows");
@@ -429,7 +429,7 @@ enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
 		return rc;
 	if (!(s = store_sqlite_prepare(st, "SELECT count(*) FROM surveys WHERE "
 				  "sent_at < ?1"))) {
-		rc = STORE_ERROR;
+		rc = store_sqlite_fail_rc(st);
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, before);
@@ -442,7 +442,7 @@ enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
 	}
 	for (size_t i = 0; steps[i]; i++) {
 		if (!(s = store_sqlite_prepare(st, steps[i]))) {
-			rc = STORE_ERROR;
+			rc = store_sqlite_fail_rc(st);
 			goto fail;
 		}
 		sqlite3_bind_int64(s, 1, before);
@@ -481,7 +481,7 @@ enum store_rc sqr_user_put(struct store *st, const struct store_user *u)
 		"failures = 0, locked_until = 0");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, u->name);
 	store_sqlite_bind_text(s, 2, u->pwhash);
 	sqlite3_bind_int(s, 3, u->is_admin ? 1 : 0);
@@ -533,7 +533,7 @@ enum store_rc sqr_user_get(struct store *st, const char *name,
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	return sqr_user_row(st, s, out, "user get");
 }
@@ -548,7 +548,7 @@ enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 		"WHERE name = ?1");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, max_failures);
@@ -563,7 +563,7 @@ enum store_rc sqr_user_succeeded(struct store *st, const char *name)
 			    "AND failures <> 0");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	return sqr_exec(st, s, "user succeeded");
 }
@@ -577,13 +577,13 @@ enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 
 	*deleted = 0;
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	if ((rc = sqr_exec(st, s, "user sessions end")) != STORE_OK ||
 	    !with_user)
 		return rc;
 	if (!(s = store_sqlite_prepare(st, "DELETE FROM users WHERE name = ?1")))
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	if ((rc = sqr_exec(st, s, "user delete")) == STORE_OK)
 		*deleted = sqlite3_changes(store_sqlite_db(st));
@@ -602,7 +602,7 @@ enum store_rc sqr_user_list(struct store *st, struct store_user **out,
 	*out = NULL;
 	*n = 0;
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	for (;;) {
 		struct store_user *more = realloc(all, (k + 1) * sizeof(*all));
 		if (!more) {
@@ -655,7 +655,7 @@ enum store_rc sqr_session_put(struct store *st, const char *id,
 		"VALUES (?1, ?2, ?3, ?4)");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, id);
 	store_sqlite_bind_text(s, 2, user);
 	sqlite3_bind_int64(s, 3, created);
@@ -672,7 +672,7 @@ enum store_rc sqr_session_user(struct store *st, const char *id, int64_t now,
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	return sqr_user_row(st, s, out, "session user");
@@ -684,7 +684,7 @@ enum store_rc sqr_session_delete(struct store *st, const char *id, int64_t now)
 	    st, "DELETE FROM sessions WHERE id = ?1 OR expires_at <= ?2");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	return sqr_exec(st, s, "session delete");
