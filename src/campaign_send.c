@@ -21,11 +21,12 @@ static const char *domain_of(const char *addr)
 	return at && at[1] ? at + 1 : "localhost";
 }
 
-int campaign_outbox_compose(struct store *st, const struct conf *c,
-			    const struct token_key *key, int64_t outbox_id,
-			    struct buf *msg, char **rcpt, const char **from,
-			    char *what, size_t whatlen, char *err,
-			    size_t errlen)
+enum outbox_rc campaign_outbox_compose(struct store *st, const struct conf *c,
+				       const struct token_key *key,
+				       int64_t outbox_id, struct buf *msg,
+				       char **rcpt, const char **from,
+				       char *what, size_t whatlen, char *err,
+				       size_t errlen)
 {
 	struct store_campaign_row r;
 	const struct conf_campaign *k;
@@ -35,16 +36,16 @@ int campaign_outbox_compose(struct store *st, const struct conf *c,
 	char tok[TOKEN_BUFSZ], base[1024], unsub[1024], msgid[256];
 	int64_t id;
 	enum store_rc rc;
-	int ret = 1;
+	enum outbox_rc ret = OUTBOX_PERMANENT;
 
 	*rcpt = NULL;
 	snprintf(what, whatlen, "campaign outbox %lld", (long long)outbox_id);
 	if ((rc = store_campaign_by_outbox(st, outbox_id, &id)) != STORE_OK ||
 	    (rc = store_campaign_recipient(st, id, &r)) != STORE_OK) {
 		if (rc != STORE_NOTFOUND)
-			return -1;
+			return OUTBOX_TEMPORARY;
 		snprintf(err, errlen, "no campaign recipient");
-		return 1;
+		return OUTBOX_PERMANENT;
 	}
 	snprintf(what, whatlen, "campaign %s recipient %lld", r.campaign,
 		 (long long)r.id);
@@ -99,10 +100,10 @@ int campaign_outbox_compose(struct store *st, const struct conf *c,
 		snprintf(err, errlen, "cannot compose (address %s)", r.address);
 	} else if (!(*rcpt = strdup(r.address))) {
 		snprintf(err, errlen, "out of memory");
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 	} else {
 		*from = m.from;
-		ret = 0;
+		ret = OUTBOX_OK;
 	}
 	buf_free(&reply);
 out:
@@ -154,9 +155,10 @@ static int closure_line(void *arg, const struct store_closure_rating *cr)
 	return 0;
 }
 
-int campaign_alert_compose(struct store *st, const struct conf *c,
-			   int64_t outbox_id, struct buf *msg, char **rcpt,
-			   char *what, size_t whatlen, char *err, size_t errlen)
+enum outbox_rc campaign_alert_compose(struct store *st, const struct conf *c,
+				      int64_t outbox_id, struct buf *msg,
+				      char **rcpt, char *what, size_t whatlen,
+				      char *err, size_t errlen)
 {
 	struct store_campaign_alert a;
 	const struct conf_team *t;
@@ -164,7 +166,7 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	struct closure_list l;
 	char boundary[96], msgid[160];
 	enum store_rc rc;
-	int ret = 1;
+	enum outbox_rc ret = OUTBOX_PERMANENT;
 
 	*rcpt = NULL;
 	snprintf(what, whatlen, "campaign-alert outbox %lld",
@@ -172,17 +174,17 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	rc = store_campaign_alert_get(st, outbox_id, &a);
 	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "no campaign answer");
-		return 1;
+		return OUTBOX_PERMANENT;
 	}
 	if (rc != STORE_OK)
-		return -1;
+		return OUTBOX_TEMPORARY;
 	snprintf(what, whatlen, "campaign-alert %s recipient %lld",
 		 a.r.campaign, (long long)a.r.id);
 	t = a.r.team ? conf_team_by_name(c, a.r.team) : NULL;
 	if (!t || !t->alert_to || a.r.anonymous || !a.r.address) {
 		snprintf(err, errlen, "no team alert_to, or anonymous");
 		store_campaign_alert_free(&a);
-		return 1;
+		return OUTBOX_PERMANENT;
 	}
 	buf_init(&txt);
 	buf_init(&html);
@@ -216,7 +218,7 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	rc = store_campaign_closure_ratings(st, a.r.address, 5, closure_line,
 					    &l);
 	if (rc != STORE_OK) {
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
 	if (!l.n) {
@@ -266,14 +268,14 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	codec_qp_encode(msg, html.data ? html.data : "", html.len);
 	buf_printf(msg, "\r\n--%s--\r\n", boundary);
 	if (msg->failed || txt.failed || html.failed) {
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
 	if (!(*rcpt = strdup(t->alert_to))) {
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
-	ret = 0;
+	ret = OUTBOX_OK;
 out:
 	buf_free(&txt);
 	buf_free(&html);

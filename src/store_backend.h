@@ -8,6 +8,26 @@
 #include "store.h"
 #include "store_customer.h"
 
+/* Stored values as SQL text, for statements whose text is fixed when
+ * mailmood is built (report cells, dashboard queries); a statement that
+ * takes parameters binds the value instead. The strings are the ones
+ * store.c's mappings (store_outbox_kind_name, store_reply_status_name)
+ * use, so each is spelt once; the numbers are those of enum outbox_state,
+ * survey_status and customer_digest_state, which test_store checks. */
+#define STORE_SQL_KIND_ALERT "alert"
+#define STORE_SQL_REPLY_RATED "rated"
+#define STORE_SQL_REPLY_COMMENT "comment"
+#define STORE_SQL_OUTBOX_PENDING "0"
+#define STORE_SQL_OUTBOX_SENDING "1"
+#define STORE_SQL_OUTBOX_SENT "2"
+#define STORE_SQL_OUTBOX_FAILED "3"
+#define STORE_SQL_OUTBOX_CANCELLED "4"
+#define STORE_SQL_SURVEY_SENT "0"
+#define STORE_SQL_RATING_MAIL "1"
+#define STORE_SQL_CDIGEST_PENDING "0"
+#define STORE_SQL_CDIGEST_SENDING "1"
+#define STORE_SQL_CDIGEST_SENT "2"
+
 enum store_open_mode {
 	/* SQLite migrates; PostgreSQL refuses a schema not this build's */
 	STORE_OPEN_USE,

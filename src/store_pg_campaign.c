@@ -91,13 +91,16 @@ static enum store_rc spc_queue(struct store *st, const char *campaign,
 		 3, p, round_id, "campaign round")) != STORE_OK)
 		return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
 	for (size_t i = 0; i < n; i++) {
-		const char *q[5] = {store_pg_i64(a, now),
-				    store_pg_i64(b, *round_id), r[i].team,
-				    r[i].language, r[i].address};
+		const char *q[6] = {store_pg_i64(a, now),
+				    store_pg_i64(b, *round_id),
+				    r[i].team,
+				    r[i].language,
+				    r[i].address,
+				    store_outbox_kind_name(OUTBOX_CAMPAIGN)};
 		if ((ret = store_pg_query(
 			 st,
 			 "WITH o AS (INSERT INTO outbox (kind, due, "
-			 "created_at) VALUES ('campaign', $1::bigint, "
+			 "created_at) VALUES ($6::text, $1::bigint, "
 			 "$1::bigint) RETURNING id), rc AS (INSERT INTO "
 			 "campaign_recipients (round_id, team, language, "
 			 "address, outbox_id, sent_at) SELECT $2::bigint, "
@@ -107,7 +110,7 @@ static enum store_rc spc_queue(struct store *st, const char *campaign,
 			 "($5::text, $1::bigint) ON CONFLICT (address) DO "
 			 "UPDATE SET last_sent = excluded.last_sent) SELECT "
 			 "id, outbox_id FROM rc",
-			 5, q, &res, "campaign recipient")) != STORE_OK)
+			 6, q, &res, "campaign recipient")) != STORE_OK)
 			return ret;
 		if (PQntuples(res) != 1) {
 			PQclear(res);
@@ -238,27 +241,31 @@ static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
 	if (ret != STORE_OK)
 		return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
 	{
-		const char *q[2] = {p[0], store_pg_i64(n, *answer_id)};
+		const char *q[3] = {
+		    p[0], store_pg_i64(n, *answer_id),
+		    store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT)};
 		if ((ret = store_pg_exec(
 			 st,
-			 "UPDATE outbox SET state = 4 WHERE state = 0 AND "
-			 "kind = 'campaign-alert' AND id IN (SELECT "
+			 "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED
+			 " WHERE state = " STORE_SQL_OUTBOX_PENDING " AND "
+			 "kind = $3::text AND id IN (SELECT "
 			 "alert_outbox_id FROM campaign_answers WHERE "
 			 "recipient_id = $1::bigint AND id <> $2::bigint)",
-			 2, q, NULL, "campaign alert")) != STORE_OK)
+			 3, q, NULL, "campaign alert")) != STORE_OK)
 			return ret;
 	}
 	if (alert_due) {
-		const char *q[3] = {store_pg_i64(n, *answer_id),
-				    store_pg_i64(d, alert_due), p[1]};
+		const char *q[4] = {
+		    store_pg_i64(n, *answer_id), store_pg_i64(d, alert_due),
+		    p[1], store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT)};
 		ret = store_pg_exec(
 		    st,
 		    "WITH o AS (INSERT INTO outbox (kind, due, created_at) "
-		    "VALUES ('campaign-alert', $2::bigint, $3::bigint) "
+		    "VALUES ($4::text, $2::bigint, $3::bigint) "
 		    "RETURNING id) UPDATE campaign_answers SET "
 		    "alert_outbox_id = (SELECT id FROM o) WHERE id = "
 		    "$1::bigint",
-		    3, q, NULL, "campaign alert");
+		    4, q, NULL, "campaign alert");
 	}
 	return ret;
 }

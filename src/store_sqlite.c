@@ -305,7 +305,8 @@ static const char *const sq_sql[SQ_COUNT] = {
 			   "ORDER BY id DESC LIMIT 1",
     [SQ_SURVEY_RECENT] =
 	"SELECT id FROM surveys WHERE requester = ?1 AND sent_at >= ?2 "
-	"AND status = 0 ORDER BY sent_at DESC, id DESC LIMIT 1",
+	"AND status = " STORE_SQL_SURVEY_SENT " ORDER BY sent_at DESC, id DESC "
+	"LIMIT 1",
     [SQ_HIT_INSERT] = "INSERT INTO hits (survey_id, at, level, machine, "
 		      "ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [SQ_HIT_LIST] = "SELECT " HIT_COLS " FROM hits WHERE survey_id = ?1 "
@@ -327,29 +328,33 @@ static const char *const sq_sql[SQ_COUNT] = {
 			  "survey_id = ?1 AND current = 1",
     [SQ_RATING_LIST] = "SELECT " RATING_COLS " FROM ratings WHERE "
 		       "survey_id = ?1 ORDER BY at, id",
-    [SQ_OUTBOX_INSERT] =
-	"INSERT INTO outbox (kind, survey_id, rating_id, due, "
-	"attempts, state, created_at) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5)",
+    [SQ_OUTBOX_INSERT] = "INSERT INTO outbox (kind, survey_id, rating_id, due, "
+			 "attempts, state, created_at) VALUES (?1, ?2, ?3, ?4, "
+			 "0, " STORE_SQL_OUTBOX_PENDING ", ?5)",
     /* One statement inside BEGIN IMMEDIATE: the ids are picked and
      * marked under the write lock, so no other process sees them as
      * free in between. */
     [SQ_OUTBOX_CLAIM] =
-	"UPDATE outbox SET state = 1, owner = ?1, lease_until = ?2 + ?3, "
-	"attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox "
-	"WHERE (state = 0 AND due <= ?2) OR (state = 1 AND "
+	"UPDATE outbox SET state = " STORE_SQL_OUTBOX_SENDING ", owner = ?1, "
+	"lease_until = ?2 + ?3, attempts = attempts + 1 WHERE id IN (SELECT "
+	"id FROM outbox WHERE (state = " STORE_SQL_OUTBOX_PENDING " AND "
+	"due <= ?2) OR (state = " STORE_SQL_OUTBOX_SENDING " AND "
 	"lease_until <= ?2) ORDER BY due, id LIMIT ?4) "
 	"RETURNING " OUTBOX_COLS,
-    [SQ_OUTBOX_DONE] = "UPDATE outbox SET state = 2, sent_at = ?3, "
-		       "lease_until = NULL, last_error = NULL WHERE id = ?1 "
-		       "AND owner = ?2 AND state = 1",
-    [SQ_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, due = ?3, "
-			"last_error = ?4, owner = NULL, lease_until = NULL "
-			"WHERE id = ?1 AND owner = ?2 AND state = 1",
-    [SQ_OUTBOX_FAILED] = "UPDATE outbox SET state = 3, last_error = ?4, "
-			 "lease_until = NULL WHERE id = ?1 AND owner = ?2 "
-			 "AND state = 1",
-    [SQ_OUTBOX_CANCEL] = "UPDATE outbox SET state = 4 WHERE "
-			 "survey_id IS ?1 AND kind = ?2 AND state = 0",
+    [SQ_OUTBOX_DONE] =
+	"UPDATE outbox SET state = " STORE_SQL_OUTBOX_SENT
+	", sent_at = ?3, lease_until = NULL, last_error = NULL "
+	"WHERE id = ?1 AND owner = ?2 AND state = " STORE_SQL_OUTBOX_SENDING,
+    [SQ_OUTBOX_RETRY] = "UPDATE outbox SET state = " STORE_SQL_OUTBOX_PENDING
+			", due = ?3, last_error = ?4, owner = NULL, "
+			"lease_until = NULL WHERE id = ?1 AND owner = ?2 AND "
+			"state = " STORE_SQL_OUTBOX_SENDING,
+    [SQ_OUTBOX_FAILED] = "UPDATE outbox SET state = " STORE_SQL_OUTBOX_FAILED
+			 ", last_error = ?4, lease_until = NULL WHERE id = ?1 "
+			 "AND owner = ?2 AND state = " STORE_SQL_OUTBOX_SENDING,
+    [SQ_OUTBOX_CANCEL] = "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED
+			 " WHERE survey_id IS ?1 AND kind = ?2 AND state "
+			 "= " STORE_SQL_OUTBOX_PENDING,
     [SQ_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox WHERE "
 		       "survey_id IS ?1 ORDER BY id",
     [SQ_REPLY_INSERT] =
@@ -364,7 +369,8 @@ static const char *const sq_sql[SQ_COUNT] = {
 	"SELECT p.id, p.received_at, coalesce(p.survey_id, 0), "
 	"coalesce(p.rating_id, 0), p.status, p.sender, p.message_id, "
 	"p.subject, NULL, p.comment, p.source, p.matched_by, "
-	"CASE WHEN p.status = 'rated' THEN coalesce(r.level, -1) ELSE -1 END "
+	"CASE WHEN p.status = '" STORE_SQL_REPLY_RATED
+	"' THEN coalesce(r.level, -1) ELSE -1 END "
 	"FROM replies p LEFT JOIN ratings r ON r.id = p.rating_id "
 	"WHERE p.survey_id = ?1 ORDER BY p.received_at, p.id",
     [SQ_REPLY_BY_MSGID] = "SELECT id FROM replies WHERE message_id = ?1 "
@@ -1118,8 +1124,9 @@ static int sq_row_outbox(sqlite3_stmt *q, struct outbox_item *o)
 	o->due = sqlite3_column_int64(q, 4);
 	o->attempts = sqlite3_column_int(q, 5);
 	o->state = sqlite3_column_int(q, 6);
-	if (store_sqlite_col_text(q, 1, &o->kind) < 0 ||
-	    store_sqlite_col_text(q, 7, &o->last_error) < 0)
+	o->kind =
+	    store_outbox_kind_parse((const char *)sqlite3_column_text(q, 1));
+	if (store_sqlite_col_text(q, 7, &o->last_error) < 0)
 		return -1;
 	return 0;
 }
@@ -1387,7 +1394,7 @@ static enum store_rc sq_outbox_enqueue(struct store *st, struct outbox_item *o)
 
 	if (!q)
 		return store_sqlite_fail_rc(st);
-	store_sqlite_bind_text(q, 1, o->kind);
+	store_sqlite_bind_text(q, 1, store_outbox_kind_name(o->kind));
 	sq_id_or_null(q, 2, o->survey_id);
 	sq_id_or_null(q, 3, o->rating_id);
 	sqlite3_bind_int64(q, 4, o->due);

@@ -92,9 +92,9 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 	sqlite3_stmt *round = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_rounds (campaign, started_at, "
 		"anonymous) VALUES (?1, ?2, ?3)");
-	sqlite3_stmt *ob =
-	    store_sqlite_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
-			    "('campaign', ?1, ?1)");
+	sqlite3_stmt *ob = store_sqlite_prepare(
+	    st,
+	    "INSERT INTO outbox (kind, due, created_at) VALUES (?2, ?1, ?1)");
 	sqlite3_stmt *rcp = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_recipients (round_id, team, language, "
 		"address, outbox_id, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -116,6 +116,8 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 	*round_id = sqlite3_last_insert_rowid(db);
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_bind_int64(ob, 1, now);
+		store_sqlite_bind_text(ob, 2,
+				       store_outbox_kind_name(OUTBOX_CAMPAIGN));
 		if ((ret = sqc_step_done(st, ob, "campaign outbox")) !=
 		    STORE_OK)
 			goto out;
@@ -251,12 +253,14 @@ static enum store_rc sqc_alert_queue(struct store *st, int64_t recipient_id,
 				     int64_t answer_id)
 {
 	sqlite3_stmt *cancel = store_sqlite_prepare(
-	    st, "UPDATE outbox SET state = 4 WHERE state = 0 AND kind = "
-		"'campaign-alert' AND id IN (SELECT alert_outbox_id FROM "
-		"campaign_answers WHERE recipient_id = ?1 AND id <> ?2)");
-	sqlite3_stmt *ob =
-	    store_sqlite_prepare(st, "INSERT INTO outbox (kind, due, created_at) VALUES "
-			    "('campaign-alert', ?1, ?2)");
+	    st,
+	    "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED " WHERE "
+	    "state = " STORE_SQL_OUTBOX_PENDING " AND kind = ?3 AND id IN "
+	    "(SELECT alert_outbox_id FROM campaign_answers WHERE "
+	    "recipient_id = ?1 AND id <> ?2)");
+	sqlite3_stmt *ob = store_sqlite_prepare(
+	    st,
+	    "INSERT INTO outbox (kind, due, created_at) VALUES (?3, ?1, ?2)");
 	sqlite3_stmt *link = store_sqlite_prepare(
 	    st, "UPDATE campaign_answers SET alert_outbox_id = ?2 WHERE id = "
 		"?1");
@@ -268,11 +272,15 @@ static enum store_rc sqc_alert_queue(struct store *st, int64_t recipient_id,
 	}
 	sqlite3_bind_int64(cancel, 1, recipient_id);
 	sqlite3_bind_int64(cancel, 2, answer_id);
+	store_sqlite_bind_text(cancel, 3,
+			       store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT));
 	if ((ret = sqc_step_done(st, cancel, "campaign alert")) != STORE_OK ||
 	    !alert_due)
 		goto out;
 	sqlite3_bind_int64(ob, 1, alert_due);
 	sqlite3_bind_int64(ob, 2, at);
+	store_sqlite_bind_text(ob, 3,
+			       store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT));
 	if ((ret = sqc_step_done(st, ob, "campaign alert")) != STORE_OK)
 		goto out;
 	sqlite3_bind_int64(link, 1, answer_id);
@@ -291,9 +299,9 @@ static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 				const char *better, int64_t at,
 				int64_t alert_due, int64_t *answer_id)
 {
-	sqlite3_stmt *old =
-	    store_sqlite_prepare(st, "UPDATE campaign_answers SET current = 0 WHERE "
-			    "recipient_id = ?1 AND current = 1");
+	sqlite3_stmt *old = store_sqlite_prepare(
+	    st, "UPDATE campaign_answers SET current = 0 WHERE "
+		"recipient_id = ?1 AND current = 1");
 	sqlite3_stmt *ins = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_answers (recipient_id, at, level, "
 		"source, why, better) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -378,9 +386,9 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 static enum store_rc sqc_alert_get(struct store *st, int64_t outbox_id,
 				   struct store_campaign_alert *out)
 {
-	sqlite3_stmt *q =
-	    store_sqlite_prepare(st, "SELECT recipient_id, level, at, better FROM "
-			    "campaign_answers WHERE alert_outbox_id = ?1");
+	sqlite3_stmt *q = store_sqlite_prepare(
+	    st, "SELECT recipient_id, level, at, better FROM "
+		"campaign_answers WHERE alert_outbox_id = ?1");
 	enum store_rc ret = STORE_OK;
 	int64_t rid = 0;
 	int rc;

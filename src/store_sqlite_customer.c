@@ -21,9 +21,10 @@ static enum store_rc sqc_done(struct store *st, sqlite3_stmt *q,
 
 static enum store_rc sqc_rating_add(struct store *st, struct customer_rating *r)
 {
-	sqlite3_stmt *q = store_sqlite_prepare(st, "UPDATE customer_ratings SET "
-					  "current = 0 WHERE survey_id = ?1 "
-					  "AND current = 1");
+	sqlite3_stmt *q =
+	    store_sqlite_prepare(st, "UPDATE customer_ratings SET "
+				     "current = 0 WHERE survey_id = ?1 "
+				     "AND current = 1");
 	enum store_rc rc;
 
 	if (!q)
@@ -31,8 +32,9 @@ static enum store_rc sqc_rating_add(struct store *st, struct customer_rating *r)
 	sqlite3_bind_int64(q, 1, r->survey_id);
 	if ((rc = sqc_done(st, q, "customer rating")) != STORE_OK)
 		return rc;
-	q = store_sqlite_prepare(st, "INSERT INTO customer_ratings (survey_id, rater, "
-			    "level, at, current) VALUES (?1, ?2, ?3, ?4, 1)");
+	q = store_sqlite_prepare(
+	    st, "INSERT INTO customer_ratings (survey_id, rater, "
+		"level, at, current) VALUES (?1, ?2, ?3, ?4, 1)");
 	if (!q)
 		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, r->survey_id);
@@ -228,11 +230,13 @@ static enum store_rc sqc_digest_claim(struct store *st, const char *rater,
 	/* One statement: a new pair, a retry, or a claim whose holder died
 	 * (lease over) goes to this caller; a held or finished one not. */
 	sqlite3_stmt *q = store_sqlite_prepare(
-	    st, "INSERT INTO customer_digests (rater, day, state, lease_until,"
-		" attempts) VALUES (?1, ?2, 1, ?3, 1) ON CONFLICT (rater, day) "
-		"DO UPDATE SET state = 1, lease_until = ?3, attempts = "
-		"attempts + 1 WHERE state = 0 OR (state = 1 AND lease_until "
-		"<= ?4)");
+	    st,
+	    "INSERT INTO customer_digests (rater, day, state, lease_until,"
+	    " attempts) VALUES (?1, ?2, " STORE_SQL_CDIGEST_SENDING ", ?3, "
+	    "1) ON CONFLICT (rater, day) DO UPDATE SET state "
+	    "= " STORE_SQL_CDIGEST_SENDING ", lease_until = ?3, attempts = "
+	    "attempts + 1 WHERE state = " STORE_SQL_CDIGEST_PENDING " OR "
+	    "(state = " STORE_SQL_CDIGEST_SENDING " AND lease_until <= ?4)");
 	enum store_rc rc;
 
 	if (!q)
@@ -252,9 +256,11 @@ static enum store_rc sqc_digest_finish(struct store *st, const char *rater,
 				       const char *error)
 {
 	sqlite3_stmt *q = store_sqlite_prepare(
-	    st, "UPDATE customer_digests SET state = ?3, lease_until = 0, "
-		"sent_at = CASE WHEN ?3 = 2 THEN ?4 ELSE sent_at END, "
-		"last_error = ?5 WHERE rater = ?1 AND day = ?2");
+	    st,
+	    "UPDATE customer_digests SET state = ?3, lease_until = 0, "
+	    "sent_at = CASE WHEN ?3 = " STORE_SQL_CDIGEST_SENT " THEN ?4 ELSE "
+	    "sent_at END, "
+	    "last_error = ?5 WHERE rater = ?1 AND day = ?2");
 
 	if (!q)
 		return store_sqlite_fail_rc(st);
@@ -270,8 +276,9 @@ static enum store_rc sqc_digest_finish(struct store *st, const char *rater,
 static enum store_rc sqc_digest_state(struct store *st, const char *rater,
 				      const char *day, int *state)
 {
-	sqlite3_stmt *q = store_sqlite_prepare(st, "SELECT state FROM customer_digests "
-					  "WHERE rater = ?1 AND day = ?2");
+	sqlite3_stmt *q =
+	    store_sqlite_prepare(st, "SELECT state FROM customer_digests "
+				     "WHERE rater = ?1 AND day = ?2");
 	enum store_rc ret = STORE_OK;
 	int rc;
 

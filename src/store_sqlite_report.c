@@ -85,6 +85,11 @@ static const char *const sqr_period_col[] = {
 	"((CAST(strftime('%m', s.sent_at, 'unixepoch') AS INTEGER) + 2) / 3)",
 };
 
+/* Outbox rows that are alerts, queued, sent or failed (not cancelled). */
+#define SQR_ALERT_ROWS                                                         \
+	"o.kind = '" STORE_SQL_KIND_ALERT                                      \
+	"' AND o.state <> " STORE_SQL_OUTBOX_CANCELLED
+
 /* What each cell kind selects after the group and period columns, where
  * from, and its own condition. */
 static const struct {
@@ -92,9 +97,9 @@ static const struct {
 	int grouped;
 } sqr_cells[] = {
     [STORE_CELL_SURVEYS] = {"NULL, 0, count(*), 0, 0", "surveys s",
-			    "s.status = 0", 1},
+			    "s.status = " STORE_SQL_SURVEY_SENT, 1},
     [STORE_CELL_LEVEL] = {"s.scale, s.level, count(*), "
-			  "sum(s.source = 1), 0",
+			  "sum(s.source = " STORE_SQL_RATING_MAIL "), 0",
 			  "current_ratings s", "1", 1},
     [STORE_CELL_MACHINE] = {"NULL, 0, count(*), 0, 0",
 			    "hits h JOIN surveys s ON s.id = h.survey_id",
@@ -102,11 +107,11 @@ static const struct {
     [STORE_CELL_ALERTS] = {"NULL, 0, count(*), count(a.outbox_id), 0",
 			   "outbox o JOIN surveys s ON s.id = o.survey_id "
 			   "LEFT JOIN alert_acks a ON a.outbox_id = o.id",
-			   "o.kind = 'alert' AND o.state <> 4", 1},
+			   SQR_ALERT_ROWS, 1},
     [STORE_CELL_ACK] = {"NULL, 0, 0, 0, a.acked_at - o.created_at",
 			"outbox o JOIN surveys s ON s.id = o.survey_id "
 			"JOIN alert_acks a ON a.outbox_id = o.id",
-			"o.kind = 'alert' AND o.state <> 4", 0},
+			SQR_ALERT_ROWS, 0},
 };
 
 /* With a window (since) over all teams, the level and scanner-hit cells
@@ -296,7 +301,8 @@ enum store_rc sqr_rating_rows(struct store *st,
 			 "s.sent_at, -1, %d, 1, s.team, s.agent, s.rule, "
 			 "s.ticket, s.scale, p.comment, NULL, p.id, s.subject "
 			 "FROM replies p JOIN surveys s ON s.id = p.survey_id "
-			 "WHERE p.status = 'comment' AND p.rating_id IS NULL "
+			 "WHERE p.status = '" STORE_SQL_REPLY_COMMENT "' AND "
+			 "p.rating_id IS NULL "
 			 "AND coalesce(p.comment, '') <> ''%s",
 			 RATING_MAIL, w2);
 	n = snprintf(
@@ -367,7 +373,7 @@ enum store_rc sqr_alert_rows(struct store *st, const char *team, int open_only,
 		 "FROM outbox o JOIN surveys s ON s.id = o.survey_id "
 		 "LEFT JOIN ratings r ON r.id = o.rating_id "
 		 "LEFT JOIN alert_acks a ON a.outbox_id = o.id "
-		 "WHERE o.kind = 'alert' AND o.state <> 4%s%s "
+		 "WHERE " SQR_ALERT_ROWS "%s%s "
 		 "ORDER BY o.created_at DESC, o.id DESC%s",
 		 team ? " AND s.team = ?1" : "",
 		 open_only ? " AND a.outbox_id IS NULL" : "",
@@ -428,7 +434,7 @@ enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
 	if (!(s = store_sqlite_prepare(st, "SELECT count(*) FROM surveys WHERE "
-				  "sent_at < ?1"))) {
+					   "sent_at < ?1"))) {
 		rc = store_sqlite_fail_rc(st);
 		goto fail;
 	}
@@ -528,8 +534,8 @@ static enum store_rc sqr_user_row(struct store *st, sqlite3_stmt *s,
 enum store_rc sqr_user_get(struct store *st, const char *name,
 			   struct store_user *out)
 {
-	sqlite3_stmt *s = store_sqlite_prepare(st, "SELECT " SQR_USER_COLS
-					  " FROM users u WHERE u.name = ?1");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "SELECT " SQR_USER_COLS " FROM users u WHERE u.name = ?1");
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
@@ -558,9 +564,9 @@ enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 
 enum store_rc sqr_user_succeeded(struct store *st, const char *name)
 {
-	sqlite3_stmt *s =
-	    store_sqlite_prepare(st, "UPDATE users SET failures = 0 WHERE name = ?1 "
-			    "AND failures <> 0");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "UPDATE users SET failures = 0 WHERE name = ?1 "
+		"AND failures <> 0");
 
 	if (!s)
 		return store_sqlite_fail_rc(st);
@@ -571,8 +577,8 @@ enum store_rc sqr_user_succeeded(struct store *st, const char *name)
 enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 			   int64_t *deleted)
 {
-	sqlite3_stmt *s =
-	    store_sqlite_prepare(st, "DELETE FROM sessions WHERE user_name = ?1");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "DELETE FROM sessions WHERE user_name = ?1");
 	enum store_rc rc;
 
 	*deleted = 0;
@@ -582,7 +588,8 @@ enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 	if ((rc = sqr_exec(st, s, "user sessions end")) != STORE_OK ||
 	    !with_user)
 		return rc;
-	if (!(s = store_sqlite_prepare(st, "DELETE FROM users WHERE name = ?1")))
+	if (!(s = store_sqlite_prepare(st,
+				       "DELETE FROM users WHERE name = ?1")))
 		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	if ((rc = sqr_exec(st, s, "user delete")) == STORE_OK)
@@ -593,8 +600,8 @@ enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 enum store_rc sqr_user_list(struct store *st, struct store_user **out,
 			    size_t *n)
 {
-	sqlite3_stmt *s = store_sqlite_prepare(st, "SELECT " SQR_USER_COLS
-					  " FROM users u ORDER BY u.name");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "SELECT " SQR_USER_COLS " FROM users u ORDER BY u.name");
 	struct store_user *all = NULL;
 	enum store_rc rc = STORE_OK;
 	size_t k = 0;

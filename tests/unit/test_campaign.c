@@ -313,7 +313,7 @@ static void test_plan_queue(void **state)
 		    store_outbox_claim(st, "t", NOW + 1, 60, 10, &o, &n),
 		    STORE_OK);
 		assert_int_equal(n, 2);
-		assert_string_equal(o[0].kind, "campaign");
+		assert_int_equal(o[0].kind, OUTBOX_CAMPAIGN);
 		outbox_list_free(o, n);
 	}
 	/* a later round: ann and bob are in their quiet period now, new's
