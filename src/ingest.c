@@ -668,21 +668,17 @@ static enum ingest_step campaign_answer(struct ingest_run *x)
 
 	for (size_t i = 0; i < ev->nrcpts; i++) {
 		struct campaign_reply_result cr;
-		int crc;
 
 		if (ingest_addr_token(ev->rcpts[i], tok) != 0)
 			continue;
-		crc =
+		x->rc =
 		    campaign_reply(x->c, x->env->key, x->st, tok, x->w.stripped,
 				   ingest_auto_reason(&x->w.h, x->sender),
 				   x->c->listener.comment_max, ev->now, &cr);
-		if (crc == 0)
+		if (x->rc == STORE_NOTFOUND)
 			continue;
-		if (crc < 0) {
-			x->rc = STORE_ERROR;
-			return STEP_STORE_FAILED;
-		}
-		if ((x->rc = store_commit(x->st)) != STORE_OK)
+		if (x->rc != STORE_OK ||
+		    (x->rc = store_commit(x->st)) != STORE_OK)
 			return STEP_STORE_FAILED;
 		x->in_tx = 0;
 		out->result = INGEST_STORED;
