@@ -22,6 +22,10 @@
 #define STORE_SQL_OUTBOX_SENT "2"
 #define STORE_SQL_OUTBOX_FAILED "3"
 #define STORE_SQL_OUTBOX_CANCELLED "4"
+/* every state but cancelled */
+#define STORE_SQL_OUTBOX_NOT_CANCELLED                                         \
+	"(" STORE_SQL_OUTBOX_PENDING ", " STORE_SQL_OUTBOX_SENDING             \
+	", " STORE_SQL_OUTBOX_SENT ", " STORE_SQL_OUTBOX_FAILED ")"
 #define STORE_SQL_SURVEY_SENT "0"
 #define STORE_SQL_RATING_MAIL "1"
 #define STORE_SQL_CDIGEST_PENDING "0"

@@ -174,9 +174,8 @@ enum store_rc spa_requester_alerts(struct store *st, const char *requester,
 	    st,
 	    "SELECT count(*), coalesce(max(o.created_at), 0) "
 	    "FROM outbox o JOIN surveys s ON s.id = o.survey_id "
-	    "WHERE o.kind = $3 AND o.state <> " STORE_SQL_OUTBOX_CANCELLED
-	    " AND s.requester = $1 AND "
-	    "o.survey_id <> $2",
+	    "WHERE o.kind = $3 AND o.state IN " STORE_SQL_OUTBOX_NOT_CANCELLED
+	    " AND s.requester = $1 AND o.survey_id <> $2",
 	    3, p, count, last_at, "requester alerts");
 }
 

@@ -166,8 +166,8 @@ enum store_rc sqa_requester_alerts(struct store *st, const char *requester,
 	q = store_sqlite_prepare(
 	    st, "SELECT count(*), coalesce(max(o.created_at), 0) FROM outbox o "
 		"JOIN surveys s ON s.id = o.survey_id WHERE o.kind = ?3 AND "
-		"o.state <> " STORE_SQL_OUTBOX_CANCELLED " AND s.requester = "
-		"?1 AND o.survey_id != ?2");
+		"o.state IN " STORE_SQL_OUTBOX_NOT_CANCELLED " AND "
+		"s.requester = ?1 AND o.survey_id != ?2");
 	if (!q)
 		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, requester, -1, SQLITE_STATIC);
