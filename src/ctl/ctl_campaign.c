@@ -242,7 +242,7 @@ int ctl_campaign_show(const struct conf *c, const struct token_key *key,
 		printf(",\n  \"followup\": ");
 		if (have_fo) {
 			printf("{\"id\": %" PRId64 ", \"kind\": ", fo.id);
-			json_str(stdout, fo.kind);
+			json_str(stdout, store_outbox_kind_name(fo.kind));
 			printf(", \"state\": %d, \"acked_by\": ", fo.state);
 			json_str(stdout, acked_by);
 			printf(", \"acked_at\": ");
@@ -263,10 +263,11 @@ int ctl_campaign_show(const struct conf *c, const struct token_key *key,
 			printf("answer:    -\n");
 		if (have_fo && acked_by)
 			printf("%s %" PRId64 " acknowledged by %s at %s\n",
-			       fo.kind, fo.id, acked_by, acked);
+			       store_outbox_kind_name(fo.kind), fo.id, acked_by,
+			       acked);
 		else if (have_fo)
-			printf("%s %" PRId64 " not acknowledged\n", fo.kind,
-			       fo.id);
+			printf("%s %" PRId64 " not acknowledged\n",
+			       store_outbox_kind_name(fo.kind), fo.id);
 	}
 	if (have_fo)
 		outbox_item_free(&fo);

@@ -295,7 +295,7 @@ static void print_json(FILE *out, const struct show_data *d)
 		const struct outbox_item *o = &d->o[i];
 		fprintf(out, "%s{\"id\": %" PRId64 ", \"kind\": ",
 			i ? ",\n    " : "\n    ", o->id);
-		json_str(out, o->kind);
+		json_str(out, store_outbox_kind_name(o->kind));
 		fputs(", \"state\": ", out);
 		json_str(out, state_name(o->state));
 		if (o->rating_id)
@@ -429,7 +429,7 @@ static void print_text(FILE *out, const struct show_data *d)
 		const struct outbox_item *o = &d->o[i];
 		iso_time(o->due, t);
 		fputs("  ", out);
-		text_str(out, o->kind);
+		text_str(out, store_outbox_kind_name(o->kind));
 		fprintf(out, "  %-9s  due %s  attempts %d",
 			state_name(o->state), t, o->attempts);
 		if (o->last_error && *o->last_error) {

@@ -211,9 +211,9 @@ static int load(const struct rate_env *env, struct store *st,
 		a->have_o = 1;
 	else if (rc != STORE_NOTFOUND)
 		goto failed;
-	if (valid && a->have_o && !strcmp(a->o.kind, "campaign-alert"))
+	if (valid && a->have_o && a->o.kind == OUTBOX_CAMPAIGN_ALERT)
 		return load_campaign(env, st, rq, tok, toklen, a, rs);
-	if (!valid || !a->have_o || strcmp(a->o.kind, "alert") != 0 ||
+	if (!valid || !a->have_o || a->o.kind != OUTBOX_ALERT ||
 	    !a->o.survey_id) {
 		rate_not_found(env, rq->accept_language, rs);
 		return -1;

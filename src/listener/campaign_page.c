@@ -330,7 +330,7 @@ static void cp_post(const struct rate_env *env, struct store *st,
 		rate_error(env, 503, rs);
 		goto out;
 	}
-	if (f.kind)
+	if (f.kind != OUTBOX_KIND_UNKNOWN)
 		outbox_notify();
 	log_info("campaign %s recipient %lld: answer %ld (web%s)",
 		 a->r.campaign, (long long)a->r.id, lv,

@@ -589,170 +589,239 @@ static int form_field(const struct rate_request *rq, const char *key,
 	return 0;
 }
 
+/* A POST's form. Values are NULL when absent or empty and point into
+ * the buffers. */
+struct rate_form {
+	struct buf fl, fw, fb, fc, fv;
+	const char *lvtext, *why, *better, *csrf, *via;
+	int level;     /* lvtext on the survey's scale; 0 without one */
+	int automatic; /* sent by rate.js, not by a click */
+	/* the rating that counts (record_post): why and better may point
+	 * into it */
+	struct rating cur;
+	int have_cur;
+};
+
+static void form_init(struct rate_form *f)
+{
+	memset(f, 0, sizeof(*f));
+	buf_init(&f->fl);
+	buf_init(&f->fw);
+	buf_init(&f->fb);
+	buf_init(&f->fc);
+	buf_init(&f->fv);
+}
+
+static void form_free(struct rate_form *f)
+{
+	if (f->have_cur)
+		rating_free(&f->cur);
+	buf_free(&f->fl);
+	buf_free(&f->fw);
+	buf_free(&f->fb);
+	buf_free(&f->fc);
+	buf_free(&f->fv);
+}
+
+/* Origin, fields, CSRF value and level of a POST: 0, or -1 with rs
+ * filled (403, 400). Comments are cut to comment_max. */
+static int read_form(const struct rate_env *env, const struct rate_request *rq,
+		     const struct rate_survey *rv, struct rate_form *f,
+		     struct rate_response *rs)
+{
+	if (!rate_origin_ok(env, rq->origin)) {
+		rate_error(env, 403, rs);
+		return -1;
+	}
+	if (form_field(rq, "level", &f->fl, &f->lvtext) < 0 ||
+	    form_field(rq, "why", &f->fw, &f->why) < 0 ||
+	    form_field(rq, "better", &f->fb, &f->better) < 0 ||
+	    form_field(rq, "csrf", &f->fc, &f->csrf) < 0 ||
+	    form_field(rq, "via", &f->fv, &f->via) < 0) {
+		rate_error(env, 400, rs);
+		return -1;
+	}
+	if (!f->csrf ||
+	    token_csrf_check(&env->key, rv->token, "rate", f->csrf) != 0) {
+		log_info("survey %lld: POST without a valid csrf value ip=%s",
+			 (long long)rv->s.id, rq->ip);
+		rate_error(env, 403, rs);
+		return -1;
+	}
+	if (f->lvtext &&
+	    scale_parse_level(rv->scale, f->lvtext, &f->level) < 0) {
+		rate_error(env, 400, rs);
+		return -1;
+	}
+	if (f->why)
+		codec_utf8_truncate(f->fw.data,
+				    env->conf->listener.comment_max);
+	if (f->better)
+		codec_utf8_truncate(f->fb.data,
+				    env->conf->listener.comment_max);
+	f->via = f->via ? f->via : "form";
+	f->automatic = !strcmp(f->via, "js");
+	return 0;
+}
+
+/* Scanners and the script's confirmations during a burst of link hits
+ * are not ratings: 1 with rs filled (403, or a JSON answer asking for a
+ * click), 0 to record the POST. */
+static int refuse_burst(const struct rate_env *env, struct store *st,
+			const struct rate_request *rq,
+			const struct rate_survey *rv, const struct rate_form *f,
+			struct rate_response *rs)
+{
+	struct burst_hit *prior = NULL;
+	struct burst_input in;
+	enum burst_reason verdict;
+
+	memset(&in, 0, sizeof(in));
+	in.now = rq->now;
+	in.level = f->level;
+	in.user_agent = rq->user_agent;
+	in.sent_at = rv->s.sent_at;
+	in.window = env->conf->listener.burst_window;
+	if (f->automatic && f->lvtext) {
+		/* the hits this process queued count too */
+		hitlog_sync();
+		prior =
+		    hitlog_prior(st, rv->s.id, rq->now - in.window, &in.nprior);
+	}
+	in.prior = prior;
+	verdict = burst_classify_post(&in, f->automatic);
+	free(prior);
+	if (verdict == BURST_SCANNER_UA) {
+		log_info("survey %lld: POST from a scanner ignored ip=%s",
+			 (long long)rv->s.id, rq->ip);
+		rate_error(env, 403, rs);
+		return 1;
+	}
+	if (verdict == BURST_LEVELS) {
+		log_info("survey %lld: automatic confirmation during a burst, "
+			 "asking for a click ip=%s",
+			 (long long)rv->s.id, rq->ip);
+		rate_json_answer(rs, 0, scale_level(rv->scale, f->level)->key);
+		return 1;
+	}
+	return 0;
+}
+
+/* A new rating through rating_record: the pending alert replaced, maybe
+ * a new alert or kudos. */
+static enum store_rc record_rating(const struct rate_env *env, struct store *st,
+				   const struct rate_request *rq,
+				   const struct rate_survey *rv,
+				   const struct rate_form *f)
+{
+	struct rating_input ri;
+	struct rating_output ro;
+
+	memset(&ri, 0, sizeof(ri));
+	ri.survey_id = rv->s.id;
+	ri.now = rq->now;
+	ri.level = f->level;
+	ri.source = RATING_WEB;
+	ri.why = f->why;
+	ri.better = f->better;
+	ri.alert_at = alert_threshold(env, rv);
+	ri.alert_delay = env->conf->listener.alert_delay;
+	ri.conf = env->conf;
+	ri.team = rv->team;
+	ri.scale = rv->scale;
+	return rating_record(st, &ri, &ro);
+}
+
+/* The same level again from the web (the comment form after the
+ * script's confirmation) updates the comments, an empty field keeping
+ * what was there; another level is a new rating, the old one history.
+ * One transaction. 0 with *update set, or -1 with rs filled (400: only
+ * comments and no rating; 503). A POST of comments alone takes the
+ * current level: f->level is set from it. */
+static int record_post(const struct rate_env *env, struct store *st,
+		       const struct rate_request *rq,
+		       const struct rate_survey *rv, struct rate_form *f,
+		       int *update, struct rate_response *rs)
+{
+	struct rating *cur = &f->cur;
+	enum store_rc rc;
+
+	if ((rc = store_begin(st)) != STORE_OK)
+		return store_failed(env, st, rc, "begin", rs);
+	rc = store_rating_current(st, rv->s.id, cur);
+	if (rc == STORE_OK)
+		f->have_cur = 1;
+	else if (rc != STORE_NOTFOUND)
+		goto fail;
+	if (!f->lvtext) {
+		if (!f->have_cur) { /* comments without any rating */
+			store_rollback(st);
+			rate_error(env, 400, rs);
+			return -1;
+		}
+		f->level = cur->level;
+	}
+	*update =
+	    f->have_cur && cur->level == f->level && cur->source == RATING_WEB;
+	if (*update) {
+		if (!f->why)
+			f->why = cur->why;
+		if (!f->better)
+			f->better = cur->better;
+		rc = store_rating_comment(st, cur->id, f->why, f->better);
+	} else {
+		rc = record_rating(env, st, rq, rv, f);
+	}
+	if (rc != STORE_OK || (rc = store_commit(st)) != STORE_OK)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(st);
+	return store_failed(env, st, rc, "recording a rating", rs);
+}
+
+/* The answer to a recorded POST: JSON for the script, else the thanks
+ * page. */
+static void answer_post(const struct rate_env *env,
+			const struct rate_request *rq,
+			const struct rate_survey *rv, const struct rate_form *f,
+			int update, struct rate_response *rs)
+{
+	const char *key = scale_level(rv->scale, f->level)->key;
+
+	if (!update) {
+		outbox_notify(); /* the worker sends what is due at once */
+		metrics_rating(RATING_WEB, f->level);
+		log_info("survey %lld ticket=%s rated %s (web%s) ip=%s",
+			 (long long)rv->s.id, rv->s.ticket ? rv->s.ticket : "-",
+			 key, f->automatic ? ", script" : "", rq->ip);
+	} else {
+		log_info("survey %lld ticket=%s comments updated ip=%s",
+			 (long long)rv->s.id, rv->s.ticket ? rv->s.ticket : "-",
+			 rq->ip);
+	}
+	if (wants_json(rq, f->via))
+		rate_json_answer(rs, 1, key);
+	else
+		render_rating_page(env, rv, PAGE_THANKS, f->level, f->why,
+				   f->better, rs);
+}
+
 static void rate_post(const struct rate_env *env, struct store *st,
 		      const struct rate_request *rq, const char *tok,
 		      size_t toklen, struct rate_response *rs)
 {
 	struct rate_survey rv;
-	struct buf fl, fw, fb, fc, fv;
-	const char *lvtext, *why, *better, *csrf, *via;
-	struct rating cur;
-	int have_cur = 0, level = 0, automatic, update;
-	enum store_rc rc;
-	enum burst_reason verdict;
-	struct burst_input in;
+	struct rate_form f;
+	int update = 0;
 
-	buf_init(&fl);
-	buf_init(&fw);
-	buf_init(&fb);
-	buf_init(&fc);
-	buf_init(&fv);
-	memset(&cur, 0, sizeof(cur));
-	if (load_survey(env, st, rq, tok, toklen, &rv, rs) < 0)
-		goto out;
-	if (!rate_origin_ok(env, rq->origin)) {
-		rate_error(env, 403, rs);
-		goto out;
-	}
-	if (form_field(rq, "level", &fl, &lvtext) < 0 ||
-	    form_field(rq, "why", &fw, &why) < 0 ||
-	    form_field(rq, "better", &fb, &better) < 0 ||
-	    form_field(rq, "csrf", &fc, &csrf) < 0 ||
-	    form_field(rq, "via", &fv, &via) < 0) {
-		rate_error(env, 400, rs);
-		goto out;
-	}
-	if (!csrf || token_csrf_check(&env->key, rv.token, "rate", csrf) != 0) {
-		log_info("survey %lld: POST without a valid csrf value ip=%s",
-			 (long long)rv.s.id, rq->ip);
-		rate_error(env, 403, rs);
-		goto out;
-	}
-	if (lvtext && scale_parse_level(rv.scale, lvtext, &level) < 0) {
-		rate_error(env, 400, rs);
-		goto out;
-	}
-	if (why)
-		codec_utf8_truncate(fw.data, env->conf->listener.comment_max);
-	if (better)
-		codec_utf8_truncate(fb.data, env->conf->listener.comment_max);
-	via = via ? via : "form";
-	automatic = !strcmp(via, "js");
-
-	memset(&in, 0, sizeof(in));
-	in.now = rq->now;
-	in.level = level;
-	in.user_agent = rq->user_agent;
-	in.sent_at = rv.s.sent_at;
-	in.window = env->conf->listener.burst_window;
-	{
-		struct burst_hit *prior = NULL;
-		if (automatic && lvtext) {
-			/* the hits this process queued count too */
-			hitlog_sync();
-			prior = hitlog_prior(st, rv.s.id, rq->now - in.window,
-					     &in.nprior);
-		}
-		in.prior = prior;
-		verdict = burst_classify_post(&in, automatic);
-		free(prior);
-	}
-	if (verdict == BURST_SCANNER_UA) {
-		log_info("survey %lld: POST from a scanner ignored ip=%s",
-			 (long long)rv.s.id, rq->ip);
-		rate_error(env, 403, rs);
-		goto out;
-	}
-	if (verdict == BURST_LEVELS) {
-		log_info("survey %lld: automatic confirmation during a burst, "
-			 "asking for a click ip=%s",
-			 (long long)rv.s.id, rq->ip);
-		rate_json_answer(rs, 0, scale_level(rv.scale, level)->key);
-		goto out;
-	}
-
-	rc = store_begin(st);
-	if (rc != STORE_OK) {
-		store_failed(env, st, rc, "begin", rs);
-		goto out;
-	}
-	rc = store_rating_current(st, rv.s.id, &cur);
-	if (rc == STORE_OK)
-		have_cur = 1;
-	else if (rc != STORE_NOTFOUND)
-		goto fail;
-	if (!lvtext) {
-		if (!have_cur) { /* comments without any rating */
-			store_rollback(st);
-			rate_error(env, 400, rs);
-			goto out;
-		}
-		level = cur.level;
-	}
-	/* The same level again from the web (the comment form after the
-	 * script's confirmation): update the comments; an empty field keeps
-	 * what was there. Another level: a new rating, the old one history. */
-	update = have_cur && cur.level == level && cur.source == RATING_WEB;
-	if (update) {
-		if (!why)
-			why = cur.why;
-		if (!better)
-			better = cur.better;
-		rc = store_rating_comment(st, cur.id, why, better);
-		if (rc != STORE_OK)
-			goto fail;
-	} else {
-		/* new rating, pending alert replaced, maybe a new alert */
-		struct rating_input ri;
-		struct rating_output ro;
-		memset(&ri, 0, sizeof(ri));
-		ri.survey_id = rv.s.id;
-		ri.now = rq->now;
-		ri.level = level;
-		ri.source = RATING_WEB;
-		ri.why = why;
-		ri.better = better;
-		ri.alert_at = alert_threshold(env, &rv);
-		ri.alert_delay = env->conf->listener.alert_delay;
-		ri.conf = env->conf;
-		ri.team = rv.team;
-		ri.scale = rv.scale;
-		rc = rating_record(st, &ri, &ro);
-		if (rc != STORE_OK)
-			goto fail;
-	}
-	rc = store_commit(st);
-	if (rc != STORE_OK)
-		goto fail;
-	if (!update) {
-		outbox_notify(); /* the worker sends what is due at once */
-		metrics_rating(RATING_WEB, level);
-		log_info("survey %lld ticket=%s rated %s (web%s) ip=%s",
-			 (long long)rv.s.id, rv.s.ticket ? rv.s.ticket : "-",
-			 scale_level(rv.scale, level)->key,
-			 automatic ? ", script" : "", rq->ip);
-	} else {
-		log_info("survey %lld ticket=%s comments updated ip=%s",
-			 (long long)rv.s.id, rv.s.ticket ? rv.s.ticket : "-",
-			 rq->ip);
-	}
-	if (wants_json(rq, via))
-		rate_json_answer(rs, 1, scale_level(rv.scale, level)->key);
-	else
-		render_rating_page(env, &rv, PAGE_THANKS, level, why, better,
-				   rs);
-	goto out;
-fail:
-	store_rollback(st);
-	store_failed(env, st, rc, "recording a rating", rs);
-out:
-	if (have_cur)
-		rating_free(&cur);
-	buf_free(&fl);
-	buf_free(&fw);
-	buf_free(&fb);
-	buf_free(&fc);
-	buf_free(&fv);
+	form_init(&f);
+	if (load_survey(env, st, rq, tok, toklen, &rv, rs) == 0 &&
+	    read_form(env, rq, &rv, &f, rs) == 0 &&
+	    !refuse_burst(env, st, rq, &rv, &f, rs) &&
+	    record_post(env, st, rq, &rv, &f, &update, rs) == 0)
+		answer_post(env, rq, &rv, &f, update, rs);
+	form_free(&f);
 	survey_done(&rv);
 }
 

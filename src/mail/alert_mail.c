@@ -8,6 +8,7 @@
 
 #include "alert_mail.h"
 #include "codec.h"
+#include "conf.h"
 #include "tmpl.h"
 
 /* ------------------------------------------------------------ cleaning */
@@ -930,7 +931,7 @@ int alert_compose_digest(struct buf *out, const struct alert_head *h,
 	{
 		const struct tmpl_var vars[] = {
 		    {"team", team},
-		    {"period", !strcmp(d->period ? d->period : "", "daily")
+		    {"period", d->period == CONF_DIGEST_DAILY
 				   ? L->digest_period_daily
 				   : L->digest_period_weekly},
 		    {"since", since},

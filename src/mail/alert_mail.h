@@ -55,8 +55,8 @@ struct alert_digest {
 	const char *lang;
 	const struct scale *scale;
 	const char *team;
-	const char *period; /* "daily", "weekly" */
-	int alert_at;	    /* levels at or below count as red */
+	int period;   /* enum conf_digest: daily or weekly */
+	int alert_at; /* levels at or below count as red */
 	int64_t since, until;
 	const struct store_digest_stats *stats;
 };

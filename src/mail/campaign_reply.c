@@ -10,30 +10,30 @@
 #include "scale.h"
 #include "store_campaign.h"
 
-int campaign_reply(const struct conf *c, const struct token_key *key,
-		   struct store *st, const char *tok, const char *stripped,
-		   const char *auto_why, int comment_max, int64_t now,
-		   struct campaign_reply_result *out)
+enum store_rc campaign_reply(const struct conf *c, const struct token_key *key,
+			     struct store *st, const char *tok,
+			     const char *stripped, const char *auto_why,
+			     int comment_max, int64_t now,
+			     struct campaign_reply_result *out)
 {
 	struct store_campaign_row r;
 	struct reply_grade g;
 	int64_t id, answer_id;
 	enum store_rc rc;
-	int ret = 1;
 
 	memset(out, 0, sizeof(*out));
 	out->level = -1;
 	if (token_verify_campaign(key, tok, strlen(tok), &id) < 0)
-		return 0;
+		return STORE_NOTFOUND;
 	out->recipient_id = id;
 	rc = store_campaign_recipient(st, id, &r);
 	if (rc == STORE_NOTFOUND) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "campaign recipient %lld is gone", (long long)id);
-		return 1;
+		return STORE_OK;
 	}
 	if (rc != STORE_OK)
-		return -1;
+		return rc;
 	snprintf(out->campaign, sizeof(out->campaign), "%s", r.campaign);
 	memset(&g, 0, sizeof(g));
 	if (auto_why) {
@@ -52,12 +52,10 @@ int campaign_reply(const struct conf *c, const struct token_key *key,
 		campaign_followup(c, &r, g.value, better, now, &f);
 		rc = store_campaign_answer(st, id, g.value, RATING_MAIL, NULL,
 					   better, now, &f, &answer_id);
-		if (rc != STORE_OK)
-			ret = -1;
-		else
+		if (rc == STORE_OK)
 			out->level = g.value;
 	}
 	reply_grade_free(&g);
 	store_campaign_row_free(&r);
-	return ret;
+	return rc;
 }

@@ -21,13 +21,15 @@ struct campaign_reply_result {
 	char reason[160]; /* why nothing was recorded */
 };
 
-/* 0: tok is no campaign token (go on as a survey reply); 1: handled
- * (an answer recorded, or why not in out->reason); -1: store failure
- * (store_errmsg). stripped: the reply text without quotes (may be NULL);
- * auto_why: non-NULL for an auto-reply, which never answers. */
-int campaign_reply(const struct conf *c, const struct token_key *key,
-		   struct store *st, const char *tok, const char *stripped,
-		   const char *auto_why, int comment_max, int64_t now,
-		   struct campaign_reply_result *out);
+/* STORE_OK: handled (an answer recorded, or why not in out->reason);
+ * STORE_NOTFOUND: tok is no campaign token (go on as a survey reply);
+ * else the store's failure (store_errmsg). stripped: the reply text without
+ * quotes (may be NULL); auto_why: non-NULL for an auto-reply, which never
+ * answers. */
+enum store_rc campaign_reply(const struct conf *c, const struct token_key *key,
+			     struct store *st, const char *tok,
+			     const char *stripped, const char *auto_why,
+			     int comment_max, int64_t now,
+			     struct campaign_reply_result *out);
 
 #endif

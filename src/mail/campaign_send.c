@@ -21,11 +21,12 @@ static const char *domain_of(const char *addr)
 	return at && at[1] ? at + 1 : "localhost";
 }
 
-int campaign_outbox_compose(struct store *st, const struct conf *c,
-			    const struct token_key *key, int64_t outbox_id,
-			    struct buf *msg, char **rcpt, const char **from,
-			    char *what, size_t whatlen, char *err,
-			    size_t errlen)
+enum outbox_rc campaign_outbox_compose(struct store *st, const struct conf *c,
+				       const struct token_key *key,
+				       int64_t outbox_id, struct buf *msg,
+				       char **rcpt, const char **from,
+				       char *what, size_t whatlen, char *err,
+				       size_t errlen)
 {
 	struct store_campaign_row r;
 	const struct conf_campaign *k;
@@ -35,16 +36,16 @@ int campaign_outbox_compose(struct store *st, const struct conf *c,
 	char tok[TOKEN_BUFSZ], base[1024], unsub[1024], msgid[256];
 	int64_t id;
 	enum store_rc rc;
-	int ret = 1;
+	enum outbox_rc ret = OUTBOX_PERMANENT;
 
 	*rcpt = NULL;
 	snprintf(what, whatlen, "campaign outbox %lld", (long long)outbox_id);
 	if ((rc = store_campaign_by_outbox(st, outbox_id, &id)) != STORE_OK ||
 	    (rc = store_campaign_recipient(st, id, &r)) != STORE_OK) {
 		if (rc != STORE_NOTFOUND)
-			return -1;
+			return OUTBOX_TEMPORARY;
 		snprintf(err, errlen, "no campaign recipient");
-		return 1;
+		return OUTBOX_PERMANENT;
 	}
 	snprintf(what, whatlen, "campaign %s recipient %lld", r.campaign,
 		 (long long)r.id);
@@ -99,10 +100,10 @@ int campaign_outbox_compose(struct store *st, const struct conf *c,
 		snprintf(err, errlen, "cannot compose (address %s)", r.address);
 	} else if (!(*rcpt = strdup(r.address))) {
 		snprintf(err, errlen, "out of memory");
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 	} else {
 		*from = m.from;
-		ret = 0;
+		ret = OUTBOX_OK;
 	}
 	buf_free(&reply);
 out:
@@ -118,17 +119,17 @@ void campaign_followup(const struct conf *c, const struct store_campaign_row *r,
 	    r->team ? conf_team_by_name(c, r->team) : NULL;
 	int said = 0;
 
-	out->kind = NULL;
+	out->kind = OUTBOX_KIND_UNKNOWN;
 	out->due = 0;
 	for (const char *p = comment; p && *p && !said; p++)
 		said = !strchr(" \t\r\n", *p);
 	if (!t)
 		return;
 	if (level <= 6 && !r->anonymous && t->alert_to)
-		out->kind = "campaign-alert";
+		out->kind = OUTBOX_CAMPAIGN_ALERT;
 	else if (level >= 9 && said && t->kudos && (t->kudos_to || t->alert_to))
-		out->kind = "campaign-kudos";
-	if (out->kind)
+		out->kind = OUTBOX_CAMPAIGN_KUDOS;
+	if (out->kind != OUTBOX_KIND_UNKNOWN)
 		out->due = now + c->listener.alert_delay;
 }
 
@@ -164,12 +165,14 @@ static int closure_line(void *arg, const struct store_closure_rating *cr)
 	return 0;
 }
 
-int campaign_alert_compose(struct store *st, const struct conf *c,
-			   const struct token_key *key, int64_t outbox_id,
-			   int kudos, struct buf *msg, char **rcpt, char *what,
-			   size_t whatlen, char *err, size_t errlen)
+enum outbox_rc campaign_alert_compose(struct store *st, const struct conf *c,
+				      const struct token_key *key,
+				      int64_t outbox_id, int kudos,
+				      struct buf *msg, char **rcpt, char *what,
+				      size_t whatlen, char *err, size_t errlen)
 {
-	const char *kind = kudos ? "campaign-kudos" : "campaign-alert";
+	const char *kind = store_outbox_kind_name(
+	    kudos ? OUTBOX_CAMPAIGN_KUDOS : OUTBOX_CAMPAIGN_ALERT);
 	struct store_campaign_alert a;
 	const struct conf_team *t;
 	struct buf txt, html, subj, clean;
@@ -177,17 +180,17 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	char boundary[96], msgid[160], tok[TOKEN_BUFSZ], ack[1024];
 	const char *to, *team, *who;
 	enum store_rc rc;
-	int ret = 1;
+	enum outbox_rc ret = OUTBOX_PERMANENT;
 
 	*rcpt = NULL;
 	snprintf(what, whatlen, "%s outbox %lld", kind, (long long)outbox_id);
 	rc = store_campaign_alert_get(st, outbox_id, &a);
 	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "no campaign answer");
-		return 1;
+		return OUTBOX_PERMANENT;
 	}
 	if (rc != STORE_OK)
-		return -1;
+		return OUTBOX_TEMPORARY;
 	snprintf(what, whatlen, "%s %s recipient %lld", kind, a.r.campaign,
 		 (long long)a.r.id);
 	t = a.r.team ? conf_team_by_name(c, a.r.team) : NULL;
@@ -199,7 +202,7 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 		snprintf(err, errlen, "no team %s, or anonymous",
 			 kudos ? "kudos" : "alert_to");
 		store_campaign_alert_free(&a);
-		return 1;
+		return OUTBOX_PERMANENT;
 	}
 	team = t->display_name ? t->display_name : t->name;
 	buf_init(&txt);
@@ -241,7 +244,7 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 		rc = store_campaign_closure_ratings(st, who, 5, closure_line,
 						    &l);
 		if (rc != STORE_OK) {
-			ret = -1;
+			ret = OUTBOX_TEMPORARY;
 			goto out;
 		}
 		if (!l.n) {
@@ -250,7 +253,7 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 		}
 		if (token_make_ack(key, outbox_id, tok) < 0) {
 			snprintf(err, errlen, "cannot make a token");
-			ret = -1;
+			ret = OUTBOX_TEMPORARY;
 			goto out;
 		}
 		snprintf(ack, sizeof(ack), "%s/a/%s", c->general.base_url, tok);
@@ -313,14 +316,14 @@ int campaign_alert_compose(struct store *st, const struct conf *c,
 	codec_qp_encode(msg, html.data ? html.data : "", html.len);
 	buf_printf(msg, "\r\n--%s--\r\n", boundary);
 	if (msg->failed || txt.failed || html.failed) {
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
 	if (!(*rcpt = strdup(to))) {
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
-	ret = 0;
+	ret = OUTBOX_OK;
 out:
 	buf_free(&txt);
 	buf_free(&html);

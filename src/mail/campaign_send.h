@@ -9,18 +9,20 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "outbox.h"
 #include "store.h"
 #include "token.h"
 
 /* Composes the mail of outbox row outbox_id into msg; *rcpt (malloc'd)
  * gets the one recipient, *from the envelope sender (in c), what a line
- * for the log. 0; 1 permanent failure (reason in err); -1 store trouble
- * (store_errmsg). */
-int campaign_outbox_compose(struct store *st, const struct conf *c,
-			    const struct token_key *key, int64_t outbox_id,
-			    struct buf *msg, char **rcpt, const char **from,
-			    char *what, size_t whatlen, char *err,
-			    size_t errlen);
+ * for the log. OUTBOX_PERMANENT: it can never be sent (reason in err);
+ * OUTBOX_TEMPORARY: store trouble (store_errmsg) or memory. */
+enum outbox_rc campaign_outbox_compose(struct store *st, const struct conf *c,
+				       const struct token_key *key,
+				       int64_t outbox_id, struct buf *msg,
+				       char **rcpt, const char **from,
+				       char *what, size_t whatlen, char *err,
+				       size_t errlen);
 
 /* What an answer at level with comment (NULL: none) queues, due now +
  * alert_delay (out->kind NULL: nothing):
@@ -41,9 +43,10 @@ void campaign_followup(const struct conf *c, const struct store_campaign_row *r,
  * the "campaign-kudos" row (kudos 1): NPS KUDOS to kudos_to, else
  * alert_to. Same returns as campaign_outbox_compose; *rcpt gets the
  * addresses (split by the caller). */
-int campaign_alert_compose(struct store *st, const struct conf *c,
-			   const struct token_key *key, int64_t outbox_id,
-			   int kudos, struct buf *msg, char **rcpt, char *what,
-			   size_t whatlen, char *err, size_t errlen);
+enum outbox_rc campaign_alert_compose(struct store *st, const struct conf *c,
+				      const struct token_key *key,
+				      int64_t outbox_id, int kudos,
+				      struct buf *msg, char **rcpt, char *what,
+				      size_t whatlen, char *err, size_t errlen);
 
 #endif

@@ -623,6 +623,26 @@ static const char *conf_rule_key(struct conf_parser *p, struct conf_rule *r,
 	return "unknown key";
 }
 
+static const char *const digest_names[CONF_NDIGESTS] = {
+    [CONF_DIGEST_NONE] = "none",
+    [CONF_DIGEST_DAILY] = "daily",
+    [CONF_DIGEST_WEEKLY] = "weekly",
+};
+
+const char *conf_digest_name(int digest)
+{
+	return digest >= 0 && digest < CONF_NDIGESTS ? digest_names[digest]
+						     : NULL;
+}
+
+int conf_digest_parse(const char *s)
+{
+	for (int i = 0; s && i < CONF_NDIGESTS; i++)
+		if (!strcmp(digest_names[i], s))
+			return i;
+	return CONF_DIGEST_UNKNOWN;
+}
+
 static int str_set(char **field, const char *v)
 {
 	free(*field);
@@ -718,10 +738,12 @@ static const char *conf_team_key(struct conf_team *t, const char *key,
 	if (!strncmp(key, "customer_", 9) || !strcmp(key, "rate_customer"))
 		return conf_team_customer_key(t, key, v);
 	if (!strcmp(key, "digest")) {
-		if (strcmp(v, "none") && strcmp(v, "daily") &&
-		    strcmp(v, "weekly"))
+		int d = conf_digest_parse(v);
+
+		if (d == CONF_DIGEST_UNKNOWN)
 			return "must be none, daily or weekly";
-		return str_set(&t->digest, v) ? "out of memory" : NULL;
+		t->digest = d;
+		return NULL;
 	}
 	return "unknown key";
 }
@@ -1029,8 +1051,6 @@ static void conf_finish(struct conf_parser *p)
 				   "when a rule captured no agent address");
 		if (!t->display_name)
 			t->display_name = strdup(t->name);
-		if (!t->digest)
-			t->digest = strdup("none");
 	}
 	for (size_t i = 0; i < c->ncampaigns; i++) {
 		const char *key, *why;
@@ -1158,7 +1178,6 @@ void conf_free(struct conf *c)
 		free(t->kudos_to);
 		free(t->language);
 		free(t->alert_at_text);
-		free(t->digest);
 		free(t->ticket_url);
 		free(t->customer_question[0]);
 		free(t->customer_question[1]);

@@ -50,6 +50,18 @@ struct conf_rule {
 	bool reply_subjects;	   /* a Re:/Fwd: subject may be a closure */
 };
 
+/* A team's digest (key digest = none | daily | weekly). */
+enum conf_digest {
+	CONF_DIGEST_UNKNOWN = -1, /* a word that is none of them */
+	CONF_DIGEST_NONE = 0,
+	CONF_DIGEST_DAILY = 1,
+	CONF_DIGEST_WEEKLY = 2,
+	CONF_NDIGESTS
+};
+/* The key's word for a value (NULL out of range), the value of a word. */
+const char *conf_digest_name(int digest);
+int conf_digest_parse(const char *s);
+
 struct conf_team {
 	char *name;
 	int line;
@@ -63,7 +75,7 @@ struct conf_team {
 	const struct scale *scale; /* NULL: general */
 	bool kudos;
 	char *kudos_to;
-	char *digest;	  /* "none", "daily", "weekly" */
+	int digest;	  /* enum conf_digest */
 	char *ticket_url; /* NULL: listener ticket_url */
 	/* IT rates its customers (customer_rating.h) */
 	bool rate_customer;

@@ -570,100 +570,117 @@ static void log_outcome(const struct ingest_envelope *ev,
 	log_info("%s %s: ignored: %s from=%s", tag, o->qid, o->reason, from);
 }
 
-enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
-			       const char *msg, size_t len,
-			       const struct ingest_envelope *ev,
-			       struct ingest_outcome *out)
-{
-	const struct conf *c = env->conf;
+/* One mail on its way through ingest_mail. */
+struct ingest_run {
+	const struct ingest_env *env;
+	const struct conf *c;
+	struct store *st;
+	const struct ingest_envelope *ev;
+	struct ingest_outcome *out;
+	const char *sender; /* envelope sender, else Return-Path */
 	struct ingest_work w;
 	struct match_ctx m;
 	struct store_reply r;
-	const struct scale *sc = NULL;
-	const struct conf_team *team = NULL;
-	const char *auto_why, *sender = ev->sender;
-	enum store_rc rc = STORE_OK;
-	int64_t dup;
-	char tok[TOKEN_BUFSZ];
-	int locked = 0;
+	const struct scale *sc; /* of the matched survey */
+	const struct conf_team *team;
+	enum store_rc rc; /* of the store call that failed */
+	int locked;	  /* holds env->tx_lock */
+	int in_tx;	  /* a transaction to roll back if it ends early */
+};
 
-	memset(out, 0, sizeof(*out));
-	out->status = -1;
-	memset(&w, 0, sizeof(w));
-	memset(&m, 0, sizeof(m));
-	memset(&r, 0, sizeof(r));
-	m.env = env;
-	m.st = st;
-	snprintf(out->qid, sizeof(out->qid), "NOQUEUE");
+/* Where a step left the mail. */
+enum ingest_step {
+	STEP_NEXT,	   /* go on with the next step */
+	STEP_ENDED,	   /* out says how; log_outcome logs it */
+	STEP_ANSWERED,	   /* a campaign answer, committed and logged */
+	STEP_NO_MEMORY,	   /* out of memory */
+	STEP_STORE_FAILED, /* rc says how */
+};
 
-	if (ingest_headers_parse(msg, len, &w.h) < 0) {
+/* What needs no store: headers, sender, the text part, the mail as it is
+ * kept. A mail without a readable text part is still kept (its raw form
+ * is in body). */
+static enum ingest_step read_mail(struct ingest_run *x, const char *msg,
+				  size_t len)
+{
+	struct ingest_outcome *out = x->out;
+	struct ingest_work *w = &x->w;
+
+	if (ingest_headers_parse(msg, len, &w->h) < 0) {
 		out->result = INGEST_BADMAIL;
 		snprintf(out->reason, sizeof(out->reason),
 			 "no header block (%zu bytes)", len);
-		goto done;
+		return STEP_ENDED;
 	}
-	if (w.h.queue_id)
-		clean_copy(out->qid, sizeof(out->qid), w.h.queue_id);
-	sender = ev->sender;
-	if (!sender && w.h.return_path)
-		sender = w.h.return_path;
-	/* Reading the text needs no store: done before the transaction, so
-	 * the write lock is held only for the writes. A mail without a
-	 * readable text part is still kept (its raw form is in body). */
-	if (reply_extract_text(msg, len, &w.text) < 0)
-		w.text = NULL;
-	if (!(w.body = mail_text(msg, len)))
-		goto oom;
-
-	if (!st) {
+	if (w->h.queue_id)
+		clean_copy(out->qid, sizeof(out->qid), w->h.queue_id);
+	x->sender = x->ev->sender;
+	if (!x->sender && w->h.return_path)
+		x->sender = w->h.return_path;
+	if (reply_extract_text(msg, len, &w->text) < 0)
+		w->text = NULL;
+	if (!(w->body = mail_text(msg, len)))
+		return STEP_NO_MEMORY;
+	if (!x->st) {
 		out->result = INGEST_TEMPFAIL;
 		snprintf(out->reason, sizeof(out->reason),
 			 "store not available");
-		goto done;
+		return STEP_ENDED;
 	}
 	/* Stripping quotes and signatures needs no store either, and it is
 	 * the costliest step of a reply (the attribution patterns): it runs
 	 * before the lock, so connections strip in parallel. */
-	if (w.text &&
-	    !(w.stripped = reply_strip_quotes(w.text, strlen(w.text))))
-		goto oom;
-	if (w.stripped)
-		codec_utf8_truncate(w.stripped, c->listener.comment_max);
-	if (env->tx_lock) {
-		pthread_mutex_lock(env->tx_lock);
-		locked = 1;
-	}
-	if ((rc = store_begin(st)) != STORE_OK)
-		goto store_fail;
-	if (w.h.message_id && *w.h.message_id) {
-		rc = store_reply_by_message_id(st, w.h.message_id, &dup);
-		if (rc == STORE_OK) {
-			store_rollback(st);
-			out->result = INGEST_IGNORED;
-			snprintf(out->reason, sizeof(out->reason),
-				 "already recorded as reply %lld",
-				 (long long)dup);
-			goto done;
-		}
-		if (rc != STORE_NOTFOUND)
-			goto store_fail_tx;
-	}
+	if (w->text &&
+	    !(w->stripped = reply_strip_quotes(w->text, strlen(w->text))))
+		return STEP_NO_MEMORY;
+	if (w->stripped)
+		codec_utf8_truncate(w->stripped, x->c->listener.comment_max);
+	return STEP_NEXT;
+}
 
-	/* 0. a campaign mail's feedback+TOKEN@: an answer of its own */
+/* A mail delivered again (an LMTP answer lost on the way, an IMAP move
+ * that failed) is recognised by its Message-ID and not kept twice. */
+static enum ingest_step seen_before(struct ingest_run *x)
+{
+	const char *id = x->w.h.message_id;
+	int64_t dup;
+
+	if (!id || !*id)
+		return STEP_NEXT;
+	x->rc = store_reply_by_message_id(x->st, id, &dup);
+	if (x->rc == STORE_NOTFOUND)
+		return STEP_NEXT;
+	if (x->rc != STORE_OK)
+		return STEP_STORE_FAILED;
+	x->out->result = INGEST_IGNORED;
+	snprintf(x->out->reason, sizeof(x->out->reason),
+		 "already recorded as reply %lld", (long long)dup);
+	return STEP_ENDED;
+}
+
+/* A campaign mail's feedback+TOKEN@ address: an answer of its own,
+ * committed here. */
+static enum ingest_step campaign_answer(struct ingest_run *x)
+{
+	const struct ingest_envelope *ev = x->ev;
+	struct ingest_outcome *out = x->out;
+	char tok[TOKEN_BUFSZ];
+
 	for (size_t i = 0; i < ev->nrcpts; i++) {
 		struct campaign_reply_result cr;
-		int crc;
+
 		if (ingest_addr_token(ev->rcpts[i], tok) != 0)
 			continue;
-		crc = campaign_reply(c, env->key, st, tok, w.stripped,
-				     ingest_auto_reason(&w.h, sender),
-				     c->listener.comment_max, ev->now, &cr);
-		if (crc == 0)
+		x->rc =
+		    campaign_reply(x->c, x->env->key, x->st, tok, x->w.stripped,
+				   ingest_auto_reason(&x->w.h, x->sender),
+				   x->c->listener.comment_max, ev->now, &cr);
+		if (x->rc == STORE_NOTFOUND)
 			continue;
-		if (crc < 0 || (rc = store_commit(st)) != STORE_OK) {
-			rc = crc < 0 ? STORE_ERROR : rc;
-			goto store_fail_tx;
-		}
+		if (x->rc != STORE_OK ||
+		    (x->rc = store_commit(x->st)) != STORE_OK)
+			return STEP_STORE_FAILED;
+		x->in_tx = 0;
 		out->result = INGEST_STORED;
 		out->level = cr.level;
 		if (cr.level >= 0)
@@ -676,176 +693,274 @@ enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
 				 store_reply_source_name(ev->source), out->qid,
 				 cr.campaign, (long long)cr.recipient_id,
 				 cr.reason);
-		if (locked)
-			pthread_mutex_unlock(env->tx_lock);
-		work_free(&w);
-		return out->result;
+		return STEP_ANSWERED;
 	}
-	/* 1. +TOKEN in a recipient: envelope first, then the headers */
-	for (size_t i = 0; !m.found && !m.err && i < ev->nrcpts; i++)
+	return STEP_NEXT;
+}
+
+/* The survey the reply is about, in order of trust: +TOKEN in a
+ * recipient (envelope first, then the headers), the closure mail's
+ * Message-ID, the ref code of the quoted block (in the decoded text,
+ * else in the raw mail: an HTML-only reply, an attached original). */
+static enum ingest_step find_survey(struct ingest_run *x)
+{
+	const struct ingest_envelope *ev = x->ev;
+	struct ingest_work *w = &x->w;
+	struct match_ctx *m = &x->m;
+	struct ingest_outcome *out = x->out;
+	char tok[TOKEN_BUFSZ];
+
+	for (size_t i = 0; !m->found && !m->err && i < ev->nrcpts; i++)
 		if (ingest_addr_token(ev->rcpts[i], tok) == 0)
-			match_token(tok, &m);
-	for (size_t i = 0; !m.found && !m.err && i < w.h.naddrs; i++)
-		if (ingest_addr_token(w.h.addrs[i], tok) == 0)
-			match_token(tok, &m);
-	if (m.found)
+			match_token(tok, m);
+	for (size_t i = 0; !m->found && !m->err && i < w->h.naddrs; i++)
+		if (ingest_addr_token(w->h.addrs[i], tok) == 0)
+			match_token(tok, m);
+	if (m->found)
 		out->matched_by = REPLY_MATCH_ADDRESS;
-	/* 2. the closure mail's Message-ID */
-	if (!m.found && !m.err && w.h.in_reply_to)
-		match_msgids(&m, w.h.in_reply_to);
-	if (!m.found && !m.err && w.h.references)
-		match_msgids(&m, w.h.references);
-	if (m.found && !out->matched_by)
+	if (!m->found && !m->err && w->h.in_reply_to)
+		match_msgids(m, w->h.in_reply_to);
+	if (!m->found && !m->err && w->h.references)
+		match_msgids(m, w->h.references);
+	if (m->found && !out->matched_by)
 		out->matched_by = REPLY_MATCH_IN_REPLY_TO;
-	/* 3. the ref code of the quoted block: in the decoded text, else in
-	 * the raw mail (an HTML-only reply, an attached original) */
-	if (!m.found && !m.err && w.text)
-		ingest_text_tokens(w.text, strlen(w.text), match_token, &m);
-	if (!m.found && !m.err)
-		ingest_text_tokens(w.body, strlen(w.body), match_token, &m);
-	if (m.found && !out->matched_by)
+	if (!m->found && !m->err && w->text)
+		ingest_text_tokens(w->text, strlen(w->text), match_token, m);
+	if (!m->found && !m->err)
+		ingest_text_tokens(w->body, strlen(w->body), match_token, m);
+	if (m->found && !out->matched_by)
 		out->matched_by = REPLY_MATCH_REF;
-	if (m.err) {
-		rc = m.err;
-		goto store_fail_tx;
+	if (m->err) {
+		x->rc = m->err;
+		return STEP_STORE_FAILED;
 	}
 	/* Message-IDs and ref codes are seen by others than the requester:
 	 * only the +TOKEN address rates from anyone */
-	if (m.found && out->matched_by != REPLY_MATCH_ADDRESS &&
-	    !reply_sender_allowed(c, m.s.requester, w.h.from, sender)) {
-		m.found = 0;
+	if (m->found && out->matched_by != REPLY_MATCH_ADDRESS &&
+	    !reply_sender_allowed(x->c, m->s.requester, w->h.from, x->sender)) {
+		m->found = 0;
 		snprintf(out->reason, sizeof(out->reason),
 			 "by %s to survey %lld, not the requester",
 			 store_reply_match_name(out->matched_by),
-			 (long long)m.s.id);
+			 (long long)m->s.id);
 		out->matched_by = REPLY_MATCH_NONE;
 	}
+	return STEP_NEXT;
+}
 
-	r.received_at = ev->now;
-	r.source = ev->source;
-	r.sender = (char *)(sender ? sender : "");
-	r.message_id = w.h.message_id;
-	r.subject = w.h.subject;
-	r.body = w.body;
-	if (m.found) {
-		sc = conf_survey_scale(c, m.s.team, m.s.scale, &team);
-		if (m.s.status != SURVEY_SENT) {
+/* The reply row as far as the match decides it; a survey that sent no
+ * rating block counts as no match. */
+static void fill_reply(struct ingest_run *x)
+{
+	struct ingest_outcome *out = x->out;
+	struct match_ctx *m = &x->m;
+	struct store_reply *r = &x->r;
+
+	r->received_at = x->ev->now;
+	r->source = x->ev->source;
+	r->sender = (char *)(x->sender ? x->sender : "");
+	r->message_id = x->w.h.message_id;
+	r->subject = x->w.h.subject;
+	r->body = x->w.body;
+	r->comment = x->w.stripped;
+	if (m->found) {
+		x->sc =
+		    conf_survey_scale(x->c, m->s.team, m->s.scale, &x->team);
+		if (m->s.status != SURVEY_SENT) {
 			/* a reply to a closure mail that carried no rating
 			 * block (cooldown, sampling): nothing to rate */
-			m.found = 0;
+			m->found = 0;
 			snprintf(out->reason, sizeof(out->reason),
 				 "survey %lld sent no rating block",
-				 (long long)m.s.id);
+				 (long long)m->s.id);
 		}
 	} else if (!out->reason[0]) {
 		snprintf(out->reason, sizeof(out->reason),
 			 "no token, In-Reply-To or ref code of a survey");
 	}
-	if (m.found) {
-		r.survey_id = out->survey_id = m.s.id;
-		r.matched_by = out->matched_by;
+	if (m->found) {
+		r->survey_id = out->survey_id = m->s.id;
+		r->matched_by = out->matched_by;
 	} else {
 		out->matched_by = REPLY_MATCH_NONE;
 	}
+}
 
-	auto_why = ingest_auto_reason(&w.h, sender);
-	r.comment = w.stripped;
+/* A grade read in time becomes a rating, through rating_record like a
+ * click. */
+static enum ingest_step record_rating(struct ingest_run *x)
+{
+	struct rating_input ri;
+	struct rating_output ro;
 
-	if (!m.found) {
-		r.status = REPLY_UNMATCHED;
-		cut_unmatched(w.body, c->listener.max_unmatched_size, out);
-	} else if (auto_why) {
-		r.status = REPLY_AUTO;
-		snprintf(out->reason, sizeof(out->reason), "%s", auto_why);
-	} else {
-		int expired = ev->now > m.s.sent_at + c->listener.link_ttl;
+	memset(&ri, 0, sizeof(ri));
+	ri.survey_id = x->m.s.id;
+	ri.now = x->ev->now;
+	ri.level = x->w.g.value;
+	ri.source = RATING_MAIL;
+	ri.why = *x->w.g.comment ? x->w.g.comment : NULL;
+	ri.alert_at = rating_alert_at(x->c, x->team, x->sc);
+	ri.alert_delay = x->c->listener.alert_delay;
+	ri.conf = x->c;
+	ri.team = x->team;
+	ri.scale = x->sc;
+	if ((x->rc = rating_record(x->st, &ri, &ro)) != STORE_OK)
+		return STEP_STORE_FAILED;
+	x->r.status = REPLY_RATED;
+	x->r.rating_id = x->out->rating_id = ro.rating_id;
+	x->out->level = x->w.g.value;
+	return STEP_NEXT;
+}
 
-		if (w.stripped) {
-			if (reply_read_grade(sc, w.stripped, &w.g) < 0)
-				goto oom_tx;
-			w.have_grade = 1;
-		}
-		if (w.have_grade && w.g.found && !expired) {
-			struct rating_input ri;
-			struct rating_output ro;
+/* No grade (or too late): the text joins the rating that counts, where
+ * the dashboard shows it. */
+static enum ingest_step record_comment(struct ingest_run *x, int expired)
+{
+	struct ingest_work *w = &x->w;
+	const char *text = w->have_grade ? w->g.comment : "";
 
-			memset(&ri, 0, sizeof(ri));
-			ri.survey_id = m.s.id;
-			ri.now = ev->now;
-			ri.level = w.g.value;
-			ri.source = RATING_MAIL;
-			ri.why = *w.g.comment ? w.g.comment : NULL;
-			ri.alert_at = rating_alert_at(c, team, sc);
-			ri.alert_delay = c->listener.alert_delay;
-			ri.conf = c;
-			ri.team = team;
-			ri.scale = sc;
-			if ((rc = rating_record(st, &ri, &ro)) != STORE_OK)
-				goto store_fail_tx;
-			r.status = REPLY_RATED;
-			r.rating_id = out->rating_id = ro.rating_id;
-			out->level = w.g.value;
-		} else {
-			const char *text = w.have_grade ? w.g.comment : "";
+	x->r.status = REPLY_COMMENT;
+	if (expired)
+		snprintf(x->out->reason, sizeof(x->out->reason),
+			 "survey expired");
+	x->rc = store_rating_current(x->st, x->m.s.id, &w->cur);
+	if (x->rc == STORE_OK)
+		w->have_cur = 1;
+	else if (x->rc != STORE_NOTFOUND)
+		return STEP_STORE_FAILED;
+	if (!w->have_cur || !*text)
+		return STEP_NEXT;
+	if (!(w->joined = join_comment(w->cur.why, text)))
+		return STEP_NO_MEMORY;
+	codec_utf8_truncate(w->joined, x->c->listener.comment_max);
+	x->rc = store_rating_comment(x->st, w->cur.id, w->joined, NULL);
+	if (x->rc != STORE_OK)
+		return STEP_STORE_FAILED;
+	x->r.rating_id = x->out->rating_id = w->cur.id;
+	return STEP_NEXT;
+}
 
-			r.status = REPLY_COMMENT;
-			if (expired)
-				snprintf(out->reason, sizeof(out->reason),
-					 "survey expired");
-			/* a comment joins the rating that counts, where
-			 * the dashboard shows it */
-			rc = store_rating_current(st, m.s.id, &w.cur);
-			if (rc == STORE_OK)
-				w.have_cur = 1;
-			else if (rc != STORE_NOTFOUND)
-				goto store_fail_tx;
-			if (w.have_cur && *text) {
-				if (!(w.joined = join_comment(w.cur.why, text)))
-					goto oom_tx;
-				codec_utf8_truncate(w.joined,
-						    c->listener.comment_max);
-				rc = store_rating_comment(st, w.cur.id,
-							  w.joined, NULL);
-				if (rc != STORE_OK)
-					goto store_fail_tx;
-				r.rating_id = out->rating_id = w.cur.id;
-			}
-		}
+/* The reply's status: unmatched, an auto-reply, rated or a comment. */
+static enum ingest_step judge_reply(struct ingest_run *x)
+{
+	const char *auto_why = ingest_auto_reason(&x->w.h, x->sender);
+	int expired;
+
+	if (!x->m.found) {
+		x->r.status = REPLY_UNMATCHED;
+		cut_unmatched(x->w.body, x->c->listener.max_unmatched_size,
+			      x->out);
+		return STEP_NEXT;
 	}
-	if ((rc = store_reply_add(st, &r)) != STORE_OK)
-		goto store_fail_tx;
-	if ((rc = store_commit(st)) != STORE_OK)
-		goto store_fail_tx;
-	if (out->rating_id && r.status == REPLY_RATED) {
+	if (auto_why) {
+		x->r.status = REPLY_AUTO;
+		snprintf(x->out->reason, sizeof(x->out->reason), "%s",
+			 auto_why);
+		return STEP_NEXT;
+	}
+	expired = x->ev->now > x->m.s.sent_at + x->c->listener.link_ttl;
+	if (x->w.stripped) {
+		if (reply_read_grade(x->sc, x->w.stripped, &x->w.g) < 0)
+			return STEP_NO_MEMORY;
+		x->w.have_grade = 1;
+	}
+	if (x->w.have_grade && x->w.g.found && !expired)
+		return record_rating(x);
+	return record_comment(x, expired);
+}
+
+/* Every reply gets its row, in the transaction of its rating. */
+static enum ingest_step keep_reply(struct ingest_run *x)
+{
+	struct ingest_outcome *out = x->out;
+	struct store_reply *r = &x->r;
+
+	if ((x->rc = store_reply_add(x->st, r)) != STORE_OK ||
+	    (x->rc = store_commit(x->st)) != STORE_OK)
+		return STEP_STORE_FAILED;
+	x->in_tx = 0;
+	if (out->rating_id && r->status == REPLY_RATED) {
 		outbox_notify(); /* an alert or kudos may be due now */
 		metrics_rating(RATING_MAIL, out->level);
 	}
-	metrics_reply(r.status);
-	out->reply_id = r.id;
-	out->status = r.status;
-	out->result = r.status == REPLY_AUTO ? INGEST_IGNORED : INGEST_STORED;
-	goto done;
+	metrics_reply(r->status);
+	out->reply_id = r->id;
+	out->status = r->status;
+	out->result = r->status == REPLY_AUTO ? INGEST_IGNORED : INGEST_STORED;
+	return STEP_ENDED;
+}
 
-oom_tx:
-	store_rollback(st);
-oom:
-	out->result = INGEST_TEMPFAIL;
-	out->rating_id = 0;
-	snprintf(out->reason, sizeof(out->reason), "out of memory");
-	goto done;
-store_fail_tx:
-	store_rollback(st);
-store_fail:
-	out->result = INGEST_TEMPFAIL;
-	out->rating_id = 0;
-	out->status = -1;
-	snprintf(out->reason, sizeof(out->reason), "store: %s",
-		 rc == STORE_BUSY ? "busy" : store_errmsg(st));
-done:
-	if (locked)
-		pthread_mutex_unlock(env->tx_lock);
-	log_outcome(ev, out, &m.s, sc, sender);
-	survey_free(&m.s);
-	work_free(&w);
+/* The steps that write, in one transaction under env->tx_lock. */
+static enum ingest_step write_reply(struct ingest_run *x)
+{
+	enum ingest_step s;
+
+	if (x->env->tx_lock) {
+		pthread_mutex_lock(x->env->tx_lock);
+		x->locked = 1;
+	}
+	if ((x->rc = store_begin(x->st)) != STORE_OK)
+		return STEP_STORE_FAILED;
+	x->in_tx = 1;
+	if ((s = seen_before(x)) != STEP_NEXT ||
+	    (s = campaign_answer(x)) != STEP_NEXT ||
+	    (s = find_survey(x)) != STEP_NEXT)
+		return s;
+	fill_reply(x);
+	if ((s = judge_reply(x)) != STEP_NEXT)
+		return s;
+	return keep_reply(x);
+}
+
+/* Rolls back what did not commit, says why a mail is to be retried,
+ * logs the outcome once and frees the run. */
+static enum ingest_result finish(struct ingest_run *x, enum ingest_step s)
+{
+	struct ingest_outcome *out = x->out;
+
+	if (x->in_tx)
+		store_rollback(x->st);
+	if (s == STEP_NO_MEMORY) {
+		out->result = INGEST_TEMPFAIL;
+		out->rating_id = 0;
+		snprintf(out->reason, sizeof(out->reason), "out of memory");
+	} else if (s == STEP_STORE_FAILED) {
+		out->result = INGEST_TEMPFAIL;
+		out->rating_id = 0;
+		out->status = -1;
+		snprintf(out->reason, sizeof(out->reason), "store: %s",
+			 x->rc == STORE_BUSY ? "busy" : store_errmsg(x->st));
+	}
+	if (x->locked)
+		pthread_mutex_unlock(x->env->tx_lock);
+	if (s != STEP_ANSWERED)
+		log_outcome(x->ev, out, &x->m.s, x->sc, x->sender);
+	survey_free(&x->m.s);
+	work_free(&x->w);
 	return out->result;
+}
+
+enum ingest_result ingest_mail(const struct ingest_env *env, struct store *st,
+			       const char *msg, size_t len,
+			       const struct ingest_envelope *ev,
+			       struct ingest_outcome *out)
+{
+	struct ingest_run x;
+	enum ingest_step s;
+
+	memset(&x, 0, sizeof(x));
+	x.env = env;
+	x.c = env->conf;
+	x.st = st;
+	x.ev = ev;
+	x.out = out;
+	x.sender = ev->sender;
+	x.m.env = env;
+	x.m.st = st;
+	memset(out, 0, sizeof(*out));
+	out->status = -1;
+	snprintf(out->qid, sizeof(out->qid), "NOQUEUE");
+	if ((s = read_mail(&x, msg, len)) == STEP_NEXT)
+		s = write_reply(&x);
+	return finish(&x, s);
 }

@@ -91,7 +91,6 @@ static const char *domain_of(const char *addr)
 	return at && at[1] ? at + 1 : "localhost";
 }
 
-/* 0; 1 permanent failure (reason in err); -1 store trouble. */
 /* An alert's Message-ID comes back in every reply to it, and the alert's
  * Reply-To is the customer: so it must not hold the acknowledge token, nor
  * anything it can be derived from. A MAC of the row id under its own label
@@ -116,12 +115,13 @@ static int alert_message_id(const struct token_key *key, const char *kind,
 	return 0;
 }
 
-static int compose_rating_mail(struct store *st, const struct conf *c,
-			       const struct token_key *key,
-			       const struct outbox_item *o,
-			       struct outbox_mail *m, char *err, size_t errlen)
+/* The red alert or kudos mail of row o into m. */
+static enum outbox_rc
+compose_rating_mail(struct store *st, const struct conf *c,
+		    const struct token_key *key, const struct outbox_item *o,
+		    struct outbox_mail *m, char *err, size_t errlen)
 {
-	int kudos = !strcmp(o->kind, "kudos");
+	int kudos = o->kind == OUTBOX_KUDOS;
 	struct survey s;
 	struct rating *r = NULL, *use = NULL;
 	size_t nr = 0;
@@ -132,19 +132,19 @@ static int compose_rating_mail(struct store *st, const struct conf *c,
 	char tok[TOKEN_BUFSZ], ack[1024], msgid[256];
 	int64_t prior = 0, prior_at = 0;
 	enum store_rc rc;
-	int ret = 1;
+	enum outbox_rc ret = OUTBOX_PERMANENT;
 
 	rc = store_survey_get(st, o->survey_id, &s);
 	if (rc == STORE_NOTFOUND) {
 		snprintf(err, errlen, "survey %lld is gone",
 			 (long long)o->survey_id);
-		return 1;
+		return OUTBOX_PERMANENT;
 	}
 	if (rc != STORE_OK)
-		return -1;
+		return OUTBOX_TEMPORARY;
 	if ((rc = store_rating_list(st, s.id, &r, &nr)) != STORE_OK) {
 		survey_free(&s);
-		return -1;
+		return OUTBOX_TEMPORARY;
 	}
 	for (size_t i = 0; i < nr; i++)
 		if (r[i].id == o->rating_id || (!use && r[i].current))
@@ -172,20 +172,20 @@ static int compose_rating_mail(struct store *st, const struct conf *c,
 	}
 	if (token_make_ack(key, o->id, tok) < 0) {
 		snprintf(err, errlen, "cannot make a token");
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
 	if (!kudos && store_requester_alerts(st, s.requester, s.id, &prior,
 					     &prior_at) != STORE_OK) {
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
 	snprintf(ack, sizeof(ack), "%s/a/%s", c->general.base_url, tok);
-	if (alert_message_id(key, o->kind, o->id,
+	if (alert_message_id(key, store_outbox_kind_name(o->kind), o->id,
 			     domain_of(c->listener.alert_from), msgid,
 			     sizeof(msgid)) < 0) {
 		snprintf(err, errlen, "cannot make a Message-ID");
-		ret = -1;
+		ret = OUTBOX_TEMPORARY;
 		goto out;
 	}
 	memset(&a, 0, sizeof(a));
@@ -221,9 +221,9 @@ static int compose_rating_mail(struct store *st, const struct conf *c,
 		goto out;
 	}
 	snprintf(m->what, sizeof(m->what), "%s survey %lld ticket=%s to %s",
-		 o->kind, (long long)s.id, s.ticket ? s.ticket : "-",
-		 team->alert_to);
-	ret = 0;
+		 store_outbox_kind_name(o->kind), (long long)s.id,
+		 s.ticket ? s.ticket : "-", team->alert_to);
+	ret = OUTBOX_OK;
 out:
 	rating_list_free(r, nr);
 	survey_free(&s);
@@ -344,6 +344,49 @@ static void mark_failed(struct store *st, const struct conf *c,
  * unsent rows back (due at once) instead of holding a stopping daemon for
  * up to a whole batch. */
 
+/* The mail of row o into m, by its kind. */
+static enum outbox_rc compose_row(struct store *st, const struct conf *c,
+				  const struct token_key *key,
+				  const struct outbox_item *o,
+				  struct outbox_mail *m, char *err,
+				  size_t errlen)
+{
+	enum outbox_rc rc;
+	char *to = NULL;
+
+	switch (o->kind) {
+	case OUTBOX_ALERT:
+	case OUTBOX_KUDOS:
+		return compose_rating_mail(st, c, key, o, m, err, errlen);
+	case OUTBOX_CAMPAIGN:
+		rc = campaign_outbox_compose(st, c, key, o->id, &m->msg, &to,
+					     &m->from, m->what, sizeof(m->what),
+					     err, errlen);
+		/* one recipient: the campaign's address */
+		if (rc == OUTBOX_OK && split_rcpt(m, to) < 0) {
+			snprintf(err, errlen, "no valid address");
+			rc = OUTBOX_PERMANENT;
+		}
+		free(to);
+		return rc;
+	case OUTBOX_CAMPAIGN_ALERT:
+	case OUTBOX_CAMPAIGN_KUDOS:
+		rc = campaign_alert_compose(
+		    st, c, key, o->id, o->kind == OUTBOX_CAMPAIGN_KUDOS,
+		    &m->msg, &to, m->what, sizeof(m->what), err, errlen);
+		if (rc == OUTBOX_OK && split_rcpt(m, to) < 0) {
+			snprintf(err, errlen, "no valid address");
+			rc = OUTBOX_PERMANENT;
+		}
+		free(to);
+		return rc;
+	default:
+		/* written by a newer build */
+		snprintf(err, errlen, "a kind this build does not know");
+		return OUTBOX_PERMANENT;
+	}
+}
+
 static void send_batch(struct store *st, const struct conf *c,
 		       const struct token_key *key, const char *owner,
 		       struct outbox_item *rows, size_t n,
@@ -359,7 +402,7 @@ static void send_batch(struct store *st, const struct conf *c,
 		char err[512], reply[512];
 		int64_t now = (int64_t)time(NULL);
 		enum smtp_result r;
-		int crc;
+		enum outbox_rc crc;
 
 		memset(&m, 0, sizeof(m));
 		buf_init(&m.msg);
@@ -374,42 +417,13 @@ static void send_batch(struct store *st, const struct conf *c,
 					  "lease ran out before sending");
 			continue;
 		}
-		if (!strcmp(o->kind, "alert") || !strcmp(o->kind, "kudos")) {
-			crc = compose_rating_mail(st, c, key, o, &m, err,
-						  sizeof(err));
-		} else if (!strcmp(o->kind, "campaign")) {
-			char *to = NULL;
-			crc = campaign_outbox_compose(
-			    st, c, key, o->id, &m.msg, &to, &m.from, m.what,
-			    sizeof(m.what), err, sizeof(err));
-			/* one recipient: the campaign's address */
-			if (crc == 0 && split_rcpt(&m, to) < 0) {
-				snprintf(err, sizeof(err), "no valid address");
-				crc = 1;
-			}
-			free(to);
-		} else if (!strcmp(o->kind, "campaign-alert") ||
-			   !strcmp(o->kind, "campaign-kudos")) {
-			char *to = NULL;
-			crc = campaign_alert_compose(
-			    st, c, key, o->id,
-			    !strcmp(o->kind, "campaign-kudos"), &m.msg, &to,
-			    m.what, sizeof(m.what), err, sizeof(err));
-			if (crc == 0 && split_rcpt(&m, to) < 0) {
-				snprintf(err, sizeof(err), "no valid address");
-				crc = 1;
-			}
-			free(to);
-		} else {
-			snprintf(err, sizeof(err), "unknown kind '%s'",
-				 o->kind);
-			crc = 1;
-		}
-		if (crc != 0) {
+		crc = compose_row(st, c, key, o, &m, err, sizeof(err));
+		if (crc != OUTBOX_OK) {
+			const char *kind = store_outbox_kind_name(o->kind);
 			char what[64];
-			snprintf(what, sizeof(what), "%s survey %lld", o->kind,
-				 (long long)o->survey_id);
-			if (crc < 0)
+			snprintf(what, sizeof(what), "%s survey %lld",
+				 kind ? kind : "?", (long long)o->survey_id);
+			if (crc == OUTBOX_TEMPORARY)
 				mark_failed(st, c, o, owner, 0, now, what,
 					    store_errmsg(st), ps);
 			else
@@ -445,16 +459,21 @@ static void send_batch(struct store *st, const struct conf *c,
 
 static int64_t digest_period(const struct conf_team *t)
 {
-	if (t->digest && !strcmp(t->digest, "daily"))
+	switch (t->digest) {
+	case CONF_DIGEST_DAILY:
 		return SECONDS_PER_DAY;
-	if (t->digest && !strcmp(t->digest, "weekly"))
+	case CONF_DIGEST_WEEKLY:
 		return 7 * SECONDS_PER_DAY;
-	return 0;
+	default:
+		return 0;
+	}
 }
 
-static int send_digest(struct store *st, const struct conf *c,
-		       const struct conf_team *t, int64_t since, int64_t until,
-		       char *err, size_t errlen, int *permanent)
+/* Composes and sends t's digest of [since, until); err gets the reason
+ * or the relay's answer. */
+static enum outbox_rc send_digest(struct store *st, const struct conf *c,
+				  const struct conf_team *t, int64_t since,
+				  int64_t until, char *err, size_t errlen)
 {
 	struct store_digest_stats ds;
 	struct alert_digest d;
@@ -463,21 +482,19 @@ static int send_digest(struct store *st, const struct conf *c,
 	struct smtp_session *s;
 	char msgid[256], reply[512];
 	enum smtp_result r;
-	int ret = -1;
+	enum outbox_rc ret = OUTBOX_TEMPORARY;
 
-	*permanent = 0;
 	memset(&m, 0, sizeof(m));
 	buf_init(&m.msg);
 	if (!t->alert_to || split_rcpt(&m, t->alert_to) < 0) {
 		snprintf(err, errlen, "team %s has no valid alert_to", t->name);
-		*permanent = 1;
 		mail_free(&m);
-		return -1;
+		return OUTBOX_PERMANENT;
 	}
 	if (store_digest_stats(st, t->name, since, until, &ds) != STORE_OK) {
 		snprintf(err, errlen, "%s", store_errmsg(st));
 		mail_free(&m);
-		return -1;
+		return OUTBOX_TEMPORARY;
 	}
 	memset(&d, 0, sizeof(d));
 	d.lang = conf_team_language(c, t);
@@ -499,7 +516,7 @@ static int send_digest(struct store *st, const struct conf *c,
 	h.date = (int64_t)time(NULL);
 	if (alert_compose_digest(&m.msg, &h, &d) < 0) {
 		snprintf(err, errlen, "cannot compose the digest");
-		*permanent = 1;
+		ret = OUTBOX_PERMANENT;
 		goto out;
 	}
 	if (!(s = session_open(c))) {
@@ -514,9 +531,9 @@ static int send_digest(struct store *st, const struct conf *c,
 		log_info("digest %s to %s sent (%s)", t->name, t->alert_to,
 			 reply);
 		atomic_fetch_add(&m_digests, 1);
-		ret = 0;
-	} else {
-		*permanent = r == SMTP_PERMANENT;
+		ret = OUTBOX_OK;
+	} else if (r == SMTP_PERMANENT) {
+		ret = OUTBOX_PERMANENT;
 	}
 out:
 	store_digest_stats_free(&ds);
@@ -529,12 +546,13 @@ int outbox_digest_now(struct store *st, const struct conf *c,
 		      size_t errlen)
 {
 	int64_t period = digest_period(team);
-	int permanent;
 
 	if (!period)
 		period = 7 * SECONDS_PER_DAY;
-	return send_digest(st, c, team, now - period, now, err, errlen,
-			   &permanent);
+	return send_digest(st, c, team, now - period, now, err, errlen) ==
+		       OUTBOX_OK
+		   ? 0
+		   : -1;
 }
 
 /* Of several processes only the one whose compare-and-set moves
@@ -547,7 +565,7 @@ void outbox_digests_due(struct store *st, const struct conf *c, int64_t now,
 		const struct conf_team *t = &c->teams[i];
 		int64_t period = digest_period(t), last;
 		char err[512];
-		int permanent;
+		enum outbox_rc sent;
 		enum store_rc rc;
 
 		if (!period)
@@ -561,12 +579,12 @@ void outbox_digests_due(struct store *st, const struct conf *c, int64_t now,
 			continue;
 		if (store_digest_mark(st, t->name, last, now) != STORE_OK)
 			continue; /* another process has it */
-		if (send_digest(st, c, t, last, now, err, sizeof(err),
-				&permanent) == 0) {
+		sent = send_digest(st, c, t, last, now, err, sizeof(err));
+		if (sent == OUTBOX_OK) {
 			ps->digests++;
 			continue;
 		}
-		if (permanent) {
+		if (sent == OUTBOX_PERMANENT) {
 			log_error("digest %s: FAILED: %s", t->name, err);
 			continue;
 		}
@@ -621,14 +639,14 @@ enum store_rc outbox_queue_kudos(struct store *st, const struct conf *c,
 	struct outbox_item o;
 	enum store_rc rc;
 
-	rc = store_outbox_cancel(st, survey_id, "kudos");
+	rc = store_outbox_cancel(st, survey_id, OUTBOX_KUDOS);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return rc;
 	if (!team || !team->kudos || !sc || level != sc->max ||
 	    !(team->kudos_to || team->alert_to))
 		return STORE_OK;
 	memset(&o, 0, sizeof(o));
-	o.kind = "kudos";
+	o.kind = OUTBOX_KUDOS;
 	o.survey_id = survey_id;
 	o.rating_id = rating_id;
 	o.due = now + c->listener.alert_delay;

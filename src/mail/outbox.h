@@ -27,6 +27,15 @@
 #include "store.h"
 #include "token.h"
 
+/* What became of one row's attempt, composing or sending (campaign_send.c
+ * composes with it too): the same three ends as enum smtp_result. */
+enum outbox_rc {
+	OUTBOX_OK = 0,	      /* composed, or the relay took it */
+	OUTBOX_TEMPORARY = 1, /* store trouble, no memory, 4xx: try again */
+	OUTBOX_PERMANENT = 2, /* can never work (no alert_to, survey gone,
+				 5xx): FAILED at once */
+};
+
 #define OUTBOX_BATCH 20
 #define OUTBOX_MAX_BACKOFF 3600
 

@@ -33,14 +33,14 @@ enum store_rc rating_record(struct store *st, const struct rating_input *in,
 	if ((rc = store_rating_add(st, &r)) != STORE_OK)
 		return rc;
 	out->rating_id = r.id;
-	rc = store_outbox_cancel(st, in->survey_id, "alert");
+	rc = store_outbox_cancel(st, in->survey_id, OUTBOX_ALERT);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return rc;
 	if (in->level <= in->alert_at) {
 		struct outbox_item o;
 
 		memset(&o, 0, sizeof(o));
-		o.kind = "alert";
+		o.kind = OUTBOX_ALERT;
 		o.survey_id = in->survey_id;
 		o.rating_id = r.id;
 		o.due = in->now + in->alert_delay;

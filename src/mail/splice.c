@@ -264,6 +264,160 @@ static int splice_part_headers(struct splice_ctx *c,
 	return rc;
 }
 
+/* The buffers and choices of one part's rewrite. */
+struct splice_work {
+	struct buf dec;	 /* the part's text, decoded */
+	struct buf ublk; /* the block in UTF-8 with the part's line ends */
+	struct buf blk;	 /* the block in the output charset */
+	struct buf text; /* the new text */
+	struct buf out;	 /* the new body, encoded */
+	const char *nl;	 /* the part's line end */
+	int switched;	 /* the part goes out in UTF-8 */
+	int to_qp;	 /* the part goes out quoted-printable */
+};
+
+static void splice_work_free(struct splice_work *w)
+{
+	buf_free(&w->dec);
+	buf_free(&w->ublk);
+	buf_free(&w->text);
+	buf_free(&w->blk);
+	buf_free(&w->out);
+}
+
+/* The part's body decoded into w->dec, and the block with the part's
+ * line ends into w->ublk: GO, STOP (inline PGP) or OOM. */
+static int splice_decode(struct splice_ctx *c, const struct mime_headers *h,
+			 enum mime_cte cte, size_t end, int html,
+			 struct splice_work *w)
+{
+	const char *body = c->msg + h->body_off, *lf;
+	size_t len = end - h->body_off;
+
+	if (cte == MIME_CTE_BASE64)
+		codec_base64_decode(&w->dec, body, len);
+	else if (cte == MIME_CTE_QP)
+		codec_qp_decode(&w->dec, body, len);
+	else
+		buf_append(&w->dec, body, len);
+	if (w->dec.failed)
+		return SPLICE_OOM;
+	if (memmem(w->dec.data, w->dec.len, "-----BEGIN PGP", 14))
+		return splice_stop(c, "inline PGP");
+	/* Base64 keeps the text's own line ends; the other encodings get
+	 * CRLF on output anyway. */
+	w->nl = "\r\n";
+	lf = memchr(w->dec.data, '\n', w->dec.len);
+	if (cte == MIME_CTE_BASE64 && lf &&
+	    (lf == w->dec.data || lf[-1] != '\r'))
+		w->nl = "\n";
+	splice_put_lines(&w->ublk, html ? c->blk->html : c->blk->text,
+			 html ? c->blk->html_len : c->blk->text_len, w->nl);
+	return w->ublk.failed ? SPLICE_OOM : SPLICE_GO;
+}
+
+/* The block in the part's charset into w->blk; where the charset cannot
+ * carry it, the part switches to UTF-8 (w->switched, w->dec converted):
+ * GO, STOP (text not decodable in its charset) or OOM. */
+static int splice_charset(struct splice_ctx *c, const char *cs, int html,
+			  struct splice_work *w)
+{
+	struct buf u;
+
+	if (!codec_charset_ascii_compatible(cs)) {
+		w->switched = 1;
+	} else if (html) {
+		if (codec_convert_html(&w->blk, cs, w->ublk.data, w->ublk.len) <
+		    0)
+			w->switched = 1;
+	} else if (codec_charset_is_utf8(cs)) {
+		buf_append(&w->blk, w->ublk.data, w->ublk.len);
+	} else if (codec_convert(&w->blk, cs, "UTF-8", w->ublk.data,
+				 w->ublk.len)) {
+		w->switched = 1;
+	}
+	if (!w->switched)
+		return w->blk.failed || w->dec.failed ? SPLICE_OOM : SPLICE_GO;
+	buf_init(&u);
+	if (codec_convert(&u, "UTF-8", cs, w->dec.data, w->dec.len) == 0) {
+		/* decoded text is UTF-8 from here on */
+	} else if (!u.failed && splice_is_ascii_name(cs) &&
+		   codec_utf8_valid(w->dec.data, w->dec.len)) {
+		/* Unlabelled UTF-8, common enough: labelling it is a
+		 * repair. */
+		buf_reset(&u);
+		buf_append(&u, w->dec.data, w->dec.len);
+	} else {
+		int rc;
+
+		snprintf(c->res->reason_buf, sizeof(c->res->reason_buf),
+			 "undecodable text in charset %.40s", cs);
+		rc = u.failed ? SPLICE_OOM : splice_stop(c, c->res->reason_buf);
+		buf_free(&u);
+		return rc;
+	}
+	buf_free(&w->dec);
+	w->dec = u;
+	buf_reset(&w->blk);
+	buf_append(&w->blk, w->ublk.data, w->ublk.len);
+	return w->blk.failed || w->dec.failed ? SPLICE_OOM : SPLICE_GO;
+}
+
+/* The new text: the block at its point in the decoded text. */
+static int splice_insert(int html, struct splice_work *w)
+{
+	const struct buf *dec = &w->dec;
+	size_t at, cut;
+
+	at = html ? splice_html_point(dec->data, dec->len, &cut)
+		  : splice_text_point(dec->data, dec->len, &cut);
+	buf_append(&w->text, dec->data, at);
+	if (!cut && at == dec->len && dec->len &&
+	    dec->data[dec->len - 1] != '\n')
+		buf_puts(&w->text, w->nl);
+	if (!cut && at == dec->len && !html && dec->len)
+		buf_puts(&w->text, w->nl); /* a blank line before the block */
+	buf_append(&w->text, w->blk.data, w->blk.len);
+	buf_append(&w->text, dec->data + at + cut, dec->len - at - cut);
+	return w->text.failed ? SPLICE_OOM : SPLICE_GO;
+}
+
+/* The new text encoded into w->out, in the part's own encoding unless a
+ * line grew too long or 8-bit text met 7bit (w->to_qp). */
+static int splice_encode(enum mime_cte cte, struct splice_work *w)
+{
+	if (cte == MIME_CTE_7BIT || cte == MIME_CTE_8BIT ||
+	    cte == MIME_CTE_BINARY) {
+		/* RFC 5322 2.1.1: 998 octets a line; 7bit means ASCII. */
+		w->to_qp = codec_max_line(w->text.data, w->text.len) > 998 ||
+			   (cte == MIME_CTE_7BIT &&
+			    codec_has_8bit(w->text.data, w->text.len));
+	}
+	if (cte == MIME_CTE_BASE64)
+		codec_base64_encode(&w->out, w->text.data, w->text.len);
+	else if (cte == MIME_CTE_QP || w->to_qp)
+		codec_qp_encode(&w->out, w->text.data, w->text.len);
+	else
+		codec_crlf(&w->out, w->text.data, w->text.len);
+	return w->out.failed ? SPLICE_OOM : SPLICE_GO;
+}
+
+/* A changed charset or encoding in the headers: the message's own (the
+ * milter changes them) or the nested part's (edits in the body). */
+static int splice_headers(struct splice_ctx *c, const struct mime_headers *h,
+			  const struct mime_ctype *ct, int top,
+			  const struct splice_work *w)
+{
+	if (!top)
+		return splice_part_headers(c, h, ct, w->switched, w->to_qp);
+	if (w->switched && !(c->res->content_type = splice_top_ctype(c, h, ct)))
+		return SPLICE_OOM;
+	if (w->to_qp &&
+	    !(c->res->content_transfer_encoding = strdup("quoted-printable")))
+		return SPLICE_OOM;
+	return SPLICE_GO;
+}
+
 /* Decodes the text, puts the block in, encodes it back. */
 static int splice_part(struct splice_ctx *c, const struct mime_headers *h,
 		       const struct mime_ctype *ct, size_t end, int top)
@@ -272,16 +426,10 @@ static int splice_part(struct splice_ctx *c, const struct mime_headers *h,
 	int html = strcmp(ct->subtype, "html") == 0;
 	const char *cs =
 	    ct->has_charset && ct->charset[0] ? ct->charset : "us-ascii";
-	const char *bsrc = html ? c->blk->html : c->blk->text;
-	size_t blen = html ? c->blk->html_len : c->blk->text_len;
-	/* dec: the part's text; ublk: the block in UTF-8 with the part's
-	 * line ends; blk: the block in the output charset; text: the new
-	 * text; out: the new encoded body. */
-	struct buf dec, ublk, blk, text, out;
-	const char *nl = "\r\n", *lf;
-	int switched = 0, to_qp = 0, rc = SPLICE_OOM;
-	size_t at, cut, out_len = 0;
+	struct splice_work w;
+	size_t out_len = 0;
 	char *body;
+	int rc;
 
 	if (cte == MIME_CTE_OTHER)
 		return SPLICE_GO; /* x-uuencode & co: not ours to rewrite */
@@ -293,112 +441,20 @@ static int splice_part(struct splice_ctx *c, const struct mime_headers *h,
 	}
 	if (c->res->parts_text + c->res->parts_html >= SPLICE_MAX_TEXT_PARTS)
 		return splice_stop(c, "too many text parts");
-	buf_init(&dec);
-	buf_init(&ublk);
-	buf_init(&text);
-	buf_init(&blk);
-	buf_init(&out);
-	if (cte == MIME_CTE_BASE64)
-		codec_base64_decode(&dec, c->msg + h->body_off,
-				    end - h->body_off);
-	else if (cte == MIME_CTE_QP)
-		codec_qp_decode(&dec, c->msg + h->body_off, end - h->body_off);
-	else
-		buf_append(&dec, c->msg + h->body_off, end - h->body_off);
-	if (dec.failed)
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.dec);
+	buf_init(&w.ublk);
+	buf_init(&w.text);
+	buf_init(&w.blk);
+	buf_init(&w.out);
+	if ((rc = splice_decode(c, h, cte, end, html, &w)) != SPLICE_GO ||
+	    (rc = splice_charset(c, cs, html, &w)) != SPLICE_GO ||
+	    (rc = splice_insert(html, &w)) != SPLICE_GO ||
+	    (rc = splice_encode(cte, &w)) != SPLICE_GO ||
+	    (rc = splice_headers(c, h, ct, top, &w)) != SPLICE_GO)
 		goto out;
-	if (memmem(dec.data, dec.len, "-----BEGIN PGP", 14)) {
-		rc = splice_stop(c, "inline PGP");
-		goto out;
-	}
-	/* Base64 keeps the text's own line ends; the other encodings get
-	 * CRLF on output anyway. */
-	lf = memchr(dec.data, '\n', dec.len);
-	if (cte == MIME_CTE_BASE64 && lf && (lf == dec.data || lf[-1] != '\r'))
-		nl = "\n";
-	splice_put_lines(&ublk, bsrc, blen, nl);
-	if (ublk.failed)
-		goto out;
-
-	if (!codec_charset_ascii_compatible(cs)) {
-		switched = 1;
-	} else if (html) {
-		if (codec_convert_html(&blk, cs, ublk.data, ublk.len) < 0)
-			switched = 1;
-	} else if (codec_charset_is_utf8(cs)) {
-		buf_append(&blk, ublk.data, ublk.len);
-	} else if (codec_convert(&blk, cs, "UTF-8", ublk.data, ublk.len)) {
-		switched = 1;
-	}
-	if (switched) {
-		struct buf u;
-
-		buf_init(&u);
-		if (codec_convert(&u, "UTF-8", cs, dec.data, dec.len) == 0) {
-			/* decoded text is UTF-8 from here on */
-		} else if (!u.failed && splice_is_ascii_name(cs) &&
-			   codec_utf8_valid(dec.data, dec.len)) {
-			/* Unlabelled UTF-8, common enough: labelling it
-			 * is a repair. */
-			buf_reset(&u);
-			buf_append(&u, dec.data, dec.len);
-		} else {
-			snprintf(c->res->reason_buf, sizeof(c->res->reason_buf),
-				 "undecodable text in charset %.40s", cs);
-			rc = u.failed ? SPLICE_OOM
-				      : splice_stop(c, c->res->reason_buf);
-			buf_free(&u);
-			goto out;
-		}
-		buf_free(&dec);
-		dec = u;
-		buf_reset(&blk);
-		buf_append(&blk, ublk.data, ublk.len);
-	}
-	if (blk.failed || dec.failed)
-		goto out;
-
-	at = html ? splice_html_point(dec.data, dec.len, &cut)
-		  : splice_text_point(dec.data, dec.len, &cut);
-	buf_append(&text, dec.data, at);
-	if (!cut && at == dec.len && dec.len && dec.data[dec.len - 1] != '\n')
-		buf_puts(&text, nl);
-	if (!cut && at == dec.len && !html && dec.len)
-		buf_puts(&text, nl); /* a blank line before the block */
-	buf_append(&text, blk.data, blk.len);
-	buf_append(&text, dec.data + at + cut, dec.len - at - cut);
-	if (text.failed)
-		goto out;
-
-	if (cte == MIME_CTE_7BIT || cte == MIME_CTE_8BIT ||
-	    cte == MIME_CTE_BINARY) {
-		/* RFC 5322 2.1.1: 998 octets a line; 7bit means ASCII. */
-		to_qp = codec_max_line(text.data, text.len) > 998 ||
-			(cte == MIME_CTE_7BIT &&
-			 codec_has_8bit(text.data, text.len));
-	}
-	if (cte == MIME_CTE_BASE64)
-		codec_base64_encode(&out, text.data, text.len);
-	else if (cte == MIME_CTE_QP || to_qp)
-		codec_qp_encode(&out, text.data, text.len);
-	else
-		codec_crlf(&out, text.data, text.len);
-	if (out.failed)
-		goto out;
-
-	if (top) {
-		if (switched &&
-		    !(c->res->content_type = splice_top_ctype(c, h, ct)))
-			goto out;
-		if (to_qp && !(c->res->content_transfer_encoding =
-				   strdup("quoted-printable")))
-			goto out;
-	} else if (splice_part_headers(c, h, ct, switched, to_qp) !=
-		   SPLICE_GO) {
-		goto out;
-	}
 	/* Two statements: argument evaluation order is unspecified. */
-	body = buf_steal(&out, &out_len);
+	body = buf_steal(&w.out, &out_len);
 	rc = splice_edit_add(c, h->body_off, end - h->body_off, body, out_len);
 	if (rc == SPLICE_GO) {
 		if (html)
@@ -407,11 +463,7 @@ static int splice_part(struct splice_ctx *c, const struct mime_headers *h,
 			c->res->parts_text++;
 	}
 out:
-	buf_free(&dec);
-	buf_free(&ublk);
-	buf_free(&text);
-	buf_free(&blk);
-	buf_free(&out);
+	splice_work_free(&w);
 	return rc;
 }
 

@@ -370,6 +370,11 @@ enum store_rc store_rating_list(struct store *st, int64_t survey_id,
 
 enum store_rc store_outbox_enqueue(struct store *st, struct outbox_item *o)
 {
+	/* the backends bind store_outbox_kind_name(o->kind) */
+	if (!store_outbox_kind_name(o->kind)) {
+		store_set_err(st, "outbox enqueue: no kind %d", o->kind);
+		return STORE_ERROR;
+	}
 	return st->ops->outbox_enqueue(st, o);
 }
 
@@ -393,9 +398,15 @@ enum store_rc store_outbox_fail(struct store *st, int64_t id, const char *owner,
 }
 
 enum store_rc store_outbox_cancel(struct store *st, int64_t survey_id,
-				  const char *kind)
+				  enum outbox_kind kind)
 {
-	return st->ops->outbox_cancel(st, survey_id, kind);
+	const char *name = store_outbox_kind_name(kind);
+
+	if (!name) {
+		store_set_err(st, "outbox cancel: no kind %d", (int)kind);
+		return STORE_ERROR;
+	}
+	return st->ops->outbox_cancel(st, survey_id, name);
 }
 
 enum store_rc store_outbox_list(struct store *st, int64_t survey_id,
@@ -460,9 +471,8 @@ void outbox_item_free(struct outbox_item *o)
 {
 	if (!o)
 		return;
-	free(o->kind);
 	free(o->last_error);
-	o->kind = o->last_error = NULL;
+	o->last_error = NULL;
 }
 
 static int outbox_cmp(const void *a, const void *b)
@@ -608,8 +618,8 @@ enum store_rc store_session_delete(struct store *st, const char *id,
 /* ------------------------------------------------ replies (ingest.c) */
 
 static const char *const reply_status_names[REPLY_NSTATUS] = {
-    [REPLY_RATED] = "rated",
-    [REPLY_COMMENT] = "comment",
+    [REPLY_RATED] = STORE_SQL_REPLY_RATED,
+    [REPLY_COMMENT] = STORE_SQL_REPLY_COMMENT,
     [REPLY_AUTO] = "auto",
     [REPLY_UNMATCHED] = "unmatched",
 };
@@ -625,6 +635,14 @@ static const char *const reply_match_names[REPLY_NMATCHES] = {
     [REPLY_MATCH_IN_REPLY_TO] = "in-reply-to",
     [REPLY_MATCH_REF] = "ref",
     [REPLY_MATCH_LINK] = "link",
+};
+
+static const char *const outbox_kind_names[OUTBOX_NKINDS] = {
+    [OUTBOX_ALERT] = STORE_SQL_KIND_ALERT,
+    [OUTBOX_KUDOS] = "kudos",
+    [OUTBOX_CAMPAIGN] = "campaign",
+    [OUTBOX_CAMPAIGN_ALERT] = "campaign-alert",
+    [OUTBOX_CAMPAIGN_KUDOS] = "campaign-kudos",
 };
 
 static const char *name_of(const char *const *names, int n, int v)
@@ -653,6 +671,17 @@ const char *store_reply_source_name(int source)
 const char *store_reply_match_name(int match)
 {
 	return name_of(reply_match_names, REPLY_NMATCHES, match);
+}
+
+const char *store_outbox_kind_name(int kind)
+{
+	return name_of(outbox_kind_names, OUTBOX_NKINDS, kind);
+}
+
+int store_outbox_kind_parse(const char *s)
+{
+	return parse_of(outbox_kind_names, OUTBOX_NKINDS, s,
+			OUTBOX_KIND_UNKNOWN);
 }
 
 int store_reply_status_parse(const char *s)

@@ -175,9 +175,26 @@ enum outbox_state {
 	OUTBOX_CANCELLED = 4,
 };
 
+/* What an outbox row sends. Kept as the strings of store_outbox_kind_name
+ * (the one mapping between the enum and the store). */
+enum outbox_kind {
+	OUTBOX_KIND_UNKNOWN = -1,  /* a stored string no build wrote */
+	OUTBOX_ALERT = 0,	   /* "alert": a red rating, to alert_to */
+	OUTBOX_KUDOS = 1,	   /* "kudos": a gold rating, to kudos_to */
+	OUTBOX_CAMPAIGN = 2,	   /* "campaign": a relationship survey */
+	OUTBOX_CAMPAIGN_ALERT = 3, /* "campaign-alert": a detractor's answer */
+	OUTBOX_CAMPAIGN_KUDOS = 4, /* "campaign-kudos": a promoter's comment */
+	OUTBOX_NKINDS
+};
+
+/* The stored string of a kind, NULL out of range; the kind of a stored
+ * string, OUTBOX_KIND_UNKNOWN for NULL or one no build wrote. */
+const char *store_outbox_kind_name(int kind);
+int store_outbox_kind_parse(const char *s);
+
 struct outbox_item {
 	int64_t id;
-	char *kind;	   /* "alert", "kudos", "digest" */
+	int kind;	   /* enum outbox_kind */
 	int64_t survey_id; /* 0 when none */
 	int64_t rating_id; /* 0 when none */
 	int64_t due;
@@ -202,7 +219,7 @@ enum store_rc store_outbox_fail(struct store *st, int64_t id, const char *owner,
 				const char *error);
 /* Cancels pending rows of a kind for a survey (a red changed to better). */
 enum store_rc store_outbox_cancel(struct store *st, int64_t survey_id,
-				  const char *kind);
+				  enum outbox_kind kind);
 enum store_rc store_outbox_list(struct store *st, int64_t survey_id,
 				struct outbox_item **out, size_t *n);
 

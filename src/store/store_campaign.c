@@ -71,7 +71,8 @@ enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
 	return st->ops->campaign->by_outbox(st, outbox_id, recipient_id);
 }
 
-static const struct store_campaign_followup no_followup = {NULL, 0};
+static const struct store_campaign_followup no_followup = {OUTBOX_KIND_UNKNOWN,
+							   0};
 
 enum store_rc store_campaign_answer(struct store *st, int64_t recipient_id,
 				    int level, int source, const char *why,

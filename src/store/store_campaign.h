@@ -64,7 +64,8 @@ enum store_rc store_campaign_by_outbox(struct store *st, int64_t outbox_id,
  * "campaign-alert" (a detractor) or "campaign-kudos" (a promoter with a
  * comment), due then; kind NULL: nothing. */
 struct store_campaign_followup {
-	const char *kind;
+	int kind; /* enum outbox_kind: OUTBOX_CAMPAIGN_ALERT or _KUDOS;
+		   * OUTBOX_KIND_UNKNOWN: nothing to queue */
 	int64_t due;
 };
 /* Records an answer (0..10) in one transaction: an earlier answer stays

@@ -1088,7 +1088,8 @@ static enum store_rc spg_survey_recent(struct store *st, const char *requester,
 	return store_pg_one_int(
 	    st,
 	    "SELECT id FROM surveys WHERE requester = $1 AND sent_at >= $2 "
-	    "AND status = 0 ORDER BY sent_at DESC, id DESC LIMIT 1",
+	    "AND status = " STORE_SQL_SURVEY_SENT " ORDER BY sent_at DESC, id "
+	    "DESC LIMIT 1",
 	    2, params, id, "survey recent");
 }
 
@@ -1153,8 +1154,8 @@ int store_pg_row_outbox(const PGresult *r, int i, void *el)
 	o->due = store_pg_int(r, i, 4);
 	o->attempts = (int)store_pg_int(r, i, 5);
 	o->state = (int)store_pg_int(r, i, 6);
-	if (store_pg_text(r, i, 1, &o->kind) < 0 ||
-	    store_pg_text(r, i, 7, &o->last_error) < 0)
+	o->kind = store_outbox_kind_parse(store_pg_col(r, i, 1));
+	if (store_pg_text(r, i, 7, &o->last_error) < 0)
 		return -1;
 	return 0;
 }
@@ -1410,7 +1411,8 @@ static enum store_rc spg_outbox_enqueue(struct store *st, struct outbox_item *o)
 {
 	char b1[STORE_PG_I64], b2[STORE_PG_I64], b3[STORE_PG_I64],
 	    b4[STORE_PG_I64];
-	const char *params[] = {o->kind, store_pg_id_or_null(b1, o->survey_id),
+	const char *params[] = {store_outbox_kind_name(o->kind),
+				store_pg_id_or_null(b1, o->survey_id),
 				store_pg_id_or_null(b2, o->rating_id),
 				store_pg_i64(b3, o->due),
 				store_pg_i64(b4, (int64_t)time(NULL))};
@@ -1419,8 +1421,9 @@ static enum store_rc spg_outbox_enqueue(struct store *st, struct outbox_item *o)
 	rc = spg_insert_id(
 	    st,
 	    "INSERT INTO outbox (kind, survey_id, rating_id, due, attempts, "
-	    "state, created_at) SELECT $1, $2::bigint, $3::bigint, $4, 0, 0, "
-	    "$5 WHERE ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM surveys "
+	    "state, created_at) SELECT $1, $2::bigint, $3::bigint, $4, "
+	    "0, " STORE_SQL_OUTBOX_PENDING
+	    ", $5 WHERE ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM surveys "
 	    "WHERE id = $2::bigint)) AND ($3::bigint IS NULL OR EXISTS "
 	    "(SELECT 1 FROM ratings WHERE id = $3::bigint)) RETURNING id",
 	    5, params, &o->id, "outbox enqueue");
@@ -1454,10 +1457,13 @@ static enum store_rc spg_outbox_claim(struct store *st, const char *owner,
 		return STORE_OK;
 	rc = spg_list(
 	    st,
-	    "UPDATE outbox SET state = 1, owner = $1, lease_until = "
-	    "$2::bigint + $3::bigint, attempts = attempts + 1 WHERE id IN "
-	    "(SELECT id FROM outbox WHERE (state = 0 AND due <= $2::bigint) "
-	    "OR (state = 1 AND lease_until <= $2::bigint) ORDER BY due, id "
+	    "UPDATE outbox SET state = " STORE_SQL_OUTBOX_SENDING ", owner = "
+	    "$1, lease_until = $2::bigint + $3::bigint, attempts = attempts + "
+	    "1 WHERE id IN (SELECT id FROM outbox WHERE (state "
+	    "= " STORE_SQL_OUTBOX_PENDING
+	    " AND due <= $2::bigint) OR (state = " STORE_SQL_OUTBOX_SENDING
+	    " AND lease_until <= $2::bigint) ORDER BY "
+	    "due, id "
 	    "LIMIT $4::bigint FOR UPDATE SKIP LOCKED) "
 	    "RETURNING " STORE_PG_OUTBOX_COLS,
 	    4, params, sizeof(struct outbox_item), store_pg_row_outbox,
@@ -1476,12 +1482,12 @@ static enum store_rc spg_outbox_done(struct store *st, int64_t id,
 	int64_t changed = 0;
 	enum store_rc rc;
 
-	rc =
-	    store_pg_exec(st,
-			  "UPDATE outbox SET state = 2, sent_at = $3, "
-			  "lease_until = NULL, last_error = NULL WHERE id = $1 "
-			  "AND owner = $2 AND state = 1",
-			  3, params, &changed, "outbox done");
+	rc = store_pg_exec(st,
+			   "UPDATE outbox SET state = " STORE_SQL_OUTBOX_SENT
+			   ", sent_at = $3, lease_until = NULL, last_error = "
+			   "NULL WHERE id = $1 AND owner = $2 AND state "
+			   "= " STORE_SQL_OUTBOX_SENDING,
+			   3, params, &changed, "outbox done");
 	return spg_changed(st, rc, changed, "outbox done");
 }
 
@@ -1497,18 +1503,20 @@ static enum store_rc spg_outbox_fail(struct store *st, int64_t id,
 
 	if (permanent) {
 		params[2] = error;
-		rc = store_pg_exec(st,
-				   "UPDATE outbox SET state = 3, last_error = "
-				   "$3, lease_until = NULL WHERE id = $1 AND "
-				   "owner = $2 AND state = 1",
-				   3, params, &changed, "outbox fail");
+		rc = store_pg_exec(
+		    st,
+		    "UPDATE outbox SET state = " STORE_SQL_OUTBOX_FAILED
+		    ", last_error = $3, "
+		    "lease_until = NULL WHERE id = $1 AND owner "
+		    "= $2 AND state = " STORE_SQL_OUTBOX_SENDING,
+		    3, params, &changed, "outbox fail");
 	} else {
 		rc = store_pg_exec(
 		    st,
-		    "UPDATE outbox SET state = 0, due = $3, "
-		    "last_error = $4, owner = NULL, lease_until = "
-		    "NULL WHERE id = $1 AND owner = $2 AND "
-		    "state = 1",
+		    "UPDATE outbox SET state = " STORE_SQL_OUTBOX_PENDING
+		    ", due = $3, last_error = $4, owner = NULL, lease_until = "
+		    "NULL WHERE id = $1 AND owner = $2 AND state "
+		    "= " STORE_SQL_OUTBOX_SENDING,
 		    4, params, &changed, "outbox fail");
 	}
 	return spg_changed(st, rc, changed, "outbox fail");
@@ -1525,15 +1533,19 @@ static enum store_rc spg_outbox_cancel(struct store *st, int64_t survey_id,
 	const char *params[] = {store_pg_i64(b, survey_id), kind};
 
 	if (!survey_id)
-		return store_pg_exec(st,
-				     "UPDATE outbox SET state = 4 WHERE "
-				     "survey_id IS NULL AND kind = $1 AND "
-				     "state = 0",
-				     1, params + 1, NULL, "outbox cancel");
-	return store_pg_exec(st,
-			     "UPDATE outbox SET state = 4 WHERE survey_id = $1 "
-			     "AND kind = $2 AND state = 0",
-			     2, params, NULL, "outbox cancel");
+		return store_pg_exec(
+		    st,
+		    "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED
+		    " WHERE "
+		    "survey_id IS NULL AND kind = $1 AND "
+		    "state = " STORE_SQL_OUTBOX_PENDING,
+		    1, params + 1, NULL, "outbox cancel");
+	return store_pg_exec(
+	    st,
+	    "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED
+	    " WHERE survey_id = $1 "
+	    "AND kind = $2 AND state = " STORE_SQL_OUTBOX_PENDING,
+	    2, params, NULL, "outbox cancel");
 }
 
 static enum store_rc spg_outbox_list(struct store *st, int64_t survey_id,
@@ -1653,7 +1665,8 @@ static enum store_rc spg_reply_list(struct store *st, int64_t survey_id,
 	    "SELECT p.id, p.received_at, coalesce(p.survey_id, 0), "
 	    "coalesce(p.rating_id, 0), p.status, p.sender, p.message_id, "
 	    "p.subject, NULL, p.comment, p.source, p.matched_by, "
-	    "CASE WHEN p.status = 'rated' THEN coalesce(r.level, -1) ELSE -1 "
+	    "CASE WHEN p.status = '" STORE_SQL_REPLY_RATED "' THEN "
+	    "coalesce(r.level, -1) ELSE -1 "
 	    "END FROM replies p LEFT JOIN ratings r ON r.id = p.rating_id "
 	    "WHERE p.survey_id = $1 ORDER BY p.received_at, p.id",
 	    1, params, sizeof(struct store_reply), spg_row_reply, free_replies,

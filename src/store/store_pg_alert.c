@@ -22,11 +22,13 @@ static const char spa_digest_levels[] =
 static const char spa_digest_surveys[] =
 	"SELECT count(*), count(r.id) FROM surveys s LEFT JOIN ratings r ON "
 	"r.survey_id = s.id AND r.current = 1 WHERE " SPA_TEAM_IS("s.team")
-	" AND s.status = 0 AND s.sent_at >= $2 AND s.sent_at < $3";
+	" AND s.status = " STORE_SQL_SURVEY_SENT " AND s.sent_at >= $2 AND "
+	"s.sent_at < $3";
 
 static const char spa_digest_open[] =
 	"SELECT count(*) FROM outbox o JOIN surveys s ON s.id = o.survey_id "
-	"WHERE o.kind = 'alert' AND o.state = 2 AND " SPA_TEAM_IS("s.team")
+	"WHERE o.kind = $2 AND o.state = " STORE_SQL_OUTBOX_SENT " AND "
+	SPA_TEAM_IS("s.team")
 	" AND NOT EXISTS (SELECT 1 FROM alert_acks a WHERE "
 	"a.outbox_id = o.id)";
 
@@ -162,17 +164,19 @@ enum store_rc spa_requester_alerts(struct store *st, const char *requester,
 {
 	char a[STORE_PG_I64];
 	/* 0 (no survey) stays a number: as NULL, <> would match nothing. */
-	const char *p[2] = {requester, store_pg_i64(a, exclude_survey)};
+	const char *p[3] = {requester, store_pg_i64(a, exclude_survey),
+			    store_outbox_kind_name(OUTBOX_ALERT)};
 
 	*count = *last_at = 0;
 	if (!requester)
 		return STORE_OK;
-	return two_ints(st,
-			"SELECT count(*), coalesce(max(o.created_at), 0) "
-			"FROM outbox o JOIN surveys s ON s.id = o.survey_id "
-			"WHERE o.kind = 'alert' AND o.state IN (0, 1, 2, 3) "
-			"AND s.requester = $1 AND o.survey_id <> $2",
-			2, p, count, last_at, "requester alerts");
+	return two_ints(
+	    st,
+	    "SELECT count(*), coalesce(max(o.created_at), 0) "
+	    "FROM outbox o JOIN surveys s ON s.id = o.survey_id "
+	    "WHERE o.kind = $3 AND o.state IN " STORE_SQL_OUTBOX_NOT_CANCELLED
+	    " AND s.requester = $1 AND o.survey_id <> $2",
+	    3, p, count, last_at, "requester alerts");
 }
 
 enum store_rc spa_outbox_stats(struct store *st, struct store_outbox_stats *out)
@@ -285,6 +289,7 @@ enum store_rc spa_digest_stats(struct store *st, const char *team,
 	char a[STORE_PG_I64], b[STORE_PG_I64];
 	const char *p[3] = {team, store_pg_i64(a, since),
 			    store_pg_i64(b, until)};
+	const char *po[2];
 	PGresult *r;
 	enum store_rc ret;
 
@@ -304,7 +309,9 @@ enum store_rc spa_digest_stats(struct store *st, const char *team,
 	if ((ret = two_ints(st, spa_digest_surveys, 3, p, &out->surveyed,
 			    &out->answered, "digest surveys")) != STORE_OK)
 		return ret;
-	if ((ret = store_pg_one_int(st, spa_digest_open, 1, p,
+	po[0] = p[0];
+	po[1] = store_outbox_kind_name(OUTBOX_ALERT);
+	if ((ret = store_pg_one_int(st, spa_digest_open, 2, po,
 				    &out->open_alerts, "digest open alerts")) !=
 	    STORE_OK)
 		return ret;

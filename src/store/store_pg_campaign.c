@@ -91,13 +91,16 @@ static enum store_rc spc_queue(struct store *st, const char *campaign,
 		 3, p, round_id, "campaign round")) != STORE_OK)
 		return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
 	for (size_t i = 0; i < n; i++) {
-		const char *q[5] = {store_pg_i64(a, now),
-				    store_pg_i64(b, *round_id), r[i].team,
-				    r[i].language, r[i].address};
+		const char *q[6] = {store_pg_i64(a, now),
+				    store_pg_i64(b, *round_id),
+				    r[i].team,
+				    r[i].language,
+				    r[i].address,
+				    store_outbox_kind_name(OUTBOX_CAMPAIGN)};
 		if ((ret = store_pg_query(
 			 st,
 			 "WITH o AS (INSERT INTO outbox (kind, due, "
-			 "created_at) VALUES ('campaign', $1::bigint, "
+			 "created_at) VALUES ($6::text, $1::bigint, "
 			 "$1::bigint) RETURNING id), rc AS (INSERT INTO "
 			 "campaign_recipients (round_id, team, language, "
 			 "address, outbox_id, sent_at) SELECT $2::bigint, "
@@ -107,7 +110,7 @@ static enum store_rc spc_queue(struct store *st, const char *campaign,
 			 "($5::text, $1::bigint) ON CONFLICT (address) DO "
 			 "UPDATE SET last_sent = excluded.last_sent) SELECT "
 			 "id, outbox_id FROM rc",
-			 5, q, &res, "campaign recipient")) != STORE_OK)
+			 6, q, &res, "campaign recipient")) != STORE_OK)
 			return ret;
 		if (PQntuples(res) != 1) {
 			PQclear(res);
@@ -210,7 +213,8 @@ static enum store_rc spc_followup_add(struct store *st, int64_t answer_id,
 {
 	char n[STORE_PG_I64], d[STORE_PG_I64], a[STORE_PG_I64];
 	const char *q[4] = {store_pg_i64(n, answer_id), store_pg_i64(d, f->due),
-			    store_pg_i64(a, at), f->kind};
+			    store_pg_i64(a, at),
+			    store_outbox_kind_name(f->kind)};
 
 	return store_pg_exec(
 	    st,
@@ -262,18 +266,21 @@ static enum store_rc spc_answer(struct store *st, int64_t recipient_id,
 		return ret == STORE_NOTFOUND ? STORE_ERROR : ret;
 	{
 		/* a changed mind replaces the earlier pending follow-up */
-		const char *q[2] = {p[0], store_pg_i64(n, *answer_id)};
+		const char *q[4] = {
+		    p[0], store_pg_i64(n, *answer_id),
+		    store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT),
+		    store_outbox_kind_name(OUTBOX_CAMPAIGN_KUDOS)};
 		if ((ret = store_pg_exec(
 			 st,
-			 "UPDATE outbox SET state = 4 WHERE state = 0 AND "
-			 "kind IN ('campaign-alert', 'campaign-kudos') AND "
-			 "id IN (SELECT alert_outbox_id FROM campaign_answers "
-			 "WHERE recipient_id = $1::bigint AND id <> "
-			 "$2::bigint)",
-			 2, q, NULL, "campaign follow-up")) != STORE_OK)
+			 "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED
+			 " WHERE state = " STORE_SQL_OUTBOX_PENDING " AND "
+			 "kind IN ($3::text, $4::text) AND id IN (SELECT "
+			 "alert_outbox_id FROM campaign_answers WHERE "
+			 "recipient_id = $1::bigint AND id <> $2::bigint)",
+			 4, q, NULL, "campaign follow-up")) != STORE_OK)
 			return ret;
 	}
-	if (f->kind)
+	if (f->kind != OUTBOX_KIND_UNKNOWN)
 		ret = spc_followup_add(st, *answer_id, at, f);
 	return ret;
 }
@@ -307,7 +314,7 @@ static enum store_rc spc_comment(struct store *st, int64_t recipient_id,
 	id = store_pg_int(r, 0, 0);
 	none = (int)store_pg_int(r, 0, 1);
 	PQclear(r);
-	if (f->kind && none)
+	if (f->kind != OUTBOX_KIND_UNKNOWN && none)
 		ret = spc_followup_add(st, id, at, f);
 	return ret;
 }
@@ -424,7 +431,8 @@ static int spc_cell(const PGresult *r, void *arg)
 static enum store_rc spc_report(struct store *st, const char *campaign,
 				store_campaign_cell_emit emit, void *arg)
 {
-	const char *p[1] = {campaign};
+	const char *p[2] = {campaign,
+			    store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT)};
 	struct spc_cells e = {emit, arg};
 
 	return store_pg_each(
@@ -436,18 +444,19 @@ static enum store_rc spc_report(struct store *st, const char *campaign,
 	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
 	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
 	    "o.id = x.alert_outbox_id WHERE y.round_id = k.id AND y.team IS "
-	    "NOT DISTINCT FROM r.team AND o.kind = 'campaign-alert' AND "
-	    "o.state <> 4), "
+	    "NOT DISTINCT FROM r.team AND o.kind = $2::text AND "
+	    "o.state <> " STORE_SQL_OUTBOX_CANCELLED "), "
 	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
 	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
 	    "o.id = x.alert_outbox_id JOIN alert_acks ak ON ak.outbox_id = "
 	    "o.id WHERE y.round_id = k.id AND y.team IS NOT DISTINCT FROM "
-	    "r.team AND o.kind = 'campaign-alert' AND o.state <> 4) FROM "
+	    "r.team AND o.kind = $2::text AND o.state "
+	    "<> " STORE_SQL_OUTBOX_CANCELLED ") FROM "
 	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
 	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
 	    "a.current = 1 WHERE k.campaign = $1::text GROUP BY k.id, "
 	    "k.started_at, r.team ORDER BY r.team, k.started_at, k.id",
-	    1, p, spc_cell, &e, "campaign report");
+	    2, p, spc_cell, &e, "campaign report");
 }
 
 static enum store_rc spc_alert_get(struct store *st, int64_t outbox_id,

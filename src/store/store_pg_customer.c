@@ -200,14 +200,18 @@ static enum store_rc spc_digest_claim(struct store *st, const char *rater,
 	int64_t changed = 0;
 	enum store_rc rc;
 
-	rc = store_pg_exec(st,
-			   "INSERT INTO customer_digests AS d (rater, day, "
-			   "state, lease_until, attempts) VALUES ($1, $2, 1, "
-			   "$3, 1) ON CONFLICT (rater, day) DO UPDATE SET "
-			   "state = 1, lease_until = $3, attempts = d.attempts "
-			   "+ 1 WHERE d.state = 0 OR (d.state = 1 AND "
-			   "d.lease_until <= $4::bigint)",
-			   4, p, &changed, "customer digest claim");
+	rc = store_pg_exec(
+	    st,
+	    "INSERT INTO customer_digests AS d (rater, day, "
+	    "state, lease_until, attempts) VALUES ($1, "
+	    "$2, " STORE_SQL_CDIGEST_SENDING ", $3, 1) ON CONFLICT "
+	    "(rater, day) DO UPDATE SET state = " STORE_SQL_CDIGEST_SENDING
+	    ", lease_until = $3, "
+	    "attempts = d.attempts + 1 WHERE d.state "
+	    "= " STORE_SQL_CDIGEST_PENDING
+	    " OR (d.state = " STORE_SQL_CDIGEST_SENDING " AND d.lease_until <= "
+	    "$4::bigint)",
+	    4, p, &changed, "customer digest claim");
 	if (rc == STORE_OK)
 		*claimed = changed > 0;
 	return rc;
@@ -223,8 +227,10 @@ static enum store_rc spc_digest_finish(struct store *st, const char *rater,
 
 	return store_pg_exec(st,
 			     "UPDATE customer_digests SET state = $3::int, "
-			     "lease_until = 0, sent_at = CASE WHEN $3::int = "
-			     "2 THEN $4::bigint ELSE sent_at END, last_error "
+			     "lease_until = 0, sent_at = CASE WHEN $3::int "
+			     "= " STORE_SQL_CDIGEST_SENT
+			     " THEN $4::bigint ELSE "
+			     "sent_at END, last_error "
 			     "= $5::text WHERE rater = $1 AND day = $2",
 			     5, p, NULL, "customer digest finish");
 }

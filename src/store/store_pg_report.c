@@ -95,6 +95,11 @@ static const char *const spr_period_col[] = {
     [STORE_PERIOD_QUARTER] = SPR_UTC("YYYY-\"Q\"Q"),
 };
 
+/* Outbox rows that are alerts, queued, sent or failed (not cancelled). */
+#define SPR_ALERT_ROWS                                                         \
+	"o.kind = '" STORE_SQL_KIND_ALERT                                      \
+	"' AND o.state <> " STORE_SQL_OUTBOX_CANCELLED
+
 /* What each cell kind selects after the group and period columns, where
  * from, and its own condition. The SQLite file's index hints and join
  * order for a recent window are left to PostgreSQL's planner. */
@@ -103,21 +108,22 @@ static const struct {
 	int grouped;
 } spr_cells[] = {
     [STORE_CELL_SURVEYS] = {"NULL, 0, count(*), 0, 0", "surveys s",
-			    "s.status = 0", 1},
-    [STORE_CELL_LEVEL] = {"s.scale, s.level, count(*), "
-			  "count(*) FILTER (WHERE s.source = 1), 0",
-			  "current_ratings s", "true", 1},
+			    "s.status = " STORE_SQL_SURVEY_SENT, 1},
+    [STORE_CELL_LEVEL] =
+	{"s.scale, s.level, count(*), "
+	 "count(*) FILTER (WHERE s.source = " STORE_SQL_RATING_MAIL "), 0",
+	 "current_ratings s", "true", 1},
     [STORE_CELL_MACHINE] = {"NULL, 0, count(*), 0, 0",
 			    "hits h JOIN surveys s ON s.id = h.survey_id",
 			    "h.machine = 1", 1},
     [STORE_CELL_ALERTS] = {"NULL, 0, count(*), count(a.outbox_id), 0",
 			   "outbox o JOIN surveys s ON s.id = o.survey_id "
 			   "LEFT JOIN alert_acks a ON a.outbox_id = o.id",
-			   "o.kind = 'alert' AND o.state <> 4", 1},
+			   SPR_ALERT_ROWS, 1},
     [STORE_CELL_ACK] = {"NULL, 0, 0, 0, a.acked_at - o.created_at",
 			"outbox o JOIN surveys s ON s.id = o.survey_id "
 			"JOIN alert_acks a ON a.outbox_id = o.id",
-			"o.kind = 'alert' AND o.state <> 4", 0},
+			SPR_ALERT_ROWS, 0},
 };
 
 struct spr_report_ctx {
@@ -296,7 +302,8 @@ enum store_rc spr_rating_rows(struct store *st,
 		spr_put(&s, ", 1, s.team, s.agent, s.rule, s.ticket, s.scale, "
 			    "p.comment, NULL, p.id, s.subject FROM replies p "
 			    "JOIN surveys s ON s.id = p.survey_id WHERE "
-			    "p.status = 'comment' AND p.rating_id IS NULL AND "
+			    "p.status = '" STORE_SQL_REPLY_COMMENT "' AND "
+			    "p.rating_id IS NULL AND "
 			    "coalesce(p.comment, '') <> ''");
 		spr_rating_where(
 		    &s, f, " AND p.received_at >= ", " AND p.received_at < ",
@@ -353,7 +360,7 @@ enum store_rc spr_alert_rows(struct store *st, const char *team, int open_only,
 		    "FROM outbox o JOIN surveys s ON s.id = o.survey_id "
 		    "LEFT JOIN ratings r ON r.id = o.rating_id "
 		    "LEFT JOIN alert_acks a ON a.outbox_id = o.id "
-		    "WHERE o.kind = 'alert' AND o.state <> 4");
+		    "WHERE " SPR_ALERT_ROWS);
 	if (team)
 		spr_param(&s, " AND s.team = ", team, "");
 	if (open_only)

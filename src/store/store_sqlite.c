@@ -318,7 +318,8 @@ static const char *const sq_sql[SQ_COUNT] = {
 			   "ORDER BY id DESC LIMIT 1",
     [SQ_SURVEY_RECENT] =
 	"SELECT id FROM surveys WHERE requester = ?1 AND sent_at >= ?2 "
-	"AND status = 0 ORDER BY sent_at DESC, id DESC LIMIT 1",
+	"AND status = " STORE_SQL_SURVEY_SENT " ORDER BY sent_at DESC, id DESC "
+	"LIMIT 1",
     [SQ_HIT_INSERT] = "INSERT INTO hits (survey_id, at, level, machine, "
 		      "ip, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [SQ_HIT_LIST] = "SELECT " HIT_COLS " FROM hits WHERE survey_id = ?1 "
@@ -340,29 +341,33 @@ static const char *const sq_sql[SQ_COUNT] = {
 			  "survey_id = ?1 AND current = 1",
     [SQ_RATING_LIST] = "SELECT " RATING_COLS " FROM ratings WHERE "
 		       "survey_id = ?1 ORDER BY at, id",
-    [SQ_OUTBOX_INSERT] =
-	"INSERT INTO outbox (kind, survey_id, rating_id, due, "
-	"attempts, state, created_at) VALUES (?1, ?2, ?3, ?4, 0, 0, ?5)",
+    [SQ_OUTBOX_INSERT] = "INSERT INTO outbox (kind, survey_id, rating_id, due, "
+			 "attempts, state, created_at) VALUES (?1, ?2, ?3, ?4, "
+			 "0, " STORE_SQL_OUTBOX_PENDING ", ?5)",
     /* One statement inside BEGIN IMMEDIATE: the ids are picked and
      * marked under the write lock, so no other process sees them as
      * free in between. */
     [SQ_OUTBOX_CLAIM] =
-	"UPDATE outbox SET state = 1, owner = ?1, lease_until = ?2 + ?3, "
-	"attempts = attempts + 1 WHERE id IN (SELECT id FROM outbox "
-	"WHERE (state = 0 AND due <= ?2) OR (state = 1 AND "
+	"UPDATE outbox SET state = " STORE_SQL_OUTBOX_SENDING ", owner = ?1, "
+	"lease_until = ?2 + ?3, attempts = attempts + 1 WHERE id IN (SELECT "
+	"id FROM outbox WHERE (state = " STORE_SQL_OUTBOX_PENDING " AND "
+	"due <= ?2) OR (state = " STORE_SQL_OUTBOX_SENDING " AND "
 	"lease_until <= ?2) ORDER BY due, id LIMIT ?4) "
 	"RETURNING " OUTBOX_COLS,
-    [SQ_OUTBOX_DONE] = "UPDATE outbox SET state = 2, sent_at = ?3, "
-		       "lease_until = NULL, last_error = NULL WHERE id = ?1 "
-		       "AND owner = ?2 AND state = 1",
-    [SQ_OUTBOX_RETRY] = "UPDATE outbox SET state = 0, due = ?3, "
-			"last_error = ?4, owner = NULL, lease_until = NULL "
-			"WHERE id = ?1 AND owner = ?2 AND state = 1",
-    [SQ_OUTBOX_FAILED] = "UPDATE outbox SET state = 3, last_error = ?4, "
-			 "lease_until = NULL WHERE id = ?1 AND owner = ?2 "
-			 "AND state = 1",
-    [SQ_OUTBOX_CANCEL] = "UPDATE outbox SET state = 4 WHERE "
-			 "survey_id IS ?1 AND kind = ?2 AND state = 0",
+    [SQ_OUTBOX_DONE] =
+	"UPDATE outbox SET state = " STORE_SQL_OUTBOX_SENT
+	", sent_at = ?3, lease_until = NULL, last_error = NULL "
+	"WHERE id = ?1 AND owner = ?2 AND state = " STORE_SQL_OUTBOX_SENDING,
+    [SQ_OUTBOX_RETRY] = "UPDATE outbox SET state = " STORE_SQL_OUTBOX_PENDING
+			", due = ?3, last_error = ?4, owner = NULL, "
+			"lease_until = NULL WHERE id = ?1 AND owner = ?2 AND "
+			"state = " STORE_SQL_OUTBOX_SENDING,
+    [SQ_OUTBOX_FAILED] = "UPDATE outbox SET state = " STORE_SQL_OUTBOX_FAILED
+			 ", last_error = ?4, lease_until = NULL WHERE id = ?1 "
+			 "AND owner = ?2 AND state = " STORE_SQL_OUTBOX_SENDING,
+    [SQ_OUTBOX_CANCEL] = "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED
+			 " WHERE survey_id IS ?1 AND kind = ?2 AND state "
+			 "= " STORE_SQL_OUTBOX_PENDING,
     [SQ_OUTBOX_LIST] = "SELECT " OUTBOX_COLS " FROM outbox WHERE "
 		       "survey_id IS ?1 ORDER BY id",
     [SQ_REPLY_INSERT] =
@@ -377,7 +382,8 @@ static const char *const sq_sql[SQ_COUNT] = {
 	"SELECT p.id, p.received_at, coalesce(p.survey_id, 0), "
 	"coalesce(p.rating_id, 0), p.status, p.sender, p.message_id, "
 	"p.subject, NULL, p.comment, p.source, p.matched_by, "
-	"CASE WHEN p.status = 'rated' THEN coalesce(r.level, -1) ELSE -1 END "
+	"CASE WHEN p.status = '" STORE_SQL_REPLY_RATED
+	"' THEN coalesce(r.level, -1) ELSE -1 END "
 	"FROM replies p LEFT JOIN ratings r ON r.id = p.rating_id "
 	"WHERE p.survey_id = ?1 ORDER BY p.received_at, p.id",
     [SQ_REPLY_BY_MSGID] = "SELECT id FROM replies WHERE message_id = ?1 "
@@ -414,6 +420,7 @@ struct sq {
 	int ckpt_pages;
 	store_checkpoint_fn ckpt_fn;
 	void *ckpt_arg;
+	enum store_rc fail_rc; /* what the last sq_fail returned */
 };
 
 #define SQ(st) ((struct sq *)(st)->be)
@@ -437,24 +444,27 @@ static enum store_rc sq_fail(struct store *st, int rc, const char *what)
 	case SQLITE_LOCKED:
 		store_set_err(st, "%s: database is locked (%s)", what,
 			      sqlite3_errmsg(q->db));
-		return STORE_BUSY;
+		return q->fail_rc = STORE_BUSY;
 	case SQLITE_NOMEM:
 		store_set_err(st, "%s: out of memory", what);
-		return STORE_ERROR;
+		return q->fail_rc = STORE_ERROR;
 	default:
 		store_set_err(st, "%s: %s", what, sqlite3_errmsg(q->db));
-		return STORE_ERROR;
+		return q->fail_rc = STORE_ERROR;
 	}
 }
 
 static sqlite3_stmt *sq_stmt(struct store *st, enum sq_id id)
 {
 	struct sq *q = SQ(st);
+	int rc;
 
 	if (!q->stmt[id] &&
-	    sqlite3_prepare_v3(q->db, sq_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-			       &q->stmt[id], NULL) != SQLITE_OK) {
-		store_set_err(st, "prepare: %s", sqlite3_errmsg(q->db));
+	    (rc = sqlite3_prepare_v3(q->db, sq_sql[id], -1,
+				     SQLITE_PREPARE_PERSISTENT, &q->stmt[id],
+				     NULL)) != SQLITE_OK) {
+		sq_fail(st, rc, "prepare");
+		sqlite3_finalize(q->stmt[id]);
 		q->stmt[id] = NULL;
 		return NULL;
 	}
@@ -488,6 +498,11 @@ sqlite3_stmt *store_sqlite_prepare(struct store *st, const char *sql)
 		return NULL;
 	}
 	return q;
+}
+
+enum store_rc store_sqlite_fail_rc(struct store *st)
+{
+	return SQ(st)->fail_rc;
 }
 
 /* 0 stands for "none" in the API; NULL in the database, so foreign keys
@@ -580,7 +595,7 @@ static enum store_rc sq_migrate(struct store *st)
 
 	for (;;) {
 		if ((v = sq_user_version(st)) < 0)
-			return STORE_ERROR;
+			return SQ(st)->fail_rc;
 		if (v > SQ_LATEST)
 			return sq_newer(st, v);
 		if (v == SQ_LATEST)
@@ -589,7 +604,7 @@ static enum store_rc sq_migrate(struct store *st)
 		    STORE_OK)
 			return rc;
 		if ((v = sq_user_version(st)) < 0) {
-			rc = STORE_ERROR;
+			rc = SQ(st)->fail_rc;
 			goto rollback;
 		}
 		if (v >= SQ_LATEST) {
@@ -775,6 +790,8 @@ static enum store_rc sq_open(struct store *st, const char *path, int mode,
 	int v;
 
 	st->be = q;
+	if (q)
+		q->fail_rc = STORE_ERROR;
 	if (!q || !(q->path = strdup(path))) {
 		store_set_err(st, "out of memory");
 		goto fail;
@@ -845,7 +862,7 @@ static enum store_rc sq_ping(struct store *st)
 	int64_t v;
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	return sq_one_int(st, s, &v, "ping") == STORE_ERROR ? STORE_ERROR
 							    : STORE_OK;
 }
@@ -928,7 +945,7 @@ static enum store_rc sq_survey_insert(struct store *st, struct survey *s)
 	enum store_rc rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, s->sent_at);
 	sqlite3_bind_int(q, 2, s->status);
 	store_sqlite_bind_text(q, 3, s->queue_id);
@@ -956,7 +973,7 @@ static enum store_rc sq_get_by_id(struct store *st, sqlite3_stmt *q, int64_t id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -1010,7 +1027,7 @@ sq_survey_by_message_id(struct store *st, const char *message_id, int64_t *id)
 	sqlite3_stmt *q = sq_stmt(st, SQ_SURVEY_BY_MSGID);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	if (!message_id)
 		return STORE_NOTFOUND;
 	store_sqlite_bind_text(q, 1, message_id);
@@ -1023,7 +1040,7 @@ static enum store_rc sq_survey_recent(struct store *st, const char *requester,
 	sqlite3_stmt *q = sq_stmt(st, SQ_SURVEY_RECENT);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	if (!requester)
 		return STORE_NOTFOUND;
 	store_sqlite_bind_text(q, 1, requester);
@@ -1056,7 +1073,7 @@ static enum store_rc sq_hit_insert(struct store *st, struct hit *h)
 	sqlite3_stmt *q = sq_stmt(st, SQ_HIT_INSERT);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, h->survey_id);
 	sqlite3_bind_int64(q, 2, h->at);
 	sqlite3_bind_int(q, 3, h->level);
@@ -1120,8 +1137,9 @@ static int sq_row_outbox(sqlite3_stmt *q, struct outbox_item *o)
 	o->due = sqlite3_column_int64(q, 4);
 	o->attempts = sqlite3_column_int(q, 5);
 	o->state = sqlite3_column_int(q, 6);
-	if (store_sqlite_col_text(q, 1, &o->kind) < 0 ||
-	    store_sqlite_col_text(q, 7, &o->last_error) < 0)
+	o->kind =
+	    store_outbox_kind_parse((const char *)sqlite3_column_text(q, 1));
+	if (store_sqlite_col_text(q, 7, &o->last_error) < 0)
 		return -1;
 	return 0;
 }
@@ -1194,7 +1212,7 @@ static enum store_rc sq_hit_list(struct store *st, int64_t survey_id,
 	*out = NULL;
 	*n = 0;
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	sqlite3_bind_int64(q, 2, since);
 	rc = sq_list(st, q, sizeof(struct hit), row_hit, free_hits, &arr, n,
@@ -1209,7 +1227,7 @@ static enum store_rc sq_hit_mark_machine(struct store *st, int64_t survey_id,
 	sqlite3_stmt *q = sq_stmt(st, SQ_HIT_MARK);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	sqlite3_bind_int64(q, 2, since);
 	return sq_exec(st, q, "hit mark machine");
@@ -1224,7 +1242,7 @@ static enum store_rc sq_hit_spans(struct store *st, int64_t survey_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	sqlite3_bind_int64(q, 2, since);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1250,7 +1268,7 @@ static enum store_rc sq_hit_newest(struct store *st, int64_t *id)
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		*id = sqlite3_column_int64(q, 0);
 	else
@@ -1272,7 +1290,7 @@ static enum store_rc sq_rating_add(struct store *st, struct rating *r)
 	/* Checked first so a missing survey is NOTFOUND without dooming a
 	 * caller's outer transaction. */
 	if (!(q = sq_stmt(st, SQ_SURVEY_EXISTS))) {
-		rc = STORE_ERROR;
+		rc = store_sqlite_fail_rc(st);
 		goto fail;
 	}
 	sqlite3_bind_int64(q, 1, r->survey_id);
@@ -1286,14 +1304,14 @@ static enum store_rc sq_rating_add(struct store *st, struct rating *r)
 		goto fail;
 	}
 	if (!(q = sq_stmt(st, SQ_RATING_UNCURRENT))) {
-		rc = STORE_ERROR;
+		rc = store_sqlite_fail_rc(st);
 		goto fail;
 	}
 	sqlite3_bind_int64(q, 1, r->survey_id);
 	if ((rc = sq_exec(st, q, "rating add")) != STORE_OK)
 		goto fail;
 	if (!(q = sq_stmt(st, SQ_RATING_INSERT))) {
-		rc = STORE_ERROR;
+		rc = store_sqlite_fail_rc(st);
 		goto fail;
 	}
 	sqlite3_bind_int64(q, 1, r->survey_id);
@@ -1329,7 +1347,7 @@ static enum store_rc sq_rating_comment(struct store *st, int64_t rating_id,
 	sqlite3_stmt *q = sq_stmt(st, SQ_RATING_COMMENT);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, rating_id);
 	store_sqlite_bind_text(q, 2, why);
 	store_sqlite_bind_text(q, 3, better);
@@ -1346,7 +1364,7 @@ static enum store_rc sq_rating_current(struct store *st, int64_t survey_id,
 
 	memset(out, 0, sizeof(*out));
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -1374,7 +1392,7 @@ static enum store_rc sq_rating_list(struct store *st, int64_t survey_id,
 	*out = NULL;
 	*n = 0;
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	rc = sq_list(st, q, sizeof(struct rating), row_rating, free_ratings,
 		     &arr, n, "rating list");
@@ -1388,8 +1406,8 @@ static enum store_rc sq_outbox_enqueue(struct store *st, struct outbox_item *o)
 	enum store_rc rc;
 
 	if (!q)
-		return STORE_ERROR;
-	store_sqlite_bind_text(q, 1, o->kind);
+		return store_sqlite_fail_rc(st);
+	store_sqlite_bind_text(q, 1, store_outbox_kind_name(o->kind));
 	sq_id_or_null(q, 2, o->survey_id);
 	sq_id_or_null(q, 3, o->rating_id);
 	sqlite3_bind_int64(q, 4, o->due);
@@ -1422,7 +1440,7 @@ static enum store_rc sq_outbox_claim(struct store *st, const char *owner,
 		return rc;
 	if (!(q = sq_stmt(st, SQ_OUTBOX_CLAIM))) {
 		store_rollback(st);
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	}
 	store_sqlite_bind_text(q, 1, owner);
 	sqlite3_bind_int64(q, 2, now);
@@ -1452,7 +1470,7 @@ static enum store_rc sq_outbox_done(struct store *st, int64_t id,
 	sqlite3_stmt *q = sq_stmt(st, SQ_OUTBOX_DONE);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, id);
 	store_sqlite_bind_text(q, 2, owner);
 	sqlite3_bind_int64(q, 3, (int64_t)time(NULL));
@@ -1467,7 +1485,7 @@ static enum store_rc sq_outbox_fail(struct store *st, int64_t id,
 	    sq_stmt(st, permanent ? SQ_OUTBOX_FAILED : SQ_OUTBOX_RETRY);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, id);
 	store_sqlite_bind_text(q, 2, owner);
 	if (!permanent)
@@ -1482,7 +1500,7 @@ static enum store_rc sq_outbox_cancel(struct store *st, int64_t survey_id,
 	sqlite3_stmt *q = sq_stmt(st, SQ_OUTBOX_CANCEL);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sq_id_or_null(q, 1, survey_id);
 	store_sqlite_bind_text(q, 2, kind);
 	return sq_exec(st, q, "outbox cancel");
@@ -1498,7 +1516,7 @@ static enum store_rc sq_outbox_list(struct store *st, int64_t survey_id,
 	*out = NULL;
 	*n = 0;
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sq_id_or_null(q, 1, survey_id);
 	rc = sq_list(st, q, sizeof(struct outbox_item), row_outbox, free_outbox,
 		     &arr, n, "outbox list");
@@ -1595,7 +1613,7 @@ static enum store_rc sq_reply_add(struct store *st, struct store_reply *r)
 	sqlite3_stmt *q = sq_stmt(st, SQ_REPLY_INSERT);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, r->received_at);
 	sq_id_or_null(q, 2, r->survey_id);
 	sq_id_or_null(q, 3, r->rating_id);
@@ -1660,7 +1678,7 @@ static enum store_rc sq_reply_list(struct store *st, int64_t survey_id,
 	*out = NULL;
 	*n = 0;
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	rc = sq_list(st, q, sizeof(struct store_reply), sq_reply_fill,
 		     free_replies, &arr, n, "reply list");
@@ -1674,7 +1692,7 @@ static enum store_rc sq_reply_by_message_id(struct store *st,
 	sqlite3_stmt *q = sq_stmt(st, SQ_REPLY_BY_MSGID);
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	if (!message_id || !*message_id)
 		return STORE_NOTFOUND;
 	store_sqlite_bind_text(q, 1, message_id);
@@ -1690,12 +1708,16 @@ static sqlite3_stmt *sq_prepare_once(struct store *st, const char *sql, int n,
 {
 	sqlite3_stmt *q = NULL;
 
+	int rc;
+
 	if (n < 0 || (size_t)n >= size) {
 		store_set_err(st, "copy: statement too long");
+		SQ(st)->fail_rc = STORE_ERROR;
 		return NULL;
 	}
-	if (sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		store_set_err(st, "copy: %s", sqlite3_errmsg(SQ(st)->db));
+	if ((rc = sqlite3_prepare_v2(SQ(st)->db, sql, -1, &q, NULL)) !=
+	    SQLITE_OK) {
+		sq_fail(st, rc, "copy");
 		sqlite3_finalize(q);
 		return NULL;
 	}
@@ -1720,7 +1742,7 @@ static enum store_rc sq_table_rows(struct store *st, const char *table,
 			 table);
 
 	if (!(q = sq_prepare_once(st, sql, n, sizeof(sql))))
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		for (int i = 0; i < ncols; i++)
 			vals[i] = (const char *)sqlite3_column_text(q, i);
@@ -1755,7 +1777,7 @@ static enum store_rc sq_table_insert(struct store *st, const char *table,
 	n = snprintf(sql, sizeof(sql), "INSERT INTO %s (%s) VALUES (%.*s)",
 		     table, cols, ncols * 2 - 1, marks);
 	if (!(q = sq_prepare_once(st, sql, n, sizeof(sql))))
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	/* Text into INTEGER columns: SQLite's type affinity stores them as
 	 * integers again. */
 	for (int i = 0; i < ncols; i++)
@@ -1772,14 +1794,17 @@ static enum store_rc sq_table_count(struct store *st, const char *table,
 	int len = snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	sqlite3_stmt *q = sq_prepare_once(st, sql, len, sizeof(sql));
 	enum store_rc rc;
+	int r;
 
 	if (!q)
-		return STORE_ERROR;
-	rc = sqlite3_step(q) == SQLITE_ROW ? STORE_OK : STORE_ERROR;
-	*n = rc == STORE_OK ? sqlite3_column_int64(q, 0) : 0;
-	if (rc != STORE_OK)
-		store_set_err(st, "count %s: %s", table,
-			      sqlite3_errmsg(SQ(st)->db));
+		return store_sqlite_fail_rc(st);
+	if ((r = sqlite3_step(q)) == SQLITE_ROW) {
+		*n = sqlite3_column_int64(q, 0);
+		rc = STORE_OK;
+	} else {
+		*n = 0;
+		rc = sq_fail(st, r, "count");
+	}
 	sqlite3_finalize(q);
 	return rc;
 }

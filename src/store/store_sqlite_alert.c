@@ -23,7 +23,7 @@ enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 
 	memset(out, 0, sizeof(*out));
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -35,8 +35,9 @@ enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 		out->state = sqlite3_column_int(q, 6);
 		if (created_at)
 			*created_at = sqlite3_column_int64(q, 8);
-		if (store_sqlite_col_text(q, 1, &out->kind) < 0 ||
-		    store_sqlite_col_text(q, 7, &out->last_error) < 0) {
+		out->kind = store_outbox_kind_parse(
+		    (const char *)sqlite3_column_text(q, 1));
+		if (store_sqlite_col_text(q, 7, &out->last_error) < 0) {
 			outbox_item_free(out);
 			store_set_err(st, "outbox get: out of memory");
 			ret = STORE_ERROR;
@@ -54,13 +55,14 @@ enum store_rc sqa_outbox_get(struct store *st, int64_t id,
 static enum store_rc ack_read(struct store *st, int64_t outbox_id,
 			      char **by_out, int64_t *at_out)
 {
-	sqlite3_stmt *q = store_sqlite_prepare(st, "SELECT acked_by, acked_at FROM "
-					  "alert_acks WHERE outbox_id = ?1");
+	sqlite3_stmt *q =
+	    store_sqlite_prepare(st, "SELECT acked_by, acked_at FROM "
+				     "alert_acks WHERE outbox_id = ?1");
 	enum store_rc ret = STORE_OK;
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, outbox_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -94,12 +96,13 @@ enum store_rc sqa_alert_ack(struct store *st, int64_t outbox_id, const char *by,
 		return ack_read(st, outbox_id, by_out, at_out);
 	if ((ret = store_begin(st)) != STORE_OK)
 		return ret;
-	q = store_sqlite_prepare(st, "INSERT OR IGNORE INTO alert_acks (outbox_id, "
-			    "acked_by, acked_at) SELECT id, ?2, ?3 FROM "
-			    "outbox WHERE id = ?1");
+	q = store_sqlite_prepare(st,
+				 "INSERT OR IGNORE INTO alert_acks (outbox_id, "
+				 "acked_by, acked_at) SELECT id, ?2, ?3 FROM "
+				 "outbox WHERE id = ?1");
 	if (!q) {
 		store_rollback(st);
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	}
 	sqlite3_bind_int64(q, 1, outbox_id);
 	sqlite3_bind_text(q, 2, by, -1, SQLITE_STATIC);
@@ -160,15 +163,16 @@ enum store_rc sqa_requester_alerts(struct store *st, const char *requester,
 	*count = *last_at = 0;
 	if (!requester)
 		return STORE_OK;
-	q = store_sqlite_prepare(st, "SELECT count(*), coalesce(max(o.created_at), 0) "
-			    "FROM outbox o JOIN surveys s ON s.id = "
-			    "o.survey_id WHERE o.kind = 'alert' AND o.state "
-			    "IN (0, 1, 2, 3) AND s.requester = ?1 AND "
-			    "o.survey_id != ?2");
+	q = store_sqlite_prepare(
+	    st, "SELECT count(*), coalesce(max(o.created_at), 0) FROM outbox o "
+		"JOIN surveys s ON s.id = o.survey_id WHERE o.kind = ?3 AND "
+		"o.state IN " STORE_SQL_OUTBOX_NOT_CANCELLED " AND "
+		"s.requester = ?1 AND o.survey_id != ?2");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, requester, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, exclude_survey);
+	store_sqlite_bind_text(q, 3, store_outbox_kind_name(OUTBOX_ALERT));
 	return two_ints(st, q, count, last_at, "requester alerts");
 }
 
@@ -179,10 +183,11 @@ enum store_rc sqa_outbox_stats(struct store *st, struct store_outbox_stats *out)
 	enum store_rc ret = STORE_OK;
 
 	memset(out, 0, sizeof(*out));
-	q = store_sqlite_prepare(st, "SELECT state, count(*), min(due) FROM outbox "
-			    "GROUP BY state");
+	q = store_sqlite_prepare(st,
+				 "SELECT state, count(*), min(due) FROM outbox "
+				 "GROUP BY state");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t n = sqlite3_column_int64(q, 1);
 		switch (sqlite3_column_int(q, 0)) {
@@ -212,13 +217,13 @@ enum store_rc sqa_outbox_stats(struct store *st, struct store_outbox_stats *out)
 
 enum store_rc sqa_digest_last(struct store *st, const char *team, int64_t *last)
 {
-	sqlite3_stmt *q =
-	    store_sqlite_prepare(st, "SELECT last_sent FROM digests WHERE team = ?1");
+	sqlite3_stmt *q = store_sqlite_prepare(
+	    st, "SELECT last_sent FROM digests WHERE team = ?1");
 	enum store_rc ret = STORE_OK;
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -242,7 +247,7 @@ enum store_rc sqa_digest_mark(struct store *st, const char *team, int64_t old,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, now);
 	if (old >= 0)
@@ -267,7 +272,7 @@ static enum store_rc digest_comments(struct store *st, const char *team,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	sqlite3_bind_int64(q, 3, until);
@@ -309,11 +314,12 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	q = store_sqlite_prepare(st, "SELECT level, count(*) FROM current_ratings "
-			    "WHERE team = ?1 COLLATE NOCASE AND at >= ?2 AND "
-			    "at < ?3 GROUP BY level");
+	q = store_sqlite_prepare(
+	    st, "SELECT level, count(*) FROM current_ratings "
+		"WHERE team = ?1 COLLATE NOCASE AND at >= ?2 AND "
+		"at < ?3 GROUP BY level");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	sqlite3_bind_int64(q, 3, until);
@@ -328,13 +334,15 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 	if (rc != SQLITE_DONE)
 		return store_sqlite_fail(st, rc, "digest levels");
 
-	q = store_sqlite_prepare(st, "SELECT count(*), count(r.id) FROM surveys s "
-			    "LEFT JOIN ratings r ON r.survey_id = s.id AND "
-			    "r.current = 1 WHERE s.team = ?1 COLLATE NOCASE "
-			    "AND s.status = 0 AND s.sent_at >= ?2 AND "
-			    "s.sent_at < ?3");
+	q = store_sqlite_prepare(
+	    st, "SELECT count(*), count(r.id) FROM surveys s "
+		"LEFT JOIN ratings r ON r.survey_id = s.id AND "
+		"r.current = 1 WHERE s.team = ?1 COLLATE NOCASE "
+		"AND s.status = " STORE_SQL_SURVEY_SENT " AND "
+		"s.sent_at >= ?2 AND "
+		"s.sent_at < ?3");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, since);
 	sqlite3_bind_int64(q, 3, until);
@@ -342,14 +350,17 @@ enum store_rc sqa_digest_stats(struct store *st, const char *team,
 			    "digest surveys")) != STORE_OK)
 		return ret;
 
-	q = store_sqlite_prepare(st, "SELECT count(*) FROM outbox o JOIN surveys s ON "
-			    "s.id = o.survey_id WHERE o.kind = 'alert' AND "
-			    "o.state = 2 AND s.team = ?1 COLLATE NOCASE AND "
-			    "NOT EXISTS (SELECT 1 FROM alert_acks a WHERE "
-			    "a.outbox_id = o.id)");
+	q = store_sqlite_prepare(
+	    st,
+	    "SELECT count(*) FROM outbox o JOIN surveys s ON s.id = "
+	    "o.survey_id WHERE o.kind = ?2 AND o.state = " STORE_SQL_OUTBOX_SENT
+	    " AND s.team = ?1 COLLATE NOCASE AND "
+	    "NOT EXISTS (SELECT 1 FROM alert_acks a WHERE "
+	    "a.outbox_id = o.id)");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, team, -1, SQLITE_STATIC);
+	store_sqlite_bind_text(q, 2, store_outbox_kind_name(OUTBOX_ALERT));
 	if ((ret = two_ints(st, q, &out->open_alerts, NULL,
 			    "digest open alerts")) != STORE_OK)
 		return ret;

@@ -25,7 +25,7 @@ static enum store_rc sqc_candidates(struct store *st, int64_t since,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_campaign_candidate c = {
@@ -58,7 +58,7 @@ static enum store_rc sqc_last_round(struct store *st, const char *campaign,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, campaign);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -93,8 +93,8 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 	    st, "INSERT INTO campaign_rounds (campaign, started_at, "
 		"anonymous) VALUES (?1, ?2, ?3)");
 	sqlite3_stmt *ob = store_sqlite_prepare(
-	    st, "INSERT INTO outbox (kind, due, created_at) VALUES "
-		"('campaign', ?1, ?1)");
+	    st,
+	    "INSERT INTO outbox (kind, due, created_at) VALUES (?2, ?1, ?1)");
 	sqlite3_stmt *rcp = store_sqlite_prepare(
 	    st, "INSERT INTO campaign_recipients (round_id, team, language, "
 		"address, outbox_id, sent_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -104,8 +104,10 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 		"excluded.last_sent");
 	enum store_rc ret = STORE_ERROR;
 
-	if (!round || !ob || !rcp || !ct)
+	if (!round || !ob || !rcp || !ct) {
+		ret = store_sqlite_fail_rc(st);
 		goto out;
+	}
 	store_sqlite_bind_text(round, 1, campaign);
 	sqlite3_bind_int64(round, 2, now);
 	sqlite3_bind_int(round, 3, anonymous ? 1 : 0);
@@ -114,6 +116,8 @@ static enum store_rc sqc_queue(struct store *st, const char *campaign,
 	*round_id = sqlite3_last_insert_rowid(db);
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_bind_int64(ob, 1, now);
+		store_sqlite_bind_text(ob, 2,
+				       store_outbox_kind_name(OUTBOX_CAMPAIGN));
 		if ((ret = sqc_step_done(st, ob, "campaign outbox")) !=
 		    STORE_OK)
 			goto out;
@@ -151,7 +155,7 @@ static enum store_rc sqc_unsubscribe(struct store *st, const char *address,
 	enum store_rc ret;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, address);
 	sqlite3_bind_int64(q, 2, at);
 	ret = sqc_step_done(st, q, "campaign unsubscribe");
@@ -167,7 +171,7 @@ static enum store_rc sqc_unsubscribed(struct store *st, const char *address)
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, address);
 	rc = sqlite3_step(q);
 	ret = rc == SQLITE_ROW ? STORE_OK
@@ -196,7 +200,7 @@ static enum store_rc sqc_recipient(struct store *st, int64_t id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -234,7 +238,7 @@ static enum store_rc sqc_by_outbox(struct store *st, int64_t outbox_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, outbox_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -260,9 +264,11 @@ static enum store_rc sqc_followup_add(struct store *st, int64_t answer_id,
 		"?1");
 	enum store_rc ret = STORE_ERROR;
 
-	if (!ob || !link)
+	if (!ob || !link) {
+		ret = store_sqlite_fail_rc(st);
 		goto out;
-	store_sqlite_bind_text(ob, 1, f->kind);
+	}
+	store_sqlite_bind_text(ob, 1, store_outbox_kind_name(f->kind));
 	sqlite3_bind_int64(ob, 2, f->due);
 	sqlite3_bind_int64(ob, 3, at);
 	if ((ret = sqc_step_done(st, ob, "campaign follow-up")) != STORE_OK)
@@ -284,19 +290,23 @@ static enum store_rc sqc_followup_queue(struct store *st, int64_t recipient_id,
 					int64_t answer_id)
 {
 	sqlite3_stmt *cancel = store_sqlite_prepare(
-	    st, "UPDATE outbox SET state = 4 WHERE state = 0 AND kind IN "
-		"('campaign-alert', 'campaign-kudos') AND id IN (SELECT "
-		"alert_outbox_id FROM campaign_answers WHERE recipient_id = ?1 "
-		"AND id <> ?2)");
+	    st, "UPDATE outbox SET state = " STORE_SQL_OUTBOX_CANCELLED
+		" WHERE state = " STORE_SQL_OUTBOX_PENDING " AND kind IN (?3, "
+		"?4) AND id IN (SELECT alert_outbox_id FROM campaign_answers "
+		"WHERE recipient_id = ?1 AND id <> ?2)");
 	enum store_rc ret;
 
 	if (!cancel)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(cancel, 1, recipient_id);
 	sqlite3_bind_int64(cancel, 2, answer_id);
+	store_sqlite_bind_text(cancel, 3,
+			       store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT));
+	store_sqlite_bind_text(cancel, 4,
+			       store_outbox_kind_name(OUTBOX_CAMPAIGN_KUDOS));
 	ret = sqc_step_done(st, cancel, "campaign follow-up");
 	sqlite3_finalize(cancel);
-	if (ret == STORE_OK && f->kind)
+	if (ret == STORE_OK && f->kind != OUTBOX_KIND_UNKNOWN)
 		ret = sqc_followup_add(st, answer_id, at, f);
 	return ret;
 }
@@ -321,8 +331,10 @@ static enum store_rc sqc_answer(struct store *st, int64_t recipient_id,
 		"?1");
 	enum store_rc ret = STORE_ERROR;
 
-	if (!old || !ins || !rcp)
+	if (!old || !ins || !rcp) {
+		ret = store_sqlite_fail_rc(st);
 		goto out;
+	}
 	sqlite3_bind_int64(old, 1, recipient_id);
 	if ((ret = sqc_step_done(st, old, "campaign answer")) != STORE_OK)
 		goto out;
@@ -383,7 +395,7 @@ static enum store_rc sqc_comment(struct store *st, int64_t recipient_id,
 	store_sqlite_bind_text(upd, 3, better);
 	if ((ret = sqc_step_done(st, upd, "campaign comment")) != STORE_OK)
 		goto out;
-	if (f->kind && none)
+	if (f->kind != OUTBOX_KIND_UNKNOWN && none)
 		ret = sqc_followup_add(st, id, at, f);
 out:
 	sqlite3_finalize(cur);
@@ -507,12 +519,13 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
 	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
 	    "o.id = x.alert_outbox_id WHERE y.round_id = k.id AND y.team IS "
-	    "r.team AND o.kind = 'campaign-alert' AND o.state <> 4), "
+	    "r.team AND o.kind = ?2 AND o.state <> " STORE_SQL_OUTBOX_CANCELLED
+	    "), "
 	    "(SELECT count(o.id) FROM campaign_recipients y JOIN "
 	    "campaign_answers x ON x.recipient_id = y.id JOIN outbox o ON "
 	    "o.id = x.alert_outbox_id JOIN alert_acks ak ON ak.outbox_id = "
 	    "o.id WHERE y.round_id = k.id AND y.team IS r.team AND o.kind = "
-	    "'campaign-alert' AND o.state <> 4) FROM "
+	    "?2 AND o.state <> " STORE_SQL_OUTBOX_CANCELLED ") FROM "
 	    "campaign_rounds k JOIN campaign_recipients r ON r.round_id = "
 	    "k.id LEFT JOIN campaign_answers a ON a.recipient_id = r.id AND "
 	    "a.current = 1 WHERE k.campaign = ?1 GROUP BY k.id, "
@@ -521,8 +534,10 @@ static enum store_rc sqc_report(struct store *st, const char *campaign,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, campaign);
+	store_sqlite_bind_text(q, 2,
+			       store_outbox_kind_name(OUTBOX_CAMPAIGN_ALERT));
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_campaign_cell c = {
 		    sqlite3_column_int64(q, 0),
@@ -559,7 +574,7 @@ static enum store_rc sqc_alert_get(struct store *st, int64_t outbox_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, outbox_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -592,7 +607,7 @@ static enum store_rc sqc_closure_ratings(struct store *st,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(q, 1, requester);
 	sqlite3_bind_int(q, 2, limit);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -642,7 +657,7 @@ static enum store_rc sqc_purge(struct store *st, int64_t before, int anonymize)
 	for (const char *const *q = anonymize ? anon : del; *q && !ret; q++) {
 		sqlite3_stmt *s = store_sqlite_prepare(st, *q);
 		if (!s)
-			return STORE_ERROR;
+			return store_sqlite_fail_rc(st);
 		sqlite3_bind_int64(s, 1, before);
 		ret = sqc_step_done(st, s, "campaign purge");
 		sqlite3_finalize(s);

@@ -21,20 +21,22 @@ static enum store_rc sqc_done(struct store *st, sqlite3_stmt *q,
 
 static enum store_rc sqc_rating_add(struct store *st, struct customer_rating *r)
 {
-	sqlite3_stmt *q = store_sqlite_prepare(st, "UPDATE customer_ratings SET "
-					  "current = 0 WHERE survey_id = ?1 "
-					  "AND current = 1");
+	sqlite3_stmt *q =
+	    store_sqlite_prepare(st, "UPDATE customer_ratings SET "
+				     "current = 0 WHERE survey_id = ?1 "
+				     "AND current = 1");
 	enum store_rc rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, r->survey_id);
 	if ((rc = sqc_done(st, q, "customer rating")) != STORE_OK)
 		return rc;
-	q = store_sqlite_prepare(st, "INSERT INTO customer_ratings (survey_id, rater, "
-			    "level, at, current) VALUES (?1, ?2, ?3, ?4, 1)");
+	q = store_sqlite_prepare(
+	    st, "INSERT INTO customer_ratings (survey_id, rater, "
+		"level, at, current) VALUES (?1, ?2, ?3, ?4, 1)");
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, r->survey_id);
 	sqlite3_bind_text(q, 2, r->rater, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, r->level);
@@ -55,7 +57,7 @@ static enum store_rc sqc_rating_current(struct store *st, int64_t survey_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
@@ -85,7 +87,7 @@ static enum store_rc sqc_rating_count(struct store *st, int64_t survey_id,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, survey_id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
@@ -106,7 +108,7 @@ static enum store_rc sqc_closed(struct store *st, int64_t since, int64_t until,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	sqlite3_bind_int64(q, 2, until);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -160,7 +162,7 @@ static enum store_rc sqc_levels(struct store *st, const char *team,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	sqlite3_bind_int64(q, 2, until);
 	if (team)
@@ -191,7 +193,7 @@ static enum store_rc sqc_rows(struct store *st, const char *team, int64_t since,
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_int64(q, 1, since);
 	sqlite3_bind_int64(q, 2, until);
 	if (team)
@@ -228,15 +230,17 @@ static enum store_rc sqc_digest_claim(struct store *st, const char *rater,
 	/* One statement: a new pair, a retry, or a claim whose holder died
 	 * (lease over) goes to this caller; a held or finished one not. */
 	sqlite3_stmt *q = store_sqlite_prepare(
-	    st, "INSERT INTO customer_digests (rater, day, state, lease_until,"
-		" attempts) VALUES (?1, ?2, 1, ?3, 1) ON CONFLICT (rater, day) "
-		"DO UPDATE SET state = 1, lease_until = ?3, attempts = "
-		"attempts + 1 WHERE state = 0 OR (state = 1 AND lease_until "
-		"<= ?4)");
+	    st,
+	    "INSERT INTO customer_digests (rater, day, state, lease_until,"
+	    " attempts) VALUES (?1, ?2, " STORE_SQL_CDIGEST_SENDING ", ?3, "
+	    "1) ON CONFLICT (rater, day) DO UPDATE SET state "
+	    "= " STORE_SQL_CDIGEST_SENDING ", lease_until = ?3, attempts = "
+	    "attempts + 1 WHERE state = " STORE_SQL_CDIGEST_PENDING " OR "
+	    "(state = " STORE_SQL_CDIGEST_SENDING " AND lease_until <= ?4)");
 	enum store_rc rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, rater, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, now + lease);
@@ -252,12 +256,14 @@ static enum store_rc sqc_digest_finish(struct store *st, const char *rater,
 				       const char *error)
 {
 	sqlite3_stmt *q = store_sqlite_prepare(
-	    st, "UPDATE customer_digests SET state = ?3, lease_until = 0, "
-		"sent_at = CASE WHEN ?3 = 2 THEN ?4 ELSE sent_at END, "
-		"last_error = ?5 WHERE rater = ?1 AND day = ?2");
+	    st,
+	    "UPDATE customer_digests SET state = ?3, lease_until = 0, "
+	    "sent_at = CASE WHEN ?3 = " STORE_SQL_CDIGEST_SENT " THEN ?4 ELSE "
+	    "sent_at END, "
+	    "last_error = ?5 WHERE rater = ?1 AND day = ?2");
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, rater, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 3, state);
@@ -270,13 +276,14 @@ static enum store_rc sqc_digest_finish(struct store *st, const char *rater,
 static enum store_rc sqc_digest_state(struct store *st, const char *rater,
 				      const char *day, int *state)
 {
-	sqlite3_stmt *q = store_sqlite_prepare(st, "SELECT state FROM customer_digests "
-					  "WHERE rater = ?1 AND day = ?2");
+	sqlite3_stmt *q =
+	    store_sqlite_prepare(st, "SELECT state FROM customer_digests "
+				     "WHERE rater = ?1 AND day = ?2");
 	enum store_rc ret = STORE_OK;
 	int rc;
 
 	if (!q)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	sqlite3_bind_text(q, 1, rater, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, day, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);

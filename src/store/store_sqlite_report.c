@@ -85,6 +85,11 @@ static const char *const sqr_period_col[] = {
 	"((CAST(strftime('%m', s.sent_at, 'unixepoch') AS INTEGER) + 2) / 3)",
 };
 
+/* Outbox rows that are alerts, queued, sent or failed (not cancelled). */
+#define SQR_ALERT_ROWS                                                         \
+	"o.kind = '" STORE_SQL_KIND_ALERT                                      \
+	"' AND o.state <> " STORE_SQL_OUTBOX_CANCELLED
+
 /* What each cell kind selects after the group and period columns, where
  * from, and its own condition. */
 static const struct {
@@ -92,9 +97,9 @@ static const struct {
 	int grouped;
 } sqr_cells[] = {
     [STORE_CELL_SURVEYS] = {"NULL, 0, count(*), 0, 0", "surveys s",
-			    "s.status = 0", 1},
+			    "s.status = " STORE_SQL_SURVEY_SENT, 1},
     [STORE_CELL_LEVEL] = {"s.scale, s.level, count(*), "
-			  "sum(s.source = 1), 0",
+			  "sum(s.source = " STORE_SQL_RATING_MAIL "), 0",
 			  "current_ratings s", "1", 1},
     [STORE_CELL_MACHINE] = {"NULL, 0, count(*), 0, 0",
 			    "hits h JOIN surveys s ON s.id = h.survey_id",
@@ -102,11 +107,11 @@ static const struct {
     [STORE_CELL_ALERTS] = {"NULL, 0, count(*), count(a.outbox_id), 0",
 			   "outbox o JOIN surveys s ON s.id = o.survey_id "
 			   "LEFT JOIN alert_acks a ON a.outbox_id = o.id",
-			   "o.kind = 'alert' AND o.state <> 4", 1},
+			   SQR_ALERT_ROWS, 1},
     [STORE_CELL_ACK] = {"NULL, 0, 0, 0, a.acked_at - o.created_at",
 			"outbox o JOIN surveys s ON s.id = o.survey_id "
 			"JOIN alert_acks a ON a.outbox_id = o.id",
-			"o.kind = 'alert' AND o.state <> 4", 0},
+			SQR_ALERT_ROWS, 0},
 };
 
 /* With a window (since) over all teams, the level and scanner-hit cells
@@ -196,7 +201,7 @@ enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 			return STORE_ERROR;
 		}
 		if (!(s = store_sqlite_prepare(st, sql)))
-			return STORE_ERROR;
+			return store_sqlite_fail_rc(st);
 		/* Unused numbers answer SQLITE_RANGE, which is harmless. */
 		store_sqlite_bind_text(s, 1, q->team);
 		store_sqlite_bind_text(s, 2, q->agent);
@@ -296,7 +301,8 @@ enum store_rc sqr_rating_rows(struct store *st,
 			 "s.sent_at, -1, %d, 1, s.team, s.agent, s.rule, "
 			 "s.ticket, s.scale, p.comment, NULL, p.id, s.subject "
 			 "FROM replies p JOIN surveys s ON s.id = p.survey_id "
-			 "WHERE p.status = 'comment' AND p.rating_id IS NULL "
+			 "WHERE p.status = '" STORE_SQL_REPLY_COMMENT "' AND "
+			 "p.rating_id IS NULL "
 			 "AND coalesce(p.comment, '') <> ''%s",
 			 RATING_MAIL, w2);
 	n = snprintf(
@@ -315,7 +321,7 @@ enum store_rc sqr_rating_rows(struct store *st,
 		return STORE_ERROR;
 	}
 	if (!(s = store_sqlite_prepare(st, sql)))
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, f->team);
 	store_sqlite_bind_text(s, 2, f->agent);
 	store_sqlite_bind_text(s, 3, f->text);
@@ -367,13 +373,13 @@ enum store_rc sqr_alert_rows(struct store *st, const char *team, int open_only,
 		 "FROM outbox o JOIN surveys s ON s.id = o.survey_id "
 		 "LEFT JOIN ratings r ON r.id = o.rating_id "
 		 "LEFT JOIN alert_acks a ON a.outbox_id = o.id "
-		 "WHERE o.kind = 'alert' AND o.state <> 4%s%s "
+		 "WHERE " SQR_ALERT_ROWS "%s%s "
 		 "ORDER BY o.created_at DESC, o.id DESC%s",
 		 team ? " AND s.team = ?1" : "",
 		 open_only ? " AND a.outbox_id IS NULL" : "",
 		 limit > 0 ? " LIMIT ?2" : "");
 	if (!(s = store_sqlite_prepare(st, sql)))
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, team);
 	sqlite3_bind_int64(s, 2, limit);
 	return sqr_each(st, s, sqr_alert_row, &c, "alert rows");
@@ -428,8 +434,8 @@ enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
 	if ((rc = store_begin(st)) != STORE_OK)
 		return rc;
 	if (!(s = store_sqlite_prepare(st, "SELECT count(*) FROM surveys WHERE "
-				  "sent_at < ?1"))) {
-		rc = STORE_ERROR;
+					   "sent_at < ?1"))) {
+		rc = store_sqlite_fail_rc(st);
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, before);
@@ -442,7 +448,7 @@ enum store_rc sqr_purge(struct store *st, int64_t before, int anonymize,
 	}
 	for (size_t i = 0; steps[i]; i++) {
 		if (!(s = store_sqlite_prepare(st, steps[i]))) {
-			rc = STORE_ERROR;
+			rc = store_sqlite_fail_rc(st);
 			goto fail;
 		}
 		sqlite3_bind_int64(s, 1, before);
@@ -481,7 +487,7 @@ enum store_rc sqr_user_put(struct store *st, const struct store_user *u)
 		"failures = 0, locked_until = 0");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, u->name);
 	store_sqlite_bind_text(s, 2, u->pwhash);
 	sqlite3_bind_int(s, 3, u->is_admin ? 1 : 0);
@@ -528,12 +534,12 @@ static enum store_rc sqr_user_row(struct store *st, sqlite3_stmt *s,
 enum store_rc sqr_user_get(struct store *st, const char *name,
 			   struct store_user *out)
 {
-	sqlite3_stmt *s = store_sqlite_prepare(st, "SELECT " SQR_USER_COLS
-					  " FROM users u WHERE u.name = ?1");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "SELECT " SQR_USER_COLS " FROM users u WHERE u.name = ?1");
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	return sqr_user_row(st, s, out, "user get");
 }
@@ -548,7 +554,7 @@ enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 		"WHERE name = ?1");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	sqlite3_bind_int64(s, 2, now);
 	sqlite3_bind_int(s, 3, max_failures);
@@ -558,12 +564,12 @@ enum store_rc sqr_user_failed(struct store *st, const char *name, int64_t now,
 
 enum store_rc sqr_user_succeeded(struct store *st, const char *name)
 {
-	sqlite3_stmt *s =
-	    store_sqlite_prepare(st, "UPDATE users SET failures = 0 WHERE name = ?1 "
-			    "AND failures <> 0");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "UPDATE users SET failures = 0 WHERE name = ?1 "
+		"AND failures <> 0");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	return sqr_exec(st, s, "user succeeded");
 }
@@ -571,19 +577,20 @@ enum store_rc sqr_user_succeeded(struct store *st, const char *name)
 enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 			   int64_t *deleted)
 {
-	sqlite3_stmt *s =
-	    store_sqlite_prepare(st, "DELETE FROM sessions WHERE user_name = ?1");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "DELETE FROM sessions WHERE user_name = ?1");
 	enum store_rc rc;
 
 	*deleted = 0;
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	if ((rc = sqr_exec(st, s, "user sessions end")) != STORE_OK ||
 	    !with_user)
 		return rc;
-	if (!(s = store_sqlite_prepare(st, "DELETE FROM users WHERE name = ?1")))
-		return STORE_ERROR;
+	if (!(s = store_sqlite_prepare(st,
+				       "DELETE FROM users WHERE name = ?1")))
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, name);
 	if ((rc = sqr_exec(st, s, "user delete")) == STORE_OK)
 		*deleted = sqlite3_changes(store_sqlite_db(st));
@@ -593,8 +600,8 @@ enum store_rc sqr_user_end(struct store *st, const char *name, int with_user,
 enum store_rc sqr_user_list(struct store *st, struct store_user **out,
 			    size_t *n)
 {
-	sqlite3_stmt *s = store_sqlite_prepare(st, "SELECT " SQR_USER_COLS
-					  " FROM users u ORDER BY u.name");
+	sqlite3_stmt *s = store_sqlite_prepare(
+	    st, "SELECT " SQR_USER_COLS " FROM users u ORDER BY u.name");
 	struct store_user *all = NULL;
 	enum store_rc rc = STORE_OK;
 	size_t k = 0;
@@ -602,7 +609,7 @@ enum store_rc sqr_user_list(struct store *st, struct store_user **out,
 	*out = NULL;
 	*n = 0;
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	for (;;) {
 		struct store_user *more = realloc(all, (k + 1) * sizeof(*all));
 		if (!more) {
@@ -655,7 +662,7 @@ enum store_rc sqr_session_put(struct store *st, const char *id,
 		"VALUES (?1, ?2, ?3, ?4)");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, id);
 	store_sqlite_bind_text(s, 2, user);
 	sqlite3_bind_int64(s, 3, created);
@@ -672,7 +679,7 @@ enum store_rc sqr_session_user(struct store *st, const char *id, int64_t now,
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	return sqr_user_row(st, s, out, "session user");
@@ -684,7 +691,7 @@ enum store_rc sqr_session_delete(struct store *st, const char *id, int64_t now)
 	    st, "DELETE FROM sessions WHERE id = ?1 OR expires_at <= ?2");
 
 	if (!s)
-		return STORE_ERROR;
+		return store_sqlite_fail_rc(st);
 	store_sqlite_bind_text(s, 1, id);
 	sqlite3_bind_int64(s, 2, now);
 	return sqr_exec(st, s, "session delete");

@@ -152,8 +152,8 @@ static int show(const char *db, int64_t id)
 		       r[i].why ? r[i].why : "",
 		       r[i].better ? r[i].better : "");
 	for (size_t i = 0; i < no; i++)
-		printf("outbox %s %d %lld\n", o[i].kind, o[i].state,
-		       (long long)o[i].rating_id);
+		printf("outbox %s %d %lld\n", store_outbox_kind_name(o[i].kind),
+		       o[i].state, (long long)o[i].rating_id);
 	hit_list_free(h, nh);
 	rating_list_free(r, nr);
 	outbox_list_free(o, no);

@@ -12,6 +12,7 @@
 
 #include "alert_mail.h"
 #include "codec.h"
+#include "conf.h"
 
 static const char *const to1[] = {"team-acme@msp.example"};
 
@@ -598,7 +599,7 @@ static void test_digest(void **state)
 	d.lang = "en";
 	d.scale = scale_by_name("thermometer");
 	d.team = "Team Acme";
-	d.period = "weekly";
+	d.period = CONF_DIGEST_WEEKLY;
 	d.alert_at = 1;
 	d.since = 1699000000;
 	d.until = 1699600000;

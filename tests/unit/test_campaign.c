@@ -315,7 +315,7 @@ static void test_plan_queue(void **state)
 		    store_outbox_claim(st, "t", NOW + 1, 60, 10, &o, &n),
 		    STORE_OK);
 		assert_int_equal(n, 2);
-		assert_string_equal(o[0].kind, "campaign");
+		assert_int_equal(o[0].kind, OUTBOX_CAMPAIGN);
 		outbox_list_free(o, n);
 	}
 	/* a later round: ann and bob are in their quiet period now, new's
@@ -456,43 +456,45 @@ static void test_followup(void **state)
 	memset(&r, 0, sizeof(r));
 	r.team = (char *)"acme";
 	campaign_followup(c, &r, 6, NULL, NOW, &f);
-	assert_string_equal(f.kind, "campaign-alert");
+	assert_int_equal(f.kind, OUTBOX_CAMPAIGN_ALERT);
 	assert_int_equal(f.due, NOW + 300);
 	campaign_followup(c, &r, 0, "slow", NOW, &f);
-	assert_string_equal(f.kind, "campaign-alert");
+	assert_int_equal(f.kind, OUTBOX_CAMPAIGN_ALERT);
 	campaign_followup(c, &r, 7, "fine", NOW, &f);
-	assert_null(f.kind);
+	assert_int_equal(f.kind, OUTBOX_KIND_UNKNOWN);
 	assert_int_equal(f.due, 0);
 	campaign_followup(c, &r, 9, NULL, NOW, &f);
-	assert_null(f.kind); /* a promoter without a comment */
+	assert_int_equal(
+	    f.kind, OUTBOX_KIND_UNKNOWN); /* a promoter without a comment */
 	campaign_followup(c, &r, 10, " \n\t", NOW, &f);
-	assert_null(f.kind); /* blanks are no comment */
+	assert_int_equal(f.kind,
+			 OUTBOX_KIND_UNKNOWN); /* blanks are no comment */
 	campaign_followup(c, &r, 10, "great help", NOW, &f);
-	assert_string_equal(f.kind, "campaign-kudos");
+	assert_int_equal(f.kind, OUTBOX_CAMPAIGN_KUDOS);
 	assert_int_equal(f.due, NOW + 300);
 	r.anonymous = 1;
 	campaign_followup(c, &r, 3, "slow", NOW, &f);
-	assert_null(f.kind); /* nobody to call back */
+	assert_int_equal(f.kind, OUTBOX_KIND_UNKNOWN); /* nobody to call back */
 	campaign_followup(c, &r, 9, "great help", NOW, &f);
-	assert_string_equal(f.kind, "campaign-kudos");
+	assert_int_equal(f.kind, OUTBOX_CAMPAIGN_KUDOS);
 	r.anonymous = 0;
 	r.team = (char *)"beta"; /* no kudos = yes */
 	campaign_followup(c, &r, 10, "great help", NOW, &f);
-	assert_null(f.kind);
+	assert_int_equal(f.kind, OUTBOX_KIND_UNKNOWN);
 	r.team = (char *)"gamma"; /* kudos, but nowhere to send them */
 	campaign_followup(c, &r, 10, "great help", NOW, &f);
-	assert_null(f.kind);
+	assert_int_equal(f.kind, OUTBOX_KIND_UNKNOWN);
 	campaign_followup(c, &r, 2, "bad", NOW, &f);
-	assert_null(f.kind);
+	assert_int_equal(f.kind, OUTBOX_KIND_UNKNOWN);
 	r.team = (char *)"nosuch";
 	campaign_followup(c, &r, 2, "bad", NOW, &f);
-	assert_null(f.kind);
+	assert_int_equal(f.kind, OUTBOX_KIND_UNKNOWN);
 	conf_free(c);
 }
 
 /* Outbox rows of a kind in a state, read row by row (a claim would
  * change them). */
-static int64_t outbox_count(struct store *st, const char *kind, int state)
+static int64_t outbox_count(struct store *st, int kind, int state)
 {
 	int64_t k = 0;
 
@@ -500,7 +502,7 @@ static int64_t outbox_count(struct store *st, const char *kind, int state)
 		struct outbox_item row;
 		if (store_outbox_get(st, id, &row, NULL) != STORE_OK)
 			continue;
-		if (!strcmp(row.kind, kind) && row.state == state)
+		if (row.kind == kind && row.state == state)
 			k++;
 		outbox_item_free(&row);
 	}
@@ -519,7 +521,8 @@ static void test_answer_store(void **state)
 	struct store_campaign_recipient rc[2] = {
 	    {0, 0, "ann@acme.test", "acme", "en"},
 	    {0, 0, "bob@acme.test", "acme", "en"}};
-	struct store_campaign_followup kudos = {"campaign-kudos", NOW + 60};
+	struct store_campaign_followup kudos = {OUTBOX_CAMPAIGN_KUDOS,
+						NOW + 60};
 	struct store_campaign_row r;
 	struct hit *h;
 	size_t n;
@@ -553,7 +556,8 @@ static void test_answer_store(void **state)
 	assert_int_equal(store_campaign_comment(st, rc[0].id, 10, RATING_WEB,
 						NULL, "great!", NOW, &kudos),
 			 STORE_OK);
-	assert_int_equal(outbox_count(st, "campaign-kudos", OUTBOX_PENDING), 1);
+	assert_int_equal(
+	    outbox_count(st, OUTBOX_CAMPAIGN_KUDOS, OUTBOX_PENDING), 1);
 	assert_int_equal(store_campaign_recipient(st, rc[0].id, &r), STORE_OK);
 	assert_int_equal(r.level, 10);
 	assert_true(r.followup_id > 0);
@@ -562,7 +566,8 @@ static void test_answer_store(void **state)
 	assert_int_equal(store_campaign_answer(st, rc[0].id, 7, RATING_WEB,
 					       NULL, NULL, NOW, NULL, &aid),
 			 STORE_OK);
-	assert_int_equal(outbox_count(st, "campaign-kudos", OUTBOX_PENDING), 0);
+	assert_int_equal(
+	    outbox_count(st, OUTBOX_CAMPAIGN_KUDOS, OUTBOX_PENDING), 0);
 	assert_int_equal(store_campaign_recipient(st, rc[0].id, &r), STORE_OK);
 	assert_int_equal(r.followup_id, 0);
 	store_campaign_row_free(&r);

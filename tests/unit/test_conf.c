@@ -381,6 +381,40 @@ static void test_conninfo_file(void **state)
 	expect_error(text, 2, "No such file");
 }
 
+/* The digest key: one mapping between its words and enum conf_digest;
+ * a team without it has none, an unknown word is a FILE:LINE error. */
+static void test_digest(void **state)
+{
+	static const char *const words[] = {"none", "daily", "weekly"};
+	char err[2048];
+	struct conf *c;
+
+	(void)state;
+	assert_int_equal(CONF_NDIGESTS, 3);
+	for (int d = 0; d < CONF_NDIGESTS; d++) {
+		assert_string_equal(conf_digest_name(d), words[d]);
+		assert_int_equal(conf_digest_parse(words[d]), d);
+	}
+	assert_null(conf_digest_name(CONF_DIGEST_UNKNOWN));
+	assert_null(conf_digest_name(CONF_NDIGESTS));
+	assert_int_equal(conf_digest_parse("hourly"), CONF_DIGEST_UNKNOWN);
+	assert_int_equal(conf_digest_parse("Daily"), CONF_DIGEST_UNKNOWN);
+	assert_int_equal(conf_digest_parse(NULL), CONF_DIGEST_UNKNOWN);
+
+	write_conf("[team t]\nmatch = @a.example\nalert_to = it@x.example\n"
+		   "digest = daily\n"
+		   "[team u]\nmatch = @b.example\n");
+	c = conf_load(tmp_path, err, sizeof(err));
+	unlink(tmp_path);
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(conf_team_by_name(c, "t")->digest, CONF_DIGEST_DAILY);
+	assert_int_equal(conf_team_by_name(c, "u")->digest, CONF_DIGEST_NONE);
+	conf_free(c);
+	expect_error("[team t]\nmatch = @a\ndigest = hourly\n", 3,
+		     "[team t] digest: must be none, daily or weekly");
+}
+
 static void test_parsers(void **state)
 {
 	uint64_t sz;
@@ -445,6 +479,7 @@ int main(void)
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_conninfo_file),
 	    cmocka_unit_test(test_parsers),
+	    cmocka_unit_test(test_digest),
 	    cmocka_unit_test(test_url_is_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

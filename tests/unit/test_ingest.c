@@ -297,7 +297,7 @@ static size_t outbox_alerts(struct fx *f, int64_t sid)
 
 	assert_int_equal(store_outbox_list(f->st, sid, &o, &n), STORE_OK);
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(o[i].kind, "alert") && o[i].state == OUTBOX_PENDING)
+		if (o[i].kind == OUTBOX_ALERT && o[i].state == OUTBOX_PENDING)
 			pending++;
 	outbox_list_free(o, n);
 	return pending;
@@ -463,7 +463,7 @@ static void test_gold_reply_queues_kudos(void **state)
 	assert_int_equal(o.level, 4);
 	assert_int_equal(store_outbox_list(f->st, sid, &ob, &n), STORE_OK);
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(ob[i].kind, "kudos"))
+		if (ob[i].kind == OUTBOX_KUDOS)
 			kudos++;
 	outbox_list_free(ob, n);
 	assert_int_equal(kudos, 1);
@@ -490,7 +490,7 @@ static void test_ref_in_quote_and_replace(void **state)
 	{
 		struct outbox_item ob;
 		memset(&ob, 0, sizeof(ob));
-		ob.kind = "alert";
+		ob.kind = OUTBOX_ALERT;
 		ob.survey_id = sid;
 		ob.rating_id = w.id;
 		assert_int_equal(store_outbox_enqueue(f->st, &ob), STORE_OK);

@@ -124,7 +124,7 @@ static int64_t mk_alert(struct store *st, const char *requester, int level,
 	r.why = "slow";
 	assert_int_equal(store_rating_add(st, &r), STORE_OK);
 	memset(&o, 0, sizeof(o));
-	o.kind = "alert";
+	o.kind = OUTBOX_ALERT;
 	o.survey_id = s.id;
 	o.rating_id = r.id;
 	o.due = now;
@@ -157,7 +157,7 @@ static void test_store_ack(void **state)
 			 STORE_NOTFOUND);
 	assert_null(by);
 	assert_int_equal(store_outbox_get(st, id, &o, &created), STORE_OK);
-	assert_string_equal(o.kind, "alert");
+	assert_int_equal(o.kind, OUTBOX_ALERT);
 	assert_true(created > 0);
 	outbox_item_free(&o);
 	assert_int_equal(store_outbox_get(st, id + 100, &o, NULL),

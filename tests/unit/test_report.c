@@ -79,7 +79,7 @@ static int64_t alert(struct store *st, int64_t sid, int64_t rid)
 	struct outbox_item o;
 
 	memset(&o, 0, sizeof(o));
-	o.kind = "alert";
+	o.kind = OUTBOX_ALERT;
 	o.survey_id = sid;
 	o.rating_id = rid;
 	o.due = 0;
@@ -116,8 +116,9 @@ static void seed(struct fx *f)
 		if (i == 0) {
 			/* the first (red) choice's alert, cancelled */
 			a3 = alert(st, id, rid);
-			assert_int_equal(store_outbox_cancel(st, id, "alert"),
-					 STORE_OK);
+			assert_int_equal(
+			    store_outbox_cancel(st, id, OUTBOX_ALERT),
+			    STORE_OK);
 		}
 		if (i < 4) {
 			memset(&h, 0, sizeof(h));

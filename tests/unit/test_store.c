@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_backend.h"
 #include "store_customer.h"
 
 /* MM_TEST_PG_DSN, or NULL for the SQLite run. */
@@ -252,6 +253,99 @@ static int64_t sqlite_int(const char *path, const char *sql)
 static int64_t raw_int(const struct fx *f, const char *sql)
 {
 	return f->pg ? pg_int(f->dsn, sql) : sqlite_int(f->path, sql);
+}
+
+/* ------------------------------------------- enums and stored values */
+
+/* Each enum kept in the store has one mapping to its stored value: every
+ * value comes back from its name, and a stored value no build wrote is
+ * the defined "unknown", never a valid value by accident. */
+static void test_mappings(void **state)
+{
+	static const char *const kinds[] = {"alert", "kudos", "campaign",
+					    "campaign-alert", "campaign-kudos"};
+	(void)state;
+	assert_int_equal(OUTBOX_NKINDS, 5);
+	for (int k = 0; k < OUTBOX_NKINDS; k++) {
+		/* the stored strings stay what older builds wrote */
+		assert_string_equal(store_outbox_kind_name(k), kinds[k]);
+		assert_int_equal(store_outbox_kind_parse(kinds[k]), k);
+	}
+	assert_null(store_outbox_kind_name(OUTBOX_KIND_UNKNOWN));
+	assert_null(store_outbox_kind_name(OUTBOX_NKINDS));
+	assert_int_equal(store_outbox_kind_parse("digest"),
+			 OUTBOX_KIND_UNKNOWN);
+	assert_int_equal(store_outbox_kind_parse("Alert"), OUTBOX_KIND_UNKNOWN);
+	assert_int_equal(store_outbox_kind_parse(""), OUTBOX_KIND_UNKNOWN);
+	assert_int_equal(store_outbox_kind_parse(NULL), OUTBOX_KIND_UNKNOWN);
+
+	for (int v = 0; v < REPLY_NSTATUS; v++)
+		assert_int_equal(
+		    store_reply_status_parse(store_reply_status_name(v)), v);
+	assert_int_equal(store_reply_status_parse("bounced"), -1);
+	assert_null(store_reply_status_name(REPLY_NSTATUS));
+	for (int v = 0; v < REPLY_NSOURCES; v++)
+		assert_int_equal(
+		    store_reply_source_parse(store_reply_source_name(v)), v);
+	assert_int_equal(store_reply_source_parse("smtp"),
+			 REPLY_SOURCE_UNKNOWN);
+	assert_null(store_reply_source_name(REPLY_SOURCE_UNKNOWN));
+	for (int v = REPLY_MATCH_ADDRESS; v < REPLY_NMATCHES; v++)
+		assert_int_equal(
+		    store_reply_match_parse(store_reply_match_name(v)), v);
+	assert_null(store_reply_match_name(REPLY_MATCH_NONE));
+	assert_int_equal(store_reply_match_parse("header"), REPLY_MATCH_NONE);
+
+	/* SQL text that names a value instead of binding it */
+	assert_string_equal(STORE_SQL_KIND_ALERT,
+			    store_outbox_kind_name(OUTBOX_ALERT));
+	assert_string_equal(STORE_SQL_REPLY_RATED,
+			    store_reply_status_name(REPLY_RATED));
+	assert_string_equal(STORE_SQL_REPLY_COMMENT,
+			    store_reply_status_name(REPLY_COMMENT));
+	assert_int_equal(atoi(STORE_SQL_OUTBOX_PENDING), OUTBOX_PENDING);
+	assert_int_equal(atoi(STORE_SQL_OUTBOX_SENDING), OUTBOX_SENDING);
+	assert_int_equal(atoi(STORE_SQL_OUTBOX_SENT), OUTBOX_SENT);
+	assert_int_equal(atoi(STORE_SQL_OUTBOX_FAILED), OUTBOX_FAILED);
+	assert_int_equal(atoi(STORE_SQL_OUTBOX_CANCELLED), OUTBOX_CANCELLED);
+	assert_int_equal(atoi(STORE_SQL_SURVEY_SENT), SURVEY_SENT);
+	assert_int_equal(atoi(STORE_SQL_RATING_MAIL), RATING_MAIL);
+	assert_int_equal(atoi(STORE_SQL_CDIGEST_PENDING), CDIGEST_PENDING);
+	assert_int_equal(atoi(STORE_SQL_CDIGEST_SENDING), CDIGEST_SENDING);
+	assert_int_equal(atoi(STORE_SQL_CDIGEST_SENT), CDIGEST_SENT);
+}
+
+/* Every kind is stored as the string older builds wrote and read back as
+ * its enum; a row of a kind no build wrote reads as OUTBOX_KIND_UNKNOWN
+ * (the worker then fails it) instead of breaking the claim. */
+static void test_outbox_kinds_stored(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->dsn);
+	struct outbox_item *got;
+	struct outbox_item o;
+	char sql[160];
+	size_t n;
+
+	for (int k = 0; k < OUTBOX_NKINDS; k++) {
+		o = (struct outbox_item){.kind = k, .due = 10 + k};
+		assert_int_equal(store_outbox_enqueue(st, &o), STORE_OK);
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM outbox WHERE id = %lld AND "
+			 "kind = '%s'",
+			 (long long)o.id, store_outbox_kind_name(k));
+		assert_int_equal(raw_int(f, sql), 1);
+	}
+	raw_int(f, "UPDATE outbox SET kind = 'pigeon' WHERE due = 10 "
+		   "RETURNING 0");
+	assert_int_equal(store_outbox_claim(st, "w", 100, 60, 10, &got, &n),
+			 STORE_OK);
+	assert_int_equal(n, OUTBOX_NKINDS);
+	assert_int_equal(got[0].kind, OUTBOX_KIND_UNKNOWN);
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(got[i].kind, (int)i);
+	outbox_list_free(got, n);
+	store_close(st);
 }
 
 /* ------------------------------------------------------ SQLite only */
@@ -769,11 +863,13 @@ static void test_outbox_cycle(void **state)
 	size_t n;
 
 	assert_int_equal(store_rating_add(st, &r), STORE_OK);
-	a = (struct outbox_item){
-	    .kind = "alert", .survey_id = sid, .rating_id = r.id, .due = 1000};
+	a = (struct outbox_item){.kind = OUTBOX_ALERT,
+				 .survey_id = sid,
+				 .rating_id = r.id,
+				 .due = 1000};
 	b = (struct outbox_item){
-	    .kind = "kudos", .survey_id = sid, .due = 2000};
-	c = (struct outbox_item){.kind = "digest", .due = 900};
+	    .kind = OUTBOX_KUDOS, .survey_id = sid, .due = 2000};
+	c = (struct outbox_item){.kind = OUTBOX_CAMPAIGN, .due = 900};
 	assert_int_equal(store_outbox_enqueue(st, &a), STORE_OK);
 	assert_int_equal(store_outbox_enqueue(st, &b), STORE_OK);
 	assert_int_equal(store_outbox_enqueue(st, &c), STORE_OK);
@@ -789,7 +885,7 @@ static void test_outbox_cycle(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(got[0].id, c.id);
 	assert_int_equal(got[0].survey_id, 0);
-	assert_string_equal(got[0].kind, "digest");
+	assert_int_equal(got[0].kind, OUTBOX_CAMPAIGN);
 	assert_int_equal(got[1].id, a.id);
 	assert_int_equal(got[1].rating_id, r.id);
 	assert_int_equal(got[1].state, OUTBOX_SENDING);
@@ -825,7 +921,7 @@ static void test_outbox_cycle(void **state)
 	assert_int_equal(store_outbox_done(st, c.id, "w1"), STORE_NOTFOUND);
 
 	/* The rating turned better: the pending kudos is cancelled. */
-	assert_int_equal(store_outbox_cancel(st, sid, "kudos"), STORE_OK);
+	assert_int_equal(store_outbox_cancel(st, sid, OUTBOX_KUDOS), STORE_OK);
 	assert_int_equal(store_outbox_claim(st, "w1", 99999, 60, 10, &got, &n),
 			 STORE_OK);
 	assert_int_equal(n, 0);
@@ -844,12 +940,13 @@ static void test_outbox_cycle(void **state)
 	assert_int_equal(list[0].state, OUTBOX_SENT);
 	outbox_list_free(list, n);
 
-	/* A broken call is an error with the database's reason, not a
-	 * crash (and on PostgreSQL not BUSY: retrying cannot help). */
-	c = (struct outbox_item){.kind = NULL, .due = 1};
+	/* A broken call is an error, not a crash (and on PostgreSQL not
+	 * BUSY: retrying cannot help). */
+	c = (struct outbox_item){.kind = OUTBOX_KIND_UNKNOWN, .due = 1};
 	assert_int_equal(store_outbox_enqueue(st, &c), STORE_ERROR);
-	assert_non_null(
-	    strstr(store_errmsg(st), f->pg ? "not-null" : "NOT NULL"));
+	assert_non_null(strstr(store_errmsg(st), "no kind"));
+	assert_int_equal(store_outbox_cancel(st, sid, OUTBOX_NKINDS),
+			 STORE_ERROR);
 	store_close(st);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM outbox WHERE "
 				    "state = 2 AND sent_at IS NOT NULL"),
@@ -860,7 +957,7 @@ static void test_outbox_lease_and_owner(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->dsn);
-	struct outbox_item o = {.kind = "alert", .due = 100}, *got;
+	struct outbox_item o = {.kind = OUTBOX_ALERT, .due = 100}, *got;
 	size_t n;
 
 	assert_int_equal(store_outbox_enqueue(st, &o), STORE_OK);
@@ -1196,7 +1293,7 @@ static int claim_round(const struct fx *f, int rows, size_t batch,
 	memset(seen, 0, sizeof(seen));
 	assert_int_equal(store_begin(st), STORE_OK);
 	for (int i = 0; i < rows; i++) {
-		struct outbox_item o = {.kind = "alert", .due = i};
+		struct outbox_item o = {.kind = OUTBOX_ALERT, .due = i};
 
 		assert_int_equal(store_outbox_enqueue(st, &o), STORE_OK);
 		if (i == 0)
@@ -1640,12 +1737,12 @@ static void copy_fill(struct store *st)
 	    .at = 1300, .level = 4, .source = RATING_MAIL, .better = H_UTF};
 	struct rating r3 = {.at = 2200, .level = 2};
 	struct rating rg = {.at = 7, .level = 1};
-	struct outbox_item o1 = {.kind = "alert", .due = 10};
-	struct outbox_item o2 = {.kind = "kudos", .due = 40};
-	struct outbox_item o3 = {.kind = "digest", .due = 20};
-	struct outbox_item o4 = {.kind = "alert", .due = 30};
-	struct outbox_item o5 = {.kind = "alert", .due = BIG};
-	struct outbox_item o6 = {.kind = "kudos", .due = 35};
+	struct outbox_item o1 = {.kind = OUTBOX_ALERT, .due = 10};
+	struct outbox_item o2 = {.kind = OUTBOX_KUDOS, .due = 40};
+	struct outbox_item o3 = {.kind = OUTBOX_CAMPAIGN, .due = 20};
+	struct outbox_item o4 = {.kind = OUTBOX_ALERT, .due = 30};
+	struct outbox_item o5 = {.kind = OUTBOX_ALERT, .due = BIG};
+	struct outbox_item o6 = {.kind = OUTBOX_KUDOS, .due = 35};
 	struct outbox_item *got;
 	struct store_reply rp1 = {.received_at = 1400,
 				  .status = REPLY_RATED,
@@ -1733,7 +1830,8 @@ static void copy_fill(struct store *st)
 	outbox_list_free(got, got_n);
 	assert_int_equal(store_outbox_fail(st, o6.id, "w4", 0, 50, H_CTL),
 			 STORE_OK);
-	assert_int_equal(store_outbox_cancel(st, s2.id, "kudos"), STORE_OK);
+	assert_int_equal(store_outbox_cancel(st, s2.id, OUTBOX_KUDOS),
+			 STORE_OK);
 
 	rp1.survey_id = s1.id;
 	rp1.rating_id = r2.id;
@@ -1855,7 +1953,7 @@ static void test_copy_round_trip(void **state)
 		    add_survey(mid, "new@x.example", 3000, SURVEY_SENT, NULL);
 		struct rating r = {.survey_id = sid, .at = 3001, .level = 1};
 		struct hit h = {.survey_id = sid, .at = 3002, .level = 1};
-		struct outbox_item o = {.kind = "alert", .due = 3003};
+		struct outbox_item o = {.kind = OUTBOX_ALERT, .due = 3003};
 		struct store_reply rp = {.received_at = 3004,
 					 .status = REPLY_UNMATCHED,
 					 .body = "x"};
@@ -2142,6 +2240,7 @@ int main(void)
 	    T(test_rating_comment),
 	    T(test_customer_ratings),
 	    T(test_outbox_cycle),
+	    T(test_outbox_kinds_stored),
 	    T(test_outbox_lease_and_owner),
 	    T(test_transactions),
 	    T(test_concurrent_writers),
@@ -2155,6 +2254,7 @@ int main(void)
 	    T(test_open_migrate_twice),
 	    T(test_newer_schema_refused),
 	    T(test_busy),
+	    T(test_mappings),
 	};
 	static const struct CMUnitTest pg_only[] = {
 	    T(test_pg_migrate),

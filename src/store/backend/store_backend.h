@@ -8,6 +8,30 @@
 #include "store.h"
 #include "store_customer.h"
 
+/* Stored values as SQL text, for statements whose text is fixed when
+ * mailmood is built (report cells, dashboard queries); a statement that
+ * takes parameters binds the value instead. The strings are the ones
+ * store.c's mappings (store_outbox_kind_name, store_reply_status_name)
+ * use, so each is spelt once; the numbers are those of enum outbox_state,
+ * survey_status and customer_digest_state, which test_store checks. */
+#define STORE_SQL_KIND_ALERT "alert"
+#define STORE_SQL_REPLY_RATED "rated"
+#define STORE_SQL_REPLY_COMMENT "comment"
+#define STORE_SQL_OUTBOX_PENDING "0"
+#define STORE_SQL_OUTBOX_SENDING "1"
+#define STORE_SQL_OUTBOX_SENT "2"
+#define STORE_SQL_OUTBOX_FAILED "3"
+#define STORE_SQL_OUTBOX_CANCELLED "4"
+/* every state but cancelled */
+#define STORE_SQL_OUTBOX_NOT_CANCELLED                                         \
+	"(" STORE_SQL_OUTBOX_PENDING ", " STORE_SQL_OUTBOX_SENDING             \
+	", " STORE_SQL_OUTBOX_SENT ", " STORE_SQL_OUTBOX_FAILED ")"
+#define STORE_SQL_SURVEY_SENT "0"
+#define STORE_SQL_RATING_MAIL "1"
+#define STORE_SQL_CDIGEST_PENDING "0"
+#define STORE_SQL_CDIGEST_SENDING "1"
+#define STORE_SQL_CDIGEST_SENT "2"
+
 enum store_open_mode {
 	/* SQLite migrates; PostgreSQL refuses a schema not this build's */
 	STORE_OPEN_USE,
@@ -198,9 +222,14 @@ int store_sqlite_col_text(struct sqlite3_stmt *s, int i, char **out);
 /* Binds text or SQL NULL (SQLITE_STATIC: every statement is stepped and
  * reset before the function that bound it returns). */
 void store_sqlite_bind_text(struct sqlite3_stmt *s, int i, const char *v);
-/* A statement for sql, NULL (error set, busy mapped) when it cannot be
- * prepared; the caller finalizes it. */
+/* A statement for sql, NULL (error set) when it cannot be prepared; the
+ * caller finalizes it. */
 struct sqlite3_stmt *store_sqlite_prepare(struct store *st, const char *sql);
+/* What the last failure of st meant, to return as it is (a NULL from
+ * store_sqlite_prepare, a failed step): every one goes through
+ * store_sqlite_fail, so BUSY and LOCKED are STORE_BUSY in every file,
+ * anything else STORE_ERROR. */
+enum store_rc store_sqlite_fail_rc(struct store *st);
 enum store_rc sqr_report(struct store *st, const struct store_report_query *q,
 			 store_report_emit emit, void *arg);
 enum store_rc sqr_rating_rows(struct store *st,
