@@ -86,6 +86,65 @@ alert_to = team-acme@msp.example
 alert_at = red
 CONF
 }
+# The capturing relay is started before its port goes into the config:
+# a port another test took between mm_free_port and the bind would leave
+# the outbox talking to a stranger, so a relay that cannot bind gets
+# another port.
+start_relay() {
+	local try
+	for try in 1 2 3 4 5; do
+		python3 - "$CAP_PORT" "$MM_TMP/relay.log" >"$MM_TMP/relay.out" 2>&1 <<'PY' &
+# An SMTP relay that offers AUTH but no STARTTLS; every line it gets is
+# written to the log as received.
+import socketserver, sys
+log = open(sys.argv[2], "ab", buffering=0)
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        w, data = self.wfile.write, False
+        w(b"220 relay.example ESMTP\r\n")
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            log.write(line)
+            if data:
+                if line.rstrip(b"\r\n") == b".":
+                    data = False
+                    w(b"250 2.0.0 queued\r\n")
+                continue
+            verb = line.split(b" ")[0].strip().upper()
+            if verb == b"EHLO":
+                w(b"250-relay.example\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n")
+            elif verb == b"AUTH":
+                if len(line.split()) < 3:
+                    w(b"334 \r\n")
+                    log.write(self.rfile.readline())
+                w(b"235 2.7.0 accepted\r\n")
+            elif verb == b"DATA":
+                data = True
+                w(b"354 go on\r\n")
+            elif verb == b"QUIT":
+                w(b"221 bye\r\n")
+                return
+            else:
+                w(b"250 ok\r\n")
+class S(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+srv = S(("127.0.0.1", int(sys.argv[1])), H)
+print("ready", flush=True)
+srv.serve_forever()
+PY
+		mm_track_pid $!
+		relay_up() { grep -q '^ready' "$MM_TMP/relay.out" || ! kill -0 $! 2>/dev/null; }
+		mm_wait_for 10 relay_up
+		grep -q '^ready' "$MM_TMP/relay.out" && return 0
+		tap_diag <"$MM_TMP/relay.out"
+		_mm_port CAP_PORT
+	done
+	return 1
+}
+start_relay || tap_bail "no capturing relay"
 MM_CONF=$MM_DIR/relay.conf
 write_conf "$MM_CONF" "smtp_url = smtp://127.0.0.1:$CAP_PORT" \
 	"smtp_user = mm-relay" "smtp_password_file = $MM_DIR/relay.pw"
@@ -134,48 +193,6 @@ start_mmd() { # CONF
 	mm_wait_for 10 grep -q "listening on lmtp" "$MMD_LOG" ||
 		tap_bail "no LMTP socket"
 }
-python3 - "$CAP_PORT" "$MM_TMP/relay.log" >"$MM_TMP/relay.out" 2>&1 <<'PY' &
-# An SMTP relay that offers AUTH but no STARTTLS; every line it gets is
-# written to the log as received.
-import socketserver, sys
-log = open(sys.argv[2], "ab", buffering=0)
-class H(socketserver.StreamRequestHandler):
-    def handle(self):
-        w, data = self.wfile.write, False
-        w(b"220 relay.example ESMTP\r\n")
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            log.write(line)
-            if data:
-                if line.rstrip(b"\r\n") == b".":
-                    data = False
-                    w(b"250 2.0.0 queued\r\n")
-                continue
-            verb = line.split(b" ")[0].strip().upper()
-            if verb == b"EHLO":
-                w(b"250-relay.example\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n")
-            elif verb == b"AUTH":
-                if len(line.split()) < 3:
-                    w(b"334 \r\n")
-                    log.write(self.rfile.readline())
-                w(b"235 2.7.0 accepted\r\n")
-            elif verb == b"DATA":
-                data = True
-                w(b"354 go on\r\n")
-            elif verb == b"QUIT":
-                w(b"221 bye\r\n")
-                return
-            else:
-                w(b"250 ok\r\n")
-class S(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
-mm_track_pid $!
-mm_wait_listen "$CAP_PORT" 10 || tap_bail "no capturing relay"
 start_mmd "$MM_CONF"
 tap_is "$(stat -c '%U %a' "$LMTP_SOCK")" "postfix 660" \
 	"LMTP socket: lmtp_socket_owner, lmtp_socket_mode 0660 by default"
