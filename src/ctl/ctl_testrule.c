@@ -170,9 +170,9 @@ static int test_ticket_reply(const struct conf *c, const struct token_key *key,
 	enum store_rc rc;
 	int ret = 1;
 
-	if (ticket_reply_mode(c) == TICKET_REPLY_OFF ||
+	if (c->milter.ticket_replies == CONF_TICKET_REPLIES_OFF ||
 	    (!ticket_reply_threaded(p->h, p->nh) &&
-	     !ticket_reply_scan_bodies(c)))
+	     c->milter.ticket_reply_scan != CONF_TICKET_REPLY_SCAN_BODIES))
 		return 0;
 	for (size_t i = 0; i < nrcpts; i++)
 		if (ticket_reply_for_listener(c, rcpts[i])) {
@@ -196,7 +196,8 @@ static int test_ticket_reply(const struct conf *c, const struct token_key *key,
 	rc = STORE_NOTFOUND;
 	if (ticket_reply_threaded(p->h, p->nh))
 		rc = ticket_reply_lookup(env.store, p->h, p->nh, &mail.hint);
-	if (rc == STORE_NOTFOUND && ticket_reply_scan_bodies(c) &&
+	if (rc == STORE_NOTFOUND &&
+	    c->milter.ticket_reply_scan == CONF_TICKET_REPLY_SCAN_BODIES &&
 	    (mail.hint = ticket_reply_token_survey(key, msg, len)) > 0) {
 		mail.hint_by = "ref";
 		rc = STORE_OK;

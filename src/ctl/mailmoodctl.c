@@ -82,7 +82,8 @@ static int cmd_check_config(const char *path)
 		fprintf(stderr, "%s: [general] secret_file: %s\n", path, err);
 		rc = EX_CONFIG;
 	}
-	if (c->listener.smtp_user && !strcmp(c->listener.smtp_tls, "none") &&
+	if (c->listener.smtp_user &&
+	    c->listener.smtp_tls == CONF_SMTP_TLS_NONE &&
 	    strncmp(c->listener.smtp_url, "smtps://", 8) != 0)
 		fprintf(stderr,
 			"%s: warning: [listener] smtp_tls = none with "

@@ -38,16 +38,6 @@ static void usage(FILE *out)
 		SYSCONFDIR "/mailmood/mailmood.conf");
 }
 
-static void apply_log_level(const struct conf *c)
-{
-	const char *l = c->general.log_level;
-
-	log_set_level(!strcmp(l, "debug")     ? LOG_LVL_DEBUG
-		      : !strcmp(l, "error")   ? LOG_LVL_ERROR
-		      : !strcmp(l, "warning") ? LOG_LVL_WARN
-					      : LOG_LVL_INFO);
-}
-
 /* The running daemon: what main's steps hand each other. */
 struct mmd {
 	const char *config_path;
@@ -277,7 +267,7 @@ static void reload(struct mmd *d)
 	}
 	conf_snapshot_replace(s);
 	s = conf_snapshot_get();
-	apply_log_level(conf_snapshot_conf(s));
+	log_set_level(conf_snapshot_conf(s)->general.log_level);
 	/* the poller logs in again with the new settings */
 	imap_stop(d->imap);
 	d->imap = start_imap(s);
@@ -347,7 +337,7 @@ int main(int argc, char **argv)
 	conf_snapshot_replace(snap);
 	snap = conf_snapshot_get(); /* main's own, until the parts run */
 	c = conf_snapshot_conf(snap);
-	apply_log_level(c);
+	log_set_level(c->general.log_level);
 	if ((rc = open_sockets(&d, c)) != 0 ||
 	    (rc = become_service(&d, c)) != 0) {
 		if (d.http_fd >= 0)

@@ -270,7 +270,7 @@ int campaign_run_due(struct store *st, const struct conf *c, int64_t now)
 	struct rules_internal internal = {0};
 	int rounds = 0;
 
-	if (!c->ncampaigns || strcmp(c->campaign.schedule, "auto") != 0)
+	if (!c->ncampaigns || c->campaign.schedule != CONF_SCHEDULE_AUTO)
 		return 0;
 	if (rules_internal_build(c, &internal) < 0)
 		return -1;

@@ -30,11 +30,10 @@ enum conf_type {
 	T_SIZE,
 	T_DURATION,
 	T_PERCENT,
-	T_ONERROR,
+	T_ENUM, /* one of words[min..max], stored as its index */
 	T_SCALE,
 	T_LANG,
 	T_MODE,
-	T_CHOICE,
 	T_ADDRLIST, /* addresses and @domains; "none" for an empty list */
 	T_NETLIST,  /* addresses and prefixes (conf_net_parse) */
 };
@@ -46,8 +45,81 @@ struct conf_key {
 	size_t offset;
 	const char *def; /* NULL: no default (empty) */
 	int64_t min, max;
-	const char *choices; /* T_CHOICE: "|a|b|c|" */
+	const char *const *words; /* T_ENUM: the enum's words, by value */
 };
+
+/* The words of each enum of conf.h, indexed by its values: the one
+ * mapping both ways (conf_*_name, conf_*_parse, and T_ENUM keys). */
+static const char *const on_error_words[CONF_NON_ERROR_ACTIONS] = {
+    [CONF_ON_ERROR_ACCEPT] = "accept",
+    [CONF_ON_ERROR_TEMPFAIL] = "tempfail",
+};
+static const char *const log_level_words[CONF_NLOG_LEVELS] = {
+    [LOG_LVL_ERROR] = "error",
+    [LOG_LVL_WARN] = "warning",
+    [LOG_LVL_INFO] = "info",
+    [LOG_LVL_DEBUG] = "debug",
+};
+static const char *const reply_sender_words[CONF_NREPLY_SENDERS] = {
+    [CONF_REPLY_SENDER_ADDRESS] = "address",
+    [CONF_REPLY_SENDER_DOMAIN] = "domain",
+};
+static const char *const ticket_replies_words[CONF_NTICKET_REPLIES] = {
+    [CONF_TICKET_REPLIES_RECORD] = "record",
+    [CONF_TICKET_REPLIES_DIVERT] = "divert",
+    [CONF_TICKET_REPLIES_OFF] = "off",
+};
+static const char *const ticket_reply_scan_words[CONF_NTICKET_REPLY_SCANS] = {
+    [CONF_TICKET_REPLY_SCAN_HEADERS] = "headers",
+    [CONF_TICKET_REPLY_SCAN_BODIES] = "bodies",
+};
+static const char *const smtp_tls_words[CONF_NSMTP_TLS_MODES] = {
+    [CONF_SMTP_TLS_AUTO] = "auto",
+    [CONF_SMTP_TLS_REQUIRED] = "required",
+    [CONF_SMTP_TLS_NONE] = "none",
+};
+static const char *const schedule_words[CONF_NSCHEDULES] = {
+    [CONF_SCHEDULE_MANUAL] = "manual",
+    [CONF_SCHEDULE_AUTO] = "auto",
+};
+static const char *const digest_words[CONF_NDIGESTS] = {
+    [CONF_DIGEST_NONE] = "none",
+    [CONF_DIGEST_DAILY] = "daily",
+    [CONF_DIGEST_WEEKLY] = "weekly",
+};
+
+static const char *word_name(const char *const *words, int n, int v)
+{
+	return v >= 0 && v < n ? words[v] : NULL;
+}
+
+/* Case-sensitive, as mailmood.conf(5) writes the words; -1 for none. */
+static int word_parse(const char *const *words, int n, const char *s)
+{
+	for (int i = 0; s && i < n; i++)
+		if (!strcmp(words[i], s))
+			return i;
+	return -1;
+}
+
+#define CONF_WORDS(fn, words, n)                                               \
+	const char *conf_##fn##_name(int v)                                    \
+	{                                                                      \
+		return word_name(words, n, v);                                 \
+	}                                                                      \
+	int conf_##fn##_parse(const char *s)                                   \
+	{                                                                      \
+		return word_parse(words, n, s);                                \
+	}
+
+CONF_WORDS(on_error, on_error_words, CONF_NON_ERROR_ACTIONS)
+CONF_WORDS(log_level, log_level_words, CONF_NLOG_LEVELS)
+CONF_WORDS(reply_sender, reply_sender_words, CONF_NREPLY_SENDERS)
+CONF_WORDS(ticket_replies, ticket_replies_words, CONF_NTICKET_REPLIES)
+CONF_WORDS(ticket_reply_scan, ticket_reply_scan_words, CONF_NTICKET_REPLY_SCANS)
+CONF_WORDS(smtp_tls, smtp_tls_words, CONF_NSMTP_TLS_MODES)
+CONF_WORDS(schedule, schedule_words, CONF_NSCHEDULES)
+CONF_WORDS(digest, digest_words, CONF_NDIGESTS)
 
 #define O(f) offsetof(struct conf, f)
 #define DAY SECONDS_PER_DAY
@@ -67,15 +139,16 @@ static const struct conf_key conf_keys[] = {
     {"general", "templates", T_STR, O(general.templates),
      DATADIR "/mailmood/templates", 0, 0, NULL},
     {"general", "user", T_STR, O(general.user), NULL, 0, 0, NULL},
-    {"general", "log_level", T_CHOICE, O(general.log_level), "info", 0, 0,
-     "|error|warning|info|debug|"},
-    {"general", "reply_sender", T_CHOICE, O(general.reply_sender), "address", 0,
-     0, "|address|domain|"},
+    {"general", "log_level", T_ENUM, O(general.log_level), "info", 0,
+     CONF_NLOG_LEVELS - 1, log_level_words},
+    {"general", "reply_sender", T_ENUM, O(general.reply_sender), "address", 0,
+     CONF_NREPLY_SENDERS - 1, reply_sender_words},
     {"general", "timezone", T_STR, O(general.timezone), "UTC", 0, 0, NULL},
 
     {"milter", "socket", T_STR, O(milter.socket),
      "unix:" RUNSTATEDIR "/mailmood/milter.sock", 0, 0, NULL},
-    {"milter", "on_error", T_ONERROR, O(milter.on_error), "accept", 0, 0, NULL},
+    {"milter", "on_error", T_ENUM, O(milter.on_error), "accept", 0,
+     CONF_NON_ERROR_ACTIONS - 1, on_error_words},
     {"milter", "max_size", T_SIZE, O(milter.max_size), "10M", 1024,
      (int64_t)1 << 30, NULL},
     {"milter", "cooldown", T_DURATION, O(milter.cooldown), "7d", 0,
@@ -87,10 +160,10 @@ static const struct conf_key conf_keys[] = {
     {"milter", "socket_mode", T_MODE, O(milter.socket_mode), "0660", 0, 0777,
      NULL},
     {"milter", "timeout", T_DURATION, O(milter.timeout), "60s", 1, 3600, NULL},
-    {"milter", "ticket_replies", T_CHOICE, O(milter.ticket_replies), "record",
-     0, 0, "|record|divert|off|"},
-    {"milter", "ticket_reply_scan", T_CHOICE, O(milter.ticket_reply_scan),
-     "headers", 0, 0, "|headers|bodies|"},
+    {"milter", "ticket_replies", T_ENUM, O(milter.ticket_replies), "record", 0,
+     CONF_NTICKET_REPLIES - 1, ticket_replies_words},
+    {"milter", "ticket_reply_scan", T_ENUM, O(milter.ticket_reply_scan),
+     "headers", 0, CONF_NTICKET_REPLY_SCANS - 1, ticket_reply_scan_words},
     {"milter", "internal", T_ADDRLIST, O(milter.internal), NULL, 0, 0, NULL},
 
     {"listener", "http", T_STR, O(listener.http), "127.0.0.1:8080", 0, 0, NULL},
@@ -103,8 +176,8 @@ static const struct conf_key conf_keys[] = {
      NULL},
     {"listener", "smtp_url", T_URL, O(listener.smtp_url), "smtp://127.0.0.1:25",
      0, 0, NULL},
-    {"listener", "smtp_tls", T_CHOICE, O(listener.smtp_tls), "auto", 0, 0,
-     "|auto|required|none|"},
+    {"listener", "smtp_tls", T_ENUM, O(listener.smtp_tls), "auto", 0,
+     CONF_NSMTP_TLS_MODES - 1, smtp_tls_words},
     {"listener", "smtp_user", T_STR, O(listener.smtp_user), NULL, 0, 0, NULL},
     {"listener", "smtp_password_file", T_STR, O(listener.smtp_password_file),
      NULL, 0, 0, NULL},
@@ -158,8 +231,8 @@ static const struct conf_key conf_keys[] = {
     {"imap", "tls_verify", T_BOOL, O(imap.tls_verify), "yes", 0, 0, NULL},
     {"imap", "ca_file", T_STR, O(imap.ca_file), NULL, 0, 0, NULL},
     {"imap", "timeout", T_DURATION, O(imap.timeout), "60s", 1, 3600, NULL},
-    {"campaign", "schedule", T_CHOICE, O(campaign.schedule), "manual", 0, 0,
-     "|manual|auto|"},
+    {"campaign", "schedule", T_ENUM, O(campaign.schedule), "manual", 0,
+     CONF_NSCHEDULES - 1, schedule_words},
 };
 
 #define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -305,7 +378,7 @@ int conf_parse_duration(const char *s, int64_t *out)
 	return 0;
 }
 
-static int parse_bool(const char *v, bool *out)
+int conf_parse_bool(const char *v, bool *out)
 {
 	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
 	    !strcasecmp(v, "on") || !strcmp(v, "1"))
@@ -371,7 +444,6 @@ static const char *conf_set_key(struct conf *c, const struct conf_key *k,
 			       "smtps://)";
 		/* fall through */
 	case T_STR:
-	case T_CHOICE:
 	case T_LANG:
 	case T_SCALE:
 	case T_ADDRLIST:
@@ -408,15 +480,6 @@ static const char *conf_set_key(struct conf *c, const struct conf_key *k,
 				w += strspn(w, " \t,");
 			}
 		}
-		if (k->type == T_CHOICE) {
-			char want[64];
-			snprintf(want, sizeof(want), "|%s|", v);
-			if (!*v || !strstr(k->choices, want)) {
-				snprintf(why, whylen, "must be one of %s",
-					 k->choices);
-				return why;
-			}
-		}
 		if (k->type == T_LANG && !valid_language(v))
 			return "unknown language (en, nl)";
 		if (k->type == T_SCALE && !scale_by_name(v))
@@ -431,18 +494,23 @@ static const char *conf_set_key(struct conf *c, const struct conf_key *k,
 		}
 		return NULL;
 	case T_BOOL:
-		if (parse_bool(v, &b) < 0)
+		if (conf_parse_bool(v, &b) < 0)
 			return "not a boolean (yes/no)";
 		*(bool *)field = b;
 		return NULL;
-	case T_ONERROR:
-		if (!strcmp(v, "accept"))
-			*(int *)field = ON_ERROR_ACCEPT;
-		else if (!strcmp(v, "tempfail"))
-			*(int *)field = ON_ERROR_TEMPFAIL;
-		else
-			return "must be accept or tempfail";
-		return NULL;
+	case T_ENUM:
+		n = word_parse(k->words, (int)k->max + 1, v);
+		if (n < 0) {
+			size_t used =
+			    (size_t)snprintf(why, whylen, "must be one of |");
+			for (int64_t i = k->min; i <= k->max && used < whylen;
+			     i++)
+				used +=
+				    (size_t)snprintf(why + used, whylen - used,
+						     "%s|", k->words[i]);
+			return why;
+		}
+		break;
 	case T_INT:
 	case T_PERCENT:
 	case T_MODE:
@@ -609,7 +677,7 @@ static const char *conf_rule_key(struct conf_parser *p, struct conf_rule *r,
 		return r->scale ? NULL : "unknown scale";
 	}
 	if (!strcmp(key, "reply_subjects"))
-		return parse_bool(v, &r->reply_subjects) < 0
+		return conf_parse_bool(v, &r->reply_subjects) < 0
 			   ? "not a boolean (yes/no)"
 			   : NULL;
 	if (!strcmp(key, "language")) {
@@ -623,26 +691,6 @@ static const char *conf_rule_key(struct conf_parser *p, struct conf_rule *r,
 	return "unknown key";
 }
 
-static const char *const digest_names[CONF_NDIGESTS] = {
-    [CONF_DIGEST_NONE] = "none",
-    [CONF_DIGEST_DAILY] = "daily",
-    [CONF_DIGEST_WEEKLY] = "weekly",
-};
-
-const char *conf_digest_name(int digest)
-{
-	return digest >= 0 && digest < CONF_NDIGESTS ? digest_names[digest]
-						     : NULL;
-}
-
-int conf_digest_parse(const char *s)
-{
-	for (int i = 0; s && i < CONF_NDIGESTS; i++)
-		if (!strcmp(digest_names[i], s))
-			return i;
-	return CONF_DIGEST_UNKNOWN;
-}
-
 static int str_set(char **field, const char *v)
 {
 	free(*field);
@@ -654,7 +702,7 @@ static const char *conf_team_customer_key(struct conf_team *t, const char *key,
 					  const char *v)
 {
 	if (!strcmp(key, "rate_customer"))
-		return parse_bool(v, &t->rate_customer) < 0
+		return conf_parse_bool(v, &t->rate_customer) < 0
 			   ? "not a boolean (yes/no)"
 			   : NULL;
 	if (!strcmp(key, "customer_question_en") ||
@@ -733,8 +781,9 @@ static const char *conf_team_key(struct conf_team *t, const char *key,
 		return t->scale ? NULL : "unknown scale";
 	}
 	if (!strcmp(key, "kudos"))
-		return parse_bool(v, &t->kudos) < 0 ? "not a boolean (yes/no)"
-						    : NULL;
+		return conf_parse_bool(v, &t->kudos) < 0
+			   ? "not a boolean (yes/no)"
+			   : NULL;
 	if (!strncmp(key, "customer_", 9) || !strcmp(key, "rate_customer"))
 		return conf_team_customer_key(t, key, v);
 	if (!strcmp(key, "digest")) {
@@ -1136,7 +1185,6 @@ void conf_free(struct conf *c)
 		switch (conf_keys[i].type) {
 		case T_STR:
 		case T_URL:
-		case T_CHOICE:
 		case T_LANG:
 		case T_SCALE:
 		case T_ADDRLIST:

@@ -13,10 +13,103 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "log.h"
 #include "scale.h"
 #include "tz.h"
 
-enum on_error { ON_ERROR_ACCEPT, ON_ERROR_TEMPFAIL };
+/* A config word that selects a behaviour is parsed into its enum when the
+ * file is read (a bad word is a FILE:LINE error naming the key), and
+ * compared as the enum where it is used. Each enum counts from 0 in the
+ * order of its words in mailmood.conf(5); _UNKNOWN is a word that is none
+ * of them. The conf_*_name / conf_*_parse pair of each (conf.c's
+ * CONF_WORDS) is its one mapping: the word of a value (NULL out of
+ * range), the value of a word. */
+
+/* [milter] on_error = accept | tempfail */
+enum conf_on_error {
+	CONF_ON_ERROR_UNKNOWN = -1,
+	CONF_ON_ERROR_ACCEPT = 0,
+	CONF_ON_ERROR_TEMPFAIL = 1,
+	CONF_NON_ERROR_ACTIONS
+};
+const char *conf_on_error_name(int v);
+int conf_on_error_parse(const char *s);
+
+/* [general] log_level = error | warning | info | debug: the words map to
+ * log.h's enum log_level, the one the logger takes. */
+#define CONF_LOG_LEVEL_UNKNOWN (-1)
+#define CONF_NLOG_LEVELS (LOG_LVL_DEBUG + 1)
+const char *conf_log_level_name(int v);
+int conf_log_level_parse(const char *s);
+
+/* [general] reply_sender = address | domain: who may rate by a reply
+ * matched without its +TOKEN address (reply_sender.h). */
+enum conf_reply_sender {
+	CONF_REPLY_SENDER_UNKNOWN = -1,
+	CONF_REPLY_SENDER_ADDRESS = 0,
+	CONF_REPLY_SENDER_DOMAIN = 1,
+	CONF_NREPLY_SENDERS
+};
+const char *conf_reply_sender_name(int v);
+int conf_reply_sender_parse(const char *s);
+
+/* [milter] ticket_replies = record | divert | off (ticket_reply.h) */
+enum conf_ticket_replies {
+	CONF_TICKET_REPLIES_UNKNOWN = -1,
+	CONF_TICKET_REPLIES_RECORD = 0,
+	CONF_TICKET_REPLIES_DIVERT = 1,
+	CONF_TICKET_REPLIES_OFF = 2,
+	CONF_NTICKET_REPLIES
+};
+const char *conf_ticket_replies_name(int v);
+int conf_ticket_replies_parse(const char *s);
+
+/* [milter] ticket_reply_scan = headers | bodies: bodies reads every
+ * mail's body for a token, not only a threaded one's. */
+enum conf_ticket_reply_scan {
+	CONF_TICKET_REPLY_SCAN_UNKNOWN = -1,
+	CONF_TICKET_REPLY_SCAN_HEADERS = 0,
+	CONF_TICKET_REPLY_SCAN_BODIES = 1,
+	CONF_NTICKET_REPLY_SCANS
+};
+const char *conf_ticket_reply_scan_name(int v);
+int conf_ticket_reply_scan_parse(const char *s);
+
+/* [listener] smtp_tls = auto | required | none (smtp_use_ssl in smtp.h) */
+enum conf_smtp_tls {
+	CONF_SMTP_TLS_UNKNOWN = -1,
+	CONF_SMTP_TLS_AUTO = 0,
+	CONF_SMTP_TLS_REQUIRED = 1,
+	CONF_SMTP_TLS_NONE = 2,
+	CONF_NSMTP_TLS_MODES
+};
+const char *conf_smtp_tls_name(int v);
+int conf_smtp_tls_parse(const char *s);
+
+/* [campaign] schedule = manual | auto (campaign_run_due) */
+enum conf_schedule {
+	CONF_SCHEDULE_UNKNOWN = -1,
+	CONF_SCHEDULE_MANUAL = 0,
+	CONF_SCHEDULE_AUTO = 1,
+	CONF_NSCHEDULES
+};
+const char *conf_schedule_name(int v);
+int conf_schedule_parse(const char *s);
+
+/* [team NAME] digest = none | daily | weekly */
+enum conf_digest {
+	CONF_DIGEST_UNKNOWN = -1,
+	CONF_DIGEST_NONE = 0,
+	CONF_DIGEST_DAILY = 1,
+	CONF_DIGEST_WEEKLY = 2,
+	CONF_NDIGESTS
+};
+const char *conf_digest_name(int v);
+int conf_digest_parse(const char *s);
+
+/* yes/true/on/1 or no/false/off/0 (case-insensitive): 0, or -1 for
+ * another word. */
+int conf_parse_bool(const char *v, bool *out);
 
 /* A rule value: exact (case-insensitive) text, or /pcre/flags. */
 struct conf_pattern {
@@ -49,18 +142,6 @@ struct conf_rule {
 	char *language;		   /* NULL: team or general */
 	bool reply_subjects;	   /* a Re:/Fwd: subject may be a closure */
 };
-
-/* A team's digest (key digest = none | daily | weekly). */
-enum conf_digest {
-	CONF_DIGEST_UNKNOWN = -1, /* a word that is none of them */
-	CONF_DIGEST_NONE = 0,
-	CONF_DIGEST_DAILY = 1,
-	CONF_DIGEST_WEEKLY = 2,
-	CONF_NDIGESTS
-};
-/* The key's word for a value (NULL out of range), the value of a word. */
-const char *conf_digest_name(int digest);
-int conf_digest_parse(const char *s);
 
 struct conf_team {
 	char *name;
@@ -97,25 +178,25 @@ struct conf {
 		char *scale_name;
 		char *templates; /* directory with en/ nl/ */
 		char *user;	 /* drop privileges to this user */
-		char *log_level;
+		int log_level;	 /* enum log_level */
 		/* who may rate by a reply matched without its +TOKEN
-		 * address: "address" (the requester) or "domain" */
-		char *reply_sender;
-		char *timezone; /* of the customer digests' days */
-		struct tz tz;	/* timezone, loaded */
+		 * address: the requester or anyone of its domain */
+		int reply_sender; /* enum conf_reply_sender */
+		char *timezone;	  /* of the customer digests' days */
+		struct tz tz;	  /* timezone, loaded */
 	} general;
 	struct {
 		char *socket;
-		int on_error; /* enum on_error */
+		int on_error; /* enum conf_on_error */
 		uint64_t max_size;
 		int64_t cooldown; /* seconds */
 		int sample_rate;  /* percent */
 		char *pid_file;
 		char *socket_owner; /* user[:group] for a unix socket */
 		int socket_mode;
-		int64_t timeout;	 /* libmilter timeout, seconds */
-		char *ticket_replies;	 /* "record", "divert", "off" */
-		char *ticket_reply_scan; /* "headers", "bodies" */
+		int64_t timeout;       /* libmilter timeout, seconds */
+		int ticket_replies;    /* enum conf_ticket_replies */
+		int ticket_reply_scan; /* enum conf_ticket_reply_scan */
 		char *internal; /* addresses and @domains; NULL: derived */
 	} milter;
 	struct {
@@ -125,7 +206,7 @@ struct conf {
 		char *lmtp_socket_owner; /* user[:group], NULL: as created */
 		char *reply_address;
 		char *smtp_url;
-		char *smtp_tls; /* "auto", "required", "none" */
+		int smtp_tls; /* enum conf_smtp_tls */
 		char *smtp_user;
 		char *smtp_password_file;
 		char *alert_from;
@@ -170,7 +251,7 @@ struct conf {
 	size_t nteams;
 	/* [campaign]: when rounds go out; [campaign NAME]: conf_campaign.h */
 	struct {
-		char *schedule; /* "manual", "auto" */
+		int schedule; /* enum conf_schedule */
 	} campaign;
 	struct conf_campaign *campaigns;
 	size_t ncampaigns;

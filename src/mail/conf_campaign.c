@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "conf.h"
 #include "conf_campaign.h"
@@ -168,15 +167,9 @@ static const char *campaign_key(struct conf_campaign *k, const char *key,
 	}
 	if (!strcmp(key, "anonymous")) {
 		*slot = K_ANON;
-		if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-		    !strcasecmp(v, "on") || !strcmp(v, "1"))
-			k->anonymous = true;
-		else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
-			 !strcasecmp(v, "off") || !strcmp(v, "0"))
-			k->anonymous = false;
-		else
-			return "not a boolean (yes/no)";
-		return NULL;
+		return conf_parse_bool(v, &k->anonymous) < 0
+			   ? "not a boolean (yes/no)"
+			   : NULL;
 	}
 	if (!strcmp(key, "sample_rate")) {
 		char *end;

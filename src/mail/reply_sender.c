@@ -69,8 +69,7 @@ int reply_sender_allowed(const struct conf *c, const char *requester,
 
 	if (!requester || !*requester)
 		return 0;
-	by_domain = c && c->general.reply_sender &&
-		    !strcmp(c->general.reply_sender, "domain");
+	by_domain = c && c->general.reply_sender == CONF_REPLY_SENDER_DOMAIN;
 	return one_allowed(requester, by_domain, from) ||
 	       one_allowed(requester, by_domain, envelope_from);
 }

@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "conf.h"
 #include "smtp.h"
 
 struct smtp_session {
@@ -65,15 +66,15 @@ enum smtp_result smtp_classify(int curlcode, long reply_code)
 	return SMTP_TEMPORARY;
 }
 
-/* "auto" is STARTTLS when offered; with a password to send it is TLS or
+/* auto is STARTTLS when offered; with a password to send it is TLS or
  * nothing, so a relay (or anyone in between) that drops STARTTLS from its
- * EHLO answer never gets AUTH PLAIN in clear. Only an explicit "none"
+ * EHLO answer never gets AUTH PLAIN in clear. Only an explicit none
  * sends credentials without TLS. */
-long smtp_use_ssl(const char *tls, int has_user)
+long smtp_use_ssl(int tls, int has_user)
 {
-	if (tls && !strcmp(tls, "none"))
+	if (tls == CONF_SMTP_TLS_NONE)
 		return CURLUSESSL_NONE;
-	if (tls && !strcmp(tls, "required"))
+	if (tls == CONF_SMTP_TLS_REQUIRED)
 		return CURLUSESSL_ALL;
 	return has_user ? CURLUSESSL_ALL : CURLUSESSL_TRY;
 }

@@ -16,7 +16,7 @@ enum smtp_result {
 
 struct smtp_conf {
 	const char *url;	   /* smtp://host[:port] or smtps://... */
-	const char *tls;	   /* "auto", "required", "none" */
+	int tls;		   /* enum conf_smtp_tls (conf.h) */
 	const char *user;	   /* NULL: no AUTH */
 	const char *password_file; /* first line is the password */
 	const char *ca_file;	   /* NULL: the system's CAs */
@@ -45,8 +45,8 @@ void smtp_close(struct smtp_session *s);
  * code and the relay's last reply code (0: none). */
 enum smtp_result smtp_classify(int curlcode, long reply_code);
 const char *smtp_result_name(enum smtp_result r);
-/* The CURLOPT_USE_SSL value for a smtp_tls setting ("auto", "required",
- * "none"; NULL is "auto"): "auto" with AUTH credentials requires TLS. */
-long smtp_use_ssl(const char *tls, int has_user);
+/* The CURLOPT_USE_SSL value for a smtp_tls setting (enum conf_smtp_tls;
+ * 0 is auto): auto with AUTH credentials requires TLS. */
+long smtp_use_ssl(int tls, int has_user);
 
 #endif

@@ -23,17 +23,6 @@
 /* References of a long thread: the closure mail is among the newest. */
 #define TICKET_REPLY_MAX_IDS 16
 
-enum ticket_reply_mode ticket_reply_mode(const struct conf *c)
-{
-	const char *v = c->milter.ticket_replies;
-
-	if (!v || !strcmp(v, "record"))
-		return TICKET_REPLY_RECORD;
-	if (!strcmp(v, "divert"))
-		return TICKET_REPLY_DIVERT;
-	return TICKET_REPLY_OFF;
-}
-
 static const char *header_get(const struct rules_header *h, size_t nh,
 			      const char *name)
 {
@@ -41,12 +30,6 @@ static const char *header_get(const struct rules_header *h, size_t nh,
 		if (!strcasecmp(h[i].name, name))
 			return h[i].value;
 	return NULL;
-}
-
-int ticket_reply_scan_bodies(const struct conf *c)
-{
-	return c->milter.ticket_reply_scan &&
-	       !strcmp(c->milter.ticket_reply_scan, "bodies");
 }
 
 int ticket_reply_threaded(const struct rules_header *h, size_t nh)
@@ -399,7 +382,7 @@ ticket_reply_process(const struct ticket_reply_env *env,
 		 (long long)id);
 	alert_at = rating_alert_at(c, team, sc);
 	r->action = TICKET_REPLY_RECORDED;
-	if (ticket_reply_mode(c) == TICKET_REPLY_DIVERT &&
+	if (c->milter.ticket_replies == CONF_TICKET_REPLIES_DIVERT &&
 	    c->listener.reply_address && *c->listener.reply_address &&
 	    w.g.value > alert_at &&
 	    count_words(w.g.comment) <= TICKET_REPLY_SHORT_WORDS &&

@@ -4,7 +4,7 @@
  * mail goes to the ticket system, not to feedback+TOKEN@. A mail whose
  * In-Reply-To/References names a surveyed closure mail, or whose text
  * carries a survey's "Ref: TOKEN" or rating link, is a ticket reply. When
- * the survey's requester sent it ([milter] reply_sender), its grade is read
+ * the survey's requester sent it ([general] reply_sender), its grade is read
  * with the listener's stripper and grade reader and recorded through
  * rating.c (source mail) with a reply row (source "milter"), before the
  * milter answers end of message. What happens to the mail then is
@@ -20,13 +20,6 @@
 #include "rules.h"
 #include "store.h"
 #include "token.h"
-
-enum ticket_reply_mode {
-	TICKET_REPLY_OFF,
-	TICKET_REPLY_RECORD,
-	TICKET_REPLY_DIVERT,
-};
-enum ticket_reply_mode ticket_reply_mode(const struct conf *c);
 
 /* 1 when the header block has In-Reply-To or References: only such mail
  * is looked up at end of headers (ordinary mail never touches the store
@@ -44,10 +37,6 @@ int ticket_reply_for_listener(const struct conf *c, const char *rcpt);
 enum store_rc ticket_reply_lookup(struct store *st,
 				  const struct rules_header *h, size_t nh,
 				  int64_t *id);
-
-/* 1 with [milter] ticket_reply_scan = bodies: every mail's body is read
- * and searched for a token, not only a threaded one's. */
-int ticket_reply_scan_bodies(const struct conf *c);
 
 /* The survey of the first valid token in msg (raw, as received: a base64
  * part is not decoded), 0 when there is none. Cheap: no store, an HMAC

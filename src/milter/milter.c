@@ -227,7 +227,8 @@ static const char *qid_of(SMFICTX *ctx)
 /* The failure rule: an internal error never rejects or loses mail. */
 static sfsistat on_error(const struct msgctx *m)
 {
-	if (m && m->st && m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL)
+	if (m && m->st &&
+	    m->st->conf->milter.on_error == CONF_ON_ERROR_TEMPFAIL)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_ACCEPT;
 }
@@ -353,16 +354,17 @@ static int ticket_reply_wanted(SMFICTX *ctx, struct msgctx *m)
 	enum store_rc rc;
 	char err[512];
 
-	if (ticket_reply_mode(m->st->conf) == TICKET_REPLY_OFF)
+	if (m->st->conf->milter.ticket_replies == CONF_TICKET_REPLIES_OFF)
 		return 0;
 	for (size_t i = 0; i < m->nrcpts; i++)
 		if (ticket_reply_for_listener(m->st->conf, m->rcpts[i]))
 			return 0;
 	if (!ticket_reply_threaded(m->h, m->nh))
-		return ticket_reply_scan_bodies(m->st->conf);
+		return m->st->conf->milter.ticket_reply_scan ==
+		       CONF_TICKET_REPLY_SCAN_BODIES;
 	if (!(store = pool_take(m->st, err, sizeof(err)))) {
 		log_error("%s: store: %s; mail passes %s", qid_of(ctx), err,
-			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
+			  m->st->conf->milter.on_error == CONF_ON_ERROR_TEMPFAIL
 			      ? "to tempfail"
 			      : "unchanged");
 		return -1;
@@ -371,14 +373,15 @@ static int ticket_reply_wanted(SMFICTX *ctx, struct msgctx *m)
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		log_error("%s: store: %s; mail passes %s", qid_of(ctx),
 			  store_errmsg(store),
-			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
+			  m->st->conf->milter.on_error == CONF_ON_ERROR_TEMPFAIL
 			      ? "to tempfail"
 			      : "unchanged");
 	pool_give(m->st, store, rc != STORE_OK && rc != STORE_NOTFOUND);
 	if (rc == STORE_OK)
 		return 1;
 	if (rc == STORE_NOTFOUND)
-		return ticket_reply_scan_bodies(m->st->conf);
+		return m->st->conf->milter.ticket_reply_scan ==
+		       CONF_TICKET_REPLY_SCAN_BODIES;
 	return -1;
 }
 
@@ -620,7 +623,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	store = pool_take(m->st, err, sizeof(err));
 	if (!store) {
 		log_error("%s: store: %s; mail passes %s", qid, err,
-			  m->st->conf->milter.on_error == ON_ERROR_TEMPFAIL
+			  m->st->conf->milter.on_error == CONF_ON_ERROR_TEMPFAIL
 			      ? "to tempfail"
 			      : "unchanged");
 		return on_error(m);

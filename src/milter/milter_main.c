@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return EX_CONFIG;
 	}
-	if (!strcmp(c->general.log_level, "debug"))
+	if (c->general.log_level == LOG_LVL_DEBUG)
 		log_set_level(LOG_LVL_DEBUG);
 	sock = socket_opt ? socket_opt : c->milter.socket;
 	pid_file = pid_opt ? pid_opt : c->milter.pid_file;
@@ -223,8 +223,9 @@ int main(int argc, char **argv)
 	}
 	if (src != STORE_OK)
 		log_warn("%s; closure mails pass %s until it works", err,
-			 c->milter.on_error == ON_ERROR_TEMPFAIL ? "to tempfail"
-								 : "unchanged");
+			 c->milter.on_error == CONF_ON_ERROR_TEMPFAIL
+			     ? "to tempfail"
+			     : "unchanged");
 	else
 		store_close(st);
 	sigemptyset(&set);

@@ -27,7 +27,7 @@ CTL=$B/src/mailmoodctl
 MK=$B/tests/integration/mm-mksurvey
 DAY=86400
 
-tap_plan 84
+tap_plan 85
 mm_tmpdir
 _mm_port PORT
 _mm_port SINK_PORT
@@ -92,6 +92,11 @@ printf '%s\n' "$out" >"$MM_TMP/out.txt"
 tap_ok "check-config: a campaign team that does not exist" \
 	has 'bad2.conf:2: \[campaign x\] teams: no \[team nosuch\]'
 tap_ok "check-config accepts the campaign" ctl check-config
+printf '[campaign]\n\nschedule = Auto\n' >"$MM_TMP/bad3.conf"
+out=$("$CTL" -c "$MM_TMP/bad3.conf" check-config 2>&1)
+printf '%s\n' "$out" >"$MM_TMP/out.txt"
+tap_ok "check-config: a schedule word that is none of its words" \
+	has 'bad3.conf:3: \[campaign\] schedule: must be one of |manual|auto|'
 
 # who was served: ages in seconds
 mk -r ann@acme.example -t acme -a $((20 * DAY))

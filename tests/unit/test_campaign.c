@@ -77,7 +77,7 @@ static void test_defaults(void **state)
 	assert_int_equal(k->sample_rate, 100);
 	assert_false(k->anonymous);
 	assert_int_equal(k->scale->id, SCALE_NPS);
-	assert_string_equal(c->campaign.schedule, "manual");
+	assert_int_equal(c->campaign.schedule, CONF_SCHEDULE_MANUAL);
 	assert_non_null(strstr(conf_campaign_question(k, "en"), "recommend"));
 	assert_non_null(strstr(conf_campaign_question(k, "nl"), "aanbevelen"));
 	assert_true(conf_campaign_has_team(k, "acme"));
@@ -101,7 +101,7 @@ static void test_keys(void **state)
 	if (!c)
 		fail_msg("%s", err);
 	k = conf_campaign_by_name(c, "rnps");
-	assert_string_equal(c->campaign.schedule, "auto");
+	assert_int_equal(c->campaign.schedule, CONF_SCHEDULE_AUTO);
 	assert_string_equal(conf_campaign_question(k, "en"), "Would you?");
 	assert_non_null(strstr(conf_campaign_question(k, "nl"), "aanbevelen"));
 	assert_string_equal(conf_campaign_subject(k, "nl"), "Ask");

@@ -88,10 +88,16 @@ static void test_defaults(void **state)
 	c = conf_load(tmp_path, err, sizeof(err));
 	unlink(tmp_path);
 	assert_non_null(c);
-	assert_int_equal(c->milter.on_error, ON_ERROR_ACCEPT);
+	assert_int_equal(c->milter.on_error, CONF_ON_ERROR_ACCEPT);
 	assert_int_equal(c->milter.socket_mode, 0660);
 	assert_string_equal(c->general.scale->name, "thermometer");
-	assert_string_equal(c->listener.smtp_tls, "auto");
+	assert_int_equal(c->listener.smtp_tls, CONF_SMTP_TLS_AUTO);
+	assert_int_equal(c->general.log_level, LOG_LVL_INFO);
+	assert_int_equal(c->general.reply_sender, CONF_REPLY_SENDER_ADDRESS);
+	assert_int_equal(c->milter.ticket_replies, CONF_TICKET_REPLIES_RECORD);
+	assert_int_equal(c->milter.ticket_reply_scan,
+			 CONF_TICKET_REPLY_SCAN_HEADERS);
+	assert_int_equal(c->campaign.schedule, CONF_SCHEDULE_MANUAL);
 	assert_int_equal(c->listener.max_request, 64 * 1024);
 	conf_free(c);
 }
@@ -165,7 +171,7 @@ static void test_bad_netlist(void **state)
 static void test_bad_value(void **state)
 {
 	expect_error("[milter]\non_error = reject\n", 2,
-		     "[milter] on_error: must be accept or tempfail");
+		     "[milter] on_error: must be one of |accept|tempfail|");
 	expect_error("[general]\nscale = stars\n", 2,
 		     "[general] scale: unknown scale");
 	expect_error("[general]\nlanguage = de\n", 2,
@@ -415,6 +421,103 @@ static void test_digest(void **state)
 		     "[team t] digest: must be none, daily or weekly");
 }
 
+/* The keys whose word selects a behaviour: each is parsed into its enum
+ * of conf.h when the file is read. The word lists are mailmood.conf(5)'s
+ * and must not change: a config that worked keeps working. */
+struct word_key {
+	const char *section, *key;
+	size_t offset;	   /* of the int in struct conf */
+	const char *words; /* by value, space-separated */
+	int n;
+	const char *(*name)(int);
+	int (*parse)(const char *);
+};
+
+static const struct word_key word_keys[] = {
+    {"milter", "on_error", offsetof(struct conf, milter.on_error),
+     "accept tempfail", CONF_NON_ERROR_ACTIONS, conf_on_error_name,
+     conf_on_error_parse},
+    {"general", "log_level", offsetof(struct conf, general.log_level),
+     "error warning info debug", CONF_NLOG_LEVELS, conf_log_level_name,
+     conf_log_level_parse},
+    {"general", "reply_sender", offsetof(struct conf, general.reply_sender),
+     "address domain", CONF_NREPLY_SENDERS, conf_reply_sender_name,
+     conf_reply_sender_parse},
+    {"milter", "ticket_replies", offsetof(struct conf, milter.ticket_replies),
+     "record divert off", CONF_NTICKET_REPLIES, conf_ticket_replies_name,
+     conf_ticket_replies_parse},
+    {"milter", "ticket_reply_scan",
+     offsetof(struct conf, milter.ticket_reply_scan), "headers bodies",
+     CONF_NTICKET_REPLY_SCANS, conf_ticket_reply_scan_name,
+     conf_ticket_reply_scan_parse},
+    {"listener", "smtp_tls", offsetof(struct conf, listener.smtp_tls),
+     "auto required none", CONF_NSMTP_TLS_MODES, conf_smtp_tls_name,
+     conf_smtp_tls_parse},
+    {"campaign", "schedule", offsetof(struct conf, campaign.schedule),
+     "manual auto", CONF_NSCHEDULES, conf_schedule_name, conf_schedule_parse},
+};
+
+/* Every word round-trips: name -> parse -> name, and through a file into
+ * the struct; anything else is -1 from parse and a FILE:LINE error
+ * naming the key and the words at load. */
+static void test_config_words(void **state)
+{
+	(void)state;
+	assert_int_equal(CONF_ON_ERROR_UNKNOWN, -1);
+	assert_int_equal(CONF_LOG_LEVEL_UNKNOWN, -1);
+	assert_int_equal(CONF_REPLY_SENDER_UNKNOWN, -1);
+	assert_int_equal(CONF_TICKET_REPLIES_UNKNOWN, -1);
+	assert_int_equal(CONF_TICKET_REPLY_SCAN_UNKNOWN, -1);
+	assert_int_equal(CONF_SMTP_TLS_UNKNOWN, -1);
+	assert_int_equal(CONF_SCHEDULE_UNKNOWN, -1);
+	for (size_t i = 0; i < sizeof(word_keys) / sizeof(word_keys[0]); i++) {
+		const struct word_key *k = &word_keys[i];
+		char joined[128] = "", text[256], err[2048], want[128];
+		struct conf *c;
+
+		for (int v = 0; v < k->n; v++) {
+			const char *w = k->name(v);
+
+			assert_non_null(w);
+			assert_int_equal(k->parse(w), v);
+			snprintf(joined + strlen(joined),
+				 sizeof(joined) - strlen(joined), "%s%s",
+				 v ? " " : "", w);
+			snprintf(text, sizeof(text), "[%s]\n%s = %s\n",
+				 k->section, k->key, w);
+			write_conf(text);
+			c = conf_load(tmp_path, err, sizeof(err));
+			unlink(tmp_path);
+			if (!c)
+				fail_msg("%s = %s: %s", k->key, w, err);
+			assert_int_equal(*(int *)((char *)c + k->offset), v);
+			conf_free(c);
+		}
+		assert_string_equal(joined, k->words);
+		assert_null(k->name(-1));
+		assert_null(k->name(k->n));
+		assert_int_equal(k->parse("maybe"), -1);
+		assert_int_equal(k->parse(""), -1);
+		assert_int_equal(k->parse(NULL), -1);
+		/* case matters, and a word is whole: "record|divert" is
+		 * none of them */
+		snprintf(text, sizeof(text), "%s", k->name(0));
+		text[0] = (char)(text[0] - 'a' + 'A');
+		assert_int_equal(k->parse(text), -1);
+		snprintf(text, sizeof(text), "%s|%s", k->name(0), k->name(1));
+		assert_int_equal(k->parse(text), -1);
+
+		snprintf(text, sizeof(text), "[%s]\n\n%s = %s|%s\n", k->section,
+			 k->key, k->name(0), k->name(1));
+		snprintf(want, sizeof(want), "[%s] %s: must be one of |%s|%s|",
+			 k->section, k->key, k->name(0), k->name(1));
+		expect_error(text, 3, want);
+		snprintf(text, sizeof(text), "[%s]\n%s =\n", k->section,
+			 k->key);
+		expect_error(text, 2, want);
+	}
+}
+
 static void test_parsers(void **state)
 {
 	uint64_t sz;
@@ -480,6 +583,7 @@ int main(void)
 	    cmocka_unit_test(test_conninfo_file),
 	    cmocka_unit_test(test_parsers),
 	    cmocka_unit_test(test_digest),
+	    cmocka_unit_test(test_config_words),
 	    cmocka_unit_test(test_url_is_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

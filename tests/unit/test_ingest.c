@@ -423,8 +423,7 @@ static void test_not_the_requester(void **state)
 	assert_int_equal(o.status, REPLY_UNMATCHED);
 	assert_int_equal(store_rating_current(f->st, sid, &r), STORE_NOTFOUND);
 	assert_int_equal(outbox_alerts(f, sid), 0);
-	free(f->conf->general.reply_sender);
-	f->conf->general.reply_sender = strdup("domain");
+	f->conf->general.reply_sender = CONF_REPLY_SENDER_DOMAIN;
 	snprintf(mail, sizeof(mail),
 		 "From: Boss <BOSS@Acme.Example>\nIn-Reply-To: <c9@desk>\n"
 		 "Message-ID: <m4@x>\n\nred\n");

@@ -71,8 +71,9 @@ static void test_classify(void **state)
 static void test_send_refused(void **state)
 {
 	/* nothing listens on port 1: a temporary failure with a reason */
-	struct smtp_conf c = {
-	    .url = "smtp://127.0.0.1:1", .tls = "none", .timeout = 5};
+	struct smtp_conf c = {.url = "smtp://127.0.0.1:1",
+			      .tls = CONF_SMTP_TLS_NONE,
+			      .timeout = 5};
 	struct smtp_session *s;
 	const char *rcpt[] = {"a@b.example"};
 	char err[256], reply[256];

@@ -32,7 +32,7 @@ static void test_reply_sender(void **state)
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
-	c.general.reply_sender = "address";
+	c.general.reply_sender = CONF_REPLY_SENDER_ADDRESS;
 	assert_true(reply_sender_allowed(&c, req, "J.Doe@ACME.example", NULL));
 	assert_true(reply_sender_allowed(
 	    &c, req, "\"Doe, J\" <j.doe@acme.example>", NULL));
@@ -55,7 +55,7 @@ static void test_reply_sender(void **state)
 	assert_false(reply_sender_allowed(&c, req, "boss@acme.example", NULL));
 	assert_false(reply_sender_allowed(&c, NULL, req, req));
 	assert_false(reply_sender_allowed(&c, "", req, req));
-	c.general.reply_sender = "domain";
+	c.general.reply_sender = CONF_REPLY_SENDER_DOMAIN;
 	assert_true(
 	    reply_sender_allowed(&c, req, "Boss <boss@Acme.Example>", NULL));
 	assert_true(reply_sender_allowed(&c, req, NULL, "boss@acme.example"));
@@ -159,12 +159,12 @@ static void test_pid_file(void **state)
 static void test_smtp_tls(void **state)
 {
 	(void)state;
-	assert_int_equal(smtp_use_ssl("auto", 1), CURLUSESSL_ALL);
-	assert_int_equal(smtp_use_ssl(NULL, 1), CURLUSESSL_ALL);
-	assert_int_equal(smtp_use_ssl("auto", 0), CURLUSESSL_TRY);
-	assert_int_equal(smtp_use_ssl("required", 0), CURLUSESSL_ALL);
-	assert_int_equal(smtp_use_ssl("none", 1), CURLUSESSL_NONE);
-	assert_int_equal(smtp_use_ssl("none", 0), CURLUSESSL_NONE);
+	assert_int_equal(smtp_use_ssl(CONF_SMTP_TLS_AUTO, 1), CURLUSESSL_ALL);
+	assert_int_equal(smtp_use_ssl(CONF_SMTP_TLS_AUTO, 0), CURLUSESSL_TRY);
+	assert_int_equal(smtp_use_ssl(CONF_SMTP_TLS_REQUIRED, 0),
+			 CURLUSESSL_ALL);
+	assert_int_equal(smtp_use_ssl(CONF_SMTP_TLS_NONE, 1), CURLUSESSL_NONE);
+	assert_int_equal(smtp_use_ssl(CONF_SMTP_TLS_NONE, 0), CURLUSESSL_NONE);
 }
 
 static void test_lmtp_idle(void **state)
