@@ -176,6 +176,7 @@ void milter_reload(const char *path)
 	char err[4096];
 	struct conf *c = conf_load(path, err, sizeof(err));
 	size_t nrules, nteams;
+	enum log_level level;
 
 	if (!c) {
 		log_error("reload: %s; keeping the running configuration", err);
@@ -183,10 +184,12 @@ void milter_reload(const char *path)
 	}
 	nrules = c->nrules;
 	nteams = c->nteams;
+	level = c->general.log_level;
 	if (milter_state_install(c, err, sizeof(err)) < 0) {
 		log_error("reload: %s; keeping the running configuration", err);
 		return;
 	}
+	log_set_level(level);
 	log_info("reload: %s: %zu rules, %zu teams", path, nrules, nteams);
 }
 

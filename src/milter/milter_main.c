@@ -161,8 +161,9 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return EX_CONFIG;
 	}
-	if (c->general.log_level == LOG_LVL_DEBUG)
-		log_set_level(LOG_LVL_DEBUG);
+	/* the same levels as mailmoodd: warning keeps a busy MTA's log to
+	 * what needs a look */
+	log_set_level(c->general.log_level);
 	sock = socket_opt ? socket_opt : c->milter.socket;
 	pid_file = pid_opt ? pid_opt : c->milter.pid_file;
 	/* c belongs to the current snapshot from here on, and a reload
