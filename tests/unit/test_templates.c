@@ -113,9 +113,9 @@ static void test_pages(void **state)
 				    page_value(page_names[id][n], l);
 			}
 			buf_init(&b);
-			assert_int_equal(page_render_set(&b, ps, l,
-							 (enum page_id)id, vars,
-							 n, err, sizeof(err)),
+			assert_int_equal(page_render(&b, ps, l,
+						     (enum page_id)id, vars, n,
+						     err, sizeof(err)),
 					 0);
 			check_fixture(page_lang_name((enum page_lang)l),
 				      files[id], &b);
@@ -126,9 +126,9 @@ static void test_pages(void **state)
 			}
 			buf_free(&b);
 			buf_init(&b);
-			assert_int_equal(page_render_set(&b, ps, l,
-							 (enum page_id)id, vars,
-							 n, err, sizeof(err)),
+			assert_int_equal(page_render(&b, ps, l,
+						     (enum page_id)id, vars, n,
+						     err, sizeof(err)),
 					 0);
 			check_fixture(page_lang_name((enum page_lang)l),
 				      files[id], &b);
