@@ -180,6 +180,11 @@ int page_lang_accept(const char *h)
 	return best;
 }
 
+const char *page_file(enum page_id id)
+{
+	return page_files[id];
+}
+
 const char *page_static_path(enum page_static s)
 {
 	return s == PAGE_JS ? "/static/rate.js" : "/static/rate.css";

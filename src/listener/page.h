@@ -41,6 +41,8 @@ const char *page_lang_name(enum page_lang l);
 int page_lang_accept(const char *header);
 /* Names the landing/thanks/expired pages are given (for the check). */
 extern const char *const page_names[PAGE_COUNT][24];
+/* The template's file name under LANG/ ("landing.html"). */
+const char *page_file(enum page_id id);
 /* The URL path of a static file ("/static/rate.js"). */
 const char *page_static_path(enum page_static s);
 const char *page_static_type(enum page_static s);

@@ -91,8 +91,6 @@ static const char *page_value(const char *name, int lang)
 
 static void test_pages(void **state)
 {
-	static const char *const files[PAGE_COUNT] = {
-	    "landing.html", "thanks.html", "expired.html"};
 	struct page_set *ps = NULL;
 	char err[512], dir[4096];
 
@@ -118,7 +116,7 @@ static void test_pages(void **state)
 						     err, sizeof(err)),
 					 0);
 			check_fixture(page_lang_name((enum page_lang)l),
-				      files[id], &b);
+				      page_file((enum page_id)id), &b);
 			for (size_t i = 0; i < n / 2; i++) {
 				struct tmpl_var t = vars[i];
 				vars[i] = vars[n - 1 - i];
@@ -131,7 +129,7 @@ static void test_pages(void **state)
 						     err, sizeof(err)),
 					 0);
 			check_fixture(page_lang_name((enum page_lang)l),
-				      files[id], &b);
+				      page_file((enum page_id)id), &b);
 			buf_free(&b);
 		}
 	page_set_free(ps);
