@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* The listener's page templates and their renderer (page.h). */
+/* The listener's pages: which templates, languages and static files
+ * (page.h); the template language is tmpl.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,165 +28,13 @@ static const char *const static_files[PAGE_NSTATIC] = {"rate.js", "rate.css"};
 static const char *const static_types[PAGE_NSTATIC] = {
     "text/javascript; charset=utf-8", "text/css; charset=utf-8"};
 
-int page_render(struct buf *out, const char *tpl, size_t len,
-		const struct tmpl_var *vars, size_t nvars, char *err,
-		size_t errlen)
+int page_render(struct buf *out, const struct page_set *ps, int lang,
+		enum page_id id, const struct tmpl_var *vars, size_t nvars,
+		char *err, size_t errlen)
 {
-	const char *p = tpl, *end = tpl + len;
+	const struct tmpl_ctx ctx = {vars, nvars, NULL, NULL, 0, 0};
 
-	while (p < end) {
-		const char *open = memmem(p, (size_t)(end - p), "{{", 2);
-		const char *name, *close, *v;
-		int raw;
-		size_t nlen;
-
-		if (!open) {
-			buf_append(out, p, (size_t)(end - p));
-			break;
-		}
-		buf_append(out, p, (size_t)(open - p));
-		raw = open + 2 < end && open[2] == '{';
-		name = open + (raw ? 3 : 2);
-		close = memmem(name, (size_t)(end - name), raw ? "}}}" : "}}",
-			       raw ? 3 : 2);
-		if (!close) {
-			snprintf(err, errlen, "unclosed %s",
-				 raw ? "{{{" : "{{");
-			return -1;
-		}
-		nlen = (size_t)(close - name);
-		v = tmpl_lookup(vars, nvars, name, nlen);
-		if (!v) {
-			snprintf(err, errlen, "unknown name {{%.*s}}",
-				 (int)(nlen > 40 ? 40 : nlen), name);
-			return -1;
-		}
-		if (raw)
-			buf_puts(out, v);
-		else
-			buf_put_html(out, v, strlen(v));
-		p = close + (raw ? 3 : 2);
-	}
-	if (out->failed) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* Cuts a template checked by page_render into segments (page.h). */
-static int compile(struct page_set *ps, int lang, int id, char *err,
-		   size_t errlen)
-{
-	const char *tpl = ps->text[lang][id], *p = tpl,
-		   *end = tpl + ps->len[lang][id];
-	struct page_seg *seg = NULL;
-	size_t n = 0, cap = 0;
-
-	for (;;) {
-		const char *open = memmem(p, (size_t)(end - p), "{{", 2);
-		const char *name, *close = NULL;
-		struct page_seg *g;
-		int raw = 0;
-
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			g = realloc(seg, cap * sizeof(*seg));
-			if (!g) {
-				free(seg);
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			seg = g;
-		}
-		g = &seg[n++];
-		g->off = (size_t)(p - tpl);
-		g->var = -1;
-		g->raw = 0;
-		if (!open) {
-			g->len = (size_t)(end - p);
-			break;
-		}
-		g->len = (size_t)(open - p);
-		raw = open + 2 < end && open[2] == '{';
-		name = open + (raw ? 3 : 2);
-		close = memmem(name, (size_t)(end - name), raw ? "}}}" : "}}",
-			       raw ? 3 : 2);
-		if (!close) /* check_template let it through: cannot be */
-			goto bad;
-		for (int k = 0; page_names[id][k]; k++)
-			if (strlen(page_names[id][k]) ==
-				(size_t)(close - name) &&
-			    !memcmp(page_names[id][k], name,
-				    (size_t)(close - name))) {
-				g->var = k;
-				break;
-			}
-		if (g->var < 0)
-			goto bad;
-		g->raw = raw;
-		p = close + (raw ? 3 : 2);
-	}
-	ps->seg[lang][id] = seg;
-	ps->nseg[lang][id] = n;
-	return 0;
-bad:
-	free(seg);
-	snprintf(err, errlen, "template %s/%s: cannot parse", lang_names[lang],
-		 page_files[id]);
-	return -1;
-}
-
-int page_render_set(struct buf *out, const struct page_set *ps, int lang,
-		    enum page_id id, const struct tmpl_var *vars, size_t nvars,
-		    char *err, size_t errlen)
-{
-	const char *const *names = page_names[id];
-	const struct page_seg *seg = ps->seg[lang][id];
-	const char *tpl = ps->text[lang][id];
-	const char *val[24];
-	size_t vlen[24];
-	size_t n = ps->nseg[lang][id];
-
-	/* the values by name, in page_names order (callers mostly pass them
-	 * in that order) */
-	for (size_t k = 0; names[k]; k++) {
-		const char *v;
-		size_t len = strlen(names[k]);
-
-		if (k < nvars && !strcmp(vars[k].name, names[k]))
-			v = vars[k].value ? vars[k].value : "";
-		else
-			v = tmpl_lookup(vars, nvars, names[k], len);
-		val[k] = v;
-		vlen[k] = v ? strlen(v) : 0;
-	}
-	buf_reserve(out, ps->len[lang][id] + 1024);
-	for (size_t i = 0; i < n; i++) {
-		const struct page_seg *g = &seg[i];
-		const char *v;
-
-		buf_append(out, tpl + g->off, g->len);
-		if (g->var < 0)
-			continue;
-		v = val[g->var];
-		if (!v) {
-			const char *nm = names[g->var];
-			size_t nlen = strlen(nm);
-			snprintf(err, errlen, "unknown name {{%.*s}}",
-				 (int)(nlen > 40 ? 40 : nlen), nm);
-			return -1;
-		}
-		if (g->raw)
-			buf_append(out, v, vlen[g->var]);
-		else
-			buf_put_html(out, v, vlen[g->var]);
-	}
-	if (out->failed) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	return 0;
+	return tmpl_run(ps->page[lang][id], &ctx, out, err, errlen);
 }
 
 static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
@@ -225,29 +74,6 @@ static void append_level_css(struct buf *b)
 	}
 }
 
-static int check_template(const struct page_set *ps, int lang, int id,
-			  char *err, size_t errlen)
-{
-	struct tmpl_var vars[24];
-	size_t n = 0;
-	struct buf b;
-	char e[256];
-	int rc;
-
-	for (; page_names[id][n]; n++) {
-		vars[n].name = page_names[id][n];
-		vars[n].value = "";
-	}
-	buf_init(&b);
-	rc = page_render(&b, ps->text[lang][id], ps->len[lang][id], vars, n, e,
-			 sizeof(e));
-	buf_free(&b);
-	if (rc < 0)
-		snprintf(err, errlen, "template %s/%s: %s", lang_names[lang],
-			 page_files[id], e);
-	return rc;
-}
-
 int page_set_load(const char *dir, struct page_set **out, char *err,
 		  size_t errlen)
 {
@@ -260,13 +86,13 @@ int page_set_load(const char *dir, struct page_set **out, char *err,
 	}
 	for (int l = 0; l < PAGE_NLANG; l++)
 		for (int i = 0; i < PAGE_COUNT; i++) {
+			const struct tmpl_names names = {page_names[i], NULL,
+							 NULL};
+
 			snprintf(path, sizeof(path), "%s/%s/%s", dir,
 				 lang_names[l], page_files[i]);
-			ps->text[l][i] =
-			    read_file(path, &ps->len[l][i], err, errlen);
-			if (!ps->text[l][i] ||
-			    check_template(ps, l, i, err, errlen) < 0 ||
-			    compile(ps, l, i, err, errlen) < 0)
+			if (tmpl_load(path, 1, &names, &ps->page[l][i], err,
+				      errlen) < 0)
 				goto fail;
 		}
 	for (int s = 0; s < PAGE_NSTATIC; s++) {
@@ -298,10 +124,8 @@ void page_set_free(struct page_set *ps)
 	if (!ps)
 		return;
 	for (int l = 0; l < PAGE_NLANG; l++)
-		for (int i = 0; i < PAGE_COUNT; i++) {
-			free(ps->text[l][i]);
-			free(ps->seg[l][i]);
-		}
+		for (int i = 0; i < PAGE_COUNT; i++)
+			tmpl_free(ps->page[l][i]);
 	for (int s = 0; s < PAGE_NSTATIC; s++)
 		free(ps->file[s]);
 	free(ps);
@@ -354,6 +178,11 @@ int page_lang_accept(const char *h)
 		}
 	}
 	return best;
+}
+
+const char *page_file(enum page_id id)
+{
+	return page_files[id];
 }
 
 const char *page_static_path(enum page_static s)

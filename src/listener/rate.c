@@ -256,7 +256,7 @@ static void render(const struct rate_env *env, int lang, enum page_id id,
 
 	buf_reset(&rs->body);
 	rs->content_type = "text/html; charset=utf-8";
-	if (page_render_set(&rs->body, env->pages, lang, id, vars, n, err,
+	if (page_render(&rs->body, env->pages, lang, id, vars, n, err,
 			    sizeof(err)) < 0) {
 		/* templates were checked at load: only OOM gets here */
 		log_error("rendering a page: %s", err);

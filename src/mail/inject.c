@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Renders the rating block with one signed link per level (inject.h). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,34 +10,18 @@
 
 static const char *const inject_langs[2] = {"en", "nl"};
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *fp = fopen(path, "rb");
-	struct buf b;
-	char chunk[4096];
-	size_t n;
-
-	if (!fp) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf_init(&b);
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0 && b.len < 1 << 20)
-		buf_append(&b, chunk, n);
-	fclose(fp);
-	if (b.len >= 1 << 20) {
-		snprintf(err, errlen, "%s: template larger than 1 MB", path);
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_steal(&b, len);
-}
+/* What a block template may use; the order is the one inject_render
+ * passes them in. */
+static const char *const inject_vars[] = {"ticket", "token", "reply_address",
+					  "base_url", NULL};
+static const char *const inject_item_vars[] = {"url", "label", "emoji", "color",
+					       "key", "value", NULL};
 
 void inject_templates_free(struct inject_templates *t)
 {
 	for (int i = 0; i < 2; i++) {
-		free(t->text[i]);
-		free(t->html[i]);
+		tmpl_free(t->text[i]);
+		tmpl_free(t->html[i]);
 	}
 	memset(t, 0, sizeof(*t));
 }
@@ -107,12 +90,9 @@ int inject_render(const struct inject_templates *t, const struct conf *c,
 	vars[2] =
 	    (struct tmpl_var){"reply_address", reply.data ? reply.data : ""};
 	vars[3] = (struct tmpl_var){"base_url", c->general.base_url};
-	ctx =
-	    (struct tmpl_ctx){vars, 4, "levels", items, (size_t)sc->nlevels, 6};
-	if (tmpl_render(text, t->text[li], t->text_len[li], 0, &ctx, err,
-			errlen) < 0 ||
-	    tmpl_render(html, t->html[li], t->html_len[li], 1, &ctx, err,
-			errlen) < 0)
+	ctx = (struct tmpl_ctx){vars, 4, NULL, items, (size_t)sc->nlevels, 6};
+	if (tmpl_run(t->text[li], &ctx, text, err, errlen) < 0 ||
+	    tmpl_run(t->html[li], &ctx, html, err, errlen) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -126,46 +106,20 @@ out:
 int inject_templates_load(const char *dir, struct inject_templates *t,
 			  char *err, size_t errlen)
 {
+	const struct tmpl_names names = {inject_vars, "levels",
+					 inject_item_vars};
 	char path[4096];
 
 	memset(t, 0, sizeof(*t));
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "%s/%s/block.txt", dir,
 			 inject_langs[i]);
-		if (!(t->text[i] =
-			  read_file(path, &t->text_len[i], err, errlen)))
+		if (tmpl_load(path, 0, &names, &t->text[i], err, errlen) < 0)
 			goto fail;
 		snprintf(path, sizeof(path), "%s/%s/block.html", dir,
 			 inject_langs[i]);
-		if (!(t->html[i] =
-			  read_file(path, &t->html_len[i], err, errlen)))
+		if (tmpl_load(path, 1, &names, &t->html[i], err, errlen) < 0)
 			goto fail;
-	}
-	/* Render each once with a dummy survey: a typo fails at start-up
-	 * or reload, where the admin is looking, not at the first mail. */
-	{
-		struct conf dummy;
-		struct token_key k = {.len = 32};
-		struct buf a, b;
-		char e2[256];
-		memset(&dummy, 0, sizeof(dummy));
-		dummy.general.base_url = "https://x.example";
-		dummy.listener.reply_address = "f@x.example";
-		for (int i = 0; i < 2; i++) {
-			struct inject_survey s = {1, "T-1", inject_langs[i],
-						  scale_get(SCALE_THERMOMETER)};
-			buf_init(&a);
-			buf_init(&b);
-			int rc = inject_render(t, &dummy, &k, &s, &a, &b, e2,
-					       sizeof(e2));
-			buf_free(&a);
-			buf_free(&b);
-			if (rc < 0) {
-				snprintf(err, errlen, "%s/%s/block.*: %s", dir,
-					 inject_langs[i], e2);
-				goto fail;
-			}
-		}
 	}
 	return 0;
 fail:

@@ -10,13 +10,15 @@
 #include "conf.h"
 #include "token.h"
 
+struct tmpl;
+
 struct inject_templates {
-	char *text[2]; /* [0] en, [1] nl */
-	char *html[2];
-	size_t text_len[2], html_len[2];
+	struct tmpl *text[2]; /* [0] en, [1] nl */
+	struct tmpl *html[2];
 };
 
-/* Loads and test-renders all four templates; err names the file. */
+/* Loads and compiles all four templates, checked against the names
+ * inject_render passes; err names the file and line. */
 int inject_templates_load(const char *dir, struct inject_templates *t,
 			  char *err, size_t errlen);
 void inject_templates_free(struct inject_templates *t);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
-/* Page templates: escaping, raw fragments, unknown names, languages, the
- * form decoder of rate.c and the shipped templates themselves. */
+/* Pages: languages, the form decoder of rate.c, the shipped templates
+ * themselves and a broken one named at load (the template language has
+ * test_tmpl.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,94 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "page.h"
 #include "rate.h"
-
-static char *render(const char *tpl, const struct tmpl_var *v, size_t n,
-		    int *rc)
-{
-	struct buf b;
-	char err[128];
-
-	buf_init(&b);
-	*rc = page_render(&b, tpl, strlen(tpl), v, n, err, sizeof(err));
-	return buf_steal(&b, NULL);
-}
-
-static void test_escape(void **state)
-{
-	const struct tmpl_var v[] = {
-	    {"c", "<script>alert('x')</script> & \"q\""}};
-	int rc;
-	char *out = render("<p>{{c}}</p>", v, 1, &rc);
-
-	assert_int_equal(rc, 0);
-	assert_string_equal(out, "<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/"
-				 "script&gt; &amp; &quot;q&quot;</p>");
-	free(out);
-}
-
-static void test_attribute_breakout(void **state)
-{
-	const struct tmpl_var v[] = {{"t", "\" onmouseover=\"x"}};
-	int rc;
-	char *out = render("<a title=\"{{t}}\">", v, 1, &rc);
-
-	assert_int_equal(rc, 0);
-	assert_null(strstr(out, "\" onmouseover"));
-	free(out);
-}
-
-static void test_raw(void **state)
-{
-	const struct tmpl_var v[] = {{"frag", "<b>x</b>"}, {"n", "<i>"}};
-	int rc;
-	char *out = render("{{{frag}}}|{{n}}", v, 2, &rc);
-
-	assert_int_equal(rc, 0);
-	assert_string_equal(out, "<b>x</b>|&lt;i&gt;");
-	free(out);
-}
-
-static void test_values_not_reexpanded(void **state)
-{
-	/* a comment containing template syntax stays text */
-	const struct tmpl_var v[] = {{"a", "{{b}}"}, {"b", "secret"}};
-	int rc;
-	char *out = render("{{a}}", v, 2, &rc);
-
-	assert_int_equal(rc, 0);
-	assert_string_equal(out, "{{b}}");
-	free(out);
-}
-
-static void test_errors(void **state)
-{
-	const struct tmpl_var v[] = {{"a", "1"}};
-	int rc;
-
-	free(render("{{nope}}", v, 1, &rc));
-	assert_int_equal(rc, -1);
-	free(render("x {{a", v, 1, &rc));
-	assert_int_equal(rc, -1);
-	free(render("x {{{a}}", v, 1, &rc));
-	assert_int_equal(rc, -1);
-	free(render("{{a}} {single}", v, 1, &rc));
-	assert_int_equal(rc, 0);
-}
-
-static void test_null_value(void **state)
-{
-	const struct tmpl_var v[] = {{"a", NULL}};
-	int rc;
-	char *out = render("[{{a}}]", v, 1, &rc);
-
-	assert_int_equal(rc, 0);
-	assert_string_equal(out, "[]");
-	free(out);
-}
 
 static void test_accept_language(void **state)
 {
@@ -141,28 +60,49 @@ static void test_shipped_templates(void **state)
 	/* no inline script or style: the CSP forbids both */
 	for (int l = 0; l < PAGE_NLANG; l++)
 		for (int i = 0; i < PAGE_COUNT; i++) {
-			assert_null(strstr(ps->text[l][i], "<script>"));
-			assert_null(strstr(ps->text[l][i], "style="));
-			assert_null(strstr(ps->text[l][i], "<style"));
-			assert_null(strstr(ps->text[l][i], "http://"));
-			assert_null(strstr(ps->text[l][i], "https://"));
+			const char *text = tmpl_text(ps->page[l][i], NULL);
+			assert_null(strstr(text, "<script>"));
+			assert_null(strstr(text, "style="));
+			assert_null(strstr(text, "<style"));
+			assert_null(strstr(text, "http://"));
+			assert_null(strstr(text, "https://"));
 		}
 	assert_non_null(strstr(ps->file[PAGE_CSS], ".lv-thermometer-1{"));
 	page_set_free(ps);
 }
 
+static void test_broken_template(void **state)
+{
+	char dir[] = "/tmp/mm-page-XXXXXX", path[256], err[512];
+	struct page_set *ps = (struct page_set *)1;
+	FILE *fp;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/en", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/en/landing.html", dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	/* an item of the rating block is no name of a page */
+	fputs("<html lang=\"{{lang}}\">\n<p>{{team}} {{url}}</p>\n", fp);
+	fclose(fp);
+	assert_int_equal(page_set_load(dir, &ps, err, sizeof(err)), -1);
+	assert_ptr_equal(ps, (struct page_set *)1);
+	assert_non_null(
+	    strstr(err, "/en/landing.html:2: unknown name {{url}}"));
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/en", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_attribute_breakout),
-	    cmocka_unit_test(test_raw),
-	    cmocka_unit_test(test_values_not_reexpanded),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_null_value),
 	    cmocka_unit_test(test_accept_language),
 	    cmocka_unit_test(test_form),
 	    cmocka_unit_test(test_shipped_templates),
+	    cmocka_unit_test(test_broken_template),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
