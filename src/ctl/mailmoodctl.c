@@ -13,7 +13,9 @@
 #include "conf.h"
 #include "store.h"
 #include "ctl.h"
+#include "inject.h"
 #include "log.h"
+#include "page.h"
 #include "scale.h"
 #include "token.h"
 
@@ -49,6 +51,22 @@ static struct conf *load_conf(const char *path)
 	return c;
 }
 
+/* The rating blocks and the pages, compiled and checked against the
+ * names they are given; 0, or -1 with err naming the file and line. */
+static int check_templates(const char *dir, char *err, size_t errlen)
+{
+	struct inject_templates blocks;
+	struct page_set *pages = NULL;
+
+	if (inject_templates_load(dir, &blocks, err, errlen) < 0)
+		return -1;
+	inject_templates_free(&blocks);
+	if (page_set_load(dir, &pages, err, errlen) < 0)
+		return -1;
+	page_set_free(pages);
+	return 0;
+}
+
 static int cmd_check_config(const char *path)
 {
 	struct conf *c = load_conf(path);
@@ -80,6 +98,13 @@ static int cmd_check_config(const char *path)
 	} else if (token_key_load(c->general.secret_file, &key, err,
 				  sizeof(err)) < 0) {
 		fprintf(stderr, "%s: [general] secret_file: %s\n", path, err);
+		rc = EX_CONFIG;
+	}
+	/* What the milter and mailmoodd load at start and on reload: an
+	 * edited template with a typo is reported here, before a restart
+	 * fails on it. */
+	if (check_templates(c->general.templates, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: [general] templates: %s\n", path, err);
 		rc = EX_CONFIG;
 	}
 	if (c->listener.smtp_user &&

@@ -32,7 +32,11 @@ rc=$?
 tap_ok "check-config refuses the example's base_url, saying what to set" \
 	test $rc -ne 0 -a -n "$(echo "$out" | grep -F '[general] base_url: https://feedback.example.com is an example name')"
 [ $rc -ne 0 ] || tap_diag "$out"
-sed 's|^base_url *=.*|base_url = https://feedback.mailmood.test|' "$conf" >"$MM_TMP/edited.conf"
+# (check-config loads the templates too: the staged ones, as DESTDIR
+# leaves them outside the prefix the build knows)
+sed -e 's|^base_url *=.*|base_url = https://feedback.mailmood.test|' \
+	-e "s|^;templates *=.*|templates = $dest$prefix/share/mailmood/templates|" \
+	"$conf" >"$MM_TMP/edited.conf"
 out=$("$dest$prefix/bin/mailmoodctl" -c "$MM_TMP/edited.conf" check-config 2>&1)
 tap_ok $? "the installed example with base_url set passes check-config"
 [ $? -eq 0 ] || tap_diag "$out"

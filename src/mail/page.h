@@ -2,7 +2,9 @@
 /* The listener's pages: the templates it serves
  * (conf/templates/{en,nl}/{landing,thanks,expired}.html, in the template
  * language of tmpl.h, HTML-escaped; {{{name}}} only for fragments built by
- * code) and the static files under conf/templates/static/. */
+ * code) and the static files under conf/templates/static/. In the mail
+ * layer, not the listener, so that mailmoodctl check-config loads exactly
+ * what mailmoodd will. */
 #ifndef MM_PAGE_H
 #define MM_PAGE_H
 
