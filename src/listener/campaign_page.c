@@ -225,33 +225,6 @@ static void cp_get(const struct rate_env *env, struct store *st,
 /* The burst classifier's word on a POST (burst.h), as for a closure
  * rating: a scanner's user agent is refused, the page script's automatic
  * confirmation during a burst over several levels asks for a click. */
-static enum burst_reason cp_classify(const struct rate_env *env,
-				     struct store *st,
-				     const struct rate_request *rq,
-				     const struct cp_ctx *a, int level,
-				     int automatic)
-{
-	struct burst_input in;
-	struct burst_hit *prior = NULL;
-	enum burst_reason verdict;
-
-	memset(&in, 0, sizeof(in));
-	in.now = rq->now;
-	in.level = level;
-	in.user_agent = rq->user_agent;
-	in.sent_at = a->r.sent_at;
-	in.window = env->conf->listener.burst_window;
-	if (automatic) {
-		hitlog_sync(); /* the hits this process queued count too */
-		prior = hitlog_prior_campaign(st, a->r.id, rq->now - in.window,
-					      &in.nprior);
-	}
-	in.prior = prior;
-	verdict = burst_classify_post(&in, automatic);
-	free(prior);
-	return verdict;
-}
-
 static void cp_post(const struct rate_env *env, struct store *st,
 		    const struct rate_request *rq, const struct cp_ctx *a,
 		    struct rate_response *rs)
@@ -293,9 +266,9 @@ static void cp_post(const struct rate_env *env, struct store *st,
 	}
 	snprintf(key, sizeof(key), "%ld", lv);
 	automatic = via.data && !strcmp(via.data, "js");
-	json =
-	    automatic || (rq->accept && strstr(rq->accept, "application/json"));
-	verdict = cp_classify(env, st, rq, a, (int)lv, automatic);
+	json = rate_wants_json(rq, automatic);
+	verdict = rate_burst_verdict(env, st, rq, a->r.sent_at, (int)lv,
+				     automatic, hitlog_prior_campaign, a->r.id);
 	if (verdict == BURST_SCANNER_UA) {
 		log_info("campaign %s recipient %lld: POST from a scanner "
 			 "ignored",

@@ -257,7 +257,7 @@ static void render(const struct rate_env *env, int lang, enum page_id id,
 	buf_reset(&rs->body);
 	rs->content_type = "text/html; charset=utf-8";
 	if (page_render(&rs->body, env->pages, lang, id, vars, n, err,
-			    sizeof(err)) < 0) {
+			sizeof(err)) < 0) {
 		/* templates were checked at load: only OOM gets here */
 		log_error("rendering a page: %s", err);
 		rate_error(env, 500, rs);
@@ -557,10 +557,37 @@ static int alert_threshold(const struct rate_env *env,
 	return rating_alert_at(env->conf, rv->team, rv->scale);
 }
 
-static int wants_json(const struct rate_request *rq, const char *via)
+int rate_wants_json(const struct rate_request *rq, int automatic)
 {
-	return !strcmp(via, "js") ||
+	return automatic ||
 	       (rq->accept && strstr(rq->accept, "application/json"));
+}
+
+enum burst_reason rate_burst_verdict(const struct rate_env *env,
+				     struct store *st,
+				     const struct rate_request *rq,
+				     int64_t sent_at, int level, int automatic,
+				     rate_prior_fn prior, int64_t id)
+{
+	struct burst_input in;
+	struct burst_hit *hits = NULL;
+	enum burst_reason verdict;
+
+	memset(&in, 0, sizeof(in));
+	in.now = rq->now;
+	in.level = level;
+	in.user_agent = rq->user_agent;
+	in.sent_at = sent_at;
+	in.window = env->conf->listener.burst_window;
+	if (automatic && prior) {
+		/* the hits this process queued count too */
+		hitlog_sync();
+		hits = prior(st, id, rq->now - in.window, &in.nprior);
+	}
+	in.prior = hits;
+	verdict = burst_classify_post(&in, automatic);
+	free(hits);
+	return verdict;
 }
 
 void rate_json_answer(struct rate_response *rs, int recorded, const char *level)
@@ -672,25 +699,10 @@ static int refuse_burst(const struct rate_env *env, struct store *st,
 			const struct rate_survey *rv, const struct rate_form *f,
 			struct rate_response *rs)
 {
-	struct burst_hit *prior = NULL;
-	struct burst_input in;
-	enum burst_reason verdict;
+	enum burst_reason verdict = rate_burst_verdict(
+	    env, st, rq, rv->s.sent_at, f->level, f->automatic,
+	    f->lvtext ? hitlog_prior : NULL, rv->s.id);
 
-	memset(&in, 0, sizeof(in));
-	in.now = rq->now;
-	in.level = f->level;
-	in.user_agent = rq->user_agent;
-	in.sent_at = rv->s.sent_at;
-	in.window = env->conf->listener.burst_window;
-	if (f->automatic && f->lvtext) {
-		/* the hits this process queued count too */
-		hitlog_sync();
-		prior =
-		    hitlog_prior(st, rv->s.id, rq->now - in.window, &in.nprior);
-	}
-	in.prior = prior;
-	verdict = burst_classify_post(&in, f->automatic);
-	free(prior);
 	if (verdict == BURST_SCANNER_UA) {
 		log_info("survey %lld: POST from a scanner ignored ip=%s",
 			 (long long)rv->s.id, rq->ip);
@@ -800,7 +812,7 @@ static void answer_post(const struct rate_env *env,
 			 (long long)rv->s.id, rv->s.ticket ? rv->s.ticket : "-",
 			 rq->ip);
 	}
-	if (wants_json(rq, f->via))
+	if (rate_wants_json(rq, f->automatic))
 		rate_json_answer(rs, 1, key);
 	else
 		render_rating_page(env, rv, PAGE_THANKS, f->level, f->why,

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "burst.h"
 #include "conf.h"
 #include "page.h"
 #include "store.h"
@@ -87,6 +88,19 @@ int rate_form_get(const char *body, size_t len, const char *key,
 struct hitlog_hit;
 void rate_hit(const struct rate_env *env, struct store *st,
 	      const struct rate_request *rq, struct hitlog_hit *h);
+/* The burst classifier's verdict on a POST to a link of the mail sent at
+ * sent_at (burst.h): the earlier hits of that link's owner (id) are read
+ * through prior (NULL: none to read), after this process's queued hits
+ * are written, only for the script's automatic confirmation (automatic). */
+typedef struct burst_hit *(*rate_prior_fn)(struct store *st, int64_t id,
+					   int64_t since, size_t *n);
+enum burst_reason rate_burst_verdict(const struct rate_env *env,
+				     struct store *st,
+				     const struct rate_request *rq,
+				     int64_t sent_at, int level, int automatic,
+				     rate_prior_fn prior, int64_t id);
+/* The script's confirmation (automatic) or a client asking for JSON. */
+int rate_wants_json(const struct rate_request *rq, int automatic);
 /* The answer to the page script's confirmation (rate.js):
  * {"recorded":BOOL,"confirm":BOOL,"level":"KEY"}; level is [a-z0-9]. */
 void rate_json_answer(struct rate_response *rs, int recorded,
