@@ -14,12 +14,31 @@
 # The counting sink is `smtp-sink -c` (keeps nothing; its running counters
 # are read from its stdout): counting capture files would cost more than
 # the mails under test.
-# The caller sources tests/integration/lib.sh first, sets T (mm_tmpdir),
-# N, ROUNDS, SESSIONS, MMD, CTL, MAIL (the captured mail file), MAIL_FROM,
+# The caller sources tests/integration/lib.sh first, calls
+# outbox_bench_setup (MMD, CTL, T, MM_PORT, the key $T/key), sets
+# N, ROUNDS, SESSIONS, MAIL (the captured mail file), MAIL_FROM,
 # MAIL_TO, and defines
 #   write_conf RELAY_PORT   $T/mm.conf sending through 127.0.0.1:RELAY_PORT
 #   queue TAG               N due outbox rows that belong to TAG
 #   sent_of TAG             how many of TAG's rows are state SENT
+# The programs and tools both benchmarks need, a temporary directory T,
+# the listener's port MM_PORT and a key file $T/key; B is the build dir.
+outbox_bench_setup() {
+	local f
+	MMD=$B/src/mailmoodd
+	CTL=$B/src/mailmoodctl
+	for f in "$MMD" "$CTL"; do
+		[ -x "$f" ] || { echo "missing $f (make)" >&2; exit 1; }
+	done
+	for f in smtp-source smtp-sink sqlite3 postfix; do
+		command -v "$f" >/dev/null || { echo "missing $f" >&2; exit 1; }
+	done
+	mm_tmpdir
+	T=$MM_TMP
+	_mm_port MM_PORT
+	head -c 32 /dev/urandom >"$T/key" && chmod 600 "$T/key"
+}
+
 now() { date +%s.%N; }
 rate() { python3 -c "print('%.1f' % ($1 / ($3 - $2)))"; }
 best() { printf '%s\n' "$@" | sort -g | tail -n 1; }

@@ -21,19 +21,7 @@ B=${top_builddir:?}
 N=${1:-${N:-2000}}
 ROUNDS=${2:-${ROUNDS:-3}}
 SESSIONS=4
-MMD=$B/src/mailmoodd
-CTL=$B/src/mailmoodctl
-for f in "$MMD" "$CTL"; do
-	[ -x "$f" ] || { echo "missing $f (make)" >&2; exit 1; }
-done
-for f in smtp-source smtp-sink sqlite3 postfix; do
-	command -v "$f" >/dev/null || { echo "missing $f" >&2; exit 1; }
-done
-
-mm_tmpdir
-T=$MM_TMP
-_mm_port MM_PORT
-head -c 32 /dev/urandom >"$T/key" && chmod 600 "$T/key"
+outbox_bench_setup
 write_conf() { # RELAY_PORT
 	cat >"$T/mm.conf" <<CONF
 [general]

@@ -38,19 +38,7 @@ N=${1:-${N:-2000}}
 ROUNDS=${2:-${ROUNDS:-3}}
 SESSIONS=4
 DAY=86400
-MMD=$B/src/mailmoodd
-CTL=$B/src/mailmoodctl
-for f in "$MMD" "$CTL"; do
-	[ -x "$f" ] || { echo "missing $f (make)" >&2; exit 1; }
-done
-for f in smtp-source smtp-sink sqlite3 postfix; do
-	command -v "$f" >/dev/null || { echo "missing $f" >&2; exit 1; }
-done
-
-mm_tmpdir
-T=$MM_TMP
-_mm_port MM_PORT
-head -c 32 /dev/urandom >"$T/key" && chmod 600 "$T/key"
+outbox_bench_setup
 # the tags: W the warm-up, D1.. the daemon's rounds, C1.. send-pending's
 TAGS="W $(for r in $(seq "$ROUNDS"); do printf 'D%d C%d ' "$r" "$r"; done)"
 write_conf() { # RELAY_PORT
